@@ -1,0 +1,81 @@
+/// A DNS name that a certificate may carry: lower case, no trailing dot, LDH labels,
+/// optionally a single leading `*` label.
+///
+/// The rules are those of RFC 1034/5890 preferred name syntax as the CA/Browser Forum
+/// Baseline Requirements apply them (7.1.4.2): no underscores, labels of at most 63
+/// octets, at most 253 in all, and never a name that only makes sense inside one network.
+public struct DNSName: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let value: String
+
+    /// Why a string is not a name Signet issues for.
+    public enum Problem: Error, Sendable, Equatable {
+        case empty
+        case tooLong
+        case badLabel(String)
+        case misplacedWildcard
+        case singleLabel
+        case reserved(suffix: String)
+        case ipAddress
+        case wildcardTooBroad
+    }
+
+    /// Suffixes that name no public namespace: RFC 6761 special-use names and mDNS.
+    static let reservedSuffixes = ["localhost", "invalid", "local"]
+
+    public init(_ raw: String) throws(Problem) {
+        var text = raw.trimmingWhitespace().lowercased()
+        if text.hasSuffix(".") { text.removeLast() }
+        guard !text.isEmpty else { throw .empty }
+        if IPAddressText.looksLikeIPAddress(text) { throw .ipAddress }
+        guard text.utf8.count <= 253 else { throw .tooLong }
+        let labels = text.split(separator: ".", omittingEmptySubsequences: false)
+        for (index, label) in labels.enumerated() {
+            if label == "*" {
+                guard index == 0 else { throw .misplacedWildcard }
+                continue
+            }
+            guard DNSName.isValidLabel(label) else {
+                if label.contains("*") { throw .misplacedWildcard }
+                throw .badLabel(String(label))
+            }
+        }
+        let concrete = labels.first == "*" ? labels.dropFirst() : labels[...]
+        guard concrete.count >= 2 else { throw labels.first == "*" ? .wildcardTooBroad : .singleLabel }
+        if let last = concrete.last, last.allSatisfy(\.isASCIIDigit) { throw .ipAddress }
+        for suffix in DNSName.reservedSuffixes where concrete.last.map(String.init) == suffix {
+            throw .reserved(suffix: suffix)
+        }
+        value = text
+    }
+
+    private static func isValidLabel(_ label: Substring) -> Bool {
+        guard (1...63).contains(label.utf8.count) else { return false }
+        guard label.first != "-", label.last != "-" else { return false }
+        return label.utf8.allSatisfy { byte in
+            (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2D
+        }
+    }
+
+    public var isWildcard: Bool { value.hasPrefix("*.") }
+
+    /// The name without a leading `*.`: the domain whose control a wildcard needs.
+    public var baseName: String { isWildcard ? String(value.dropFirst(2)) : value }
+
+    /// Whether a validation of `domain` covers this name (the domain itself or any name under it).
+    public func isCovered(byValidatedDomain domain: String) -> Bool {
+        let base = baseName
+        return base == domain || base.hasSuffix("." + domain)
+    }
+
+    public var description: String { value }
+    public static func < (lhs: DNSName, rhs: DNSName) -> Bool { lhs.value < rhs.value }
+}
+
+/// Recognises textual IP addresses, so that they are refused as DNS names with a precise reason.
+enum IPAddressText {
+    static func looksLikeIPAddress(_ text: String) -> Bool {
+        if text.contains(":") { return true }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCIIDigit) }
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+
+/// The rules an order must satisfy before anything is stored or charged.
+///
+/// Pure: the same submission, product and instant always give the same plan or the same error.
+/// CSR checks belong to the CA (`SignetPKI`); organization and container lookups to the workflow.
+public enum OrderRules {
+    public static func plan(
+        _ submission: OrderSubmission, now: Date, policy: ValidityPolicy = .cabForum
+    ) throws(OrderRuleError) -> OrderPlan {
+        guard let product = ProductCatalog.product(nameID: submission.productNameID) else {
+            throw .unknownProduct(submission.productNameID)
+        }
+        let names = try checkedNames(submission, product: product)
+        guard submission.csr?.trimmingWhitespace().isEmpty == false else {
+            throw product.isTLS ? .missingField("certificate.csr") : .csrRequired
+        }
+        let hash = try checkedHash(submission.signatureHash, product: product)
+        let profile = try checkedProfile(submission.profileOption, product: product)
+        if let method = submission.options.paymentMethod, method != "balance" {
+            throw .unsupportedPaymentMethod(method)
+        }
+        if submission.organization == nil && product.validationLevel.needsOrganization {
+            throw .missingField("organization")
+        }
+        let units = submission.organizationUnits.map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+        if let long = units.first(where: { $0.count > 64 }) {
+            throw .invalidValue(field: "certificate.organization_units", reason: "'\(long)' is longer than 64 characters")
+        }
+
+        let orderRequest = (submission.orderValidity?.isEmpty == false ? submission.orderValidity : nil)
+            ?? submission.legacyValidity
+        guard let orderRequest, !orderRequest.isEmpty else { throw .missingField("order_validity") }
+        let orderEnd = try orderRequest.end(
+            from: now, allowedYears: product.allowedValidityYears, maximumDays: product.maximumOrderDays)
+        var certificateEnd: Date?
+        if let certificateRequest = submission.certificateValidity, !certificateRequest.isEmpty {
+            let end = try certificateRequest.end(
+                from: now, allowedYears: product.allowedValidityYears, maximumDays: product.maximumOrderDays)
+            guard end <= orderEnd else { throw .certificateValidityExceedsOrder }
+            certificateEnd = end
+        }
+        let years = billedYears(from: now, to: orderEnd)
+        return OrderPlan(
+            product: product, names: names, signatureHash: hash, profileOption: profile,
+            organizationUnits: units, orderValidFrom: now, orderValidTill: orderEnd,
+            certificateValidTill: certificateEnd, billedYears: years,
+            price: product.price(nameCount: names.subjectAlternativeDNSNames(isTLS: product.isTLS).count, years: years))
+    }
+
+    /// Whole years started between two instants (a 13-month order bills two years).
+    static func billedYears(from start: Date, to end: Date) -> Int {
+        let days = end.timeIntervalSince(start) / 86_400
+        return max(1, Int((days / 365.25).rounded(.up)))
+    }
+
+    static func checkedHash(_ raw: String?, product: Product) throws(OrderRuleError) -> SignatureHash {
+        guard let raw, !raw.trimmingWhitespace().isEmpty else { throw .missingField("certificate.signature_hash") }
+        guard let hash = SignatureHash(rawValue: raw.trimmingWhitespace().lowercased()),
+            product.allowedHashes.contains(hash)
+        else { throw .unsupportedSignatureHash(raw, allowed: product.allowedHashes) }
+        return hash
+    }
+
+    static func checkedProfile(_ raw: String?, product: Product) throws(OrderRuleError) -> TLSProfileOption? {
+        guard let raw, !raw.isEmpty else { return product.isTLS ? .serverAuthOnly : nil }
+        guard product.isTLS, let option = TLSProfileOption(rawValue: raw) else { throw .unknownProfileOption(raw) }
+        return option
+    }
+
+    /// Checks and normalizes the names of an order or a reissue against a product.
+    public static func checkedNames(_ submission: OrderSubmission, product: Product) throws(OrderRuleError) -> CertificateNames {
+        guard let rawCommonName = submission.commonName?.trimmingWhitespace(), !rawCommonName.isEmpty else {
+            throw .missingField("certificate.common_name")
+        }
+        switch product.kind {
+        case .tls:
+            return try checkedTLSNames(commonName: rawCommonName, dnsNames: submission.dnsNames, product: product)
+        case .client:
+            return try checkedClientNames(commonName: rawCommonName, submission: submission, product: product)
+        }
+    }
+
+    private static func dnsName(_ raw: String, product: Product) throws(OrderRuleError) -> DNSName {
+        let name: DNSName
+        do {
+            name = try DNSName(raw)
+        } catch .ipAddress {
+            throw .ipAddressNotAllowed(raw)
+        } catch {
+            throw .invalidDNSName(raw, error)
+        }
+        if name.isWildcard && !product.wildcardAllowed { throw .wildcardNotAllowed(name.value) }
+        return name
+    }
+
+    private static func checkedTLSNames(commonName raw: String, dnsNames: [String], product: Product) throws(OrderRuleError)
+        -> CertificateNames
+    {
+        let commonName = try dnsName(raw, product: product)
+        guard commonName.value.utf8.count <= 64 else {
+            throw .invalidValue(field: "certificate.common_name", reason: "a common name holds at most 64 characters")
+        }
+        if product.wildcardOnly && !commonName.isWildcard {
+            throw .invalidValue(field: "certificate.common_name", reason: "\(product.nameID) needs a wildcard common name")
+        }
+        var seen: Set<String> = []
+        var extra: [String] = []
+        for raw in dnsNames {
+            let name = try dnsName(raw, product: product)
+            guard seen.insert(name.value).inserted else { continue }
+            extra.append(name.value)
+            if name == commonName { continue }
+            if !product.additionalNamesAllowed && !isWWWTwin(name.value, of: commonName.value) {
+                throw .additionalNamesNotAllowed(name.value)
+            }
+            if product.wildcardOnly && !name.isCovered(byValidatedDomain: commonName.baseName) {
+                throw .additionalNamesNotAllowed(name.value)
+            }
+        }
+        let names = CertificateNames(commonName: commonName.value, dnsNames: extra, emails: [])
+        let limit = product.maximumNames
+        guard names.subjectAlternativeDNSNames(isTLS: true).count <= limit else { throw .tooManyNames(limit: limit) }
+        return names
+    }
+
+    /// `www.example.com` and `example.com` count as one name on single-name products.
+    private static func isWWWTwin(_ name: String, of commonName: String) -> Bool {
+        name == "www." + commonName || commonName == "www." + name
+    }
+
+    private static func checkedClientNames(commonName: String, submission: OrderSubmission, product: Product)
+        throws(OrderRuleError) -> CertificateNames
+    {
+        guard commonName.count <= 64, !commonName.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw .invalidValue(field: "certificate.common_name", reason: "at most 64 printable characters")
+        }
+        guard submission.dnsNames.isEmpty else {
+            throw .invalidValue(field: "certificate.dns_names", reason: "client certificates carry e-mail addresses, not DNS names")
+        }
+        guard !submission.emails.isEmpty else { throw .missingField("certificate.emails") }
+        var seen: Set<String> = []
+        var emails: [String] = []
+        for raw in submission.emails {
+            guard let email = EmailAddress(raw) else { throw .invalidEmail(raw) }
+            if seen.insert(email.value.lowercased()).inserted { emails.append(email.value) }
+        }
+        guard emails.count <= product.maximumNames else { throw .tooManyNames(limit: product.maximumNames) }
+        return CertificateNames(commonName: commonName, dnsNames: [], emails: emails)
+    }
+}

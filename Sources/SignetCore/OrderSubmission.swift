@@ -1,0 +1,104 @@
+import Foundation
+
+/// Settings of an order that Signet keeps and reports but that do not change what is issued.
+public struct OrderOptions: Sendable, Equatable, Codable {
+    public var comments: String?
+    public var autoRenew: Int?
+    public var customRenewalMessage: String?
+    public var disableRenewalNotifications: Bool?
+    public var additionalEmails: [String]?
+    public var renewalOfOrderID: Int?
+    public var renewedThumbprint: String?
+    public var paymentMethod: String?
+    public var dcvMethod: String?
+    public var disableCT: Bool?
+    public var locale: String?
+    public var customFields: [CustomFieldValue]?
+
+    public init() {}
+}
+
+/// An account-specific custom field value on an order.
+public struct CustomFieldValue: Sendable, Equatable, Codable {
+    public var metadataID: Int
+    public var value: String
+
+    public init(metadataID: Int, value: String) {
+        self.metadataID = metadataID
+        self.value = value
+    }
+}
+
+/// A request to place an order, decoded from a dialect but not yet checked.
+public struct OrderSubmission: Sendable {
+    public var productNameID: String
+    public var commonName: String?
+    public var dnsNames: [String] = []
+    public var emails: [String] = []
+    public var csr: String?
+    public var signatureHash: String?
+    public var organizationUnits: [String] = []
+    public var serverPlatformID: Int?
+    public var profileOption: String?
+    /// `order_validity{…}` when given.
+    public var orderValidity: ValidityRequest?
+    /// The legacy root-level `validity_years` / `validity_days` / `custom_expiration_date`.
+    public var legacyValidity: ValidityRequest?
+    /// `certificate.cert_validity{…}`: the first certificate's life inside a longer order.
+    public var certificateValidity: ValidityRequest?
+    public var organization: OrganizationReference?
+    public var contacts: [OrderContact] = []
+    public var containerID: Int?
+    public var skipApproval = false
+    /// The client's idempotency key.
+    public var alternativeOrderID: String?
+    public var options = OrderOptions()
+
+    public init(productNameID: String) {
+        self.productNameID = productNameID
+    }
+}
+
+/// The extended key usage choice CertCentral calls a profile option.
+public enum TLSProfileOption: String, Sendable, Codable, CaseIterable {
+    case serverAuthOnly = "server_auth_only_eku"
+    case serverAndClientAuth = "server_client_auth_eku"
+}
+
+/// The names a certificate will carry.
+public struct CertificateNames: Sendable, Equatable, Codable {
+    public var commonName: String
+    /// Additional DNS names as the client gave them (normalized, without repeats).
+    public var dnsNames: [String]
+    /// Mailboxes (client certificates).
+    public var emails: [String]
+
+    public init(commonName: String, dnsNames: [String], emails: [String]) {
+        self.commonName = commonName
+        self.dnsNames = dnsNames
+        self.emails = emails
+    }
+
+    /// Every DNS name the certificate's SAN extension lists: for TLS the common name first.
+    public func subjectAlternativeDNSNames(isTLS: Bool) -> [String] {
+        guard isTLS else { return dnsNames }
+        var seen: Set<String> = [commonName]
+        return [commonName] + dnsNames.filter { seen.insert($0).inserted }
+    }
+}
+
+/// A checked order: everything the workflow needs to store, charge and later issue.
+public struct OrderPlan: Sendable {
+    public let product: Product
+    public let names: CertificateNames
+    public let signatureHash: SignatureHash
+    public let profileOption: TLSProfileOption?
+    public let organizationUnits: [String]
+    public let orderValidFrom: Date
+    public let orderValidTill: Date
+    /// The first certificate's requested end when `cert_validity` asks for less than the order.
+    public let certificateValidTill: Date?
+    /// Whole years billed.
+    public let billedYears: Int
+    public let price: Money
+}

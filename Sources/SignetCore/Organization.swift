@@ -1,0 +1,136 @@
+import Foundation
+
+/// A person attached to an organization or an order (CertCentral's contact objects).
+public struct Contact: Sendable, Equatable, Codable {
+    public var firstName: String
+    public var lastName: String
+    public var email: String
+    public var jobTitle: String?
+    public var telephone: String?
+
+    public init(firstName: String, lastName: String, email: String, jobTitle: String? = nil, telephone: String? = nil) {
+        self.firstName = firstName
+        self.lastName = lastName
+        self.email = email
+        self.jobTitle = jobTitle
+        self.telephone = telephone
+    }
+}
+
+/// A contact's role on an order.
+public enum ContactType: String, Sendable, Codable, CaseIterable {
+    case organizationContact = "organization_contact"
+    case technicalContact = "technical_contact"
+    case evApprover = "ev_approver"
+    case verifiedContact = "verified_contact"
+}
+
+/// A contact on an order: an existing user, or new contact details.
+public struct OrderContact: Sendable, Equatable, Codable {
+    public var type: ContactType
+    public var userID: Int?
+    public var details: Contact?
+
+    public init(type: ContactType, userID: Int?, details: Contact?) {
+        self.type = type
+        self.userID = userID
+        self.details = details
+    }
+}
+
+/// What identifies an organization, as the subject of OV and EV certificates shows it.
+public struct OrganizationDetails: Sendable, Equatable, Codable {
+    public var name: String
+    public var assumedName: String?
+    public var address: String?
+    public var address2: String?
+    public var city: String?
+    public var state: String?
+    public var zip: String?
+    /// ISO 3166-1 alpha-2, stored upper case.
+    public var country: String
+    public var telephone: String?
+    /// EV subject attributes (EV Guidelines 9.2): registration number and business category.
+    public var registrationNumber: String?
+    public var businessCategory: String?
+    public var contact: Contact?
+
+    public init(
+        name: String, assumedName: String? = nil, address: String? = nil, address2: String? = nil,
+        city: String? = nil, state: String? = nil, zip: String? = nil, country: String, telephone: String? = nil,
+        registrationNumber: String? = nil, businessCategory: String? = nil, contact: Contact? = nil
+    ) {
+        self.name = name
+        self.assumedName = assumedName
+        self.address = address
+        self.address2 = address2
+        self.city = city
+        self.state = state
+        self.zip = zip
+        self.country = country
+        self.telephone = telephone
+        self.registrationNumber = registrationNumber
+        self.businessCategory = businessCategory
+        self.contact = contact
+    }
+
+    /// Checks what every certificate subject needs: a name of at most 64 characters
+    /// (X.520 upper bound) and a two-letter country.
+    public func validated(fieldPrefix: String) throws(OrderRuleError) -> OrganizationDetails {
+        var copy = self
+        copy.name = name.trimmingWhitespace()
+        guard !copy.name.isEmpty else { throw .missingField(fieldPrefix + "name") }
+        guard copy.name.count <= 64 else {
+            throw .invalidValue(field: fieldPrefix + "name", reason: "at most 64 characters")
+        }
+        copy.country = country.trimmingWhitespace().uppercased()
+        guard copy.country.count == 2, copy.country.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+            throw .invalidValue(field: fieldPrefix + "country", reason: "use a two-letter ISO 3166 country code")
+        }
+        for (field, value) in [("city", city), ("state", state)] {
+            if let value, value.count > 128 {
+                throw .invalidValue(field: fieldPrefix + field, reason: "at most 128 characters")
+            }
+        }
+        return copy
+    }
+}
+
+/// A stored organization and how far it is validated.
+public struct Organization: Sendable, Equatable {
+    public var id: Int
+    public var containerID: Int
+    public var details: OrganizationDetails
+    public var ovValidatedUntil: Date?
+    public var evValidatedUntil: Date?
+    public var isActive: Bool
+    public var dateCreated: Date
+
+    public init(
+        id: Int, containerID: Int, details: OrganizationDetails, ovValidatedUntil: Date?,
+        evValidatedUntil: Date?, isActive: Bool, dateCreated: Date
+    ) {
+        self.id = id
+        self.containerID = containerID
+        self.details = details
+        self.ovValidatedUntil = ovValidatedUntil
+        self.evValidatedUntil = evValidatedUntil
+        self.isActive = isActive
+        self.dateCreated = dateCreated
+    }
+
+    /// Whether the organization may appear in a certificate of `level` issued at `date`.
+    public func isValidated(for level: ValidationLevel, at date: Date) -> Bool {
+        switch level {
+        case .dv: return true
+        case .ov: return (ovValidatedUntil.map { $0 > date } ?? false) || isValidated(for: .ev, at: date)
+        case .ev: return evValidatedUntil.map { $0 > date } ?? false
+        }
+    }
+}
+
+/// The reference to an organization an order carries: an existing id or a new organization.
+public enum OrganizationReference: Sendable, Equatable {
+    case existing(Int)
+    case new(OrganizationDetails)
+}

@@ -1,0 +1,4 @@
+import Vapor
+import SignetPKI
+import SignetStore
+public enum ServerPlaceholder {}

@@ -1,0 +1,3 @@
+import FluentSQLiteDriver
+import SignetCore
+public enum StorePlaceholder {}

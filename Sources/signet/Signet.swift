@@ -1,0 +1,3 @@
+import ArgumentParser
+import SignetServer
+@main struct Signet: AsyncParsableCommand { func run() async throws {} }
