@@ -1,3 +1,0 @@
-import X509
-import SignetCore
-public enum PKIPlaceholder {}

@@ -1,0 +1,196 @@
+import Foundation
+import SQLKit
+import SignetCore
+
+/// What a ledger entry records.
+public enum LedgerKind: String, Sendable, Codable {
+    /// Money added by an administrator (`signet balance add`).
+    case deposit
+    /// The price of an order.
+    case orderCharge = "order_charge"
+    /// Money returned when an order is rejected, cancelled or refunded.
+    case refund
+}
+
+/// One line of the ledger.
+public struct LedgerEntry: Sendable, Equatable {
+    public var id: Int
+    public var amount: Money
+    public var kind: LedgerKind
+    public var orderID: Int?
+    public var note: String?
+    public var dateCreated: Date
+}
+
+struct ContainerRow: Codable, Sendable {
+    var id: Int?
+    var name: String
+    var parentId: Int?
+    var isActive: Bool
+    var dateCreated: Date
+
+    var record: Container { Container(id: id ?? 0, name: name, parentID: parentId, isActive: isActive) }
+}
+
+struct UserRow: Codable, Sendable {
+    var id: Int?
+    var containerId: Int
+    var username: String
+    var firstName: String
+    var lastName: String
+    var email: String
+    var role: String
+    var isApiOnly: Bool
+    var dateCreated: Date
+
+    func record() throws -> User {
+        guard let role = Role(rawValue: role) else { throw StoreError.inconsistent("unknown role \(role)") }
+        return User(
+            id: id ?? 0, containerID: containerId, username: username, firstName: firstName, lastName: lastName,
+            email: email, role: role, isAPIOnly: isApiOnly, dateCreated: dateCreated)
+    }
+}
+
+struct APIKeyRow: Codable, Sendable {
+    var id: Int?
+    var userId: Int
+    var name: String
+    var lookupId: String
+    var keyHash: String
+    var isActive: Bool
+    var dateCreated: Date
+}
+
+struct LedgerRow: Codable, Sendable {
+    var id: Int?
+    var amountCents: Int64
+    var kind: String
+    var orderId: Int?
+    var note: String?
+    var dateCreated: Date
+}
+
+private struct AccountRow: Codable, Sendable {
+    var id: Int
+    var balanceCents: Int64
+    var negativeLimitCents: Int64
+    var currency: String
+}
+
+extension StoreConnection {
+    static let accountID = 1
+
+    // MARK: account and ledger
+
+    /// Creates the single account row on first start.
+    public func ensureAccount(currency: String = "USD", negativeLimit: Money = .zero) async throws {
+        try await sql.insert(into: "account")
+            .model(
+                AccountRow(id: Self.accountID, balanceCents: 0, negativeLimitCents: negativeLimit.cents, currency: currency),
+                with: Self.encoder
+            )
+            .ignoringConflicts(with: "id")
+            .run()
+    }
+
+    /// The balance, locking the account row until the transaction ends (PostgreSQL; SQLite's writer lock does the same).
+    public func balance(forUpdate: Bool = false) async throws -> Balance {
+        var query = sql.select().column("*").from("account").where("id", .equal, Self.accountID)
+        if forUpdate { query = query.for(.update) }
+        guard let row = try await query.first(decoding: AccountRow.self, with: Self.decoder) else {
+            throw StoreError.inconsistent("the account row is missing")
+        }
+        return Balance(
+            balance: Money(cents: row.balanceCents), negativeLimit: Money(cents: row.negativeLimitCents),
+            currency: row.currency)
+    }
+
+    /// Adds `amount` (negative for a charge) to the balance and writes the ledger line, in the caller's transaction.
+    @discardableResult
+    public func post(_ amount: Money, kind: LedgerKind, orderID: Int?, note: String?, at date: Date) async throws -> Int {
+        try await sql.update("account")
+            .set("balance_cents", to: SQLBinaryExpression(SQLColumn("balance_cents"), .add, SQLBind(amount.cents)))
+            .where("id", .equal, Self.accountID)
+            .run()
+        return try await insert(
+            into: "ledger_entries",
+            LedgerRow(amountCents: amount.cents, kind: kind.rawValue, orderId: orderID, note: note, dateCreated: date))
+    }
+
+    /// The sum of every ledger line: always equal to the balance.
+    public func ledgerSum() async throws -> Money {
+        let sum = try await sql.select().column(SQLFunction("COALESCE", args: SQLFunction("SUM", args: SQLColumn("amount_cents")), SQLLiteral.numeric("0")), as: "total")
+            .from("ledger_entries").first(decodingColumn: "total", as: Int64.self)
+        return Money(cents: sum ?? 0)
+    }
+
+    public func ledger(orderID: Int) async throws -> [LedgerEntry] {
+        try await sql.select().column("*").from("ledger_entries").where("order_id", .equal, orderID).orderBy("id")
+            .all(decoding: LedgerRow.self, with: Self.decoder)
+            .map {
+                LedgerEntry(
+                    id: $0.id ?? 0, amount: Money(cents: $0.amountCents), kind: LedgerKind(rawValue: $0.kind) ?? .deposit,
+                    orderID: $0.orderId, note: $0.note, dateCreated: $0.dateCreated)
+            }
+    }
+
+    // MARK: containers
+
+    public func createContainer(name: String, parentID: Int?, at date: Date) async throws -> Container {
+        let row = ContainerRow(name: name, parentId: parentID, isActive: true, dateCreated: date)
+        var stored = row
+        stored.id = try await insert(into: "containers", row)
+        return stored.record
+    }
+
+    public func containers() async throws -> [Container] {
+        try await sql.select().column("*").from("containers").orderBy("id")
+            .all(decoding: ContainerRow.self, with: Self.decoder).map(\.record)
+    }
+
+    public func container(id: Int) async throws -> Container? {
+        try await sql.select().column("*").from("containers").where("id", .equal, id)
+            .first(decoding: ContainerRow.self, with: Self.decoder)?.record
+    }
+
+    // MARK: users and API keys
+
+    public func createUser(
+        containerID: Int, username: String, firstName: String, lastName: String, email: String, role: Role,
+        isAPIOnly: Bool, at date: Date
+    ) async throws -> User {
+        var row = UserRow(
+            containerId: containerID, username: username, firstName: firstName, lastName: lastName, email: email,
+            role: role.rawValue, isApiOnly: isAPIOnly, dateCreated: date)
+        row.id = try await insert(into: "users", row)
+        return try row.record()
+    }
+
+    public func user(id: Int) async throws -> User? {
+        try await sql.select().column("*").from("users").where("id", .equal, id)
+            .first(decoding: UserRow.self, with: Self.decoder)?.record()
+    }
+
+    public func users(ids: [Int]) async throws -> [Int: User] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await sql.select().column("*").from("users").where("id", .in, Array(Set(ids)))
+            .all(decoding: UserRow.self, with: Self.decoder)
+        return Dictionary(uniqueKeysWithValues: try rows.map { row in (row.id ?? 0, try row.record()) })
+    }
+
+    public func createAPIKey(userID: Int, name: String, lookupID: String, keyHash: String, at date: Date) async throws {
+        _ = try await insert(
+            into: "api_keys",
+            APIKeyRow(userId: userID, name: name, lookupId: lookupID, keyHash: keyHash, isActive: true, dateCreated: date))
+    }
+
+    /// The stored hash and owner of an active API key, found by its public lookup part.
+    public func apiKey(lookupID: String) async throws -> (keyHash: String, user: User)? {
+        guard
+            let key = try await sql.select().column("*").from("api_keys").where("lookup_id", .equal, lookupID)
+                .where("is_active", .equal, true).first(decoding: APIKeyRow.self, with: Self.decoder),
+            let user = try await user(id: key.userId)
+        else { return nil }
+        return (key.keyHash, user)
+    }
+}

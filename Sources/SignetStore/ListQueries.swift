@@ -1,0 +1,106 @@
+import Foundation
+import SQLKit
+import SignetCore
+
+/// What a list of orders is sorted by.
+public enum OrderSortKey: String, Sendable, CaseIterable {
+    case id
+    case dateCreated = "date_created"
+    case commonName = "common_name"
+    case status
+    case productNameID = "product_name_id"
+    case validTill = "order_valid_till"
+}
+
+/// A page of orders: filters, order and window.
+public struct OrderQuery: Sendable {
+    /// `nil`: every container.
+    public var containerIDs: Set<Int>?
+    public var orderID: Int?
+    /// `issued` also matches orders whose validity ran out; `expired` matches only those.
+    public var status: OrderStatus?
+    /// Exact match, or a SQL `LIKE` pattern when it contains `%`.
+    public var commonName: String?
+    public var serialNumber: String?
+    public var productNameID: String?
+    public var sort: [(key: OrderSortKey, descending: Bool)] = [(.id, false)]
+    public var offset = 0
+    public var limit = 1000
+    /// The instant that decides expiry.
+    public var now: Date
+
+    public init(now: Date) { self.now = now }
+}
+
+/// A page of approval requests.
+public struct RequestQuery: Sendable {
+    public var containerIDs: Set<Int>?
+    public var status: RequestStatus?
+    public var type: RequestType?
+    public var orderID: Int?
+    public var descending = false
+    public var offset = 0
+    public var limit = 1000
+
+    public init() {}
+}
+
+extension StoreConnection {
+    /// One page of orders and the number of orders that match in all.
+    public func orders(_ query: OrderQuery) async throws -> (orders: [Order], total: Int) {
+        var orderIDs: [Int]?
+        if let serial = query.serialNumber {
+            orderIDs = try await sql.select().column("order_id").from("certificates")
+                .where("serial_number", .equal, serial.uppercased()).all(decodingColumn: "order_id", as: Int.self)
+            if orderIDs?.isEmpty == true { return ([], 0) }
+        }
+        func filtered<Builder: SQLPredicateBuilder>(_ builder: Builder) -> Builder {
+            var builder = builder
+            if let ids = query.containerIDs { builder = builder.where("container_id", .in, Array(ids)) }
+            if let id = query.orderID { builder = builder.where("id", .equal, id) }
+            if let orderIDs { builder = builder.where("id", .in, orderIDs) }
+            if let product = query.productNameID { builder = builder.where("product_name_id", .equal, product) }
+            if let name = query.commonName {
+                builder = builder.where("common_name", name.contains("%") ? .like : .equal, name.lowercased())
+            }
+            switch query.status {
+            case .expired?:
+                builder = builder.where("status", .equal, OrderStatus.issued.rawValue)
+                    .where("order_valid_till", .lessThan, query.now)
+            case let status?:
+                builder = builder.where("status", .equal, status.rawValue)
+            case nil:
+                break
+            }
+            return builder
+        }
+        let total = try await filtered(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "total").from("orders"))
+            .first(decodingColumn: "total", as: Int.self) ?? 0
+        var select = filtered(sql.select().column("*").from("orders"))
+        for (key, descending) in query.sort {
+            select = select.orderBy(key.rawValue, descending ? .descending : .ascending)
+        }
+        if !query.sort.contains(where: { $0.key == .id }) { select = select.orderBy("id") }
+        let rows = try await select.offset(query.offset).limit(query.limit)
+            .all(decoding: OrderRow.self, with: Self.decoder)
+        return (try rows.map { try $0.record() }, total)
+    }
+
+    /// One page of approval requests and the number that match in all.
+    public func requests(_ query: RequestQuery) async throws -> (requests: [ApprovalRequest], total: Int) {
+        func filtered<Builder: SQLPredicateBuilder>(_ builder: Builder) -> Builder {
+            var builder = builder
+            if let ids = query.containerIDs { builder = builder.where("container_id", .in, Array(ids)) }
+            if let status = query.status { builder = builder.where("status", .equal, status.rawValue) }
+            if let type = query.type { builder = builder.where("type", .equal, type.rawValue) }
+            if let orderID = query.orderID { builder = builder.where("order_id", .equal, orderID) }
+            return builder
+        }
+        let total = try await filtered(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "total").from("requests"))
+            .first(decodingColumn: "total", as: Int.self) ?? 0
+        let rows = try await filtered(sql.select().column("*").from("requests"))
+            .orderBy("id", query.descending ? .descending : .ascending).offset(query.offset).limit(query.limit)
+            .all(decoding: RequestRow.self, with: Self.decoder)
+        return (try rows.map { try $0.record() }, total)
+    }
+}

@@ -1,3 +1,0 @@
-import FluentSQLiteDriver
-import SignetCore
-public enum StorePlaceholder {}

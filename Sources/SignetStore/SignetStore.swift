@@ -1,0 +1,96 @@
+import FluentKit
+import Foundation
+import SQLKit
+import SignetCore
+
+/// Why the store refused or failed an operation.
+public enum StoreError: Error, Sendable, Equatable {
+    /// A uniqueness rule was broken, e.g. a serial number or an idempotency key used twice.
+    case uniqueViolation(String)
+    /// The database could not be reached or failed; retrying later may succeed.
+    case unavailable(String)
+    /// A row that should exist is missing (the data was changed under us).
+    case inconsistent(String)
+}
+
+/// Persistence for Signet: the only place that knows SQL.
+///
+/// Reads run on any pooled connection. Writes run in a transaction; on SQLite they are also
+/// queued behind one in-process lock, because SQLite has a single writer and its busy handling
+/// between connections would otherwise spin.
+public final class SignetStore: Sendable {
+    private let makeDatabase: @Sendable () -> any Database
+    private let writeLock: AsyncLock?
+
+    /// - Parameters:
+    ///   - database: hands out a database handle for each operation (Fluent binds handles to event loops).
+    ///   - serializesWrites: `true` for SQLite.
+    public init(database: @escaping @Sendable () -> any Database, serializesWrites: Bool) {
+        self.makeDatabase = database
+        self.writeLock = serializesWrites ? AsyncLock() : nil
+    }
+
+    /// Runs `body` outside a transaction, for reads.
+    public func read<T: Sendable>(_ body: @Sendable (StoreConnection) async throws -> T) async throws -> T {
+        try await translatingErrors {
+            try await body(StoreConnection(sql: makeDatabase() as! any SQLDatabase))
+        }
+    }
+
+    /// Runs `body` in one transaction: everything it writes commits together or not at all.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (StoreConnection) async throws -> T) async throws -> T {
+        let database = makeDatabase()
+        let run: @Sendable () async throws -> T = {
+            try await database.transaction { transaction in
+                try await body(StoreConnection(sql: transaction as! any SQLDatabase))
+            }
+        }
+        return try await translatingErrors {
+            if let writeLock { return try await writeLock.withLock(run) }
+            return try await run()
+        }
+    }
+
+    private func translatingErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            throw StoreError.uniqueViolation(String(describing: error))
+        } catch let error as any DatabaseError where error.isConnectionClosed {
+            throw StoreError.unavailable(String(describing: error))
+        }
+    }
+}
+
+/// The operations on Signet's records, run on one connection or inside one transaction.
+public struct StoreConnection: Sendable {
+    let sql: any SQLDatabase
+
+    static let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
+    static let encoder = SQLQueryEncoder(keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .default)
+
+    func insert(into table: String, _ row: some Encodable & Sendable) async throws -> Int {
+        guard
+            let id = try await sql.insert(into: table).model(row, with: Self.encoder).returning("id")
+                .first(decodingColumn: "id", as: Int.self)
+        else { throw StoreError.inconsistent("insert into \(table) returned no id") }
+        return id
+    }
+}
+
+/// JSON for the columns that hold lists and nested objects.
+enum JSONColumn {
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }()
+
+    static func encode(_ value: some Encodable) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+}
