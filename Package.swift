@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "SignetServer", dependencies: [
             "SignetCore", "SignetPKI", "SignetStore",
             .product(name: "Vapor", package: "vapor"),
+            .product(name: "Fluent", package: "fluent"),
+            .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "signet", dependencies: [

@@ -182,8 +182,11 @@ public struct ApprovalRequest: Sendable, Equatable {
 extension Order {
     /// When the certificate issued at `date` must end: the order's end, the requested
     /// certificate end, or the industry maximum, whichever comes first.
+    ///
+    /// The Baseline Requirements count validity inclusively (notAfter − notBefore + 1 s), so
+    /// the cap ends one second before a whole number of days.
     public func certificateEnd(issuedAt date: Date, product: Product, policy: ValidityPolicy) -> Date {
-        let cap = date.addingTimeInterval(Double(policy.maximumCertificateDays(for: product, on: date)) * 86_400)
+        let cap = date.addingTimeInterval(Double(policy.maximumCertificateDays(for: product, on: date)) * 86_400 - 1)
         return [orderValidTill, certificateValidTill ?? orderValidTill, cap].min()!
     }
 }

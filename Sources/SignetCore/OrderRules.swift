@@ -48,10 +48,11 @@ public enum OrderRules {
             price: product.price(nameCount: names.subjectAlternativeDNSNames(isTLS: product.isTLS).count, years: years))
     }
 
-    /// Whole years started between two instants (a 13-month order bills two years).
+    /// Whole years started between two instants (a 13-month order bills two years). Two days of
+    /// slack keep calendar years (365 or 366 days, plus the end-of-day of custom dates) whole.
     static func billedYears(from start: Date, to end: Date) -> Int {
         let days = end.timeIntervalSince(start) / 86_400
-        return max(1, Int((days / 365.25).rounded(.up)))
+        return max(1, Int(((days - 2) / 365.25).rounded(.up)))
     }
 
     static func checkedHash(_ raw: String?, product: Product) throws(OrderRuleError) -> SignatureHash {

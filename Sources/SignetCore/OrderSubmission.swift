@@ -14,6 +14,8 @@ public struct OrderOptions: Sendable, Equatable, Codable {
     public var disableCT: Bool?
     public var locale: String?
     public var customFields: [CustomFieldValue]?
+    /// Whether the order skipped the approval step (kept to answer repeats in the same shape).
+    public var skipApproval: Bool?
 
     public init() {}
 }

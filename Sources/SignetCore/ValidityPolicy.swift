@@ -15,6 +15,8 @@ public struct ValidityPolicy: Sendable {
     public let certificateSteps: [Step]
     /// Maximum reuse of a domain validation, newest last.
     public let domainReuseSteps: [Step]
+    /// Maximum reuse of an organization (subject identity) validation, newest last.
+    public let organizationReuseSteps: [Step]
     /// Days kept below each limit. DigiCert issues 199 days under the 200-day rule;
     /// Signet does the same, so that clock skew between a CA and a browser never matters.
     public let marginDays: Int
@@ -22,9 +24,13 @@ public struct ValidityPolicy: Sendable {
     /// the S/MIME Baseline Requirements cap them at 825 days.
     public let clientMaximumDays: Int
 
-    public init(certificateSteps: [Step], domainReuseSteps: [Step], marginDays: Int, clientMaximumDays: Int) {
+    public init(
+        certificateSteps: [Step], domainReuseSteps: [Step], organizationReuseSteps: [Step], marginDays: Int,
+        clientMaximumDays: Int
+    ) {
         self.certificateSteps = certificateSteps
         self.domainReuseSteps = domainReuseSteps
+        self.organizationReuseSteps = organizationReuseSteps
         self.marginDays = marginDays
         self.clientMaximumDays = clientMaximumDays
     }
@@ -42,6 +48,10 @@ public struct ValidityPolicy: Sendable {
             Step(effective: utcDay(2027, 3, 15), maximumDays: 100),
             Step(effective: utcDay(2029, 3, 15), maximumDays: 10),
         ],
+        organizationReuseSteps: [
+            Step(effective: .distantPast, maximumDays: 825),
+            Step(effective: utcDay(2026, 3, 15), maximumDays: 398),
+        ],
         marginDays: 1,
         clientMaximumDays: 825)
 
@@ -53,6 +63,11 @@ public struct ValidityPolicy: Sendable {
     /// How long a domain validation made on `date` may be reused, in days.
     public func domainReuseDays(on date: Date) -> Int {
         Self.step(in: domainReuseSteps, on: date) - marginDays
+    }
+
+    /// How long an organization validation made on `date` may be reused, in days.
+    public func organizationReuseDays(on date: Date) -> Int {
+        Self.step(in: organizationReuseSteps, on: date) - marginDays
     }
 
     /// The longest certificate of `product` issued on `date`, in days.

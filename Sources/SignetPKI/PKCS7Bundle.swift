@@ -33,3 +33,11 @@ public enum PKCS7Bundle {
         PEMDocument(type: "PKCS7", derBytes: try der(certificates: certificates)).pemString
     }
 }
+
+/// PEM helpers for callers that do not import swift-asn1.
+public enum PEM {
+    /// The DER inside a PEM block.
+    public static func derBytes(of pem: String) throws -> [UInt8] {
+        try PEMDocument(pemString: pem).derBytes
+    }
+}

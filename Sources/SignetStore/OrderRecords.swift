@@ -229,6 +229,11 @@ extension StoreConnection {
             .first(decoding: CertificateRow.self, with: Self.decoder)?.record()
     }
 
+    public func certificate(thumbprint: String) async throws -> CertificateRecord? {
+        try await sql.select().column("*").from("certificates").where("thumbprint", .equal, thumbprint.uppercased())
+            .first(decoding: CertificateRow.self, with: Self.decoder)?.record()
+    }
+
     public func certificates(ids: [Int]) async throws -> [Int: CertificateRecord] {
         guard !ids.isEmpty else { return [:] }
         let rows = try await sql.select().column("*").from("certificates").where("id", .in, Array(Set(ids)))

@@ -1,3 +1,178 @@
 import ArgumentParser
+import Foundation
+import SignetCore
 import SignetServer
-@main struct Signet: AsyncParsableCommand { func run() async throws {} }
+
+@main
+struct Signet: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "signet",
+        abstract: "A self-hosted certificate authority that speaks the DigiCert CertCentral API.",
+        subcommands: [Serve.self, APIKeyCommand.self, OrganizationCommand.self, DomainCommand.self, BalanceCommand.self])
+}
+
+/// `--data`, shared by every command.
+struct DataOption: ParsableArguments {
+    @Option(name: .customLong("data"), help: "The data folder (env SIGNET_DATA).")
+    var path: String = ProcessInfo.processInfo.environment["SIGNET_DATA"] ?? "./signet-data"
+
+    var configuration: SignetConfiguration {
+        var configuration = SignetConfiguration()
+        configuration.dataDirectory = URL(fileURLWithPath: path)
+        return configuration
+    }
+}
+
+extension DCVMode: ExpressibleByArgument {}
+extension IssuingKeyTypeArgument: ExpressibleByArgument {}
+
+/// `--ca-key` values.
+enum IssuingKeyTypeArgument: String, CaseIterable {
+    case p256
+    case rsa2048
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the Signet server.")
+
+    @Option(help: "Address to listen on (env SIGNET_HOST).")
+    var host: String = ProcessInfo.processInfo.environment["SIGNET_HOST"] ?? "127.0.0.1"
+
+    @Option(help: "Port to listen on (env SIGNET_PORT).")
+    var port: Int = Int(ProcessInfo.processInfo.environment["SIGNET_PORT"] ?? "") ?? 8080
+
+    @OptionGroup var data: DataOption
+
+    @Option(help: "Base URL put in certificates for CRL, OCSP and CA issuers (env SIGNET_PUBLIC_URL).")
+    var publicURL: String? = ProcessInfo.processInfo.environment["SIGNET_PUBLIC_URL"]
+
+    @Option(help: "checked (default) or always-valid: a test double in which every name counts as validated.")
+    var dcv: DCVMode = .checked
+
+    @Option(help: "Issuing CA key created on first start: p256 (default) or rsa2048.")
+    var caKey: IssuingKeyTypeArgument = .p256
+
+    @Option(help: "Seconds between background passes over pending orders.")
+    var recheckInterval: Double = 5
+
+    func run() async throws {
+        var configuration = data.configuration
+        configuration.host = host
+        configuration.port = port
+        configuration.publicURL = publicURL
+        configuration.dcvMode = dcv
+        configuration.issuingKeyType = caKey == .p256 ? .p256 : .rsa2048
+        configuration.recheckInterval = recheckInterval
+        try await SignetApp.serve(configuration: configuration)
+    }
+}
+
+struct APIKeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apikey", abstract: "Manage API keys.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an API key and print it (shown once).")
+
+        @Option(help: "administrator, manager or user.")
+        var role: Role
+
+        @Option(help: "A name for the key's user.")
+        var name: String
+
+        @Option(help: "The container the key's user belongs to (default: the root container).")
+        var container: Int?
+
+        @OptionGroup var data: DataOption
+
+        func run() async throws {
+            try await withStore(data) { administration in
+                let (key, user) = try await administration.createAPIKey(role: role, name: name, containerID: container)
+                FileHandle.standardError.write(Data("created user \(user.id) (\(user.role.rawValue))\n".utf8))
+                print(key)
+            }
+        }
+    }
+}
+
+extension Role: ExpressibleByArgument {}
+extension ValidationLevelArgument: ExpressibleByArgument {}
+
+enum ValidationLevelArgument: String, CaseIterable {
+    case ov
+    case ev
+}
+
+struct OrganizationCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "org", abstract: "Organization validation (administrator shortcut).", subcommands: [Validate.self])
+
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mark an organization validated.")
+
+        @Argument(help: "The organization id.")
+        var id: Int
+
+        @Option(help: "ov (default) or ev.")
+        var level: ValidationLevelArgument = .ov
+
+        @OptionGroup var data: DataOption
+
+        func run() async throws {
+            try await withStore(data) { administration in
+                let until = try await administration.validateOrganization(id: id, level: level == .ev ? .ev : .ov)
+                print("organization \(id) validated (\(level.rawValue)) until \(until)")
+            }
+        }
+    }
+}
+
+struct DomainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "domain", abstract: "Domain validation (administrator shortcut).", subcommands: [Validate.self])
+
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mark a domain and the names under it validated.")
+
+        @Argument(help: "The domain name.")
+        var name: String
+
+        @OptionGroup var data: DataOption
+
+        func run() async throws {
+            try await withStore(data) { administration in
+                let domain = try await administration.validateDomain(name: name)
+                print("domain \(domain.name) validated until \(domain.validatedUntil.map { "\($0)" } ?? "-")")
+            }
+        }
+    }
+}
+
+struct BalanceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "balance", abstract: "The account balance.", subcommands: [Add.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add money to the account balance.")
+
+        @Argument(help: "The amount, e.g. 1000 or 99.50.")
+        var amount: String
+
+        @OptionGroup var data: DataOption
+
+        func run() async throws {
+            guard let money = Money(decimal: amount), money.cents > 0 else {
+                throw ValidationError("'\(amount)' is not a positive amount with at most two decimals")
+            }
+            try await withStore(data) { administration in
+                let balance = try await administration.addBalance(money)
+                print("balance: \(balance.balance) \(balance.currency)")
+            }
+        }
+    }
+}
+
+/// Runs an administrative command against the data folder's database.
+func withStore(_ data: DataOption, _ body: (Administration) async throws -> Void) async throws {
+    try await SignetApp.withAdministration(configuration: data.configuration, body)
+}

@@ -1,0 +1,141 @@
+import Fluent
+import FluentSQLiteDriver
+import Foundation
+import SQLKit
+import SignetCore
+import SignetPKI
+import SignetStore
+import Vapor
+
+/// The parts of a running Signet, shared by the routes and the background jobs.
+public struct SignetServices: Sendable {
+    public let configuration: SignetConfiguration
+    public let store: SignetStore
+    public let authority: CertificateAuthority
+    public let registration: RegistrationAuthority
+    public let administration: Administration
+    public let clock: any WallClock
+    let authenticator: APIKeyAuthenticator
+}
+
+extension Application {
+    private struct ServicesKey: StorageKey {
+        typealias Value = SignetServices
+    }
+
+    /// The Signet services of this application; set by ``SignetApp/configure(_:configuration:clock:)``.
+    public var signet: SignetServices {
+        get {
+            guard let services = storage[ServicesKey.self] else { fatalError("SignetApp.configure was not called") }
+            return services
+        }
+        set { storage[ServicesKey.self] = newValue }
+    }
+}
+
+extension Request {
+    var signet: SignetServices { application.signet }
+}
+
+/// Builds a Signet server (or, for the command line, only its store) inside a Vapor application.
+public enum SignetApp {
+    /// Opens (creating on first use) the data folder and database, migrates the schema and
+    /// bootstraps the account and administrator. Used by `serve` and by the admin commands.
+    public static func openStore(
+        _ app: Application, configuration: SignetConfiguration, clock: any WallClock = SystemWallClock()
+    ) async throws -> (store: SignetStore, administration: Administration) {
+        try FileManager.default.createDirectory(
+            at: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        app.databases.use(.sqlite(.file(configuration.databasePath), sqlLogLevel: nil), as: .sqlite)
+        // WAL lets readers run beside the writer; with synchronous=FULL (SQLite's default, which
+        // Signet's SQLite build keeps) a committed transaction survives a crash of the process.
+        try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
+        app.migrations.add(SchemaMigrations.all)
+        try await app.autoMigrate()
+        let store = SignetStore(database: { app.db }, serializesWrites: true)
+        let administration = Administration(store: store, clock: clock)
+        if try await administration.bootstrap(adminKeyPath: configuration.adminKeyPath) {
+            app.logger.notice("created the bootstrap administrator API key in \(configuration.adminKeyPath)")
+        }
+        return (store, administration)
+    }
+
+    /// Configures everything `signet serve` runs: store, CA, routes and background jobs.
+    @discardableResult
+    public static func configure(
+        _ app: Application, configuration: SignetConfiguration, clock: any WallClock = SystemWallClock()
+    ) async throws -> SignetServices {
+        let (store, administration) = try await openStore(app, configuration: configuration, clock: clock)
+        let (authority, created) = try CAKeyFiles(folder: configuration.caDirectory)
+            .loadOrCreate(
+                issuingKeyType: configuration.issuingKeyType, publicURL: configuration.effectivePublicURL, now: clock.now())
+        if created {
+            app.logger.notice(
+                "created the CA in \(configuration.caDirectory.path): \(authority.root.subject) / \(authority.issuing.subject)")
+        }
+        if configuration.dcvMode == .alwaysValid {
+            app.logger.warning(
+                "--dcv always-valid: every name and organization counts as validated. This is a test double; never use it for real certificates."
+            )
+        }
+        let services = SignetServices(
+            configuration: configuration, store: store, authority: authority,
+            registration: RegistrationAuthority(store: store, authority: authority, clock: clock, dcvMode: configuration.dcvMode),
+            administration: administration, clock: clock, authenticator: APIKeyAuthenticator(store: store))
+        app.signet = services
+
+        app.http.server.configuration.hostname = configuration.host
+        app.http.server.configuration.port = configuration.port
+        app.routes.defaultMaxBodySize = "1mb"
+        app.middleware = Middlewares()
+        app.middleware.use(DialectErrorMiddleware())
+        try routes(app)
+        app.lifecycle.use(PendingOrderSweeper(interval: configuration.recheckInterval))
+        return services
+    }
+
+    /// Runs `signet serve` until SIGINT or SIGTERM.
+    public static func serve(configuration: SignetConfiguration) async throws {
+        try await withApplication { app in
+            try await configure(app, configuration: configuration)
+            app.logger.notice("bootstrap administrator API key file: \(configuration.adminKeyPath)")
+            try await app.execute()
+        }
+    }
+
+    /// Runs an administrative command against the data folder's database.
+    public static func withAdministration(
+        configuration: SignetConfiguration, _ body: (Administration) async throws -> Void
+    ) async throws {
+        try await withApplication { app in
+            let (_, administration) = try await openStore(app, configuration: configuration)
+            try await body(administration)
+        }
+    }
+
+    /// A production application with logging from `LOG_LEVEL`, shut down after `body`.
+    private static func withApplication(_ body: (Application) async throws -> Void) async throws {
+        // Vapor must not parse Signet's own arguments.
+        var environment = Environment(name: "production", arguments: ["signet"])
+        try LoggingSystem.bootstrap(from: &environment)
+        let app = try await Application.make(environment)
+        do {
+            try await body(app)
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+    }
+
+    static func routes(_ app: Application) throws {
+        app.get("healthz") { _ in "ok" }
+        try app.register(collection: PublicCARoutes())
+        let services = app.grouped("services", "v2").grouped(CertCentralAuthMiddleware())
+        try services.register(collection: ProductRoutes())
+        try services.register(collection: AccountRoutes())
+        try services.register(collection: OrderRoutes())
+        try services.register(collection: RequestRoutes())
+        try services.register(collection: CertificateRoutes())
+    }
+}

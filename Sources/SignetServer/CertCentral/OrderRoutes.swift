@@ -1,0 +1,170 @@
+import Foundation
+import SignetCore
+import SignetPKI
+import SignetStore
+import Vapor
+
+/// Placing, reading and listing orders (certcentral.md 3 and 4).
+struct OrderRoutes: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.post("order", "certificate", ":product_name_id", use: placeOrder)
+        routes.get("order", "certificate", use: listOrders)
+        routes.get("order", "certificate", ":order_id", use: orderInfo)
+        routes.get("order", "alternate", ":alternative_order_id", use: alternateOrder)
+    }
+
+    func placeOrder(_ request: Request) async throws -> Response {
+        let principal = try request.principal
+        let productNameID = request.parameters.get("product_name_id") ?? ""
+        guard ProductCatalog.product(nameID: productNameID) != nil else { throw OrderRuleError.unknownProduct(productNameID) }
+        let body = try request.jsonObject()
+        let submission = try OrderRequestDecoding.submission(productNameID: productNameID, body: body)
+        let fingerprint = RegistrationAuthority.fingerprint(
+            Array(productNameID.lowercased().utf8) + [0] + JSONValue.object(body.fields).canonicalBytes)
+        let placed = try await request.signet.registration.placeOrder(submission, by: principal, fingerprint: fingerprint)
+        return try CertCentralFormat.response(
+            OrderCreatedView(placed, chain: request.signet.authority.chain), status: .created)
+    }
+
+    func orderInfo(_ request: Request) async throws -> Response {
+        let principal = try request.principal
+        let reference = request.parameters.get("order_id") ?? ""
+        let services = request.signet
+        let context = try await services.store.read { connection in
+            let orderID = try await resolveOrderID(reference, connection: connection)
+            return try await OrderContext.load(orderID: orderID, principal: principal, connection: connection)
+        }
+        return try CertCentralFormat.response(OrderInfoView(context, authority: services.authority, now: services.clock.now()))
+    }
+
+    /// Order info accepts an order id, or the primary certificate's thumbprint or serial number.
+    private func resolveOrderID(_ reference: String, connection: StoreConnection) async throws -> Int {
+        if let id = Int(reference), reference.count < 16 { return id }
+        let hex = reference.uppercased()
+        guard !hex.isEmpty, hex.allSatisfy(\.isHexDigit) else { throw WorkflowError.orderNotFound(reference) }
+        if let certificate = try await connection.certificate(serialNumber: hex), certificate.role == .primary {
+            return certificate.orderID
+        }
+        if hex.count == 40, let certificate = try await connection.certificate(thumbprint: hex), certificate.role == .primary {
+            return certificate.orderID
+        }
+        throw WorkflowError.orderNotFound(reference)
+    }
+
+    func listOrders(_ request: Request) async throws -> Response {
+        let principal = try request.principal
+        let services = request.signet
+        let now = services.clock.now()
+        var query = OrderQuery(now: now)
+        (query.offset, query.limit) = try request.page()
+        if principal.role != .administrator { query.containerIDs = principal.visibleContainerIDs }
+        query.orderID = try request.queryInt("filters", "id")
+        if let status = request.queryString("filters", "status") {
+            guard let value = OrderStatus(rawValue: status) else {
+                throw OrderRuleError.invalidValue(field: "filters[status]", reason: "unknown status '\(status)'")
+            }
+            query.status = value
+        }
+        query.commonName = request.queryString("filters", "common_name")
+        query.serialNumber = request.queryString("filters", "serial_number")
+        query.productNameID = request.queryString("filters", "product_name_id")
+        if let sort = request.queryString("sort") { query.sort = try Self.sortKeys(sort) }
+        let page = query
+        let (orders, total, certificates, organizations, containers) = try await services.store.read { connection in
+            let (orders, total) = try await connection.orders(page)
+            let certificates = try await connection.certificates(ids: orders.map(\.certificateID))
+            var organizations: [Int: Organization] = [:]
+            for id in Set(orders.compactMap(\.organizationID)) {
+                organizations[id] = try await connection.organization(id: id)
+            }
+            let containers = try await connection.containers()
+            return (orders, total, certificates, organizations, containers)
+        }
+        let views = orders.map { order in
+            OrderSummaryView(
+                order, certificate: certificates[order.certificateID],
+                organization: order.organizationID.flatMap { organizations[$0] },
+                container: containers.first { $0.id == order.containerID }, now: now)
+        }
+        return try CertCentralFormat.response(
+            OrderListView(orders: views, page: PageView(total: total, limit: query.limit, offset: query.offset)))
+    }
+
+    /// `sort=-date_created,order_id`: keys separated by commas, `-` for descending.
+    static func sortKeys(_ text: String) throws -> [(key: OrderSortKey, descending: Bool)] {
+        try text.split(separator: ",").map { part in
+            let descending = part.hasPrefix("-")
+            let name = descending ? String(part.dropFirst()) : String(part)
+            let aliases: [String: OrderSortKey] = [
+                "order_id": .id, "id": .id, "date_created": .dateCreated, "common_name": .commonName, "status": .status,
+                "product_name_id": .productNameID, "valid_till": .validTill,
+            ]
+            guard let key = aliases[name] else {
+                throw OrderRuleError.invalidValue(
+                    field: "sort", reason: "'\(name)' is not sortable; use \(aliases.keys.sorted().joined(separator: ", "))")
+            }
+            return (key, descending)
+        }
+    }
+
+    func alternateOrder(_ request: Request) async throws -> Response {
+        let principal = try request.principal
+        let key = request.parameters.get("alternative_order_id") ?? ""
+        guard let found = try await request.signet.store.read({ try await $0.order(alternativeOrderID: key) }),
+            principal.canSee(containerID: found.order.containerID)
+        else { throw WorkflowError.orderNotFound(key) }
+        let order = found.order
+        return try CertCentralFormat.response([
+            "orders": [
+                AlternateOrderView(
+                    orderId: order.id, certificateId: order.certificateID, status: order.reportedStatus(now: Date()))
+            ]
+        ])
+    }
+}
+
+struct OrderListView: Encodable {
+    let orders: [OrderSummaryView]
+    let page: PageView
+}
+
+struct AlternateOrderView: Encodable {
+    let orderId: Int
+    let certificateId: Int
+    let status: String
+}
+
+/// The 201 answer to an order (seeds 001 and 003, certcentral.md 3.3).
+struct OrderCreatedView: Encodable {
+    struct RequestStub: Encodable {
+        let id: Int
+        let status: String
+    }
+
+    struct ChainEntry: Encodable {
+        let subjectCommonName: String
+        let pem: String
+    }
+
+    let id: Int
+    let organization: IDView?
+    let requests: [RequestStub]?
+    let certificateId: Int?
+    let certificateChain: [ChainEntry]?
+
+    init(_ placed: PlacedOrder, chain: [ChainCertificate]) {
+        id = placed.order.id
+        organization = placed.createdOrganizationID.map(IDView.init)
+        let skipped = placed.order.options.skipApproval ?? false
+        let approvalRequest = placed.requests.first { $0.type == .newRequest }
+        let approved = approvalRequest?.status == .approved
+        requests = skipped ? nil : approvalRequest.map { [RequestStub(id: $0.id, status: $0.status.rawValue)] }
+        certificateId = skipped || approved ? placed.certificate.id : nil
+        if let issuance = placed.certificate.issuance, placed.certificate.status == .issued {
+            certificateChain = [ChainEntry(subjectCommonName: placed.certificate.names.commonName, pem: issuance.pem)]
+                + chain.map { ChainEntry(subjectCommonName: $0.commonName, pem: $0.pem) }
+        } else {
+            certificateChain = nil
+        }
+    }
+}

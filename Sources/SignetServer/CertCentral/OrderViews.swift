@@ -1,0 +1,307 @@
+import Foundation
+import SignetCore
+import SignetPKI
+import SignetStore
+
+/// Everything order info shows, read in one go.
+struct OrderContext: Sendable {
+    let order: Order
+    let certificate: CertificateRecord
+    let organization: Organization?
+    let container: Container?
+    let users: [Int: User]
+    let requests: [ApprovalRequest]
+
+    static func load(orderID: Int, principal: Principal, connection: StoreConnection) async throws -> OrderContext {
+        guard let order = try await connection.order(id: orderID), principal.canSee(containerID: order.containerID) else {
+            throw WorkflowError.orderNotFound(String(orderID))
+        }
+        guard let certificate = try await connection.certificate(id: order.certificateID) else {
+            throw StoreError.inconsistent("order \(order.id) has no certificate")
+        }
+        let requests = try await connection.requests(orderIDs: [order.id])[order.id] ?? []
+        let userIDs = [order.userID] + order.contacts.compactMap(\.userID) + requests.compactMap(\.processorID)
+        return OrderContext(
+            order: order, certificate: certificate,
+            organization: try await order.organizationID.asyncMap { try await connection.organization(id: $0) } ?? nil,
+            container: try await connection.container(id: order.containerID),
+            users: try await connection.users(ids: userIDs), requests: requests)
+    }
+}
+
+/// CertCentral's view of a certificate (order info `certificate{}` and `GET /certificate/{id}`).
+struct CertificateView: Encodable {
+    struct CACertificate: Encodable {
+        let id: String
+        let name: String
+    }
+
+    let id: Int
+    let orderId: Int?
+    let status: String?
+    let thumbprint: String?
+    let serialNumber: String?
+    let commonName: String
+    let dnsNames: [String]
+    let emails: [String]?
+    let dateCreated: String
+    let dateIssued: String?
+    let validFrom: String?
+    let validTill: String?
+    let daysRemaining: Int?
+    let csr: String
+    let organization: IDView?
+    let organizationUnits: [String]
+    let serverPlatform: ServerPlatform.View
+    let signatureHash: String
+    let keySize: Int
+    let caCert: CACertificate?
+
+    init(_ certificate: CertificateRecord, order: Order, now: Date, issuerName: String?, standalone: Bool) {
+        id = certificate.id
+        orderId = standalone ? certificate.orderID : nil
+        status = standalone ? certificate.status.rawValue : nil
+        thumbprint = certificate.issuance?.thumbprint
+        serialNumber = certificate.issuance?.serialNumber
+        commonName = certificate.names.commonName
+        dnsNames = certificate.names.subjectAlternativeDNSNames(isTLS: order.product?.isTLS ?? true)
+        emails = certificate.names.emails.isEmpty ? nil : certificate.names.emails
+        dateCreated = CertCentralFormat.timestamp(certificate.dateCreated)
+        dateIssued = certificate.issuance.map { CertCentralFormat.timestamp($0.dateIssued) }
+        validFrom = certificate.issuance.map { CertCentralFormat.day($0.validFrom) }
+        validTill = certificate.issuance.map { CertCentralFormat.day($0.validTill) }
+        daysRemaining = certificate.issuance.map { CertCentralFormat.daysRemaining(until: $0.validTill, now: now) }
+        csr = certificate.csr
+        organization = order.organizationID.map(IDView.init)
+        organizationUnits = order.organizationUnits
+        serverPlatform = ServerPlatform.view(certificate.serverPlatformID)
+        signatureHash = certificate.signatureHash.rawValue
+        keySize = certificate.key.size
+        caCert = certificate.issuance.map { CACertificate(id: $0.issuerID, name: issuerName ?? "") }
+    }
+}
+
+struct IDView: Encodable {
+    let id: Int
+}
+
+struct ProductSummaryView: Encodable {
+    let nameId: String
+    let name: String
+    let type: String
+    let validationType: String?
+    let validationName: String?
+    let validationDescription: String?
+
+    init(_ product: Product?, nameID: String, detailed: Bool) {
+        nameId = nameID
+        name = product?.name ?? nameID
+        type = product?.typeName ?? "ssl_certificate"
+        let level = product?.validationLevel
+        validationType = detailed ? level?.rawValue.lowercased() : nil
+        validationName = detailed ? level?.rawValue : nil
+        validationDescription = detailed ? level.map(Self.describe) : nil
+    }
+
+    private static func describe(_ level: ValidationLevel) -> String {
+        switch level {
+        case .dv: return "Domain Validation"
+        case .ov: return "Normal Organization Validation"
+        case .ev: return "Extended Organization Validation (EV)"
+        }
+    }
+}
+
+struct PersonView: Encodable {
+    let id: Int
+    let firstName: String
+    let lastName: String
+    let email: String
+
+    init(_ user: User) {
+        id = user.id
+        firstName = user.firstName
+        lastName = user.lastName
+        email = user.email
+    }
+}
+
+struct RequestSummaryView: Encodable {
+    let id: Int
+    let date: String
+    let type: String
+    let status: String
+    let comments: String?
+
+    init(_ request: ApprovalRequest) {
+        id = request.id
+        date = CertCentralFormat.timestamp(request.date)
+        type = request.type.rawValue
+        status = request.status.rawValue
+        comments = request.comments
+    }
+}
+
+extension Order {
+    /// The status CertCentral reports: an issued order whose term ended reads `expired`.
+    func reportedStatus(now: Date) -> String {
+        status == .issued && orderValidTill < now ? OrderStatus.expired.rawValue : status.rawValue
+    }
+}
+
+/// `GET /order/certificate/{order_id}` (certcentral.md 4.2).
+struct OrderInfoView: Encodable {
+    struct OrganizationSummary: Encodable {
+        let id: Int
+        let name: String
+        let assumedName: String?
+        let displayName: String
+        let isActive: Bool
+        let city: String?
+        let state: String?
+        let country: String
+        let telephone: String?
+    }
+
+    let id: Int
+    let certificate: CertificateView
+    let status: String
+    let isRenewal: Bool
+    let isRenewed: Bool
+    let renewalOfOrderId: Int?
+    let dateCreated: String
+    let orderValidFrom: String
+    let orderValidTill: String
+    let validityYears: Int
+    let isMultiYearPlan: String
+    let organization: OrganizationSummary?
+    let organizationContact: ContactView?
+    let technicalContact: ContactView?
+    let container: IDNameView?
+    let product: ProductSummaryView
+    let user: PersonView?
+    let requests: [RequestSummaryView]
+    let dcvMethod: String?
+    let disableRenewalNotifications: Bool
+    let autoRenew: Int
+    let customRenewalMessage: String?
+    let additionalEmails: [String]?
+    let paymentMethod: String
+    let price: Double
+    let currency: String
+    let alternativeOrderId: String?
+    let customFields: [CustomFieldView]?
+    let disableCt: Bool
+    let comments: String?
+    let locale: String?
+    let renewedThumbprint: String?
+    let skipApproval: Bool
+
+    struct CustomFieldView: Encodable {
+        let metadataId: Int
+        let value: String
+    }
+
+    init(_ context: OrderContext, authority: CertificateAuthority, now: Date) {
+        let order = context.order
+        id = order.id
+        certificate = CertificateView(
+            context.certificate, order: order, now: now, issuerName: authority.issuing.subject.commonName,
+            standalone: false)
+        status = order.reportedStatus(now: now)
+        isRenewal = order.options.renewalOfOrderID != nil
+        isRenewed = false
+        renewalOfOrderId = order.options.renewalOfOrderID
+        dateCreated = CertCentralFormat.timestamp(order.dateCreated)
+        orderValidFrom = CertCentralFormat.day(order.orderValidFrom)
+        orderValidTill = CertCentralFormat.day(order.orderValidTill)
+        validityYears = order.billedYears
+        isMultiYearPlan = order.billedYears > 1 ? "1" : "0"
+        organization = context.organization.map {
+            OrganizationSummary(
+                id: $0.id, name: $0.details.name, assumedName: $0.details.assumedName,
+                displayName: $0.details.assumedName ?? $0.details.name, isActive: $0.isActive, city: $0.details.city,
+                state: $0.details.state, country: $0.details.country.lowercased(), telephone: $0.details.telephone)
+        }
+        func contact(_ type: ContactType) -> ContactView? {
+            guard let contact = order.contacts.first(where: { $0.type == type }) else {
+                return type == .organizationContact ? context.organization?.details.contact.map(ContactView.init) : nil
+            }
+            if let details = contact.details { return ContactView(details) }
+            return contact.userID.flatMap { context.users[$0] }.map {
+                ContactView(Contact(firstName: $0.firstName, lastName: $0.lastName, email: $0.email))
+            }
+        }
+        organizationContact = contact(.organizationContact)
+        technicalContact = contact(.technicalContact)
+        container = context.container.map { IDNameView(id: $0.id, name: $0.name) }
+        product = ProductSummaryView(order.product, nameID: order.productNameID, detailed: true)
+        user = context.users[order.userID].map(PersonView.init)
+        requests = context.requests.map(RequestSummaryView.init)
+        dcvMethod = order.options.dcvMethod
+        disableRenewalNotifications = order.options.disableRenewalNotifications ?? false
+        autoRenew = order.options.autoRenew ?? 0
+        customRenewalMessage = order.options.customRenewalMessage
+        additionalEmails = order.options.additionalEmails
+        paymentMethod = order.options.paymentMethod ?? "balance"
+        price = order.price.asDouble
+        currency = "USD"
+        alternativeOrderId = order.alternativeOrderID
+        customFields = order.options.customFields?.map { CustomFieldView(metadataId: $0.metadataID, value: $0.value) }
+        disableCt = order.options.disableCT ?? false
+        comments = order.options.comments
+        locale = order.options.locale
+        renewedThumbprint = order.options.renewedThumbprint
+        skipApproval = order.options.skipApproval ?? false
+    }
+}
+
+/// One entry of `GET /order/certificate` (certcentral.md 4.1).
+struct OrderSummaryView: Encodable {
+    struct CertificateSummary: Encodable {
+        let id: Int
+        let commonName: String
+        let dnsNames: [String]
+        let validTill: String?
+        let daysRemaining: Int?
+        let signatureHash: String
+        let serialNumber: String?
+    }
+
+    let id: Int
+    let certificate: CertificateSummary
+    let status: String
+    let isRenewed: Bool
+    let dateCreated: String
+    let organization: IDNameView?
+    let validityYears: Int
+    let disableRenewalNotifications: Bool
+    let container: IDNameView?
+    let product: ProductSummaryView
+    let hasDuplicates: Bool
+    let productNameId: String
+    let price: Double
+
+    init(
+        _ order: Order, certificate: CertificateRecord?, organization: Organization?, container: Container?, now: Date
+    ) {
+        id = order.id
+        self.certificate = CertificateSummary(
+            id: order.certificateID, commonName: order.names.commonName,
+            dnsNames: order.names.subjectAlternativeDNSNames(isTLS: order.product?.isTLS ?? true),
+            validTill: certificate?.issuance.map { CertCentralFormat.day($0.validTill) },
+            daysRemaining: certificate?.issuance.map { CertCentralFormat.daysRemaining(until: $0.validTill, now: now) },
+            signatureHash: order.signatureHash.rawValue, serialNumber: certificate?.issuance?.serialNumber)
+        status = order.reportedStatus(now: now)
+        isRenewed = false
+        dateCreated = CertCentralFormat.timestamp(order.dateCreated)
+        self.organization = organization.map { IDNameView(id: $0.id, name: $0.details.name) }
+        validityYears = order.billedYears
+        disableRenewalNotifications = order.options.disableRenewalNotifications ?? false
+        self.container = container.map { IDNameView(id: $0.id, name: $0.name) }
+        product = ProductSummaryView(order.product, nameID: order.productNameID, detailed: false)
+        hasDuplicates = false
+        productNameId = order.productNameID
+        price = order.price.asDouble
+    }
+}

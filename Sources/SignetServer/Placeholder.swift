@@ -1,4 +1,0 @@
-import Vapor
-import SignetPKI
-import SignetStore
-public enum ServerPlaceholder {}

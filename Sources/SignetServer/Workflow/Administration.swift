@@ -1,0 +1,109 @@
+import Foundation
+import SignetCore
+import SignetPKI
+import SignetStore
+
+/// Operator commands: the first start, API keys, the validation shortcuts and deposits.
+/// The command line and the tests drive Signet through these.
+public struct Administration: Sendable {
+    public let store: SignetStore
+    public let clock: any WallClock
+    public let policy: ValidityPolicy
+
+    public init(store: SignetStore, clock: any WallClock, policy: ValidityPolicy = .cabForum) {
+        self.store = store
+        self.clock = clock
+        self.policy = policy
+    }
+
+    /// Creates the account, the root container and the bootstrap administrator on a new database,
+    /// writing the administrator's key to `adminKeyPath` (mode 0600). Returns whether it did.
+    @discardableResult
+    public func bootstrap(adminKeyPath: String) async throws -> Bool {
+        let now = clock.now()
+        return try await store.write { connection in
+            try await connection.ensureAccount()
+            guard try await connection.containers().isEmpty else { return false }
+            let container = try await connection.createContainer(name: "Signet", parentID: nil, at: now)
+            let user = try await connection.createUser(
+                containerID: container.id, username: "admin", firstName: "Signet", lastName: "Administrator",
+                email: "admin@signet.invalid", role: .administrator, isAPIOnly: true, at: now)
+            let key = APIKeyFormat.generate()
+            try await connection.createAPIKey(
+                userID: user.id, name: "bootstrap administrator", lookupID: key.lookupID, keyHash: key.hash, at: now)
+            try SecretFile.write(key.key + "\n", to: adminKeyPath)
+            return true
+        }
+    }
+
+    /// Creates an API-only user with `role` and returns its new key (shown once, stored as a hash).
+    public func createAPIKey(role: Role, name: String, containerID: Int? = nil) async throws -> (key: String, user: User) {
+        let now = clock.now()
+        let key = APIKeyFormat.generate()
+        let trimmed = name.trimmingWhitespace()
+        guard !trimmed.isEmpty else { throw OrderRuleError.missingField("name") }
+        return try await store.write { connection in
+            let container: Int
+            if let containerID {
+                guard try await connection.container(id: containerID) != nil else {
+                    throw WorkflowError.containerNotFound(containerID)
+                }
+                container = containerID
+            } else {
+                guard let root = try await connection.containers().first else {
+                    throw StoreError.inconsistent("no container: the database was not bootstrapped")
+                }
+                container = root.id
+            }
+            let user = try await connection.createUser(
+                containerID: container, username: "\(trimmed)-\(key.lookupID.lowercased())", firstName: trimmed,
+                lastName: "(API key)", email: "api-\(key.lookupID.lowercased())@signet.invalid", role: role,
+                isAPIOnly: true, at: now)
+            try await connection.createAPIKey(
+                userID: user.id, name: trimmed, lookupID: key.lookupID, keyHash: key.hash, at: now)
+            return (key.key, user)
+        }
+    }
+
+    /// Marks an organization validated at `level` for the reuse period in force. Returns the end of validity.
+    @discardableResult
+    public func validateOrganization(id: Int, level: ValidationLevel) async throws -> Date {
+        let now = clock.now()
+        let until = now.addingTimeInterval(Double(policy.organizationReuseDays(on: now)) * 86_400)
+        try await store.write { connection in
+            guard try await connection.organization(id: id) != nil else { throw WorkflowError.organizationNotFound(id) }
+            try await connection.setOrganizationValidation(id: id, level: level, until: until)
+        }
+        return until
+    }
+
+    /// Marks a domain (and so every name under it) validated for the reuse period in force.
+    @discardableResult
+    public func validateDomain(name: String, containerID: Int? = nil) async throws -> DomainValidation {
+        let domain: DNSName
+        do {
+            domain = try DNSName(name)
+        } catch {
+            throw OrderRuleError.invalidDNSName(name, error)
+        }
+        guard !domain.isWildcard else { throw OrderRuleError.invalidDNSName(name, .misplacedWildcard) }
+        let now = clock.now()
+        let until = now.addingTimeInterval(Double(policy.domainReuseDays(on: now)) * 86_400)
+        return try await store.write { connection in
+            let container: Int
+            if let containerID { container = containerID } else { container = try await connection.containers().first?.id ?? 1 }
+            return try await connection.recordDomainValidation(
+                name: domain.value, containerID: container, at: now, until: until)
+        }
+    }
+
+    /// Adds money to the account through the ledger.
+    public func addBalance(_ amount: Money) async throws -> Balance {
+        guard amount.cents > 0 else { throw OrderRuleError.invalidValue(field: "amount", reason: "must be positive") }
+        let now = clock.now()
+        return try await store.write { connection in
+            try await connection.post(amount, kind: .deposit, orderID: nil, note: "deposit", at: now)
+            return try await connection.balance()
+        }
+    }
+}

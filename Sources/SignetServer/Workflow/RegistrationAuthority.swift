@@ -1,0 +1,193 @@
+import Crypto
+import Foundation
+import SignetCore
+import SignetPKI
+import SignetStore
+
+/// The result of placing an order, as every dialect needs it to answer.
+public struct PlacedOrder: Sendable {
+    public let order: Order
+    public let certificate: CertificateRecord
+    public let requests: [ApprovalRequest]
+    /// Set when the order created its organization.
+    public let createdOrganizationID: Int?
+    /// `true` when an idempotency key matched an earlier order and nothing new was stored or charged.
+    public let isRepeat: Bool
+}
+
+/// The registration authority: the workflow from order to certificate.
+///
+/// It checks a command against the core rules and the CA's CSR rules, stores and charges it in
+/// one transaction, and issues through the CA once approval and validation allow. It knows
+/// nothing of HTTP or SQL.
+public struct RegistrationAuthority: Sendable {
+    public let store: SignetStore
+    public let authority: CertificateAuthority
+    public let clock: any WallClock
+    public let policy: ValidityPolicy
+    public let dcvMode: DCVMode
+
+    public init(
+        store: SignetStore, authority: CertificateAuthority, clock: any WallClock, policy: ValidityPolicy = .cabForum,
+        dcvMode: DCVMode
+    ) {
+        self.store = store
+        self.authority = authority
+        self.clock = clock
+        self.policy = policy
+        self.dcvMode = dcvMode
+    }
+
+    /// Places an order; returns the earlier order when `alternativeOrderID` was used before for the same request.
+    ///
+    /// - Parameter fingerprint: identifies the request body, so that a reused key with a different body is refused.
+    public func placeOrder(_ submission: OrderSubmission, by principal: Principal, fingerprint: String) async throws
+        -> PlacedOrder
+    {
+        let now = clock.now()
+        let plan = try OrderRules.plan(submission, now: now, policy: policy)
+        let csr: InspectedCSR
+        do {
+            csr = try CSRInspector.inspect(submission.csr ?? "")
+        } catch {
+            throw WorkflowError.invalidCSR(error)
+        }
+        let containerID = submission.containerID ?? principal.user.containerID
+        let newOrganization = try await checkReferences(submission, containerID: containerID, principal: principal)
+        if let key = submission.alternativeOrderID,
+            let earlier = try await store.read({ try await $0.order(alternativeOrderID: key) })
+        {
+            return try await repeatOf(earlier.order, storedFingerprint: earlier.fingerprint, fingerprint: fingerprint)
+        }
+
+        let hash = authority.signatureHash(for: plan.signatureHash)
+        let skipApproval = submission.skipApproval
+        return try await retryingUniqueViolations {
+            try await store.write { connection in
+                if let key = submission.alternativeOrderID, let earlier = try await connection.order(alternativeOrderID: key) {
+                    return try await repeatOf(
+                        earlier.order, storedFingerprint: earlier.fingerprint, fingerprint: fingerprint,
+                        connection: connection)
+                }
+                let balance = try await connection.balance(forUpdate: true)
+                guard balance.availableFunds >= plan.price else {
+                    throw OrderRuleError.insufficientFunds(needed: plan.price, available: balance.availableFunds)
+                }
+                var organizationID: Int?
+                var createdOrganizationID: Int?
+                switch submission.organization {
+                case .existing(let id)?: organizationID = id
+                case nil: organizationID = nil
+                case .new?:
+                    let created = try await connection.createOrganization(newOrganization!, containerID: containerID, at: now)
+                    organizationID = created.id
+                    createdOrganizationID = created.id
+                }
+                var order = Order(
+                    id: 0, containerID: containerID, userID: principal.user.id, productNameID: plan.product.nameID,
+                    status: skipApproval ? .pending : .needsApproval, organizationID: organizationID, names: plan.names,
+                    signatureHash: hash, serverPlatformID: submission.serverPlatformID, profileOption: plan.profileOption,
+                    organizationUnits: plan.organizationUnits, orderValidFrom: plan.orderValidFrom,
+                    orderValidTill: plan.orderValidTill, certificateValidTill: plan.certificateValidTill,
+                    billedYears: plan.billedYears, price: plan.price, alternativeOrderID: submission.alternativeOrderID,
+                    contacts: submission.contacts, options: submission.options, certificateID: 0, dateCreated: now,
+                    dateUpdated: now)
+                order.id = try await connection.insertOrder(order, fingerprint: fingerprint)
+                var certificate = CertificateRecord(
+                    id: 0, orderID: order.id, role: .primary, status: .pending, names: plan.names, csr: csr.pem,
+                    key: csr.key, signatureHash: hash, serverPlatformID: submission.serverPlatformID,
+                    userID: principal.user.id, dateCreated: now, issuance: nil)
+                certificate.id = try await connection.insertCertificate(certificate)
+                order.certificateID = certificate.id
+                try await connection.setOrderCertificate(orderID: order.id, certificateID: certificate.id, at: now)
+                var request = ApprovalRequest(
+                    id: 0, orderID: order.id, certificateID: certificate.id, type: .newRequest,
+                    status: skipApproval ? .approved : .pending, requesterID: principal.user.id,
+                    processorID: skipApproval ? principal.user.id : nil, comments: submission.options.comments,
+                    processorComment: nil, date: now, dateProcessed: skipApproval ? now : nil)
+                request.id = try await connection.insertRequest(request, containerID: containerID)
+                try await connection.post(
+                    -plan.price, kind: .orderCharge, orderID: order.id, note: "order \(order.id) \(plan.product.nameID)",
+                    at: now)
+                if skipApproval {
+                    (order, certificate) = try await issueIfReady(order, certificate, csr: csr, connection: connection, now: now)
+                }
+                return PlacedOrder(
+                    order: order, certificate: certificate, requests: [request], createdOrganizationID: createdOrganizationID,
+                    isRepeat: false)
+            }
+        }
+    }
+
+    /// An earlier order under the same idempotency key: returned as it stands now, or refused
+    /// when the new request differs from the one that created it.
+    private func repeatOf(
+        _ order: Order, storedFingerprint: String?, fingerprint: String, connection: StoreConnection? = nil
+    ) async throws -> PlacedOrder {
+        guard storedFingerprint == fingerprint else {
+            throw OrderRuleError.idempotencyKeyReused(order.alternativeOrderID ?? "")
+        }
+        let load: @Sendable (StoreConnection) async throws -> PlacedOrder = { connection in
+            guard let certificate = try await connection.certificate(id: order.certificateID) else {
+                throw StoreError.inconsistent("order \(order.id) has no certificate")
+            }
+            let requests = try await connection.requests(orderIDs: [order.id])[order.id] ?? []
+            return PlacedOrder(
+                order: order, certificate: certificate, requests: requests, createdOrganizationID: nil, isRepeat: true)
+        }
+        if let connection { return try await load(connection) }
+        return try await store.read(load)
+    }
+
+    /// Checks that the organization, container and contact users an order names exist and are the caller's.
+    /// Returns the checked details of a new organization.
+    private func checkReferences(_ submission: OrderSubmission, containerID: Int, principal: Principal) async throws
+        -> OrganizationDetails?
+    {
+        var newOrganization: OrganizationDetails?
+        if case .new(let details) = submission.organization {
+            newOrganization = try details.validated(fieldPrefix: "organization.")
+        }
+        for contact in submission.contacts where contact.userID == nil {
+            guard let details = contact.details, !details.firstName.isEmpty, !details.lastName.isEmpty else {
+                throw OrderRuleError.missingField("organization.contacts.first_name")
+            }
+            guard EmailAddress(details.email) != nil else { throw OrderRuleError.invalidEmail(details.email) }
+        }
+        try await store.read { connection in
+            guard try await connection.container(id: containerID) != nil, principal.canSee(containerID: containerID) else {
+                throw OrderRuleError.unknownContainer(containerID)
+            }
+            if case .existing(let id) = submission.organization {
+                guard let organization = try await connection.organization(id: id),
+                    principal.canSee(containerID: organization.containerID)
+                else { throw OrderRuleError.unknownOrganization(id) }
+            }
+            for userID in submission.contacts.compactMap(\.userID) {
+                guard try await connection.user(id: userID) != nil else { throw OrderRuleError.unknownUser(userID) }
+            }
+        }
+        return newOrganization
+    }
+
+    /// Runs `body` again when a uniqueness rule fired: a serial number collision (new serial on
+    /// retry) or a concurrent order with the same idempotency key (found on retry).
+    func retryingUniqueViolations<T>(_ body: () async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await body()
+            } catch StoreError.uniqueViolation(let detail) {
+                attempt += 1
+                if attempt >= 3 { throw StoreError.uniqueViolation(detail) }
+            }
+        }
+    }
+}
+
+extension RegistrationAuthority {
+    /// A stable fingerprint of a request: SHA-256 over its canonical form.
+    public static func fingerprint(_ canonical: [UInt8]) -> String {
+        SHA256.hash(data: canonical).map { String(format: "%02x", $0) }.joined()
+    }
+}

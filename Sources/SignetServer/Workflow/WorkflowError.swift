@@ -1,0 +1,20 @@
+import SignetCore
+import SignetPKI
+
+/// Why the workflow refused a command about an existing thing: it is missing, not the caller's,
+/// or not in a state that allows it. Dialects map each case in their error table.
+public enum WorkflowError: Error, Sendable, Equatable {
+    case orderNotFound(String)
+    case requestNotFound(Int)
+    case certificateNotFound(String)
+    case organizationNotFound(Int)
+    case containerNotFound(Int)
+    case userNotFound(Int)
+    /// The caller's role may not do this.
+    case forbidden(String)
+    /// The request was decided before.
+    case requestAlreadyProcessed(id: Int, status: RequestStatus)
+    /// The certificate has no issued form to download yet.
+    case certificateNotIssued(id: Int, status: CertificateStatus)
+    case invalidCSR(CSRProblem)
+}
