@@ -49,6 +49,10 @@ let package = Package(
         .testTarget(name: "SignetTests", dependencies: [
             "SignetCore", "SignetPKI", "SignetStore", "SignetServer", "signet",
             .product(name: "VaporTesting", package: "vapor"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -120,8 +120,8 @@ public struct CAKeyFiles: Sendable {
         // half-way leaves a folder that the next start recreates rather than half-loads.
         try writeSecret(rootKey.pemRepresentation, to: rootKeyPath)
         try writeSecret(issuingPEM, to: issuingKeyPath)
-        try write(root.serializeAsPEM().pemString, to: rootCertificatePath)
-        try write(issuing.serializeAsPEM().pemString, to: issuingCertificatePath)
+        try write(root.serializeAsPEM().pemString + "\n", to: rootCertificatePath)
+        try write(issuing.serializeAsPEM().pemString + "\n", to: issuingCertificatePath)
     }
 
     private func read(_ url: URL) throws -> String {

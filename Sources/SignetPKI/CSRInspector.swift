@@ -56,7 +56,7 @@ public enum CSRInspector {
             throw .cannotParse("not a PKCS#10 certification request (\(error))")
         }
         guard request.publicKey.isValidSignature(request.signature, for: request) else { throw .badSignature }
-        let pem = PEMDocument(type: "CERTIFICATE REQUEST", derBytes: der).pemString
+        let pem = PEM.encode(type: "CERTIFICATE REQUEST", der: der)
         return InspectedCSR(request: request, key: key, pem: pem, der: der)
     }
 

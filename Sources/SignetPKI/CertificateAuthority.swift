@@ -101,7 +101,7 @@ public struct CertificateAuthority: Sendable {
             issuerPrivateKey: issuingKey)
         let der = try certificate.derBytes()
         return SignedCertificate(
-            certificate: certificate, der: der, pem: PEMDocument(type: "CERTIFICATE", derBytes: der).pemString,
+            certificate: certificate, der: der, pem: PEM.encode(type: "CERTIFICATE", der: der),
             serialNumber: serial.hex, thumbprint: Array(Insecure.SHA1.hash(data: der)).hexString,
             signatureHash: hash, issuerID: issuerID)
     }
@@ -130,7 +130,7 @@ extension ChainCertificate {
         let der = try certificate.derBytes()
         self.init(
             commonName: certificate.subject.commonName ?? "",
-            pem: PEMDocument(type: "CERTIFICATE", derBytes: der).pemString, der: der)
+            pem: PEM.encode(type: "CERTIFICATE", der: der), der: der)
     }
 }
 

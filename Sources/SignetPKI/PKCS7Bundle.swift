@@ -30,12 +30,17 @@ public enum PKCS7Bundle {
 
     /// The bundle as PEM (`-----BEGIN PKCS7-----`), as CertCentral serves `p7b` and `cer`.
     public static func pem(certificates: [[UInt8]]) throws -> String {
-        PEMDocument(type: "PKCS7", derBytes: try der(certificates: certificates)).pemString
+        PEM.encode(type: "PKCS7", der: try der(certificates: certificates))
     }
 }
 
 /// PEM helpers for callers that do not import swift-asn1.
 public enum PEM {
+    /// A PEM block ending in a line break, so that blocks can be concatenated into bundles.
+    public static func encode(type: String, der: [UInt8]) -> String {
+        PEMDocument(type: type, derBytes: der).pemString + "\n"
+    }
+
     /// The DER inside a PEM block.
     public static func derBytes(of pem: String) throws -> [UInt8] {
         try PEMDocument(pemString: pem).derBytes

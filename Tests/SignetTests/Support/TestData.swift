@@ -1,0 +1,86 @@
+import Crypto
+import Foundation
+import SwiftASN1
+import X509
+import _CryptoExtras
+
+/// Requests and CSRs as real clients send them.
+enum TestData {
+    static func organization(name: String = "Example Inc") -> [String: Any] {
+        [
+            "name": name, "address": "2801 N Thanksgiving Way", "city": "Lehi", "state": "Utah", "zip": "84043",
+            "country": "us", "telephone": "8015551212",
+            "organization_contact": [
+                "first_name": "Jan", "last_name": "Sport", "email": "jan.sport@example.com", "job_title": "CTO",
+                "telephone": "8015551212",
+            ],
+        ]
+    }
+
+    /// Seed 003's body, with a real CSR and the organization given.
+    static func secureSiteOrder(
+        csr: String, organizationID: Int, commonName: String = "example.com",
+        dnsNames: [String] = ["sub.example.com", "app.example.com"], skipApproval: Bool = true
+    ) -> [String: Any] {
+        [
+            "certificate": [
+                "common_name": commonName, "dns_names": dnsNames, "csr": csr, "signature_hash": "sha256",
+                "organization_units": ["Shared Services"], "server_platform": ["id": 2],
+            ],
+            "comments": "Certificate for app server.",
+            "auto_renew": 1,
+            "custom_renewal_message": "Keep this renewed.",
+            "organization": [
+                "id": organizationID,
+                "contacts": [
+                    ["contact_type": "organization_contact", "user_id": 1],
+                    [
+                        "contact_type": "technical_contact", "first_name": "Jill", "last_name": "Valentine",
+                        "job_title": "STAR Member", "telephone": "8017019600", "email": "jill.valentine@digicert.com",
+                    ],
+                ],
+            ],
+            "validity_years": 2,
+            "payment_method": "balance",
+            "skip_approval": skipApproval,
+        ]
+    }
+
+    /// Seed 001's body.
+    static func clientOrder(csr: String, organizationID: Int, skipApproval: Bool = false) -> [String: Any] {
+        [
+            "certificate": [
+                "common_name": "Lock Cole", "emails": ["locke.cole@example.com"], "signature_hash": "sha256",
+                "organization_units": ["Accounting"], "csr": csr,
+            ],
+            "skip_approval": skipApproval,
+            "organization": ["id": organizationID],
+            "container": ["id": 1],
+            "validity_years": 1,
+            "payment_method": "balance",
+        ]
+    }
+
+    /// A PEM CSR for `commonName` signed by a new key of `kind`.
+    static func csr(_ kind: KeyKind = .p256, commonName: String = "example.com") throws -> String {
+        let key: Certificate.PrivateKey
+        let algorithm: Certificate.SignatureAlgorithm
+        switch kind {
+        case .p256:
+            key = Certificate.PrivateKey(P256.Signing.PrivateKey())
+            algorithm = .ecdsaWithSHA256
+        case .p384:
+            key = Certificate.PrivateKey(P384.Signing.PrivateKey())
+            algorithm = .ecdsaWithSHA384
+        case .rsa2048:
+            key = Certificate.PrivateKey(try _RSA.Signing.PrivateKey(keySize: .bits2048))
+            algorithm = .sha256WithRSAEncryption
+        }
+        let request = try CertificateSigningRequest(
+            version: .v1, subject: try DistinguishedName { CommonName(commonName) }, privateKey: key,
+            attributes: CertificateSigningRequest.Attributes(), signatureAlgorithm: algorithm)
+        return try request.serializeAsPEM().pemString
+    }
+
+    enum KeyKind { case p256, p384, rsa2048 }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+/// Runs real command-line tools (openssl, pkilint, python3) that judge what Signet produces.
+enum Tools {
+    struct Result {
+        let status: Int32
+        let output: String
+        let error: String
+    }
+
+    @discardableResult
+    static func run(_ tool: String, _ arguments: [String], input: Data? = nil, in directory: URL? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [tool] + arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let output = Pipe()
+        let error = Pipe()
+        let standardInput = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        process.standardInput = standardInput
+        try process.run()
+        if let input { standardInput.fileHandleForWriting.write(input) }
+        try standardInput.fileHandleForWriting.close()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
+            error: String(decoding: errorData, as: UTF8.self))
+    }
+
+    /// A new temporary folder.
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("signet-tools-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// A CSR made by the openssl binary: `keyArguments` after `openssl req -new -nodes`, e.g. `["-newkey", "rsa:1024"]`.
+    static func opensslCSR(_ keyArguments: [String], subject: String = "/CN=example.com") throws -> String {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try run(
+            "openssl", ["req", "-new", "-nodes", "-subj", subject, "-keyout", "key.pem", "-out", "req.pem"] + keyArguments,
+            in: directory)
+        #expect(result.status == 0, "openssl req failed: \(result.error)")
+        return try String(contentsOf: directory.appendingPathComponent("req.pem"), encoding: .utf8)
+    }
+
+    /// `openssl verify` of `leaf` against a root and intermediate; returns openssl's verdict.
+    static func verify(leaf: String, intermediate: String, root: String, purpose: String = "sslserver") throws -> Result {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try leaf.write(to: directory.appendingPathComponent("leaf.pem"), atomically: true, encoding: .utf8)
+        try intermediate.write(to: directory.appendingPathComponent("ica.pem"), atomically: true, encoding: .utf8)
+        try root.write(to: directory.appendingPathComponent("root.pem"), atomically: true, encoding: .utf8)
+        return try run(
+            "openssl", ["verify", "-CAfile", "root.pem", "-untrusted", "ica.pem", "-purpose", purpose, "leaf.pem"],
+            in: directory)
+    }
+
+    /// The PEM blocks of a bundle, each ending in a line break.
+    static func pemBlocks(_ text: String) -> [String] {
+        var blocks: [String] = []
+        var current: [Substring] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            current.append(line)
+            if line.hasPrefix("-----END ") {
+                blocks.append(current.joined(separator: "\n") + "\n")
+                current = []
+            }
+        }
+        return blocks
+    }
+
+    /// `openssl x509 -noout -text` of a PEM certificate.
+    static func describe(_ pem: String) throws -> String {
+        try run("openssl", ["x509", "-noout", "-text"], input: Data(pem.utf8)).output
+    }
+}
