@@ -1,4 +1,5 @@
 import Crypto
+import Testing
 import Foundation
 import SwiftASN1
 import X509
@@ -83,4 +84,49 @@ enum TestData {
     }
 
     enum KeyKind { case p256, p384, rsa2048 }
+}
+
+extension TestData {
+    /// A CSR whose RSA "key" has `bits` bits and whose signature is random: enough to test the
+    /// key-size rule, which is checked before the signature (real keys that size take minutes to make).
+    static func fakeRSACSR(bits: Int) throws -> String {
+        var modulus = [UInt8](repeating: 0xC5, count: bits / 8)
+        modulus[0] = 0xFF
+        var key = DER.Serializer()
+        try key.appendConstructedNode(identifier: .sequence) { sequence in
+            try sequence.serialize(ArraySlice([UInt8(0)] + modulus))
+            try sequence.serialize(ArraySlice<UInt8>([0x01, 0x00, 0x01]))
+        }
+        var csr = DER.Serializer()
+        try csr.appendConstructedNode(identifier: .sequence) { request in
+            try request.appendConstructedNode(identifier: .sequence) { info in
+                try info.serialize(0)
+                try info.serialize(try DistinguishedName { CommonName("example.com") })
+                try info.appendConstructedNode(identifier: .sequence) { spki in
+                    try spki.appendConstructedNode(identifier: .sequence) { algorithm in
+                        try algorithm.serialize(ASN1ObjectIdentifier("1.2.840.113549.1.1.1"))
+                        try algorithm.serialize(ASN1Null())
+                    }
+                    try spki.serialize(ASN1BitString(bytes: ArraySlice(key.serializedBytes)))
+                }
+                info.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)) { _ in }
+            }
+            try request.appendConstructedNode(identifier: .sequence) { algorithm in
+                try algorithm.serialize(ASN1ObjectIdentifier("1.2.840.113549.1.1.11"))
+                try algorithm.serialize(ASN1Null())
+            }
+            try request.serialize(ASN1BitString(bytes: ArraySlice(repeating: 0x42, count: 256)))
+        }
+        return PEMDocument(type: "CERTIFICATE REQUEST", derBytes: csr.serializedBytes).pemString
+    }
+
+    /// A valid CSR with one byte of its subject changed, so that its signature no longer verifies.
+    static func tamperedCSR() throws -> String {
+        let pem = try csr(.p256, commonName: "example.com")
+        var der = try PEMDocument(pemString: pem).derBytes
+        let name = Array("example.com".utf8)
+        let index = try #require(der.indices.first { der[$0..<min($0 + name.count, der.count)].elementsEqual(name) })
+        der[index] = UInt8(ascii: "f")
+        return PEMDocument(type: "CERTIFICATE REQUEST", derBytes: der).pemString
+    }
 }
