@@ -37,14 +37,17 @@ public struct LeafRequest: Sendable {
 }
 
 /// The subscriber certificate profiles: TLS server per validation level (Baseline Requirements
-/// 7.1.2.7) and client certificates per product usage (S/MIME BR legacy profiles).
+/// 7.1.2.7) and client certificates per product usage (S/MIME BR multipurpose profiles:
+/// mailbox-validated without an organization, sponsor-validated with one).
 enum LeafProfile {
     private static let businessCategory: ASN1ObjectIdentifier = [2, 5, 4, 15]
     private static let jurisdictionCountry: ASN1ObjectIdentifier = [1, 3, 6, 1, 4, 1, 311, 60, 2, 1, 3]
     private static let serialNumber: ASN1ObjectIdentifier = [2, 5, 4, 5]
+    private static let organizationIdentifier: ASN1ObjectIdentifier = [2, 5, 4, 97]
+    private static let givenName: ASN1ObjectIdentifier = [2, 5, 4, 42]
+    private static let surname: ASN1ObjectIdentifier = [2, 5, 4, 4]
 
     static func subject(for request: LeafRequest) throws -> DistinguishedName {
-        let level = request.product.validationLevel
         var rdns: [RelativeDistinguishedName] = []
         func add(_ oid: ASN1ObjectIdentifier, _ value: String?, printable: Bool = false) throws {
             guard let value, !value.isEmpty else { return }
@@ -52,6 +55,13 @@ enum LeafProfile {
                 ? try RelativeDistinguishedName.Attribute(type: oid, printableString: value)
                 : RelativeDistinguishedName.Attribute(type: oid, utf8String: value)
             rdns.append(RelativeDistinguishedName(attribute))
+        }
+        let level = request.product.validationLevel
+        let isSMIME = request.product.clientUsage?.contains(.emailProtection) ?? false
+        if isSMIME && level == .dv {
+            // Mailbox-validated (S/MIME BR 7.1.4.2.2): the common name is the mailbox itself.
+            try add(.RDNAttributeType.commonName, request.names.emails.first)
+            return DistinguishedName(rdns)
         }
         if level != .dv, let organization = request.organization {
             if level == .ev {
@@ -63,12 +73,29 @@ enum LeafProfile {
             try add(.RDNAttributeType.stateOrProvinceName, organization.state)
             try add(.RDNAttributeType.localityName, organization.city)
             try add(.RDNAttributeType.organizationName, organization.name)
+            if isSMIME {
+                // Sponsor-validated: the organization's registration as "NTR" + country + "-" + number.
+                try add(organizationIdentifier, organization.registrationNumber.map { "NTR\(organization.country)-\($0)" })
+            }
             if !request.product.isTLS {
                 for unit in request.organizationUnits { try add(.RDNAttributeType.organizationalUnitName, unit) }
             }
         }
+        if isSMIME, let (given, family) = personalName(request.names.commonName) {
+            try add(givenName, given)
+            try add(surname, family)
+        }
         try add(.RDNAttributeType.commonName, request.names.commonName)
         return DistinguishedName(rdns)
+    }
+
+    /// "Locke Cole" as given name "Locke" and surname "Cole": S/MIME subjects state where a
+    /// personal common name comes from.
+    static func personalName(_ name: String) -> (String, String)? {
+        guard let space = name.lastIndex(of: " ") else { return nil }
+        let given = name[..<space].trimmingCharacters(in: .whitespaces)
+        let family = name[name.index(after: space)...].trimmingCharacters(in: .whitespaces)
+        return given.isEmpty || family.isEmpty ? nil : (given, family)
     }
 
     static func extensions(
@@ -107,7 +134,7 @@ enum LeafProfile {
             list.append(try Certificate.Extension(SubjectAlternativeNames(names), critical: false))
             if usage.contains(.emailProtection) {
                 policy = request.product.validationLevel == .dv
-                    ? PolicyOID.mailboxValidatedLegacy : PolicyOID.organizationValidatedLegacy
+                    ? PolicyOID.mailboxValidatedMultipurpose : PolicyOID.sponsorValidatedMultipurpose
             } else {
                 policy = nil
             }

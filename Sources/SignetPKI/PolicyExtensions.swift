@@ -45,6 +45,7 @@ enum PolicyOID {
     static let domainValidated: ASN1ObjectIdentifier = [2, 23, 140, 1, 2, 1]
     static let organizationValidated: ASN1ObjectIdentifier = [2, 23, 140, 1, 2, 2]
     static let extendedValidation: ASN1ObjectIdentifier = [2, 23, 140, 1, 1]
-    static let mailboxValidatedLegacy: ASN1ObjectIdentifier = [2, 23, 140, 1, 5, 1, 1]
-    static let organizationValidatedLegacy: ASN1ObjectIdentifier = [2, 23, 140, 1, 5, 2, 1]
+    /// S/MIME "multipurpose" generations; the legacy ones may not be issued since 2025-07-15.
+    static let mailboxValidatedMultipurpose: ASN1ObjectIdentifier = [2, 23, 140, 1, 5, 1, 2]
+    static let sponsorValidatedMultipurpose: ASN1ObjectIdentifier = [2, 23, 140, 1, 5, 3, 2]
 }

@@ -71,7 +71,14 @@ public struct Administration: Sendable {
         let now = clock.now()
         let until = now.addingTimeInterval(Double(policy.organizationReuseDays(on: now)) * 86_400)
         try await store.write { connection in
-            guard try await connection.organization(id: id) != nil else { throw WorkflowError.organizationNotFound(id) }
+            guard let organization = try await connection.organization(id: id) else {
+                throw WorkflowError.organizationNotFound(id)
+            }
+            // EV subjects carry the registration number (EV Guidelines 9.2.6).
+            if level == .ev && (organization.details.registrationNumber ?? "").isEmpty {
+                throw OrderRuleError.invalidValue(
+                    field: "registration_number", reason: "EV validation needs the organization's registration number")
+            }
             try await connection.setOrganizationValidation(id: id, level: level, until: until)
         }
         return until

@@ -10,7 +10,7 @@ enum TestData {
     static func organization(name: String = "Example Inc") -> [String: Any] {
         [
             "name": name, "address": "2801 N Thanksgiving Way", "city": "Lehi", "state": "Utah", "zip": "84043",
-            "country": "us", "telephone": "8015551212",
+            "country": "us", "telephone": "8015551212", "registration_number": "5299012",
             "organization_contact": [
                 "first_name": "Jan", "last_name": "Sport", "email": "jan.sport@example.com", "job_title": "CTO",
                 "telephone": "8015551212",

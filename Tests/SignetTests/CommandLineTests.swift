@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+
+/// The README's quick start, with the real `signet` binary, curl and openssl.
+@Suite("Command line", .serialized)
+struct CommandLineTests {
+    /// The `signet` executable next to this test bundle (SwiftPM builds it for the tests).
+    static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["SIGNET_BINARY"] { return URL(fileURLWithPath: path) }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("signet")
+    }
+
+    final class Server {
+        let process = Process()
+        let log: URL
+        let port: Int
+
+        init(data: URL, arguments: [String] = []) throws {
+            port = Int.random(in: 20_000...59_000)
+            log = data.deletingLastPathComponent().appendingPathComponent("serve-\(port).log")
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            process.executableURL = CommandLineTests.binary
+            process.arguments = ["serve", "--data", data.path, "--port", String(port)] + arguments
+            let handle = try FileHandle(forWritingTo: log)
+            process.standardOutput = handle
+            process.standardError = handle
+            try process.run()
+        }
+
+        var base: String { "http://127.0.0.1:\(port)" }
+
+        func waitUntilServing() async throws {
+            for _ in 0..<300 {
+                let health = try Tools.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "\(base)/healthz"])
+                if health.output == "200" { return }
+                guard process.isRunning else { break }
+                try await Task.sleep(nanoseconds: 100_000_000)
+            }
+            Issue.record("signet serve did not answer: \(output)")
+            throw CancellationError()
+        }
+
+        var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+        func stop() {
+            if process.isRunning {
+                process.terminate()
+                process.waitUntilExit()
+            }
+        }
+    }
+
+    static func signet(_ arguments: [String]) throws -> Tools.Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Tools.Result(
+            status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
+            error: String(decoding: err, as: UTF8.self))
+    }
+
+    static func curl(_ method: String, _ url: String, key: String, json: Any? = nil) throws -> (Int, [String: Any]) {
+        var arguments = ["-s", "-X", method, url, "-H", "X-DC-DEVKEY: \(key)", "-H", "Content-Type: application/json",
+            "-w", "\n%{http_code}"]
+        if let json {
+            arguments += ["--data-binary", String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self)]
+        }
+        let result = try Tools.run("curl", arguments)
+        let lines = result.output.split(separator: "\n", omittingEmptySubsequences: false)
+        let status = Int(lines.last ?? "") ?? 0
+        let body = lines.dropLast().joined(separator: "\n")
+        return (status, (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:])
+    }
+
+    @Test("serve on a fresh folder, administer with the CLI, order with curl, verify with openssl, restart")
+    func quickStart() async throws {
+        let root = try Tools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = root.appendingPathComponent("signet-data")
+        var server = try Server(data: data)
+        defer { server.stop() }
+        try await server.waitUntilServing()
+
+        let keyFile = data.appendingPathComponent("admin-api-key")
+        let adminKey = try String(contentsOf: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        for file in [keyFile, data.appendingPathComponent("ca/root.key"), data.appendingPathComponent("ca/issuing.key")] {
+            let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(file.lastPathComponent) has mode \(String(mode ?? 0, radix: 8))")
+        }
+        #expect(server.output.contains(keyFile.path))
+        #expect(!server.output.contains(adminKey), "the administrator key must not be logged")
+
+        let created = try Self.signet(["apikey", "create", "--role", "user", "--name", "ci", "--data", data.path])
+        #expect(created.status == 0, "\(created.error)")
+        let userKey = created.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(userKey.count == 52)
+        #expect(try Self.signet(["balance", "add", "5000", "--data", data.path]).output.contains("5000.00"))
+        #expect(try Self.signet(["domain", "validate", "example.com", "--data", data.path]).status == 0)
+        #expect(try Self.signet(["balance", "add", "-5", "--data", data.path]).status != 0)
+
+        let (status, organization) = try Self.curl(
+            "POST", "\(server.base)/services/v2/organization", key: adminKey, json: TestData.organization())
+        #expect(status == 201)
+        let organizationID = try #require(organization["id"] as? Int)
+        #expect(try Self.signet(["org", "validate", String(organizationID), "--data", data.path]).status == 0)
+
+        let (orderStatus, order) = try Self.curl(
+            "POST", "\(server.base)/services/v2/order/certificate/ssl_securesite_pro", key: userKey,
+            json: TestData.secureSiteOrder(csr: try TestData.csr(.rsa2048), organizationID: organizationID))
+        #expect(orderStatus == 201, "\(order)")
+        let orderID = try #require(order["id"] as? Int)
+        let pems = try #require(order["certificate_chain"] as? [[String: Any]]).compactMap { $0["pem"] as? String }
+        let verdict = try Tools.verify(leaf: pems[0], intermediate: pems[1], root: pems[2])
+        #expect(verdict.status == 0, "\(verdict.output) \(verdict.error)")
+        let (_, me) = try Self.curl("GET", "\(server.base)/services/v2/user/me", key: userKey)
+        #expect(((me["access_roles"] as? [[String: Any]])?.first?["name"]) as? String == "Standard User")
+
+        server.stop()
+        server = try Server(data: data, arguments: ["--dcv", "always-valid"])
+        try await server.waitUntilServing()
+        #expect(server.output.contains("always-valid"), "always-valid must warn at start")
+        let (infoStatus, info) = try Self.curl("GET", "\(server.base)/services/v2/order/certificate/\(orderID)", key: userKey)
+        #expect(infoStatus == 200)
+        #expect(info["status"] as? String == "issued")
+        let (_, unvalidated) = try Self.curl(
+            "POST", "\(server.base)/services/v2/order/certificate/ssl_basic", key: userKey,
+            json: TestData.secureSiteOrder(
+                csr: try TestData.csr(), organizationID: organizationID, commonName: "never-validated.org", dnsNames: []))
+        #expect((unvalidated["certificate_chain"] as? [Any])?.count == 3, "\(unvalidated)")
+    }
+}
