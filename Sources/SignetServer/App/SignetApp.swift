@@ -113,12 +113,17 @@ public enum SignetApp {
         }
     }
 
-    /// A production application with logging from `LOG_LEVEL`, shut down after `body`.
+    /// A production application logging to standard error at `LOG_LEVEL`, shut down after `body`.
+    /// Standard output stays for results, e.g. the key that `apikey create` prints.
     private static func withApplication(_ body: (Application) async throws -> Void) async throws {
+        let level = Environment.get("LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
         // Vapor must not parse Signet's own arguments.
-        var environment = Environment(name: "production", arguments: ["signet"])
-        try LoggingSystem.bootstrap(from: &environment)
-        let app = try await Application.make(environment)
+        let app = try await Application.make(Environment(name: "production", arguments: ["signet"]))
         do {
             try await body(app)
         } catch {
