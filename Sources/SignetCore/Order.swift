@@ -99,6 +99,8 @@ public struct CertificateRecord: Sendable, Equatable {
     public var dateCreated: Date
     /// Set once issued.
     public var issuance: Issuance?
+    /// Set once revoked.
+    public var revocation: Revocation?
 
     /// What signing added: the serial and the certificate itself.
     public struct Issuance: Sendable, Equatable {
@@ -130,7 +132,7 @@ public struct CertificateRecord: Sendable, Equatable {
     public init(
         id: Int, orderID: Int, role: CertificateRole, status: CertificateStatus, names: CertificateNames, csr: String,
         key: KeyDescription, signatureHash: SignatureHash, serverPlatformID: Int?, userID: Int, dateCreated: Date,
-        issuance: Issuance?
+        issuance: Issuance?, revocation: Revocation? = nil
     ) {
         self.id = id
         self.orderID = orderID
@@ -144,6 +146,7 @@ public struct CertificateRecord: Sendable, Equatable {
         self.userID = userID
         self.dateCreated = dateCreated
         self.issuance = issuance
+        self.revocation = revocation
     }
 }
 
@@ -160,10 +163,13 @@ public struct ApprovalRequest: Sendable, Equatable {
     public var processorComment: String?
     public var date: Date
     public var dateProcessed: Date?
+    /// For revoke requests: the reason to record once approved.
+    public var revocationReason: RevocationReason?
 
     public init(
         id: Int, orderID: Int, certificateID: Int?, type: RequestType, status: RequestStatus, requesterID: Int,
-        processorID: Int?, comments: String?, processorComment: String?, date: Date, dateProcessed: Date?
+        processorID: Int?, comments: String?, processorComment: String?, date: Date, dateProcessed: Date?,
+        revocationReason: RevocationReason? = nil
     ) {
         self.id = id
         self.orderID = orderID
@@ -176,6 +182,7 @@ public struct ApprovalRequest: Sendable, Equatable {
         self.processorComment = processorComment
         self.date = date
         self.dateProcessed = dateProcessed
+        self.revocationReason = revocationReason
     }
 }
 

@@ -48,6 +48,18 @@ public enum OrderRules {
             price: product.price(nameCount: names.subjectAlternativeDNSNames(isTLS: product.isTLS).count, years: years))
     }
 
+    /// Checks the certificate part of a reissue or duplicate: names, hash and the presence of a CSR.
+    public static func checkedCertificate(_ submission: OrderSubmission, product: Product) throws(OrderRuleError)
+        -> (names: CertificateNames, hash: SignatureHash)
+    {
+        let names = try checkedNames(submission, product: product)
+        let hash = try checkedHash(submission.signatureHash, product: product)
+        guard submission.csr?.trimmingWhitespace().isEmpty == false else {
+            throw product.isTLS ? .missingField("certificate.csr") : .csrRequired
+        }
+        return (names, hash)
+    }
+
     /// Whole years started between two instants (a 13-month order bills two years). Two days of
     /// slack keep calendar years (365 or 366 days, plus the end-of-day of custom dates) whole.
     static func billedYears(from start: Date, to end: Date) -> Int {

@@ -60,9 +60,9 @@ public struct CAKeyFiles: Sendable {
         }
         let root = try Certificate(pemEncoded: read(rootCertificatePath))
         let issuing = try Certificate(pemEncoded: read(issuingCertificatePath))
-        let key = try Certificate.PrivateKey(pemEncoded: read(issuingKeyPath))
+        let key = try SigningKey(pem: read(issuingKeyPath))
         guard key.publicKey == issuing.publicKey else { throw CAFilesError.keyDoesNotMatch(path: issuingKeyPath.path) }
-        return (try CertificateAuthority(root: root, issuing: issuing, issuingKey: key, publicURL: publicURL), created)
+        return (try CertificateAuthority(root: root, issuing: issuing, signingKey: key, publicURL: publicURL), created)
     }
 
     private func create(issuingKeyType: IssuingKeyType, now: Date) throws {

@@ -31,19 +31,30 @@ public struct ChainCertificate: Sendable, Equatable {
 public struct CertificateAuthority: Sendable {
     public let root: Certificate
     public let issuing: Certificate
+    let signingKey: SigningKey
     let issuingKey: Certificate.PrivateKey
     let keyFamily: KeyFamily
+    /// What OCSP CertIDs carry for this issuer, per hash algorithm (SHA-1 and SHA-256).
+    let issuerHashes: [ASN1ObjectIdentifier: (name: [UInt8], key: [UInt8])]
     public let endpoints: CAEndpoints
     /// CertCentral's `ca_cert_id`: the first eight bytes of the intermediate's key identifier, hex.
     public let issuerID: String
     /// Leaf, issuing CA, root as shown in `certificate_chain`; leaf excluded.
     public let chain: [ChainCertificate]
 
-    public init(root: Certificate, issuing: Certificate, issuingKey: Certificate.PrivateKey, publicURL: String) throws {
+    public init(root: Certificate, issuing: Certificate, signingKey: SigningKey, publicURL: String) throws {
         self.root = root
         self.issuing = issuing
-        self.issuingKey = issuingKey
+        self.signingKey = signingKey
+        issuingKey = signingKey.certificateKey
         keyFamily = issuingKey.keyFamily
+        var name = DER.Serializer()
+        try name.serialize(issuing.subject)
+        let keyBits = Array(issuing.publicKey.subjectPublicKeyInfoBytes)
+        issuerHashes = [
+            [1, 3, 14, 3, 2, 26]: (Array(Insecure.SHA1.hash(data: name.serializedBytes)), Array(Insecure.SHA1.hash(data: keyBits))),
+            [2, 16, 840, 1, 101, 3, 4, 2, 1]: (Array(SHA256.hash(data: name.serializedBytes)), Array(SHA256.hash(data: keyBits))),
+        ]
         issuerID = Self.issuerID(of: issuing)
         endpoints = CAEndpoints(publicURL: publicURL, issuerID: issuerID)
         chain = try [issuing, root].map { try ChainCertificate($0) }
@@ -105,6 +116,37 @@ public struct CertificateAuthority: Sendable {
             serialNumber: serial.hex, thumbprint: Array(Insecure.SHA1.hash(data: der)).hexString,
             signatureHash: hash, issuerID: issuerID)
     }
+}
+
+extension CertificateAuthority {
+    /// A full CRL of this issuing CA.
+    public func revocationList(number: Int64, thisUpdate: Date, nextUpdate: Date, revoked: [RevokedCertificate]) throws
+        -> [UInt8]
+    {
+        try RevocationList.build(
+            issuer: issuing, issuerKeyIdentifier: issuerKeyIdentifier, key: signingKey, number: number,
+            thisUpdate: thisUpdate, nextUpdate: nextUpdate, revoked: revoked)
+    }
+
+    /// Whether an OCSP CertID names this issuing CA.
+    public func isIssuer(of item: OCSPQuery.Item) -> Bool {
+        guard let hashes = issuerHashes[item.hashAlgorithm] else { return false }
+        return hashes.name == item.issuerNameHash && hashes.key == item.issuerKeyHash
+    }
+
+    /// A signed OCSP response for `statuses`, valid from `now` to `nextUpdate`, echoing `nonce`.
+    public func ocspResponse(
+        statuses: [(item: OCSPQuery.Item, status: OCSPStatus)], nonce: [UInt8]?, now: Date, nextUpdate: Date
+    ) throws -> [UInt8] {
+        try OCSPResponseBuilder.successful(
+            statuses: statuses.map { ($0.item.certIDDER, $0.status) }, producedAt: now, nextUpdate: nextUpdate,
+            nonce: nonce, key: signingKey, responderKeyHash: issuerHashes[[1, 3, 14, 3, 2, 26]]!.key)
+    }
+
+    /// The OCSP answer to a request that could not be parsed.
+    public static var ocspMalformedRequest: [UInt8] { OCSPResponseBuilder.unsuccessful(1) }
+    /// The OCSP answer when the responder itself failed.
+    public static var ocspInternalError: [UInt8] { OCSPResponseBuilder.unsuccessful(2) }
 }
 
 /// A certificate serial number: 16 random bytes, positive, first byte non-zero, so every

@@ -93,6 +93,8 @@ struct CertificateRow: Codable, Sendable {
     var validTill: Date?
     var dateIssued: Date?
     var issuerId: String?
+    var revokedAt: Date?
+    var revocationReason: String?
 
     init(_ record: CertificateRecord) throws {
         orderId = record.orderID
@@ -114,6 +116,8 @@ struct CertificateRow: Codable, Sendable {
         validTill = record.issuance?.validTill
         dateIssued = record.issuance?.dateIssued
         issuerId = record.issuance?.issuerID
+        revokedAt = record.revocation?.date
+        revocationReason = record.revocation?.reason.rawValue
     }
 
     func record() throws -> CertificateRecord {
@@ -127,11 +131,16 @@ struct CertificateRow: Codable, Sendable {
                 serialNumber: serialNumber, thumbprint: thumbprint, pem: pem, validFrom: validFrom, validTill: validTill,
                 dateIssued: dateIssued, issuerID: issuerId)
         }
+        var revocation: Revocation?
+        if let revokedAt {
+            revocation = Revocation(date: revokedAt, reason: revocationReason.flatMap(RevocationReason.init(rawValue:)) ?? .unspecified)
+        }
         return CertificateRecord(
             id: id ?? 0, orderID: orderId, role: role, status: status,
             names: try JSONColumn.decode(CertificateNames.self, from: namesJson), csr: csr,
             key: KeyDescription(algorithm: algorithm, size: keySize), signatureHash: hash,
-            serverPlatformID: serverPlatformId, userID: userId, dateCreated: dateCreated, issuance: issuance)
+            serverPlatformID: serverPlatformId, userID: userId, dateCreated: dateCreated, issuance: issuance,
+            revocation: revocation)
     }
 }
 
@@ -148,6 +157,7 @@ struct RequestRow: Codable, Sendable {
     var processorComment: String?
     var date: Date
     var dateProcessed: Date?
+    var revocationReason: String?
 
     init(_ request: ApprovalRequest, containerID: Int) {
         orderId = request.orderID
@@ -161,6 +171,7 @@ struct RequestRow: Codable, Sendable {
         processorComment = request.processorComment
         date = request.date
         dateProcessed = request.dateProcessed
+        revocationReason = request.revocationReason?.rawValue
     }
 
     func record() throws -> ApprovalRequest {
@@ -170,7 +181,8 @@ struct RequestRow: Codable, Sendable {
         return ApprovalRequest(
             id: id ?? 0, orderID: orderId, certificateID: certificateId, type: type, status: status,
             requesterID: requesterId, processorID: processorId, comments: comments, processorComment: processorComment,
-            date: date, dateProcessed: dateProcessed)
+            date: date, dateProcessed: dateProcessed,
+            revocationReason: revocationReason.flatMap(RevocationReason.init(rawValue:)))
     }
 }
 
@@ -207,10 +219,19 @@ extension StoreConnection {
             .where("id", .equal, orderID).run()
     }
 
-    /// Ids of orders in `status`, oldest first.
-    public func orderIDs(status: OrderStatus, limit: Int) async throws -> [Int] {
-        try await sql.select().column("id").from("orders").where("status", .equal, status.rawValue).orderBy("id")
+    /// Ids of certificates in `status`, oldest first.
+    public func certificateIDs(status: CertificateStatus, limit: Int) async throws -> [Int] {
+        try await sql.select().column("id").from("certificates").where("status", .equal, status.rawValue).orderBy("id")
             .limit(limit).all(decodingColumn: "id", as: Int.self)
+    }
+
+    /// Makes `certificate` the order's current one, with its names, after a reissue.
+    public func setOrderCurrentCertificate(orderID: Int, certificate: CertificateRecord, at date: Date) async throws {
+        try await sql.update("orders").set("certificate_id", to: certificate.id)
+            .set("common_name", to: certificate.names.commonName)
+            .set("names_json", to: try JSONColumn.encode(certificate.names))
+            .set("date_updated", to: date)
+            .where("id", .equal, orderID).run()
     }
 
     // MARK: certificates
@@ -244,6 +265,13 @@ extension StoreConnection {
     public func certificates(orderID: Int) async throws -> [CertificateRecord] {
         try await sql.select().column("*").from("certificates").where("order_id", .equal, orderID).orderBy("id")
             .all(decoding: CertificateRow.self, with: Self.decoder).map { try $0.record() }
+    }
+
+    /// Marks a certificate revoked.
+    public func revokeCertificate(id: Int, _ revocation: Revocation) async throws {
+        try await sql.update("certificates").set("status", to: CertificateStatus.revoked.rawValue)
+            .set("revoked_at", to: revocation.date).set("revocation_reason", to: revocation.reason.rawValue)
+            .where("id", .equal, id).run()
     }
 
     public func setCertificateStatus(id: Int, status: CertificateStatus) async throws {
@@ -293,6 +321,13 @@ extension StoreConnection {
         let records = try await sql.select().column("*").from("requests").where("order_id", .in, Array(Set(orderIDs)))
             .orderBy("id").all(decoding: RequestRow.self, with: Self.decoder).map { try $0.record() }
         return Dictionary(grouping: records, by: \.orderID)
+    }
+
+    /// Rejects every pending request of an order (when the order is revoked or cancelled).
+    public func rejectPendingRequests(orderID: Int, processorID: Int, comment: String, at date: Date) async throws {
+        try await sql.update("requests").set("status", to: RequestStatus.rejected.rawValue)
+            .set("processor_id", to: processorID).set("processor_comment", to: comment).set("date_processed", to: date)
+            .where("order_id", .equal, orderID).where("status", .equal, RequestStatus.pending.rawValue).run()
     }
 
     /// Records an approver's decision.

@@ -124,6 +124,8 @@ struct CreateSchema: AsyncMigration {
             .field("valid_till", .datetime)
             .field("date_issued", .datetime)
             .field("issuer_id", .string)
+            .field("revoked_at", .datetime)
+            .field("revocation_reason", .string)
             .unique(on: "serial_number")
             .create()
         try await database.schema("requests")
@@ -139,12 +141,21 @@ struct CreateSchema: AsyncMigration {
             .field("processor_comment", .string)
             .field("date", .datetime, .required)
             .field("date_processed", .datetime)
+            .field("revocation_reason", .string)
+            .create()
+        try await database.schema("revocation_lists")
+            .field("issuer_id", .string, .identifier(auto: false))
+            .field("crl_number", .int64, .required)
+            .field("this_update", .datetime, .required)
+            .field("next_update", .datetime, .required)
+            .field("der", .data, .required)
             .create()
 
         let sql = database as! any SQLDatabase
         for (table, columns) in [
             ("orders", ["status", "id"]), ("orders", ["common_name"]), ("orders", ["container_id", "id"]),
-            ("orders", ["date_created"]), ("certificates", ["order_id"]), ("requests", ["status", "id"]),
+            ("orders", ["date_created"]), ("certificates", ["order_id"]), ("certificates", ["status", "id"]),
+            ("certificates", ["issuer_id", "status"]), ("certificates", ["thumbprint"]), ("requests", ["status", "id"]),
             ("requests", ["order_id"]), ("ledger_entries", ["order_id"]), ("api_keys", ["user_id"]),
         ] {
             var index = sql.create(index: "idx_\(table)_\(columns.joined(separator: "_"))").on(table)
@@ -155,7 +166,7 @@ struct CreateSchema: AsyncMigration {
 
     func revert(on database: any Database) async throws {
         for table in [
-            "requests", "certificates", "orders", "domains", "organizations", "api_keys", "users", "containers",
+            "revocation_lists", "requests", "certificates", "orders", "domains", "organizations", "api_keys", "users", "containers",
             "ledger_entries", "account",
         ] {
             try await database.schema(table).delete()

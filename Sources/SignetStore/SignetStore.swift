@@ -19,27 +19,33 @@ public enum StoreError: Error, Sendable, Equatable {
 /// queued behind one in-process lock, because SQLite has a single writer and its busy handling
 /// between connections would otherwise spin.
 public final class SignetStore: Sendable {
-    private let makeDatabase: @Sendable () -> any Database
+    private let databaseHandle: @Sendable () -> (any Database)?
     private let writeLock: AsyncLock?
 
     /// - Parameters:
-    ///   - database: hands out a database handle for each operation (Fluent binds handles to event loops).
+    ///   - database: hands out a database handle for each operation (Fluent binds handles to event
+    ///     loops); `nil` once the databases are shut down.
     ///   - serializesWrites: `true` for SQLite.
-    public init(database: @escaping @Sendable () -> any Database, serializesWrites: Bool) {
-        self.makeDatabase = database
+    public init(database: @escaping @Sendable () -> (any Database)?, serializesWrites: Bool) {
+        self.databaseHandle = database
         self.writeLock = serializesWrites ? AsyncLock() : nil
+    }
+
+    private func makeDatabase() throws -> any Database {
+        guard let database = databaseHandle() else { throw StoreError.unavailable("the database is shut down") }
+        return database
     }
 
     /// Runs `body` outside a transaction, for reads.
     public func read<T: Sendable>(_ body: @Sendable (StoreConnection) async throws -> T) async throws -> T {
         try await translatingErrors {
-            try await body(StoreConnection(sql: makeDatabase() as! any SQLDatabase))
+            try await body(StoreConnection(sql: try makeDatabase() as! any SQLDatabase))
         }
     }
 
     /// Runs `body` in one transaction: everything it writes commits together or not at all.
     public func write<T: Sendable>(_ body: @escaping @Sendable (StoreConnection) async throws -> T) async throws -> T {
-        let database = makeDatabase()
+        let database = try makeDatabase()
         let run: @Sendable () async throws -> T = {
             try await database.transaction { transaction in
                 try await body(StoreConnection(sql: transaction as! any SQLDatabase))

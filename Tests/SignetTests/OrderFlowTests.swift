@@ -183,13 +183,14 @@ struct OrderFlowTests {
             #expect(response.status == .created, "\(response.text)")
             let organizationID = try #require((response.json["organization"] as? [String: Any])?["id"] as? Int)
             let orderID = try #require(response.json["id"] as? Int)
+            let certificateID = try #require(response.json["certificate_id"] as? Int)
             #expect(response.json["certificate_chain"] == nil)
             let organization = try await signet.call(.GET, "organization/\(organizationID)")
             #expect(organization.json["name"] as? String == "New Org LLC")
 
             try await signet.administration.validateOrganization(id: organizationID, level: .ov)
             // The background pass may have issued it already; either way it ends issued.
-            _ = try await signet.services.registration.advance(orderID: orderID)
+            _ = try await signet.services.registration.advance(certificateID: certificateID)
             let info = try await signet.call(.GET, "order/certificate/\(orderID)")
             #expect(info.json["status"] as? String == "issued")
         }

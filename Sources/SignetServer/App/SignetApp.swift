@@ -52,7 +52,8 @@ public enum SignetApp {
         try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
         app.migrations.add(SchemaMigrations.all)
         try await app.autoMigrate()
-        let store = SignetStore(database: { app.db }, serializesWrites: true)
+        let store = SignetStore(
+            database: { app.databases.database(logger: app.logger, on: app.eventLoopGroup.any()) }, serializesWrites: true)
         let administration = Administration(store: store, clock: clock)
         if try await administration.bootstrap(adminKeyPath: configuration.adminKeyPath) {
             app.logger.notice("created the bootstrap administrator API key in \(configuration.adminKeyPath)")
@@ -78,10 +79,13 @@ public enum SignetApp {
                 "--dcv always-valid: every name and organization counts as validated. This is a test double; never use it for real certificates."
             )
         }
+        let revocations = RevocationPublisher(authority: authority)
         let services = SignetServices(
             configuration: configuration, store: store, authority: authority,
-            registration: RegistrationAuthority(store: store, authority: authority, clock: clock, dcvMode: configuration.dcvMode),
+            registration: RegistrationAuthority(
+                store: store, authority: authority, clock: clock, dcvMode: configuration.dcvMode, revocations: revocations),
             administration: administration, clock: clock, authenticator: APIKeyAuthenticator(store: store))
+        _ = try await revocations.currentCRL(store: store, now: clock.now())
         app.signet = services
 
         app.http.server.configuration.hostname = configuration.host
@@ -90,7 +94,7 @@ public enum SignetApp {
         app.middleware = Middlewares()
         app.middleware.use(DialectErrorMiddleware())
         try routes(app)
-        app.lifecycle.use(PendingOrderSweeper(interval: configuration.recheckInterval))
+        app.lifecycle.use(BackgroundJobs(interval: configuration.recheckInterval))
         return services
     }
 
@@ -142,5 +146,6 @@ public enum SignetApp {
         try services.register(collection: OrderRoutes())
         try services.register(collection: RequestRoutes())
         try services.register(collection: CertificateRoutes())
+        try services.register(collection: LifecycleRoutes())
     }
 }

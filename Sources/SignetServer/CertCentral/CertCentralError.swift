@@ -135,6 +135,18 @@ enum CertCentralErrorTable {
         case .certificateNotIssued(let id, let status):
             return .init(.badRequest, "certificate_not_issued", "The certificate \(id) is \(status.rawValue), not issued.")
         case .invalidCSR(let problem): return map(problem)
+        case .invalidOrderStatus(let id, let status, let action):
+            return .init(
+                .badRequest, "invalid_order_status",
+                "Order \(id) is \(status.rawValue); only issued orders within their term can be \(action).")
+        case .orderAlreadyRevoked(let id):
+            return .init(.badRequest, "order_already_revoked", "Order \(id) is already revoked.")
+        case .certificateAlreadyRevoked(let id):
+            return .init(.badRequest, "certificate_already_revoked", "Certificate \(id) is already revoked.")
+        case .reissuePending(let id):
+            return .init(
+                .badRequest, "reissue_pending",
+                "A reissue of order \(id) is pending; approve, reject or finish it before revoking its certificate.")
         }
     }
 

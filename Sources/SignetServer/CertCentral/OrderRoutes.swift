@@ -7,15 +7,17 @@ import Vapor
 /// Placing, reading and listing orders (certcentral.md 3 and 4).
 struct OrderRoutes: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.post("order", "certificate", ":product_name_id", use: placeOrder)
+        // One parameter name for every `order/certificate/:id…` route (the router requires it):
+        // a product's name_id when placing an order, an order id (or serial, thumbprint) elsewhere.
+        routes.post("order", "certificate", ":id", use: placeOrder)
         routes.get("order", "certificate", use: listOrders)
-        routes.get("order", "certificate", ":order_id", use: orderInfo)
+        routes.get("order", "certificate", ":id", use: orderInfo)
         routes.get("order", "alternate", ":alternative_order_id", use: alternateOrder)
     }
 
     func placeOrder(_ request: Request) async throws -> Response {
         let principal = try request.principal
-        let productNameID = request.parameters.get("product_name_id") ?? ""
+        let productNameID = request.parameters.get("id") ?? ""
         guard ProductCatalog.product(nameID: productNameID) != nil else { throw OrderRuleError.unknownProduct(productNameID) }
         let body = try request.jsonObject()
         let submission = try OrderRequestDecoding.submission(productNameID: productNameID, body: body)
@@ -28,7 +30,7 @@ struct OrderRoutes: RouteCollection {
 
     func orderInfo(_ request: Request) async throws -> Response {
         let principal = try request.principal
-        let reference = request.parameters.get("order_id") ?? ""
+        let reference = request.parameters.get("id") ?? ""
         let services = request.signet
         let context = try await services.store.read { connection in
             let orderID = try await resolveOrderID(reference, connection: connection)
@@ -160,11 +162,13 @@ struct OrderCreatedView: Encodable {
         let approved = approvalRequest?.status == .approved
         requests = skipped ? nil : approvalRequest.map { [RequestStub(id: $0.id, status: $0.status.rawValue)] }
         certificateId = skipped || approved ? placed.certificate.id : nil
-        if let issuance = placed.certificate.issuance, placed.certificate.status == .issued {
-            certificateChain = [ChainEntry(subjectCommonName: placed.certificate.names.commonName, pem: issuance.pem)]
-                + chain.map { ChainEntry(subjectCommonName: $0.commonName, pem: $0.pem) }
-        } else {
-            certificateChain = nil
-        }
+        certificateChain = Self.chain(placed.certificate, chain: chain)
+    }
+
+    /// Leaf, issuing CA, root when `certificate` is issued; `nil` before.
+    static func chain(_ certificate: CertificateRecord, chain: [ChainCertificate]) -> [ChainEntry]? {
+        guard let issuance = certificate.issuance, certificate.status == .issued else { return nil }
+        return [ChainEntry(subjectCommonName: certificate.names.commonName, pem: issuance.pem)]
+            + chain.map { ChainEntry(subjectCommonName: $0.commonName, pem: $0.pem) }
     }
 }

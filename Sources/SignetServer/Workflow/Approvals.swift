@@ -3,11 +3,12 @@ import SignetCore
 import SignetStore
 
 extension RegistrationAuthority {
-    /// Approves or rejects a pending request.
+    /// Approves or rejects a pending request of any type.
     ///
-    /// Approving a new order moves it to `pending` and issues it at once when validation is
-    /// complete. Rejecting it marks order and certificate rejected and credits the price back,
-    /// so that a rejected order costs nothing.
+    /// - New orders, reissues and duplicates: approving makes the certificate `approved` and
+    ///   issues it at once when validation is complete; rejecting marks it rejected. A rejected new
+    ///   order is credited back, so it costs nothing; a rejected reissue returns the order to `issued`.
+    /// - Revocations: approving revokes what the request names; rejecting changes nothing.
     public func decide(requestID: Int, approve: Bool, comment: String?, by principal: Principal) async throws {
         guard principal.role.mayApprove else {
             throw WorkflowError.forbidden("only administrators and managers approve or reject requests")
@@ -25,21 +26,42 @@ extension RegistrationAuthority {
                 try await connection.decideRequest(
                     id: requestID, status: approve ? .approved : .rejected, processorID: principal.user.id,
                     comment: comment, at: now)
-                guard request.type == .newRequest, let certificateID = request.certificateID,
-                    let certificate = try await connection.certificate(id: certificateID)
+                if request.type == .revoke {
+                    if approve {
+                        try await revokeNow(
+                            order: order, certificateID: request.certificateID,
+                            reason: request.revocationReason ?? .unspecified, connection: connection, now: now,
+                            processorID: principal.user.id)
+                    }
+                    return
+                }
+                guard let certificateID = request.certificateID,
+                    var certificate = try await connection.certificate(id: certificateID)
                 else { return }
                 if approve {
-                    var approved = order
-                    approved.status = .pending
-                    try await connection.setOrderStatus(orderID: order.id, status: .pending, at: now)
-                    _ = try await issueIfReady(approved, certificate, csr: nil, connection: connection, now: now)
+                    var approvedOrder = order
+                    if request.type == .newRequest {
+                        approvedOrder.status = .pending
+                        try await connection.setOrderStatus(orderID: order.id, status: .pending, at: now)
+                    }
+                    certificate.status = .approved
+                    try await connection.setCertificateStatus(id: certificateID, status: .approved)
+                    _ = try await issueIfReady(approvedOrder, certificate, csr: nil, connection: connection, now: now)
                 } else {
-                    try await connection.setOrderStatus(orderID: order.id, status: .rejected, at: now)
                     try await connection.setCertificateStatus(id: certificateID, status: .rejected)
-                    try await connection.post(
-                        order.price, kind: .refund, orderID: order.id, note: "request \(requestID) rejected", at: now)
+                    switch request.type {
+                    case .newRequest:
+                        try await connection.setOrderStatus(orderID: order.id, status: .rejected, at: now)
+                        try await connection.post(
+                            order.price, kind: .refund, orderID: order.id, note: "request \(requestID) rejected", at: now)
+                    case .reissue:
+                        try await connection.setOrderStatus(orderID: order.id, status: .issued, at: now)
+                    case .duplicate, .revoke:
+                        break
+                    }
                 }
             }
         }
+        revocations.statusChanged()
     }
 }

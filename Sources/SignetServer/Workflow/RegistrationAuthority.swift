@@ -26,16 +26,18 @@ public struct RegistrationAuthority: Sendable {
     public let clock: any WallClock
     public let policy: ValidityPolicy
     public let dcvMode: DCVMode
+    public let revocations: RevocationPublisher
 
     public init(
         store: SignetStore, authority: CertificateAuthority, clock: any WallClock, policy: ValidityPolicy = .cabForum,
-        dcvMode: DCVMode
+        dcvMode: DCVMode, revocations: RevocationPublisher
     ) {
         self.store = store
         self.authority = authority
         self.clock = clock
         self.policy = policy
         self.dcvMode = dcvMode
+        self.revocations = revocations
     }
 
     /// Places an order; returns the earlier order when `alternativeOrderID` was used before for the same request.
@@ -94,7 +96,8 @@ public struct RegistrationAuthority: Sendable {
                     dateUpdated: now)
                 order.id = try await connection.insertOrder(order, fingerprint: fingerprint)
                 var certificate = CertificateRecord(
-                    id: 0, orderID: order.id, role: .primary, status: .pending, names: plan.names, csr: csr.pem,
+                    id: 0, orderID: order.id, role: .primary, status: skipApproval ? .approved : .pending,
+                    names: plan.names, csr: csr.pem,
                     key: csr.key, signatureHash: hash, serverPlatformID: submission.serverPlatformID,
                     userID: principal.user.id, dateCreated: now, issuance: nil)
                 certificate.id = try await connection.insertCertificate(certificate)

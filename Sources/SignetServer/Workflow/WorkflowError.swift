@@ -17,4 +17,10 @@ public enum WorkflowError: Error, Sendable, Equatable {
     /// The certificate has no issued form to download yet.
     case certificateNotIssued(id: Int, status: CertificateStatus)
     case invalidCSR(CSRProblem)
+    /// The order's status does not allow `action` (e.g. a reissue of an order that is not issued).
+    case invalidOrderStatus(id: Int, status: OrderStatus, action: String)
+    case orderAlreadyRevoked(Int)
+    case certificateAlreadyRevoked(Int)
+    /// A reissue of the order is pending; its certificate cannot be revoked meanwhile.
+    case reissuePending(orderID: Int)
 }

@@ -1,0 +1,39 @@
+import Foundation
+import Vapor
+
+/// The server's background work, one pass every few seconds:
+/// - issue approved certificates once their validation is complete (e.g. after
+///   `signet domain validate` ran in another process);
+/// - rebuild the CRL before it is due, even when nothing was revoked.
+final class BackgroundJobs: LifecycleHandler, @unchecked Sendable {
+    private let interval: TimeInterval
+    private var task: Task<Void, Never>?
+
+    init(interval: TimeInterval) { self.interval = interval }
+
+    func didBootAsync(_ application: Application) async throws {
+        let services = application.signet
+        let logger = application.logger
+        let interval = self.interval
+        task = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
+                if Task.isCancelled { break }
+                do {
+                    let issued = try await services.registration.advanceApprovedCertificates()
+                    if issued > 0 { logger.info("issued \(issued) approved certificate(s)") }
+                    _ = try await services.registration.revocations.currentCRL(
+                        store: services.store, now: services.clock.now())
+                } catch {
+                    logger.warning("background pass failed: \(error)")
+                }
+            }
+        }
+    }
+
+    /// Waits for a pass in flight, so that it never outlives the database.
+    func shutdownAsync(_ application: Application) async {
+        task?.cancel()
+        await task?.value
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import SQLKit
+import SignetCore
+
+/// The current CRL of an issuing CA, as published.
+public struct PublishedCRL: Sendable, Equatable {
+    public var issuerID: String
+    public var number: Int64
+    public var thisUpdate: Date
+    public var nextUpdate: Date
+    public var der: [UInt8]
+
+    public init(issuerID: String, number: Int64, thisUpdate: Date, nextUpdate: Date, der: [UInt8]) {
+        self.issuerID = issuerID
+        self.number = number
+        self.thisUpdate = thisUpdate
+        self.nextUpdate = nextUpdate
+        self.der = der
+    }
+}
+
+private struct CRLRow: Codable, Sendable {
+    var issuerId: String
+    var crlNumber: Int64
+    var thisUpdate: Date
+    var nextUpdate: Date
+    var der: Data
+}
+
+private struct RevokedRow: Codable, Sendable {
+    var serialNumber: String
+    var revokedAt: Date
+    var revocationReason: String?
+}
+
+extension StoreConnection {
+    /// Certificates of `issuerID` that are revoked and not yet expired at `date`: what its CRL lists.
+    public func revokedCertificates(issuerID: String, unexpiredAt date: Date) async throws -> [(String, Revocation)] {
+        try await sql.select().columns("serial_number", "revoked_at", "revocation_reason").from("certificates")
+            .where("issuer_id", .equal, issuerID).where("status", .equal, CertificateStatus.revoked.rawValue)
+            .where("valid_till", .greaterThan, date).orderBy("revoked_at").orderBy("id")
+            .all(decoding: RevokedRow.self, with: Self.decoder)
+            .map {
+                ($0.serialNumber, Revocation(
+                    date: $0.revokedAt, reason: $0.revocationReason.flatMap(RevocationReason.init(rawValue:)) ?? .unspecified))
+            }
+    }
+
+    public func publishedCRL(issuerID: String) async throws -> PublishedCRL? {
+        try await sql.select().column("*").from("revocation_lists").where("issuer_id", .equal, issuerID)
+            .first(decoding: CRLRow.self, with: Self.decoder)
+            .map {
+                PublishedCRL(
+                    issuerID: $0.issuerId, number: $0.crlNumber, thisUpdate: $0.thisUpdate, nextUpdate: $0.nextUpdate,
+                    der: [UInt8]($0.der))
+            }
+    }
+
+    /// Replaces the issuer's published CRL.
+    public func publishCRL(_ crl: PublishedCRL) async throws {
+        try await sql.delete(from: "revocation_lists").where("issuer_id", .equal, crl.issuerID).run()
+        try await sql.insert(into: "revocation_lists")
+            .model(
+                CRLRow(
+                    issuerId: crl.issuerID, crlNumber: crl.number, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate,
+                    der: Data(crl.der)),
+                with: Self.encoder
+            )
+            .run()
+    }
+}
