@@ -52,8 +52,16 @@ final class TestSignet: Sendable {
         self.configuration = configuration
     }
 
+    /// Starts listening on a loopback port, for clients such as `openssl ocsp` and curl; returns the base URL.
+    func listen() async throws -> String {
+        try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+        let port = try #require(app.http.server.shared.localAddress?.port)
+        return "http://127.0.0.1:\(port)"
+    }
+
     /// Stops the server; the data folder stays for a restart unless `removingData`.
     func stop(removingData: Bool = true) async throws {
+        await app.server.shutdown()
         try await app.asyncShutdown()
         if removingData { try? FileManager.default.removeItem(at: directory) }
     }

@@ -32,6 +32,16 @@ enum Tools {
             error: String(decoding: errorData, as: UTF8.self))
     }
 
+    /// `run` on a thread of its own: for tools that talk to the in-process server, which needs the
+    /// cooperative threads that a blocking wait would hold.
+    static func runOffPool(_ tool: String, _ arguments: [String], in directory: URL? = nil) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Swift.Result { try run(tool, arguments, in: directory) })
+            }
+        }
+    }
+
     /// A new temporary folder.
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("signet-tools-\(UUID().uuidString)")
