@@ -267,6 +267,16 @@ extension StoreConnection {
             .all(decoding: CertificateRow.self, with: Self.decoder).map { try $0.record() }
     }
 
+    /// How many certificates of `role` each order has (orders with none are absent).
+    public func certificateCounts(orderIDs: [Int], role: CertificateRole) async throws -> [Int: Int] {
+        guard !orderIDs.isEmpty else { return [:] }
+        struct CountRow: Decodable { var orderId: Int; var total: Int }
+        let rows = try await sql.select().column("order_id").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "total")
+            .from("certificates").where("order_id", .in, orderIDs).where("role", .equal, role.rawValue)
+            .groupBy("order_id").all(decoding: CountRow.self, with: Self.decoder)
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0.orderId, $0.total) })
+    }
+
     /// Marks a certificate revoked.
     public func revokeCertificate(id: Int, _ revocation: Revocation) async throws {
         try await sql.update("certificates").set("status", to: CertificateStatus.revoked.rawValue)

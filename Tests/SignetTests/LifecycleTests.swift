@@ -228,6 +228,9 @@ struct LifecycleTests {
             #expect(try await Self.certificateStatus(signet, originalID) == "issued")
             let info = try await signet.call(.GET, "order/certificate/\(orderID)")
             #expect((info.json["certificate"] as? [String: Any])?["id"] as? Int == originalID)
+            #expect(info.json["duplicates_count"] as? Int == 3)
+            let listed = try await signet.call(.GET, "order/certificate?filters[id]=\(orderID)")
+            #expect((listed.json["orders"] as? [[String: Any]])?.first?["has_duplicates"] as? Bool == true)
             let download = try await signet.call(.GET, "certificate/\(duplicateID)/download/format/pem_all")
             #expect(Tools.pemBlocks(download.text).count == 3)
         }

@@ -72,7 +72,7 @@ struct OrderRoutes: RouteCollection {
         query.productNameID = request.queryString("filters", "product_name_id")
         if let sort = request.queryString("sort") { query.sort = try Self.sortKeys(sort) }
         let page = query
-        let (orders, total, certificates, organizations, containers) = try await services.store.read { connection in
+        let (orders, total, certificates, organizations, containers, duplicates) = try await services.store.read { connection in
             let (orders, total) = try await connection.orders(page)
             let certificates = try await connection.certificates(ids: orders.map(\.certificateID))
             var organizations: [Int: Organization] = [:]
@@ -80,13 +80,15 @@ struct OrderRoutes: RouteCollection {
                 organizations[id] = try await connection.organization(id: id)
             }
             let containers = try await connection.containers()
-            return (orders, total, certificates, organizations, containers)
+            let duplicates = try await connection.certificateCounts(orderIDs: orders.map(\.id), role: .duplicate)
+            return (orders, total, certificates, organizations, containers, duplicates)
         }
         let views = orders.map { order in
             OrderSummaryView(
                 order, certificate: certificates[order.certificateID],
                 organization: order.organizationID.flatMap { organizations[$0] },
-                container: containers.first { $0.id == order.containerID }, now: now)
+                container: containers.first { $0.id == order.containerID }, hasDuplicates: duplicates[order.id] != nil,
+                now: now)
         }
         return try CertCentralFormat.response(
             OrderListView(orders: views, page: PageView(total: total, limit: query.limit, offset: query.offset)))

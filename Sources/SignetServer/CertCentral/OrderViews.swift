@@ -11,6 +11,8 @@ struct OrderContext: Sendable {
     let container: Container?
     let users: [Int: User]
     let requests: [ApprovalRequest]
+    let duplicatesCount: Int
+    let reissuesCount: Int
 
     static func load(orderID: Int, principal: Principal, connection: StoreConnection) async throws -> OrderContext {
         guard let order = try await connection.order(id: orderID), principal.canSee(containerID: order.containerID) else {
@@ -25,7 +27,9 @@ struct OrderContext: Sendable {
             order: order, certificate: certificate,
             organization: try await order.organizationID.asyncMap { try await connection.organization(id: $0) } ?? nil,
             container: try await connection.container(id: order.containerID),
-            users: try await connection.users(ids: userIDs), requests: requests)
+            users: try await connection.users(ids: userIDs), requests: requests,
+            duplicatesCount: try await connection.certificateCounts(orderIDs: [order.id], role: .duplicate)[order.id] ?? 0,
+            reissuesCount: try await connection.certificateCounts(orderIDs: [order.id], role: .reissue)[order.id] ?? 0)
     }
 }
 
@@ -196,6 +200,9 @@ struct OrderInfoView: Encodable {
     let locale: String?
     let renewedThumbprint: String?
     let skipApproval: Bool
+    let duplicatesCount: Int
+    let reissuesCount: Int
+    let allowDuplicates: Bool
 
     struct CustomFieldView: Encodable {
         let metadataId: Int
@@ -253,6 +260,9 @@ struct OrderInfoView: Encodable {
         locale = order.options.locale
         renewedThumbprint = order.options.renewedThumbprint
         skipApproval = order.options.skipApproval ?? false
+        duplicatesCount = context.duplicatesCount
+        reissuesCount = context.reissuesCount
+        allowDuplicates = true
     }
 }
 
@@ -283,7 +293,8 @@ struct OrderSummaryView: Encodable {
     let price: Double
 
     init(
-        _ order: Order, certificate: CertificateRecord?, organization: Organization?, container: Container?, now: Date
+        _ order: Order, certificate: CertificateRecord?, organization: Organization?, container: Container?,
+        hasDuplicates: Bool, now: Date
     ) {
         id = order.id
         self.certificate = CertificateSummary(
@@ -300,7 +311,7 @@ struct OrderSummaryView: Encodable {
         disableRenewalNotifications = order.options.disableRenewalNotifications ?? false
         self.container = container.map { IDNameView(id: $0.id, name: $0.name) }
         product = ProductSummaryView(order.product, nameID: order.productNameID, detailed: false)
-        hasDuplicates = false
+        self.hasDuplicates = hasDuplicates
         productNameId = order.productNameID
         price = order.price.asDouble
     }
