@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(name: "SignetCore"),
@@ -28,6 +30,14 @@ let package = Package(
             .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
+        .target(name: "SignetValidation", dependencies: [
+            "SignetCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "SignetStore", dependencies: [
             "SignetCore",
             .product(name: "Fluent", package: "fluent"),
@@ -36,7 +46,7 @@ let package = Package(
             .product(name: "SQLKit", package: "sql-kit"),
         ]),
         .target(name: "SignetServer", dependencies: [
-            "SignetCore", "SignetPKI", "SignetStore",
+            "SignetCore", "SignetPKI", "SignetStore", "SignetValidation",
             .product(name: "Vapor", package: "vapor"),
             .product(name: "Fluent", package: "fluent"),
             .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -47,7 +57,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "SignetTests", dependencies: [
-            "SignetCore", "SignetPKI", "SignetStore", "SignetServer", "signet",
+            "SignetCore", "SignetPKI", "SignetStore", "SignetServer", "SignetValidation", "signet",
             .product(name: "VaporTesting", package: "vapor"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),

@@ -1,0 +1,141 @@
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// Answers DNS questions. The seam where tests point Signet at a loopback DNS server.
+public protocol DNSResolver: Sendable {
+    func query(_ name: String, type: DNSRecordType) async throws -> DNSResponse
+}
+
+/// A recursive name server to ask: from `/etc/resolv.conf` by default, or `--dns-server HOST:PORT`.
+public struct NameServer: Sendable, Equatable, CustomStringConvertible {
+    public let host: String
+    public let port: Int
+
+    public init(host: String, port: Int = 53) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `HOST`, `HOST:PORT` or `[IPv6]:PORT`.
+    public init?(_ text: String) {
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            let host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            guard rest.isEmpty || rest.hasPrefix(":"), let port = rest.isEmpty ? 53 : Int(rest.dropFirst()) else { return nil }
+            self.init(host: host, port: port)
+        } else if text.filter({ $0 == ":" }).count == 1, let colon = text.firstIndex(of: ":") {
+            guard let port = Int(text[text.index(after: colon)...]), (1...65_535).contains(port) else { return nil }
+            self.init(host: String(text[..<colon]), port: port)
+        } else {
+            guard !text.isEmpty else { return nil }
+            self.init(host: text, port: 53)
+        }
+    }
+
+    /// The first `nameserver` of a resolv.conf file, or 127.0.0.1 when there is none.
+    public static func fromResolvConf(_ path: String = "/etc/resolv.conf") -> NameServer {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        for line in text.split(separator: "\n") {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if fields.count >= 2, fields[0] == "nameserver" { return NameServer(host: String(fields[1])) }
+        }
+        return NameServer(host: "127.0.0.1")
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// A stub resolver client: UDP first, TCP when the answer is truncated (RFC 7766), every
+/// exchange bounded in time so that no check can hang a request.
+public struct NetworkDNSResolver: DNSResolver {
+    public let server: NameServer
+    public let timeout: TimeInterval
+    public let attempts: Int
+
+    public init(server: NameServer, timeout: TimeInterval = 2, attempts: Int = 2) {
+        self.server = server
+        self.timeout = timeout
+        self.attempts = attempts
+    }
+
+    public func query(_ name: String, type: DNSRecordType) async throws -> DNSResponse {
+        var lastError: any Error = DNSError.timeout
+        for _ in 0..<attempts {
+            let id = UInt16.random(in: 0...UInt16.max)
+            let message = try DNSMessage.query(id: id, name: name, type: type)
+            do {
+                let response = try await withTimeout(timeout) { try await udpExchange(message, id: id) }
+                if !response.isTruncated { return response }
+                return try await withTimeout(timeout) { try await tcpExchange(message, id: id) }
+            } catch let error as DNSError where error == .timeout {
+                lastError = error
+            } catch let error as DNSError {
+                throw error
+            } catch {
+                lastError = DNSError.unreachable("\(server): \(error)")
+            }
+        }
+        throw lastError
+    }
+
+    private func udpExchange(_ message: [UInt8], id: UInt16) async throws -> DNSResponse {
+        let remote = try SocketAddress(ipAddress: server.host, port: server.port)
+        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: remote.protocol == .inet6 ? "::" : "0.0.0.0", port: 0) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(
+                        wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(AddressedEnvelope(remoteAddress: remote, data: ByteBuffer(bytes: message)))
+            for try await envelope in inbound where envelope.remoteAddress == remote {
+                let bytes = Array(envelope.data.readableBytesView)
+                guard bytes.count >= 2, UInt16(bytes[0]) << 8 | UInt16(bytes[1]) == id else { continue }
+                return try DNSMessage.parse(bytes, expectedID: id)
+            }
+            throw DNSError.unreachable("\(server) closed")
+        }
+    }
+
+    private func tcpExchange(_ message: [UInt8], id: UInt16) async throws -> DNSResponse {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: server.host, port: server.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            var framed: [UInt8] = []
+            framed.appendUInt16(UInt16(message.count))
+            try await outbound.write(ByteBuffer(bytes: framed + message))
+            var received: [UInt8] = []
+            for try await chunk in inbound {
+                received += chunk.readableBytesView
+                guard received.count >= 2 else { continue }
+                let length = Int(received[0]) << 8 | Int(received[1])
+                if received.count >= 2 + length {
+                    return try DNSMessage.parse(Array(received[2..<2 + length]), expectedID: id)
+                }
+                guard received.count < 70_000 else { throw DNSError.malformedResponse("oversized TCP answer") }
+            }
+            throw DNSError.malformedResponse("\(server) closed the TCP connection early")
+        }
+    }
+}
+
+/// Runs `body`, failing with `DNSError.timeout` (or the caller's error) when it takes longer than `seconds`.
+func withTimeout<T: Sendable>(
+    _ seconds: TimeInterval, error: any Error = DNSError.timeout, _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
+            throw error
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}

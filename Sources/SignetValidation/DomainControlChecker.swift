@@ -1,0 +1,222 @@
+import Foundation
+
+/// The DCV methods, with CertCentral's names.
+public enum DCVMethod: String, Sendable, CaseIterable, Codable {
+    case email
+    case dnsTXTToken = "dns-txt-token"
+    case dnsCNAMEToken = "dns-cname-token"
+    case httpToken = "http-token"
+
+    /// Wildcards can be validated only through DNS or e-mail (BR 3.2.2.4.18 validates one FQDN).
+    public func allows(wildcard: Bool) -> Bool { !(wildcard && self == .httpToken) }
+
+    /// Whether a success validates the names under the validated domain too.
+    public var coversSubdomains: Bool { self != .httpToken }
+}
+
+/// What went wrong in a check, in terms a customer can act on.
+public struct DCVFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        case recordMissing
+        case tokenMismatch
+        case nameNotFound
+        case lookupFailed
+        case fileNotFound
+        case redirect
+        case unreachable
+    }
+
+    public let kind: Kind
+    public let detail: String
+
+    public init(_ kind: Kind, _ detail: String) {
+        self.kind = kind
+        self.detail = detail
+    }
+
+    public var description: String { detail }
+}
+
+/// The result of one check: the domain whose control was shown, or why not.
+public enum DCVOutcome: Sendable, Equatable {
+    case passed(domain: String)
+    case failed(DCVFailure)
+}
+
+/// Runs the checks behind each method against the real network (through the resolver and
+/// fetcher seams). Every check is bounded in time by the resolver's and fetcher's limits.
+public struct DomainControlChecker: Sendable {
+    public let resolver: any DNSResolver
+    public let web: WebFetcher
+    /// The operator's zone for `dns-cname-token` (DigiCert uses `dcv.digicert.com`).
+    public let cnameZone: String
+
+    public init(resolver: any DNSResolver, web: WebFetcher, cnameZone: String) {
+        self.resolver = resolver
+        self.web = web
+        self.cnameZone = cnameZone.lowercased()
+    }
+
+    /// Checks that `name` (a wildcard counts as its base) shows one of `tokens` by `method`.
+    public func check(_ method: DCVMethod, name: String, tokens: [String]) async -> DCVOutcome {
+        let bare = name.hasPrefix("*.") ? String(name.dropFirst(2)) : name
+        switch method {
+        case .dnsTXTToken: return await dnsTXT(bare, tokens: tokens)
+        case .dnsCNAMEToken: return await dnsCNAME(bare, tokens: tokens)
+        case .httpToken: return await http(bare, tokens: tokens)
+        case .email: return .failed(DCVFailure(.recordMissing, "\(name): waiting for the approver to follow the e-mailed link"))
+        }
+    }
+
+    /// The name and its parents down to two labels: the authorization domain names of a DNS check.
+    static func authorizationDomains(_ name: String) -> [String] {
+        var labels = name.lowercased().split(separator: ".").map(String.init)
+        var domains: [String] = []
+        while labels.count >= 2 {
+            domains.append(labels.joined(separator: "."))
+            labels.removeFirst()
+        }
+        return domains
+    }
+
+    /// A TXT record containing the token at the name, at `_dnsauth.<name>`, or at a parent of either.
+    func dnsTXT(_ name: String, tokens: [String]) async -> DCVOutcome {
+        var failures: [DCVFailure] = []
+        for domain in Self.authorizationDomains(name) {
+            for owner in [domain, "_dnsauth." + domain] {
+                switch await lookup(owner, .txt) {
+                case .success(let response):
+                    let texts = response.records(.txt).flatMap { record -> [String] in
+                        if case .txt(let strings) = record.data { return [strings.joined()] + strings }
+                        return []
+                    }
+                    if texts.contains(where: { text in tokens.contains { text.contains($0) } }) { return .passed(domain: domain) }
+                    failures.append(
+                        texts.isEmpty
+                            ? DCVFailure(.recordMissing, "no TXT record at \(owner)")
+                            : DCVFailure(.tokenMismatch, "the TXT records at \(owner) do not contain the random value"))
+                case .failure(let failure):
+                    failures.append(failure)
+                }
+            }
+        }
+        return .failed(Self.mostTelling(failures, name: name))
+    }
+
+    /// `_dnsauth.<name>` (or a parent) as a CNAME to `<token>.<zone>`.
+    func dnsCNAME(_ name: String, tokens: [String]) async -> DCVOutcome {
+        let targets = Set(tokens.map { "\($0.lowercased()).\(cnameZone)" })
+        var failures: [DCVFailure] = []
+        for domain in Self.authorizationDomains(name) {
+            let owner = "_dnsauth." + domain
+            switch await lookup(owner, .cname) {
+            case .success(let response):
+                let aliases = response.answers.compactMap { record -> String? in
+                    if case .cname(let target) = record.data, record.name == owner { return target }
+                    return nil
+                }
+                if aliases.contains(where: targets.contains) { return .passed(domain: domain) }
+                failures.append(
+                    aliases.isEmpty
+                        ? DCVFailure(.recordMissing, "no CNAME record at \(owner)")
+                        : DCVFailure(.tokenMismatch, "\(owner) points at \(aliases[0]), not at <random value>.\(cnameZone)"))
+            case .failure(let failure):
+                failures.append(failure)
+            }
+        }
+        return .failed(Self.mostTelling(failures, name: name))
+    }
+
+    /// `/.well-known/pki-validation/fileauth.txt` on the exact name over HTTP, then HTTPS.
+    func http(_ name: String, tokens: [String]) async -> DCVOutcome {
+        await file(name, path: "/.well-known/pki-validation/fileauth.txt", followRedirects: true) { body in
+            tokens.contains { body.contains($0) }
+        }
+    }
+
+    /// Sectigo's CNAME (`_<md5>` at the name or a parent) for the reseller dialect.
+    public func sectigoCNAME(name: String, values: SectigoDCVValues) async -> DCVOutcome {
+        let bare = name.hasPrefix("*.") ? String(name.dropFirst(2)) : name
+        var failures: [DCVFailure] = []
+        for domain in Self.authorizationDomains(bare) {
+            let owner = values.dnsHostname + "." + domain
+            switch await lookup(owner, .cname) {
+            case .success(let response):
+                let aliases = response.answers.compactMap { record -> String? in
+                    if case .cname(let target) = record.data, record.name == owner { return target }
+                    return nil
+                }
+                if aliases.contains(values.dnsValue.lowercased()) { return .passed(domain: domain) }
+                failures.append(DCVFailure(aliases.isEmpty ? .recordMissing : .tokenMismatch, "no matching CNAME at \(owner)"))
+            case .failure(let failure):
+                failures.append(failure)
+            }
+        }
+        return .failed(Self.mostTelling(failures, name: bare))
+    }
+
+    /// Sectigo's file (`/.well-known/pki-validation/<MD5>.txt`, no redirects) on the exact name.
+    public func sectigoFile(name: String, values: SectigoDCVValues, https: Bool) async -> DCVOutcome {
+        let expected = values.fileContent.split(separator: "\n").map(String.init)
+        return await file(name, path: "/" + values.filePath + values.fileName, followRedirects: false, schemes: [https]) { body in
+            let lines = body.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            return Array(lines.prefix(expected.count)) == expected
+        }
+    }
+
+    private func file(
+        _ name: String, path: String, followRedirects: Bool, schemes: [Bool] = [false, true],
+        matches: (String) -> Bool
+    ) async -> DCVOutcome {
+        var failures: [DCVFailure] = []
+        for https in schemes {
+            let url = "\(https ? "https" : "http")://\(name)\(path)"
+            do {
+                let body = try await web.get(host: name, path: path, https: https, followRedirects: followRedirects)
+                if matches(body) { return .passed(domain: name) }
+                failures.append(DCVFailure(.tokenMismatch, "\(url) does not contain the random value"))
+            } catch let failure as WebFetchFailure {
+                failures.append(Self.describe(failure, url: url))
+            } catch {
+                failures.append(DCVFailure(.unreachable, "\(url): \(error)"))
+            }
+        }
+        return .failed(failures.first(where: { $0.kind == .tokenMismatch }) ?? failures[0])
+    }
+
+    static func describe(_ failure: WebFetchFailure, url: String) -> DCVFailure {
+        switch failure {
+        case .noAddress(let detail): return DCVFailure(.nameNotFound, "\(url): no address for \(detail)")
+        case .connection(let detail): return DCVFailure(.unreachable, "\(url): \(detail)")
+        case .timeout: return DCVFailure(.unreachable, "\(url): no answer in time")
+        case .status(let code): return DCVFailure(.fileNotFound, "\(url) answered HTTP \(code)")
+        case .redirectToOtherHost(let location): return DCVFailure(.redirect, "\(url) redirects to another host (\(location))")
+        case .tooManyRedirects: return DCVFailure(.redirect, "\(url) redirects too often")
+        }
+    }
+
+    private func lookup(_ name: String, _ type: DNSRecordType) async -> Result<DNSResponse, DCVFailure> {
+        do {
+            let response = try await resolver.query(name, type: type)
+            switch response.responseCode {
+            case DNSResponse.noError: return .success(response)
+            case DNSResponse.nameError: return .failure(DCVFailure(.nameNotFound, "\(name) does not exist (NXDOMAIN)"))
+            default: return .failure(DCVFailure(.lookupFailed, "the lookup of \(name) failed (response code \(response.responseCode))"))
+            }
+        } catch DNSError.timeout {
+            return .failure(DCVFailure(.lookupFailed, "no DNS answer for \(name) in time"))
+        } catch {
+            return .failure(DCVFailure(.lookupFailed, "the lookup of \(name) failed: \(error)"))
+        }
+    }
+
+    /// The failure that says most: a wrong token over a missing record over a missing name.
+    static func mostTelling(_ failures: [DCVFailure], name: String) -> DCVFailure {
+        for kind in [DCVFailure.Kind.tokenMismatch, .lookupFailed, .recordMissing, .nameNotFound] {
+            if let failure = failures.first(where: { $0.kind == kind }) { return failure }
+        }
+        return DCVFailure(.recordMissing, "no record found for \(name)")
+    }
+}
