@@ -53,7 +53,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "signet", dependencies: [
-            "SignetServer",
+            "SignetServer", "SignetValidation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "SignetTests", dependencies: [

@@ -62,7 +62,7 @@ public struct Principal: Sendable, Equatable {
     }
 }
 
-/// A domain whose control was demonstrated, and until when that proof may be reused.
+/// A domain of the account: whether and until when its control was demonstrated, and how.
 public struct DomainValidation: Sendable, Equatable {
     public var id: Int
     public var name: String
@@ -70,17 +70,87 @@ public struct DomainValidation: Sendable, Equatable {
     public var validatedAt: Date?
     public var validatedUntil: Date?
     public var dateCreated: Date
+    /// Whether a validation covers the names under this one (not after an HTTP check, BR 3.2.2.4.18).
+    public var coversSubdomains: Bool
+    /// The DCV method chosen for it (CertCentral's name).
+    public var method: String
+    /// Its own random value, for domain-level DCV, and when that value expires.
+    public var token: String?
+    public var tokenExpires: Date?
+    public var isActive: Bool
+    public var organizationID: Int?
+    /// Why the last check failed, for the customer.
+    public var lastError: String?
 
-    public init(id: Int, name: String, containerID: Int, validatedAt: Date?, validatedUntil: Date?, dateCreated: Date) {
+    public init(
+        id: Int, name: String, containerID: Int, validatedAt: Date?, validatedUntil: Date?, dateCreated: Date,
+        coversSubdomains: Bool = true, method: String = "email", token: String? = nil, tokenExpires: Date? = nil,
+        isActive: Bool = true, organizationID: Int? = nil, lastError: String? = nil
+    ) {
         self.id = id
         self.name = name
         self.containerID = containerID
         self.validatedAt = validatedAt
         self.validatedUntil = validatedUntil
         self.dateCreated = dateCreated
+        self.coversSubdomains = coversSubdomains
+        self.method = method
+        self.token = token
+        self.tokenExpires = tokenExpires
+        self.isActive = isActive
+        self.organizationID = organizationID
+        self.lastError = lastError
     }
 
-    public func isValid(at date: Date) -> Bool { validatedUntil.map { $0 > date } ?? false }
+    public func isValid(at date: Date) -> Bool { isActive && (validatedUntil.map { $0 > date } ?? false) }
+
+    /// Whether this validation, current at `date`, covers `name`.
+    public func covers(_ name: DNSName, at date: Date) -> Bool {
+        guard isValid(at: date) else { return false }
+        return coversSubdomains ? name.isCovered(byValidatedDomain: self.name) : (!name.isWildcard && name.value == self.name)
+    }
+}
+
+/// Where an order's domain control validation stands: its random value and, per name that needs
+/// validation, the method and the last result. Kept with the order for order info and re-checks.
+public struct OrderDCV: Sendable, Equatable, Codable {
+    public struct NameState: Sendable, Equatable, Codable {
+        public var method: String
+        /// `pending` or `valid`.
+        public var status: String
+        /// Why the last check failed.
+        public var detail: String?
+        public var checkedAt: Date?
+        /// The failure kind, for the dialect's error code.
+        public var failure: String?
+
+        public init(method: String, status: String, detail: String? = nil, checkedAt: Date? = nil, failure: String? = nil) {
+            self.method = method
+            self.status = status
+            self.detail = detail
+            self.checkedAt = checkedAt
+            self.failure = failure
+        }
+    }
+
+    /// The order-level random value (`dcv_random_value`), which validates every name of the order.
+    public var randomValue: String
+    public var expires: Date
+    public var attempts: Int
+    public var names: [String: NameState]
+    /// Why CAA keeps the order from being issued, per name.
+    public var caaMessages: [String: String]
+
+    /// Whether some name waits for a check that can run (DNS or HTTP; e-mail waits for a click).
+    public var awaitsChecks: Bool { names.values.contains { $0.status == "pending" && $0.method != "email" } }
+
+    public init(randomValue: String, expires: Date, attempts: Int = 0, names: [String: NameState] = [:], caaMessages: [String: String] = [:]) {
+        self.randomValue = randomValue
+        self.expires = expires
+        self.attempts = attempts
+        self.names = names
+        self.caaMessages = caaMessages
+    }
 }
 
 /// The account's money: the balance is always the sum of the ledger.

@@ -25,13 +25,15 @@ public struct Order: Sendable, Equatable {
     public var certificateID: Int
     public var dateCreated: Date
     public var dateUpdated: Date
+    /// Domain control validation state; `nil` when no name needed it.
+    public var dcv: OrderDCV?
 
     public init(
         id: Int, containerID: Int, userID: Int, productNameID: String, status: OrderStatus, organizationID: Int?,
         names: CertificateNames, signatureHash: SignatureHash, serverPlatformID: Int?, profileOption: TLSProfileOption?,
         organizationUnits: [String], orderValidFrom: Date, orderValidTill: Date, certificateValidTill: Date?,
         billedYears: Int, price: Money, alternativeOrderID: String?, contacts: [OrderContact], options: OrderOptions,
-        certificateID: Int, dateCreated: Date, dateUpdated: Date
+        certificateID: Int, dateCreated: Date, dateUpdated: Date, dcv: OrderDCV? = nil
     ) {
         self.id = id
         self.containerID = containerID
@@ -55,6 +57,7 @@ public struct Order: Sendable, Equatable {
         self.certificateID = certificateID
         self.dateCreated = dateCreated
         self.dateUpdated = dateUpdated
+        self.dcv = dcv
     }
 
     public var product: Product? { ProductCatalog.product(nameID: productNameID) }

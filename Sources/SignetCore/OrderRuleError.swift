@@ -25,6 +25,8 @@ public enum OrderRuleError: Error, Sendable, Equatable {
     case idempotencyKeyReused(String)
     case unknownProfileOption(String)
     case csrRequired
+    /// The DCV method cannot validate this name (HTTP cannot validate a wildcard), or is unknown.
+    case dcvMethodNotAllowed(name: String, method: String)
 }
 
 extension DNSName.Problem: CustomStringConvertible {

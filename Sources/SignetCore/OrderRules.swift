@@ -20,6 +20,11 @@ public enum OrderRules {
         if let method = submission.options.paymentMethod, method != "balance" {
             throw .unsupportedPaymentMethod(method)
         }
+        if submission.options.dcvMethod == "http-token",
+            let wildcard = names.subjectAlternativeDNSNames(isTLS: product.isTLS).first(where: { $0.hasPrefix("*.") })
+        {
+            throw .dcvMethodNotAllowed(name: wildcard, method: "http-token")
+        }
         if submission.organization == nil && product.validationLevel.needsOrganization {
             throw .missingField("organization")
         }

@@ -27,8 +27,10 @@ struct OrderRow: Codable, Sendable {
     var certificateId: Int?
     var dateCreated: Date
     var dateUpdated: Date
+    var dcvJson: String?
+    var dcvNextCheck: Date?
 
-    init(_ order: Order, fingerprint: String?) throws {
+    init(_ order: Order, fingerprint: String?, dcvNextCheck: Date?) throws {
         containerId = order.containerID
         userId = order.userID
         productNameId = order.productNameID
@@ -52,6 +54,8 @@ struct OrderRow: Codable, Sendable {
         certificateId = order.certificateID == 0 ? nil : order.certificateID
         dateCreated = order.dateCreated
         dateUpdated = order.dateUpdated
+        dcvJson = try order.dcv.map(JSONColumn.encode)
+        self.dcvNextCheck = dcvNextCheck
     }
 
     func record() throws -> Order {
@@ -68,7 +72,8 @@ struct OrderRow: Codable, Sendable {
             billedYears: billedYears, price: Money(cents: priceCents), alternativeOrderID: alternativeOrderId,
             contacts: try JSONColumn.decode([OrderContact].self, from: contactsJson),
             options: try JSONColumn.decode(OrderOptions.self, from: optionsJson), certificateID: certificateId ?? 0,
-            dateCreated: dateCreated, dateUpdated: dateUpdated)
+            dateCreated: dateCreated, dateUpdated: dateUpdated,
+            dcv: try dcvJson.map { try JSONColumn.decode(OrderDCV.self, from: $0) })
     }
 }
 
@@ -189,9 +194,28 @@ struct RequestRow: Codable, Sendable {
 extension StoreConnection {
     // MARK: orders
 
-    /// Stores a new order and returns its id. `fingerprint` identifies the request body behind an idempotency key.
-    public func insertOrder(_ order: Order, fingerprint: String?) async throws -> Int {
-        try await insert(into: "orders", OrderRow(order, fingerprint: fingerprint))
+    /// Stores a new order and returns its id. `fingerprint` identifies the request body behind an
+    /// idempotency key; `dcvNextCheck` schedules the first background DCV check.
+    public func insertOrder(_ order: Order, fingerprint: String?, dcvNextCheck: Date? = nil) async throws -> Int {
+        try await insert(into: "orders", OrderRow(order, fingerprint: fingerprint, dcvNextCheck: dcvNextCheck))
+    }
+
+    /// Replaces an order's DCV state and schedules (or, with `nil`, stops) its background checks.
+    public func setOrderDCV(orderID: Int, _ dcv: OrderDCV?, nextCheck: Date?) async throws {
+        try await sql.update("orders").set("dcv_json", to: try dcv.map(JSONColumn.encode))
+            .set("dcv_next_check", to: nextCheck).where("id", .equal, orderID).run()
+    }
+
+    /// Replaces an order's options (e.g. after a change of DCV method).
+    public func setOrderOptions(orderID: Int, _ options: OrderOptions) async throws {
+        try await sql.update("orders").set("options_json", to: try JSONColumn.encode(options)).where("id", .equal, orderID).run()
+    }
+
+    /// Orders whose next DCV check is due and that still wait for validation.
+    public func ordersDueForDCV(at date: Date, limit: Int) async throws -> [Int] {
+        try await sql.select().column("id").from("orders").where("dcv_next_check", .lessThanOrEqual, date)
+            .where("status", .in, [OrderStatus.needsApproval, .pending, .reissuePending, .issued].map(\.rawValue))
+            .orderBy("dcv_next_check").limit(limit).all(decodingColumn: "id", as: Int.self)
     }
 
     public func order(id: Int) async throws -> Order? {

@@ -21,21 +21,6 @@ struct OrganizationRow: Codable, Sendable {
     }
 }
 
-struct DomainRow: Codable, Sendable {
-    var id: Int?
-    var containerId: Int
-    var name: String
-    var validatedAt: Date?
-    var validatedUntil: Date?
-    var dateCreated: Date
-
-    var record: DomainValidation {
-        DomainValidation(
-            id: id ?? 0, name: name, containerID: containerId, validatedAt: validatedAt, validatedUntil: validatedUntil,
-            dateCreated: dateCreated)
-    }
-}
-
 extension StoreConnection {
     // MARK: organizations
 
@@ -67,46 +52,5 @@ extension StoreConnection {
         var update = sql.update("organizations").set(column, to: until).where("id", .equal, id)
         if level == .ev { update = update.set("ov_validated_until", to: until) }
         try await update.run()
-    }
-
-    // MARK: domains
-
-    /// Records a validated domain (creating it when new) valid until `until`.
-    @discardableResult
-    public func recordDomainValidation(name: String, containerID: Int, at date: Date, until: Date) async throws
-        -> DomainValidation
-    {
-        if var existing = try await domain(name: name) {
-            try await sql.update("domains").set("validated_at", to: date).set("validated_until", to: until)
-                .where("id", .equal, existing.id).run()
-            existing.validatedAt = date
-            existing.validatedUntil = until
-            return existing
-        }
-        var row = DomainRow(containerId: containerID, name: name, validatedAt: date, validatedUntil: until, dateCreated: date)
-        row.id = try await insert(into: "domains", row)
-        return row.record
-    }
-
-    public func domain(name: String) async throws -> DomainValidation? {
-        try await sql.select().column("*").from("domains").where("name", .equal, name)
-            .first(decoding: DomainRow.self, with: Self.decoder)?.record
-    }
-
-    /// The domains, among `names` and every parent of them, whose validation is current at `date`.
-    public func validDomains(covering names: [String], at date: Date) async throws -> [DomainValidation] {
-        var candidates: Set<String> = []
-        for name in names {
-            var labels = name.split(separator: ".").map(String.init)
-            if labels.first == "*" { labels.removeFirst() }
-            while labels.count >= 2 {
-                candidates.insert(labels.joined(separator: "."))
-                labels.removeFirst()
-            }
-        }
-        guard !candidates.isEmpty else { return [] }
-        return try await sql.select().column("*").from("domains").where("name", .in, Array(candidates))
-            .where("validated_until", .greaterThan, date)
-            .all(decoding: DomainRow.self, with: Self.decoder).map(\.record)
     }
 }

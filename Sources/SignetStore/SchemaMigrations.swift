@@ -74,7 +74,31 @@ struct CreateSchema: AsyncMigration {
             .field("validated_at", .datetime)
             .field("validated_until", .datetime)
             .field("date_created", .datetime, .required)
+            .field("covers_subdomains", .bool, .required)
+            .field("method", .string, .required)
+            .field("token", .string)
+            .field("token_expires", .datetime)
+            .field("is_active", .bool, .required)
+            .field("organization_id", .int64)
+            .field("last_error", .string)
             .unique(on: "name")
+            .create()
+        try await database.schema("dcv_emails")
+            .field("id", .int64, .identifier(auto: true))
+            .field("container_id", .int64, .required)
+            .field("order_id", .int64)
+            .field("domain_id", .int64)
+            .field("name", .string, .required)
+            .field("recipient", .string, .required)
+            .field("subject", .string, .required)
+            .field("body", .string, .required)
+            .field("code", .string, .required)
+            .field("date_created", .datetime, .required)
+            .field("expires", .datetime, .required)
+            .field("sent_at", .datetime)
+            .field("send_error", .string)
+            .field("followed_at", .datetime)
+            .unique(on: "code")
             .create()
         try await database.schema("orders")
             .field("id", .int64, .identifier(auto: true))
@@ -101,6 +125,8 @@ struct CreateSchema: AsyncMigration {
             .field("certificate_id", .int64)
             .field("date_created", .datetime, .required)
             .field("date_updated", .datetime, .required)
+            .field("dcv_json", .string)
+            .field("dcv_next_check", .datetime)
             .unique(on: "alternative_order_id")
             .create()
         try await database.schema("certificates")
@@ -157,6 +183,7 @@ struct CreateSchema: AsyncMigration {
             ("orders", ["date_created"]), ("certificates", ["order_id"]), ("certificates", ["status", "id"]),
             ("certificates", ["issuer_id", "status"]), ("certificates", ["thumbprint"]), ("requests", ["status", "id"]),
             ("requests", ["order_id"]), ("ledger_entries", ["order_id"]), ("api_keys", ["user_id"]),
+            ("orders", ["dcv_next_check"]), ("dcv_emails", ["sent_at"]), ("dcv_emails", ["order_id"]),
         ] {
             var index = sql.create(index: "idx_\(table)_\(columns.joined(separator: "_"))").on(table)
             for column in columns { index = index.column(column) }
@@ -166,7 +193,7 @@ struct CreateSchema: AsyncMigration {
 
     func revert(on database: any Database) async throws {
         for table in [
-            "revocation_lists", "requests", "certificates", "orders", "domains", "organizations", "api_keys", "users", "containers",
+            "revocation_lists", "requests", "certificates", "orders", "dcv_emails", "domains", "organizations", "api_keys", "users", "containers",
             "ledger_entries", "account",
         ] {
             try await database.schema(table).delete()

@@ -2,13 +2,17 @@ import ArgumentParser
 import Foundation
 import SignetCore
 import SignetServer
+import SignetValidation
 
 @main
 struct Signet: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "signet",
         abstract: "A self-hosted certificate authority that speaks the DigiCert CertCentral API.",
-        subcommands: [Serve.self, APIKeyCommand.self, OrganizationCommand.self, DomainCommand.self, BalanceCommand.self])
+        subcommands: [
+            Serve.self, APIKeyCommand.self, OrganizationCommand.self, DomainCommand.self, BalanceCommand.self,
+            OutboxCommand.self,
+        ])
 }
 
 /// `--data`, shared by every command.
@@ -55,6 +59,33 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds between background passes over pending orders.")
     var recheckInterval: Double = 5
 
+    @Option(help: "DNS server for validation and CAA, HOST:PORT (default: the first nameserver of /etc/resolv.conf).")
+    var dnsServer: String?
+
+    @Option(help: "Port that http-token validation connects to (default 80).")
+    var dcvHttpPort: Int = 80
+
+    @Option(help: "Port that HTTPS validation connects to (default 443).")
+    var dcvHttpsPort: Int = 443
+
+    @Option(help: "SMTP relay for validation e-mail, smtp://HOST:PORT (default: write to the outbox only).")
+    var smtpUrl: String?
+
+    @Option(help: "Sender of validation e-mail (default dcv@<caa identity>).")
+    var mailFrom: String?
+
+    @Option(help: "The issuer domain that CAA issue records must name to allow Signet.")
+    var caaIdentity: String = "signet.invalid"
+
+    @Option(help: "Zone that dns-cname-token records point into (default dcv.<caa identity>).")
+    var dcvCnameZone: String?
+
+    @Option(help: "Days a domain validation is reused (default: the CA/B Forum period in force, 199 days in 2026).")
+    var domainReuseDays: Int?
+
+    @Option(help: "Seconds before the first background re-check of an order's DCV; doubles up to an hour.")
+    var dcvRecheckBase: Double = 30
+
     func run() async throws {
         var configuration = data.configuration
         configuration.host = host
@@ -63,6 +94,18 @@ struct Serve: AsyncParsableCommand {
         configuration.dcvMode = dcv
         configuration.issuingKeyType = caKey == .p256 ? .p256 : .rsa2048
         configuration.recheckInterval = recheckInterval
+        if let dnsServer {
+            guard let server = NameServer(dnsServer) else { throw ValidationError("--dns-server expects HOST or HOST:PORT") }
+            configuration.dnsServer = server
+        }
+        configuration.dcvHTTPPort = dcvHttpPort
+        configuration.dcvHTTPSPort = dcvHttpsPort
+        configuration.smtpURL = smtpUrl
+        configuration.mailFrom = mailFrom
+        configuration.caaIdentity = caaIdentity.lowercased()
+        configuration.dcvCNAMEZone = dcvCnameZone
+        configuration.domainReuseDays = domainReuseDays
+        configuration.dcvRecheckBase = dcvRecheckBase
         try await SignetApp.serve(configuration: configuration)
     }
 }
@@ -167,6 +210,25 @@ struct BalanceCommand: AsyncParsableCommand {
             try await withStore(data) { administration in
                 let balance = try await administration.addBalance(money)
                 print("balance: \(balance.balance) \(balance.currency)")
+            }
+        }
+    }
+}
+
+struct OutboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outbox", abstract: "Show the validation e-mail Signet wrote, newest first.")
+
+    @Option(help: "How many messages to show.")
+    var limit: Int = 20
+
+    @OptionGroup var data: DataOption
+
+    func run() async throws {
+        try await withStore(data) { administration in
+            for email in try await administration.outbox(limit: limit) {
+                print("--- #\(email.id) \(email.sentAt == nil ? "not sent" : "sent") \(email.followedAt == nil ? "" : "(followed)")")
+                print("To: \(email.recipient)\nSubject: \(email.subject)\n\n\(email.body)\n")
             }
         }
     }

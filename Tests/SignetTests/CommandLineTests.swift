@@ -20,7 +20,10 @@ struct CommandLineTests {
             log = data.deletingLastPathComponent().appendingPathComponent("serve-\(port).log")
             FileManager.default.createFile(atPath: log.path, contents: nil)
             process.executableURL = CommandLineTests.binary
-            process.arguments = ["serve", "--data", data.path, "--port", String(port)] + arguments
+            process.arguments = [
+                "serve", "--data", data.path, "--port", String(port), "--dns-server", try TestDNS.shared.server.description,
+                "--caa-identity", "signet.test",
+            ] + arguments
             let handle = try FileHandle(forWritingTo: log)
             process.standardOutput = handle
             process.standardError = handle

@@ -2,8 +2,10 @@ import Foundation
 import Vapor
 
 /// The server's background work, one pass every few seconds:
+/// - re-check the domain control of orders whose check is due (with backoff);
 /// - issue approved certificates once their validation is complete (e.g. after
-///   `signet domain validate` ran in another process);
+///   `signet domain validate` ran in another process, or an approver followed an e-mailed link);
+/// - hand unsent validation e-mail to the SMTP server;
 /// - rebuild the CRL before it is due, even when nothing was revoked.
 final class BackgroundJobs: LifecycleHandler, @unchecked Sendable {
     private let interval: TimeInterval
@@ -20,8 +22,10 @@ final class BackgroundJobs: LifecycleHandler, @unchecked Sendable {
                 try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
                 if Task.isCancelled { break }
                 do {
+                    _ = try await services.registration.domainControl.checkDueOrders()
                     let issued = try await services.registration.advanceApprovedCertificates()
                     if issued > 0 { logger.info("issued \(issued) approved certificate(s)") }
+                    await services.registration.domainControl.deliverPendingEmails()
                     _ = try await services.registration.revocations.currentCRL(
                         store: services.store, now: services.clock.now())
                 } catch {
@@ -31,9 +35,10 @@ final class BackgroundJobs: LifecycleHandler, @unchecked Sendable {
         }
     }
 
-    /// Waits for a pass in flight, so that it never outlives the database.
+    /// Waits for a pass in flight, so that it never outlives the database, then closes the DCV web client.
     func shutdownAsync(_ application: Application) async {
         task?.cancel()
         await task?.value
+        try? await application.signet.registration.domainControl.checker.web.shutdown()
     }
 }

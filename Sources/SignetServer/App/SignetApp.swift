@@ -5,6 +5,7 @@ import SQLKit
 import SignetCore
 import SignetPKI
 import SignetStore
+import SignetValidation
 import Vapor
 
 /// The parts of a running Signet, shared by the routes and the background jobs.
@@ -80,10 +81,12 @@ public enum SignetApp {
             )
         }
         let revocations = RevocationPublisher(authority: authority)
+        let domainControl = try makeDomainControl(configuration, store: store, clock: clock)
         let services = SignetServices(
             configuration: configuration, store: store, authority: authority,
             registration: RegistrationAuthority(
-                store: store, authority: authority, clock: clock, dcvMode: configuration.dcvMode, revocations: revocations),
+                store: store, authority: authority, clock: clock, dcvMode: configuration.dcvMode, revocations: revocations,
+                domainControl: domainControl),
             administration: administration, clock: clock, authenticator: APIKeyAuthenticator(store: store))
         _ = try await revocations.currentCRL(store: store, now: clock.now())
         app.signet = services
@@ -96,6 +99,22 @@ public enum SignetApp {
         try routes(app)
         app.lifecycle.use(BackgroundJobs(interval: configuration.recheckInterval))
         return services
+    }
+
+    static func makeDomainControl(_ configuration: SignetConfiguration, store: SignetStore, clock: any WallClock) throws
+        -> DomainControl
+    {
+        let resolver = NetworkDNSResolver(server: configuration.dnsServer ?? NameServer.fromResolvConf())
+        let web = WebFetcher(resolver: resolver, httpPort: configuration.dcvHTTPPort, httpsPort: configuration.dcvHTTPSPort)
+        var settings = DomainControl.Settings(
+            mode: configuration.dcvMode, publicURL: configuration.effectivePublicURL, mailFrom: configuration.effectiveMailFrom,
+            recheckBase: configuration.dcvRecheckBase)
+        settings.reuseDays = configuration.domainReuseDays
+        return DomainControl(
+            store: store,
+            checker: DomainControlChecker(resolver: resolver, web: web, cnameZone: configuration.effectiveCNAMEZone),
+            caa: CAAChecker(resolver: resolver, identities: [configuration.caaIdentity]),
+            mailer: try configuration.smtpURL.map { try SMTPMailer(url: $0) }, clock: clock, settings: settings)
     }
 
     /// Runs `signet serve` until SIGINT or SIGTERM.

@@ -1,5 +1,6 @@
 import Foundation
 import SignetPKI
+import SignetValidation
 
 /// How names and organizations count as validated.
 public enum DCVMode: String, Sendable, CaseIterable {
@@ -21,10 +22,31 @@ public struct SignetConfiguration: Sendable {
     /// Seconds between background passes over pending orders.
     public var recheckInterval: TimeInterval = 5
 
+    // MARK: domain control validation
+    /// The DNS server to ask (`--dns-server`); `/etc/resolv.conf`'s first name server when `nil`.
+    public var dnsServer: NameServer?
+    /// Ports HTTP validation connects to (`--dcv-http-port`, `--dcv-https-port`); tests point them at loopback servers.
+    public var dcvHTTPPort = 80
+    public var dcvHTTPSPort = 443
+    /// Where validation e-mail goes (`--smtp-url smtp://HOST:PORT`); without it, only to the outbox.
+    public var smtpURL: String?
+    /// The sender of validation e-mail (`--mail-from`).
+    public var mailFrom: String?
+    /// The issuer domain name that CAA `issue` records must name to allow Signet (`--caa-identity`).
+    public var caaIdentity = "signet.invalid"
+    /// The zone `dns-cname-token` records point into (`--dcv-cname-zone`); `dcv.<caa identity>` by default.
+    public var dcvCNAMEZone: String?
+    /// Overrides the domain validation reuse period (199 days in 2026) (`--domain-reuse-days`).
+    public var domainReuseDays: Int?
+    /// First delay between background DCV re-checks of an order, doubling up to an hour (`--dcv-recheck-base`).
+    public var dcvRecheckBase: TimeInterval = 30
+
     public init() {}
 
     public var effectivePublicURL: String { publicURL ?? "http://\(host):\(port)" }
     public var databasePath: String { dataDirectory.appendingPathComponent("signet.sqlite").path }
     public var caDirectory: URL { dataDirectory.appendingPathComponent("ca") }
     public var adminKeyPath: String { dataDirectory.appendingPathComponent("admin-api-key").path }
+    public var effectiveMailFrom: String { mailFrom ?? "dcv@\(caaIdentity)" }
+    public var effectiveCNAMEZone: String { dcvCNAMEZone ?? "dcv.\(caaIdentity)" }
 }

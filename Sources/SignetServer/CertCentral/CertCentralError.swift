@@ -92,6 +92,8 @@ enum CertCentralErrorTable {
             return .init(
                 .badRequest, "invalid_value:certificate.profile_option",
                 "profile_option '\(option)' is unknown; use server_auth_only_eku or server_client_auth_eku.")
+        case .dcvMethodNotAllowed(let name, let method):
+            return .init(.badRequest, "invalid_dcv_method", "The DCV method '\(method)' cannot validate '\(name)'; wildcards need dns-txt-token, dns-cname-token or email.")
         case .csrRequired:
             return .init(
                 .badRequest, "missing_field:certificate.csr",
@@ -143,6 +145,28 @@ enum CertCentralErrorTable {
             return .init(.badRequest, "order_already_revoked", "Order \(id) is already revoked.")
         case .certificateAlreadyRevoked(let id):
             return .init(.badRequest, "certificate_already_revoked", "Certificate \(id) is already revoked.")
+        case .domainNotFound(let id): return .init(.notFound, "not_found|domain", "The domain \(id) was not found.")
+        case .domainExists(let name, let id):
+            return .init(.badRequest, "duplicate_domain|\(name)", "The domain \(name) exists already (id \(id)).")
+        case .dcvCheckFailed(let method, let details):
+            let code: String
+            switch method {
+            case "dns-cname-token": code = "invalid_dns_cname"
+            case "http-token": code = "file_random_value_not_found"
+            default: code = "invalid_dns_txt"
+            }
+            let summary = method == "http-token"
+                ? "Could not find the random value in the file for one or more domains"
+                : "Could not find a valid \(method == "dns-cname-token" ? "CNAME" : "TXT") record for one or more domains"
+            return .init(.badRequest, code, "\(summary): \(details.joined(separator: "; ")).")
+        case .caaRefused(let domain, let reason, let lookupFailed):
+            return lookupFailed
+                ? .init(.badRequest, "caa_not_found|\(domain)", "The CAA records of \(domain) could not be read: \(reason).")
+                : .init(.badRequest, "caa_check_failed|\(domain)", "CAA check failed: \(domain) \(reason).")
+        case .wrongDCVMethod(let current, let needed):
+            return .init(.badRequest, "invalid_dcv_method", "The DCV method is \(current); this needs \(needed).")
+        case .invalidEmailLink:
+            return .init(.notFound, "not_found|dcv_email", "The validation link is unknown or expired.")
         case .reissuePending(let id):
             return .init(
                 .badRequest, "reissue_pending",

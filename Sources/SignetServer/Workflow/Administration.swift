@@ -104,6 +104,11 @@ public struct Administration: Sendable {
         }
     }
 
+    /// The newest validation e-mails of the outbox.
+    public func outbox(limit: Int) async throws -> [DCVEmail] {
+        try await store.read { try await $0.emails(limit: limit) }
+    }
+
     /// Adds money to the account through the ledger.
     public func addBalance(_ amount: Money) async throws -> Balance {
         guard amount.cents > 0 else { throw OrderRuleError.invalidValue(field: "amount", reason: "must be positive") }

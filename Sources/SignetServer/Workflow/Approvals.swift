@@ -14,6 +14,21 @@ extension RegistrationAuthority {
             throw WorkflowError.forbidden("only administrators and managers approve or reject requests")
         }
         let now = clock.now()
+        // CAA is a network check: run it before the transaction, for the certificate this request would issue.
+        var caaCleared = dcvMode == .alwaysValid
+        if approve, dcvMode == .checked,
+            let (certificate, order) = try await store.read({ connection -> (CertificateRecord, Order)? in
+                guard let request = try await connection.request(id: requestID), request.type != .revoke,
+                    let id = request.certificateID, let certificate = try await connection.certificate(id: id),
+                    let order = try await connection.order(id: request.orderID)
+                else { return nil }
+                return (certificate, order)
+            }), let product = order.product
+        {
+            caaCleared = try await precheck(
+                names: certificate.names, product: product, organizationID: order.organizationID, now: now).cleared
+        }
+        let cleared = caaCleared
         try await retryingUniqueViolations {
             try await store.write { connection in
                 guard let request = try await connection.request(id: requestID),
@@ -46,7 +61,8 @@ extension RegistrationAuthority {
                     }
                     certificate.status = .approved
                     try await connection.setCertificateStatus(id: certificateID, status: .approved)
-                    _ = try await issueIfReady(approvedOrder, certificate, csr: nil, connection: connection, now: now)
+                    _ = try await issueIfReady(
+                        approvedOrder, certificate, csr: nil, caaCleared: cleared, connection: connection, now: now)
                 } else {
                     try await connection.setCertificateStatus(id: certificateID, status: .rejected)
                     switch request.type {

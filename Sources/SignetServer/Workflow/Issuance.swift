@@ -2,27 +2,21 @@ import Foundation
 import SignetCore
 import SignetPKI
 import SignetStore
+import SignetValidation
 
 extension RegistrationAuthority {
-    /// What still stands between approved `names` of `order` and their certificate; empty when it can be issued.
-    public func blockers(names: CertificateNames, order: Order, connection: StoreConnection, at now: Date) async throws
-        -> [String]
-    {
-        guard dcvMode == .checked, let product = order.product else { return [] }
-        var blockers: [String] = []
-        let dnsNames = product.isTLS
-            ? names.subjectAlternativeDNSNames(isTLS: true)
-            : names.emails.compactMap { EmailAddress($0)?.domain.value }
-        let domains = try await connection.validDomains(covering: dnsNames, at: now)
-        for name in dnsNames {
-            let dnsName = try? DNSName(name)
-            if !domains.contains(where: { dnsName?.isCovered(byValidatedDomain: $0.name) ?? false }) {
-                blockers.append("domain \(name) is not validated")
-            }
-        }
+    /// What still stands between `names` and their certificate, apart from CAA: names that no
+    /// current validation covers, and an organization not validated at the product's level.
+    public func blockers(
+        names: CertificateNames, product: Product, organizationID: Int?, connection: StoreConnection, at now: Date
+    ) async throws -> [String] {
+        guard dcvMode == .checked else { return [] }
+        let waiting = try await domainControl.uncovered(
+            DomainControl.validationNames(of: names, isTLS: product.isTLS), connection: connection, at: now)
+        var blockers = waiting.map { "domain \($0) is not validated" }
         let level = product.validationLevel
         if level.needsOrganization {
-            if let id = order.organizationID, let organization = try await connection.organization(id: id) {
+            if let id = organizationID, let organization = try await connection.organization(id: id) {
                 if !organization.isValidated(for: level, at: now) {
                     blockers.append("organization \(id) is not validated for \(level.rawValue)")
                 }
@@ -33,16 +27,54 @@ extension RegistrationAuthority {
         return blockers
     }
 
+    func blockers(names: CertificateNames, order: Order, connection: StoreConnection, at now: Date) async throws -> [String] {
+        guard let product = order.product else { return ["unknown product \(order.productNameID)"] }
+        return try await blockers(names: names, product: product, organizationID: order.organizationID, connection: connection, at: now)
+    }
+
+    /// Run before a transaction that may issue: whether nothing blocks `names` and CAA permits them
+    /// (CAA is checked only once the names are validated, and never inside a transaction).
+    func precheck(names: CertificateNames, product: Product, organizationID: Int?, now: Date) async throws
+        -> (cleared: Bool, caa: [String: String])
+    {
+        guard dcvMode == .checked else { return (true, [:]) }
+        let blocked = try await store.read {
+            try await blockers(names: names, product: product, organizationID: organizationID, connection: $0, at: now)
+        }
+        guard blocked.isEmpty else { return (false, [:]) }
+        guard product.isTLS else { return (true, [:]) }
+        let problems = await domainControl.caaProblems(DomainControl.validationNames(of: names, isTLS: true))
+        return (problems.isEmpty, problems.mapValues(Self.describe))
+    }
+
+    static func describe(_ verdict: CAAVerdict) -> String {
+        switch verdict {
+        case .permitted: return "permitted"
+        case .forbidden(let domain, let reason): return "caa_check_failed|\(domain): \(reason)"
+        case .lookupFailed(let domain, let reason): return "caa_not_found|\(domain): \(reason)"
+        }
+    }
+
+    /// Keeps the latest CAA findings on the order, for order info (`caa_status_message`).
+    func recordCAA(_ messages: [String: String], orderID: Int, connection: StoreConnection, at now: Date) async throws {
+        guard let order = try await connection.order(id: orderID) else { return }
+        guard (order.dcv?.caaMessages ?? [:]) != messages else { return }
+        var dcv = order.dcv ?? OrderDCV(randomValue: RandomValue.make(), expires: now.addingTimeInterval(RandomValue.lifetime))
+        dcv.caaMessages = messages
+        try await connection.setOrderDCV(
+            orderID: orderID, dcv, nextCheck: domainControl.nextCheck(after: dcv.attempts, dcv: dcv, from: now))
+    }
+
     /// Issues an approved certificate of `order` inside the caller's transaction when nothing blocks it.
     ///
     /// A primary certificate makes the order `issued`. A reissue becomes the order's current
     /// certificate; when it drops names the previous one covered, the previous one is revoked as
     /// `superseded` (seed 004's rule; docs/lifecycle.md). A duplicate changes nothing on the order.
     func issueIfReady(
-        _ order: Order, _ certificate: CertificateRecord, csr inspected: InspectedCSR?, connection: StoreConnection,
-        now: Date
+        _ order: Order, _ certificate: CertificateRecord, csr inspected: InspectedCSR?, caaCleared: Bool,
+        connection: StoreConnection, now: Date
     ) async throws -> (Order, CertificateRecord) {
-        guard certificate.status == .approved, let product = order.product,
+        guard certificate.status == .approved, caaCleared, let product = order.product,
             [.pending, .issued, .reissuePending].contains(order.status),
             try await blockers(names: certificate.names, order: order, connection: connection, at: now).isEmpty
         else { return (order, certificate) }
@@ -106,19 +138,26 @@ extension RegistrationAuthority {
     @discardableResult
     public func advance(certificateID: Int) async throws -> Bool {
         let now = clock.now()
-        let ready = try await store.read { connection in
+        let waiting = try await store.read { connection -> (CertificateRecord, Order)? in
             guard let certificate = try await connection.certificate(id: certificateID), certificate.status == .approved,
                 let order = try await connection.order(id: certificate.orderID)
-            else { return false }
-            return try await blockers(names: certificate.names, order: order, connection: connection, at: now).isEmpty
+            else { return nil }
+            return (certificate, order)
         }
-        guard ready else { return false }
+        guard let (certificate, order) = waiting, let product = order.product else { return false }
+        let (cleared, caa) = try await precheck(
+            names: certificate.names, product: product, organizationID: order.organizationID, now: now)
+        guard cleared else {
+            try await store.write { try await recordCAA(caa, orderID: order.id, connection: $0, at: now) }
+            return false
+        }
         return try await retryingUniqueViolations {
             try await store.write { connection in
                 guard let certificate = try await connection.certificate(id: certificateID),
                     let order = try await connection.order(id: certificate.orderID)
                 else { return false }
-                let (_, result) = try await issueIfReady(order, certificate, csr: nil, connection: connection, now: now)
+                try await recordCAA([:], orderID: order.id, connection: connection, at: now)
+                let (_, result) = try await issueIfReady(order, certificate, csr: nil, caaCleared: true, connection: connection, now: now)
                 return result.status == .issued
             }
         }

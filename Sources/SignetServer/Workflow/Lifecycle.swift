@@ -56,6 +56,11 @@ extension RegistrationAuthority {
         }
         let hash = authority.signatureHash(for: requestedHash)
         let skipApproval = submission.skipApproval
+        var caaCleared = dcvMode == .alwaysValid
+        if skipApproval && dcvMode == .checked {
+            caaCleared = try await precheck(names: names, product: product, organizationID: order.organizationID, now: now).cleared
+        }
+        let cleared = caaCleared
         let placed = try await retryingUniqueViolations {
             try await store.write { connection in
                 guard var order = try await connection.order(id: orderID) else {
@@ -78,8 +83,24 @@ extension RegistrationAuthority {
                     try await connection.setOrderStatus(orderID: order.id, status: .reissuePending, at: now)
                     order.status = .reissuePending
                 }
+                // New names need validation like a new order's.
+                let method = order.options.dcvMethod ?? "email"
+                let (dcv, waiting) = try await domainControl.prepare(
+                    existing: order.dcv, names: DomainControl.validationNames(of: names, isTLS: product.isTLS),
+                    product: product, method: method, containerID: order.containerID, organizationID: order.organizationID,
+                    connection: connection, at: now)
+                if !waiting.isEmpty, let dcv {
+                    order.dcv = dcv
+                    try await connection.setOrderDCV(orderID: order.id, dcv, nextCheck: dcv.awaitsChecks ? now : nil)
+                    if method == "email" {
+                        try await domainControl.queueEmails(
+                            for: waiting, orderID: order.id, domainID: nil, containerID: order.containerID,
+                            connection: connection, at: now)
+                    }
+                }
                 if skipApproval {
-                    (order, certificate) = try await issueIfReady(order, certificate, csr: csr, connection: connection, now: now)
+                    (order, certificate) = try await issueIfReady(
+                        order, certificate, csr: csr, caaCleared: cleared, connection: connection, now: now)
                 }
                 var shown = order
                 shown.options.skipApproval = skipApproval

@@ -3,6 +3,7 @@ import Foundation
 import SignetCore
 import SignetPKI
 import SignetStore
+import SignetValidation
 
 /// The result of placing an order, as every dialect needs it to answer.
 public struct PlacedOrder: Sendable {
@@ -27,10 +28,11 @@ public struct RegistrationAuthority: Sendable {
     public let policy: ValidityPolicy
     public let dcvMode: DCVMode
     public let revocations: RevocationPublisher
+    public let domainControl: DomainControl
 
     public init(
         store: SignetStore, authority: CertificateAuthority, clock: any WallClock, policy: ValidityPolicy = .cabForum,
-        dcvMode: DCVMode, revocations: RevocationPublisher
+        dcvMode: DCVMode, revocations: RevocationPublisher, domainControl: DomainControl
     ) {
         self.store = store
         self.authority = authority
@@ -38,6 +40,7 @@ public struct RegistrationAuthority: Sendable {
         self.policy = policy
         self.dcvMode = dcvMode
         self.revocations = revocations
+        self.domainControl = domainControl
     }
 
     /// Places an order; returns the earlier order when `alternativeOrderID` was used before for the same request.
@@ -64,7 +67,17 @@ public struct RegistrationAuthority: Sendable {
 
         let hash = authority.signatureHash(for: plan.signatureHash)
         let skipApproval = submission.skipApproval
-        return try await retryingUniqueViolations {
+        let dcvMethod = submission.options.dcvMethod ?? "email"
+        let validationNames = DomainControl.validationNames(of: plan.names, isTLS: plan.product.isTLS)
+        var (caaCleared, caaMessages) = (dcvMode == .alwaysValid, [String: String]())
+        if skipApproval && dcvMode == .checked {
+            var existingOrganization: Int?
+            if case .existing(let id) = submission.organization { existingOrganization = id }
+            (caaCleared, caaMessages) = try await precheck(
+                names: plan.names, product: plan.product, organizationID: existingOrganization, now: now)
+        }
+        let (clearedForIssuance, caaFindings) = (caaCleared, caaMessages)
+        let placed = try await retryingUniqueViolations {
             try await store.write { connection in
                 if let key = submission.alternativeOrderID, let earlier = try await connection.order(alternativeOrderID: key) {
                     return try await repeatOf(
@@ -94,7 +107,20 @@ public struct RegistrationAuthority: Sendable {
                     billedYears: plan.billedYears, price: plan.price, alternativeOrderID: submission.alternativeOrderID,
                     contacts: submission.contacts, options: submission.options, certificateID: 0, dateCreated: now,
                     dateUpdated: now)
-                order.id = try await connection.insertOrder(order, fingerprint: fingerprint)
+                let (dcv, waiting) = try await domainControl.prepare(
+                    existing: nil, names: validationNames, product: plan.product, method: dcvMethod,
+                    containerID: containerID, organizationID: organizationID, connection: connection, at: now)
+                order.dcv = dcv
+                if !caaFindings.isEmpty {
+                    order.dcv = order.dcv ?? OrderDCV(randomValue: RandomValue.make(), expires: now.addingTimeInterval(RandomValue.lifetime))
+                    order.dcv?.caaMessages = caaFindings
+                }
+                let firstCheck = order.dcv?.awaitsChecks == true ? now : nil
+                order.id = try await connection.insertOrder(order, fingerprint: fingerprint, dcvNextCheck: firstCheck)
+                if dcvMethod == "email", !waiting.isEmpty {
+                    try await domainControl.queueEmails(
+                        for: waiting, orderID: order.id, domainID: nil, containerID: containerID, connection: connection, at: now)
+                }
                 var certificate = CertificateRecord(
                     id: 0, orderID: order.id, role: .primary, status: skipApproval ? .approved : .pending,
                     names: plan.names, csr: csr.pem,
@@ -113,13 +139,19 @@ public struct RegistrationAuthority: Sendable {
                     -plan.price, kind: .orderCharge, orderID: order.id, note: "order \(order.id) \(plan.product.nameID)",
                     at: now)
                 if skipApproval {
-                    (order, certificate) = try await issueIfReady(order, certificate, csr: csr, connection: connection, now: now)
+                    (order, certificate) = try await issueIfReady(
+                        order, certificate, csr: csr, caaCleared: clearedForIssuance, connection: connection, now: now)
                 }
                 return PlacedOrder(
                     order: order, certificate: certificate, requests: [request], createdOrganizationID: createdOrganizationID,
                     isRepeat: false)
             }
         }
+        if placed.order.dcv?.names.isEmpty == false {
+            let control = domainControl
+            Task { await control.deliverPendingEmails() }
+        }
+        return placed
     }
 
     /// An earlier order under the same idempotency key: returned as it stands now, or refused

@@ -23,4 +23,13 @@ public enum WorkflowError: Error, Sendable, Equatable {
     case certificateAlreadyRevoked(Int)
     /// A reissue of the order is pending; its certificate cannot be revoked meanwhile.
     case reissuePending(orderID: Int)
+    case domainNotFound(Int)
+    case domainExists(name: String, id: Int)
+    /// A DCV check did not find what the method asks for.
+    case dcvCheckFailed(method: String, details: [String])
+    /// CAA records forbid issuance (or could not be read) for a name.
+    case caaRefused(domain: String, reason: String, lookupFailed: Bool)
+    /// The operation needs another DCV method (e.g. resending e-mails of a DNS-validated order).
+    case wrongDCVMethod(current: String, needed: String)
+    case invalidEmailLink
 }

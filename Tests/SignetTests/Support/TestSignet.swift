@@ -2,6 +2,7 @@ import Foundation
 import SignetCore
 import SignetPKI
 import SignetStore
+import SignetValidation
 import Testing
 import Vapor
 import VaporTesting
@@ -18,7 +19,8 @@ final class TestSignet: Sendable {
 
     static func start(
         dcv: DCVMode = .checked, clock: any WallClock = SystemWallClock(), keyType: IssuingKeyType = .p256,
-        directory: URL? = nil, publicURL: String = "http://pki.signet-test.com", recheckInterval: TimeInterval = 0.2
+        directory: URL? = nil, publicURL: String = "http://pki.signet-test.com", recheckInterval: TimeInterval = 0.2,
+        configure: (inout SignetConfiguration) -> Void = { _ in }
     ) async throws -> TestSignet {
         let directory = directory ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("signet-test-\(UUID().uuidString)")
@@ -28,6 +30,10 @@ final class TestSignet: Sendable {
         configuration.issuingKeyType = keyType
         configuration.publicURL = publicURL
         configuration.recheckInterval = recheckInterval
+        configuration.dnsServer = try TestDNS.shared.server
+        configuration.caaIdentity = "signet.test"
+        configuration.dcvRecheckBase = 0.2
+        configure(&configuration)
         let app = try await Application.make(.testing)
         app.logger.logLevel = .critical
         do {
@@ -119,9 +125,10 @@ final class TestSignet: Sendable {
 /// Runs `body` against a fresh server and always stops it.
 func withSignet(
     dcv: DCVMode = .checked, clock: any WallClock = SystemWallClock(), keyType: IssuingKeyType = .p256,
+    configure: (inout SignetConfiguration) -> Void = { _ in },
     _ body: (TestSignet) async throws -> Void
 ) async throws {
-    let signet = try await TestSignet.start(dcv: dcv, clock: clock, keyType: keyType)
+    let signet = try await TestSignet.start(dcv: dcv, clock: clock, keyType: keyType, configure: configure)
     do {
         try await body(signet)
     } catch {
