@@ -166,5 +166,6 @@ public enum SignetApp {
         try services.register(collection: RequestRoutes())
         try services.register(collection: CertificateRoutes())
         try services.register(collection: LifecycleRoutes())
+        try services.register(collection: DCVRoutes())
     }
 }

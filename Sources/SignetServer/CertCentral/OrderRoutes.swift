@@ -34,7 +34,7 @@ struct OrderRoutes: RouteCollection {
         let services = request.signet
         let context = try await services.store.read { connection in
             let orderID = try await resolveOrderID(reference, connection: connection)
-            return try await OrderContext.load(orderID: orderID, principal: principal, connection: connection)
+            return try await OrderContext.load(orderID: orderID, principal: principal, connection: connection, now: services.clock.now())
         }
         return try CertCentralFormat.response(OrderInfoView(context, authority: services.authority, now: services.clock.now()))
     }
@@ -150,13 +150,36 @@ struct OrderCreatedView: Encodable {
         let pem: String
     }
 
+    /// A name waiting for validation and the random value that validates it (token DCV).
+    struct DomainToken: Encodable {
+        struct Token: Encodable {
+            let token: String
+            let status: String
+            let expirationDate: String
+        }
+
+        let name: String
+        let dcvToken: Token
+    }
+
     let id: Int
     let organization: IDView?
     let requests: [RequestStub]?
     let certificateId: Int?
     let certificateChain: [ChainEntry]?
+    let dcvRandomValue: String?
+    let domains: [DomainToken]?
 
     init(_ placed: PlacedOrder, chain: [ChainCertificate]) {
+        let dcv = placed.order.dcv
+        dcvRandomValue = dcv?.randomValue
+        domains = dcv.map { dcv in
+            dcv.names.keys.sorted().map {
+                DomainToken(
+                    name: $0,
+                    dcvToken: .init(token: dcv.randomValue, status: "pending", expirationDate: CertCentralFormat.timestamp(dcv.expires)))
+            }
+        }
         id = placed.order.id
         organization = placed.createdOrganizationID.map(IDView.init)
         let skipped = placed.order.options.skipApproval ?? false

@@ -13,8 +13,10 @@ struct OrderContext: Sendable {
     let requests: [ApprovalRequest]
     let duplicatesCount: Int
     let reissuesCount: Int
+    /// Per name that needed validation: its domain, and whether a current validation covers it now.
+    let dcvNames: [OrderDCVNameView]
 
-    static func load(orderID: Int, principal: Principal, connection: StoreConnection) async throws -> OrderContext {
+    static func load(orderID: Int, principal: Principal, connection: StoreConnection, now: Date) async throws -> OrderContext {
         guard let order = try await connection.order(id: orderID), principal.canSee(containerID: order.containerID) else {
             throw WorkflowError.orderNotFound(String(orderID))
         }
@@ -29,7 +31,8 @@ struct OrderContext: Sendable {
             container: try await connection.container(id: order.containerID),
             users: try await connection.users(ids: userIDs), requests: requests,
             duplicatesCount: try await connection.certificateCounts(orderIDs: [order.id], role: .duplicate)[order.id] ?? 0,
-            reissuesCount: try await connection.certificateCounts(orderIDs: [order.id], role: .reissue)[order.id] ?? 0)
+            reissuesCount: try await connection.certificateCounts(orderIDs: [order.id], role: .reissue)[order.id] ?? 0,
+            dcvNames: try await OrderDCVNameView.load(order, connection: connection, now: now))
     }
 }
 
@@ -203,6 +206,10 @@ struct OrderInfoView: Encodable {
     let duplicatesCount: Int
     let reissuesCount: Int
     let allowDuplicates: Bool
+    let dcvRandomValue: String?
+    let dcvExpirationDatetime: String?
+    let domains: [OrderDCVNameView]?
+    let caaStatusMessage: [String: String]?
 
     struct CustomFieldView: Encodable {
         let metadataId: Int
@@ -263,6 +270,10 @@ struct OrderInfoView: Encodable {
         duplicatesCount = context.duplicatesCount
         reissuesCount = context.reissuesCount
         allowDuplicates = true
+        dcvRandomValue = order.dcv?.randomValue
+        dcvExpirationDatetime = order.dcv.map { CertCentralFormat.timestamp($0.expires) }
+        domains = order.dcv == nil ? nil : context.dcvNames
+        caaStatusMessage = order.dcv?.caaMessages.isEmpty == false ? order.dcv?.caaMessages : nil
     }
 }
 
@@ -314,5 +325,41 @@ struct OrderSummaryView: Encodable {
         self.hasDuplicates = hasDuplicates
         productNameId = order.productNameID
         price = order.price.asDouble
+    }
+}
+
+/// One name of an order that needed domain control validation, as order info shows it.
+struct OrderDCVNameView: Encodable, Sendable {
+    struct Token: Encodable, Sendable {
+        let token: String
+        let status: String
+        let expirationDate: String
+    }
+
+    let id: Int?
+    let name: String
+    let dcvMethod: String
+    /// `validated` once a current validation covers the name, `pending` before.
+    let status: String
+    let dcvToken: Token?
+    let message: String?
+
+    static func load(_ order: Order, connection: StoreConnection, now: Date) async throws -> [OrderDCVNameView] {
+        guard let dcv = order.dcv else { return [] }
+        let names = dcv.names.keys.sorted()
+        let valid = try await connection.validDomains(covering: names, at: now)
+        var views: [OrderDCVNameView] = []
+        for name in names {
+            let state = dcv.names[name]!
+            let covered = (try? DNSName(name)).map { dnsName in valid.contains { $0.covers(dnsName, at: now) } } ?? false
+            let domain = try await connection.domain(name: name.hasPrefix("*.") ? String(name.dropFirst(2)) : name)
+            views.append(
+                OrderDCVNameView(
+                    id: domain?.id, name: name, dcvMethod: state.method, status: covered ? "validated" : "pending",
+                    dcvToken: covered || state.method == "email"
+                        ? nil : Token(token: dcv.randomValue, status: "pending", expirationDate: CertCentralFormat.timestamp(dcv.expires)),
+                    message: covered ? nil : state.detail))
+        }
+        return views
     }
 }
