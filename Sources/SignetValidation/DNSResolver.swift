@@ -88,7 +88,8 @@ public struct NetworkDNSResolver: DNSResolver {
                         wrappingChannelSynchronously: channel)
                 }
             }
-        return try await channel.executeThenClose { inbound, outbound in
+        return try await closingOnCancel(channel.channel) {
+            try await channel.executeThenClose { inbound, outbound in
             try await outbound.write(AddressedEnvelope(remoteAddress: remote, data: ByteBuffer(bytes: message)))
             for try await envelope in inbound where envelope.remoteAddress == remote {
                 let bytes = Array(envelope.data.readableBytesView)
@@ -96,6 +97,7 @@ public struct NetworkDNSResolver: DNSResolver {
                 return try DNSMessage.parse(bytes, expectedID: id)
             }
             throw DNSError.unreachable("\(server) closed")
+            }
         }
     }
 
@@ -106,7 +108,8 @@ public struct NetworkDNSResolver: DNSResolver {
                     try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
-        return try await channel.executeThenClose { inbound, outbound in
+        return try await closingOnCancel(channel.channel) {
+            try await channel.executeThenClose { inbound, outbound in
             var framed: [UInt8] = []
             framed.appendUInt16(UInt16(message.count))
             try await outbound.write(ByteBuffer(bytes: framed + message))
@@ -121,8 +124,15 @@ public struct NetworkDNSResolver: DNSResolver {
                 guard received.count < 70_000 else { throw DNSError.malformedResponse("oversized TCP answer") }
             }
             throw DNSError.malformedResponse("\(server) closed the TCP connection early")
+            }
         }
     }
+}
+
+/// Runs `body`, closing `channel` if the task is cancelled: a cancelled wait on an inbound
+/// stream then ends at once instead of holding its task (and a timeout's task group) forever.
+func closingOnCancel<T: Sendable>(_ channel: any Channel, _ body: () async throws -> T) async throws -> T {
+    try await withTaskCancellationHandler(operation: body, onCancel: { channel.close(promise: nil) })
 }
 
 /// Runs `body`, failing with `DNSError.timeout` (or the caller's error) when it takes longer than `seconds`.

@@ -59,7 +59,8 @@ public struct SMTPMailer: Sendable {
         } catch {
             throw SMTPError.connection("\(host):\(port): \(error)")
         }
-        try await channel.executeThenClose { inbound, outbound in
+        try await closingOnCancel(channel.channel) {
+            try await channel.executeThenClose { inbound, outbound in
             var replies = ReplyReader(inbound: inbound.makeAsyncIterator())
             func expect(_ step: String, _ codes: Set<Int>) async throws {
                 let (code, text) = try await replies.next()
@@ -79,6 +80,7 @@ public struct SMTPMailer: Sendable {
             try await expect("message", [250])
             try await send("QUIT")
             _ = try? await replies.next()
+            }
         }
     }
 

@@ -45,11 +45,12 @@ struct CommandLineTests {
 
         var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
+        /// SIGTERM for a clean stop, then SIGKILL if it lingers.
         func stop() {
-            if process.isRunning {
-                process.terminate()
-                process.waitUntilExit()
-            }
+            guard process.isRunning else { return }
+            process.terminate()
+            for _ in 0..<250 where process.isRunning { Thread.sleep(forTimeInterval: 0.02) }
+            Tools.kill(process)
         }
     }
 

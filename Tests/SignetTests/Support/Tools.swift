@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Runs real command-line tools (openssl, pkilint, python3) that judge what Signet produces.
 enum Tools {
     struct Result {
@@ -40,6 +44,14 @@ enum Tools {
                 continuation.resume(with: Swift.Result { try run(tool, arguments, in: directory) })
             }
         }
+    }
+
+    /// Ends a helper server at once (SIGKILL) and waits, boundedly, until it is gone. `waitUntilExit`
+    /// can miss the exit of a long-running child when called from a cooperative thread.
+    static func kill(_ process: Process) {
+        guard process.isRunning else { return }
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        for _ in 0..<100 where process.isRunning { Thread.sleep(forTimeInterval: 0.02) }
     }
 
     /// A new temporary folder.

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+
+/// A real HTTP server on loopback for HTTP validation (Python's http.server), serving files by
+/// Host: `<root>/<host>/<path>`. A sibling `<file>.redirect` answers 302 to its content; a
+/// sibling `<file>.sleep` waits that many seconds before answering.
+final class TestWebServer: Sendable {
+    let root: URL
+    let port: Int
+    let process: Process
+
+    private static let script = #"""
+    import http.server, os, socketserver, sys, time
+    root = sys.argv[1]
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            host = (self.headers.get("Host") or "").split(":")[0].lower()
+            path = os.path.normpath(os.path.join(root, host, self.path.split("?")[0].lstrip("/")))
+            if not path.startswith(root):
+                self.send_error(403); return
+            if os.path.exists(path + ".sleep"):
+                time.sleep(float(open(path + ".sleep").read()))
+            if os.path.exists(path + ".redirect"):
+                self.send_response(302); self.send_header("Location", open(path + ".redirect").read().strip())
+                self.send_header("Content-Length", "0"); self.end_headers(); return
+            if not os.path.isfile(path):
+                self.send_error(404); return
+            data = open(path, "rb").read()
+            self.send_response(200); self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(data))); self.end_headers(); self.wfile.write(data)
+        def log_message(self, *args):
+            pass
+    class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+        daemon_threads = True
+    server = Server(("127.0.0.1", 0), Handler)
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+    """#
+
+    init() throws {
+        root = try Tools.temporaryDirectory().resolvingSymlinksInPath()
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", Self.script, root.path]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { break }
+            line += chunk
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            process.terminate()
+            throw TestDNSError.missing("the Python web server did not start")
+        }
+        self.port = port
+    }
+
+    /// Serves `contents` at `path` for `host`; `suffix` writes the `.redirect` or `.sleep` sibling instead.
+    func serve(_ contents: String, host: String, path: String, suffix: String = "") throws {
+        let file = root.appendingPathComponent(host).appendingPathComponent(path.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + suffix)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try contents.write(to: file, atomically: true, encoding: .utf8)
+    }
+
+    func stop() {
+        Tools.kill(process)
+        try? FileManager.default.removeItem(at: root)
+    }
+}
+
+/// A real SMTP server on loopback that stores what it receives in an mbox file (aiosmtpd).
+final class TestSMTPSink: Sendable {
+    let port: Int
+    let mailbox: URL
+    let process: Process
+
+    init() throws {
+        let directory = try Tools.temporaryDirectory()
+        mailbox = directory.appendingPathComponent("mbox")
+        var lastProcess: Process?
+        for _ in 0..<5 {
+            let port = Int.random(in: 20_000...60_000)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [
+                "python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)", "-c", "aiosmtpd.handlers.Mailbox", mailbox.path,
+            ]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            for _ in 0..<50 {
+                Thread.sleep(forTimeInterval: 0.1)
+                guard process.isRunning else { break }
+                if try Tools.run("python3", ["-c", "import socket; socket.create_connection(('127.0.0.1', \(port)), 1).close()"]).status == 0 {
+                    self.port = port
+                    self.process = process
+                    return
+                }
+            }
+            process.terminate()
+            lastProcess = process
+        }
+        _ = lastProcess
+        throw TestDNSError.missing("aiosmtpd did not start (pip install aiosmtpd; .ci/run does)")
+    }
+
+    var url: String { "smtp://127.0.0.1:\(port)" }
+
+    /// Everything received so far, as text.
+    var received: String { (try? String(contentsOf: mailbox, encoding: .utf8)) ?? "" }
+
+    func stop() {
+        Tools.kill(process)
+        try? FileManager.default.removeItem(at: mailbox.deletingLastPathComponent())
+    }
+}
