@@ -124,6 +124,14 @@ struct CommandLineTests {
         let pems = try #require(order["certificate_chain"] as? [[String: Any]]).compactMap { $0["pem"] as? String }
         let verdict = try Tools.verify(leaf: pems[0], intermediate: pems[1], root: pems[2])
         #expect(verdict.status == 0, "\(verdict.output) \(verdict.error)")
+        let (emailStatus, emailOrder) = try Self.curl(
+            "POST", "\(server.base)/services/v2/order/certificate/ssl_basic", key: userKey,
+            json: TestData.secureSiteOrder(
+                csr: try TestData.csr(), organizationID: organizationID, commonName: "shop.unvalidated.org", dnsNames: []))
+        #expect(emailStatus == 201, "\(emailOrder)")
+        let outbox = try Self.signet(["outbox", "--data", data.path])
+        #expect(outbox.output.contains("To: admin@unvalidated.org"), "\(outbox.output) \(outbox.error)")
+        #expect(outbox.output.contains("/dcv/email/"))
         let (_, me) = try Self.curl("GET", "\(server.base)/services/v2/user/me", key: userKey)
         #expect(((me["access_roles"] as? [[String: Any]])?.first?["name"]) as? String == "Standard User")
 

@@ -35,6 +35,8 @@ public struct DomainControl: Sendable {
     let mailer: SMTPMailer?
     let clock: any WallClock
     public let settings: Settings
+    /// One delivery pass at a time in this process, so that no message is sent twice.
+    let delivery = SingleFlight()
 
     public init(
         store: SignetStore, checker: DomainControlChecker, caa: CAAChecker, mailer: SMTPMailer?, clock: any WallClock,
@@ -153,7 +155,8 @@ public struct DomainControl: Sendable {
     /// Hands unsent outbox messages to the SMTP server, if one is configured. Without one the
     /// outbox is the delivery: an administrator reads it (`signet outbox`, `GET /services/v2/outbox`).
     public func deliverPendingEmails(limit: Int = 50) async {
-        guard let mailer else { return }
+        guard let mailer, delivery.begin() else { return }
+        defer { delivery.end() }
         guard let pending = try? await store.read({ try await $0.emails(limit: limit, unsentOnly: true) }) else { return }
         for email in pending where email.expires > clock.now() {
             var failure: String?
@@ -277,4 +280,21 @@ public struct DomainControl: Sendable {
         for orderID in due { _ = try await check(orderID: orderID) }
         return due
     }
+}
+
+/// Lets one caller at a time run a job; others skip it instead of waiting.
+final class SingleFlight: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running = false
+
+    /// `true` if the caller may run the job; it must call `end()` afterwards.
+    func begin() -> Bool {
+        lock.withLock {
+            guard !running else { return false }
+            running = true
+            return true
+        }
+    }
+
+    func end() { lock.withLock { running = false } }
 }

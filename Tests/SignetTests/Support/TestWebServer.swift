@@ -72,7 +72,7 @@ final class TestWebServer: Sendable {
     }
 }
 
-/// A real SMTP server on loopback that stores what it receives in an mbox file (aiosmtpd).
+/// A real SMTP server on loopback that stores what it receives in a Maildir (aiosmtpd).
 final class TestSMTPSink: Sendable {
     let port: Int
     let mailbox: URL
@@ -80,7 +80,7 @@ final class TestSMTPSink: Sendable {
 
     init() throws {
         let directory = try Tools.temporaryDirectory()
-        mailbox = directory.appendingPathComponent("mbox")
+        mailbox = directory.appendingPathComponent("maildir")
         var lastProcess: Process?
         for _ in 0..<5 {
             let port = Int.random(in: 20_000...60_000)
@@ -111,7 +111,11 @@ final class TestSMTPSink: Sendable {
     var url: String { "smtp://127.0.0.1:\(port)" }
 
     /// Everything received so far, as text.
-    var received: String { (try? String(contentsOf: mailbox, encoding: .utf8)) ?? "" }
+    var received: String {
+        let folder = mailbox.appendingPathComponent("new")
+        let files = (try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? []
+        return files.compactMap { try? String(contentsOf: $0, encoding: .utf8) }.joined(separator: "\n")
+    }
 
     func stop() {
         Tools.kill(process)
