@@ -55,6 +55,10 @@ public struct OrderSubmission: Sendable {
     /// The client's idempotency key.
     public var alternativeOrderID: String?
     public var options = OrderOptions()
+    /// A DCV method per name, when a dialect lets each name choose (the reseller's `domain_dcv`).
+    public var dcvMethodsByName: [String: String] = [:]
+    /// The one approver address per name that e-mail validation writes to, when chosen.
+    public var approverEmails: [String: String] = [:]
 
     public init(productNameID: String) {
         self.productNameID = productNameID

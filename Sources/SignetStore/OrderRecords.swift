@@ -301,6 +301,16 @@ extension StoreConnection {
         return Dictionary(uniqueKeysWithValues: rows.map { ($0.orderId, $0.total) })
     }
 
+    /// Replaces the names of a certificate that is not issued yet, and the order's when it is the current one.
+    public func setCertificateNames(id: Int, orderID: Int, _ names: CertificateNames, isCurrent: Bool, at date: Date) async throws {
+        try await sql.update("certificates").set("names_json", to: try JSONColumn.encode(names)).set("common_name", to: names.commonName)
+            .where("id", .equal, id).run()
+        if isCurrent {
+            try await sql.update("orders").set("names_json", to: try JSONColumn.encode(names)).set("common_name", to: names.commonName)
+                .set("date_updated", to: date).where("id", .equal, orderID).run()
+        }
+    }
+
     /// Marks a certificate revoked.
     public func revokeCertificate(id: Int, _ revocation: Revocation) async throws {
         try await sql.update("certificates").set("status", to: CertificateStatus.revoked.rawValue)

@@ -169,6 +169,54 @@ struct CreateSchema: AsyncMigration {
             .field("date_processed", .datetime)
             .field("revocation_reason", .string)
             .create()
+        try await database.schema("reseller_keys")
+            .field("id", .int64, .identifier(auto: true))
+            .field("access_key_id", .string, .required)
+            .field("sealed_secret", .string, .required)
+            .field("user_id", .int64, .required)
+            .field("name", .string, .required)
+            .field("is_active", .bool, .required)
+            .field("date_created", .datetime, .required)
+            .unique(on: "access_key_id")
+            .create()
+        try await database.schema("reseller_nonces")
+            .field("access_key_id", .string, .required)
+            .field("nonce", .string, .required)
+            .field("seen_at", .datetime, .required)
+            .unique(on: "access_key_id", "nonce")
+            .create()
+        try await database.schema("reseller_orders")
+            .field("order_id", .int64, .identifier(auto: false))
+            .field("access_key_id", .string, .required)
+            .field("service_id", .string, .required)
+            .field("details_json", .string, .required)
+            .unique(on: "service_id")
+            .create()
+        try await database.schema("reseller_requests")
+            .field("id", .int64, .identifier(auto: true))
+            .field("access_key_id", .string, .required)
+            .field("unique_id", .string, .required)
+            .field("fingerprint", .string, .required)
+            .field("order_id", .int64, .required)
+            .field("cost_cents", .int64, .required)
+            .field("date_created", .datetime, .required)
+            .unique(on: "access_key_id", "unique_id")
+            .create()
+        try await database.schema("callbacks")
+            .field("id", .int64, .identifier(auto: true))
+            .field("order_id", .int64, .required)
+            .field("access_key_id", .string, .required)
+            .field("url", .string, .required)
+            .field("event", .string, .required)
+            .field("payload", .string, .required)
+            .field("date_created", .datetime, .required)
+            .field("attempts", .int64, .required)
+            .field("next_attempt_at", .datetime)
+            .field("delivered_at", .datetime)
+            .field("last_status", .int64)
+            .field("last_error", .string)
+            .field("last_attempt_at", .datetime)
+            .create()
         try await database.schema("revocation_lists")
             .field("issuer_id", .string, .identifier(auto: false))
             .field("crl_number", .int64, .required)
@@ -184,6 +232,8 @@ struct CreateSchema: AsyncMigration {
             ("certificates", ["issuer_id", "status"]), ("certificates", ["thumbprint"]), ("requests", ["status", "id"]),
             ("requests", ["order_id"]), ("ledger_entries", ["order_id"]), ("api_keys", ["user_id"]),
             ("orders", ["dcv_next_check"]), ("dcv_emails", ["sent_at"]), ("dcv_emails", ["order_id"]),
+            ("callbacks", ["next_attempt_at"]), ("callbacks", ["order_id"]), ("reseller_nonces", ["seen_at"]),
+            ("reseller_orders", ["access_key_id", "order_id"]),
         ] {
             var index = sql.create(index: "idx_\(table)_\(columns.joined(separator: "_"))").on(table)
             for column in columns { index = index.column(column) }
@@ -193,6 +243,7 @@ struct CreateSchema: AsyncMigration {
 
     func revert(on database: any Database) async throws {
         for table in [
+            "callbacks", "reseller_requests", "reseller_orders", "reseller_nonces", "reseller_keys",
             "revocation_lists", "requests", "certificates", "orders", "dcv_emails", "domains", "organizations", "api_keys", "users", "containers",
             "ledger_entries", "account",
         ] {

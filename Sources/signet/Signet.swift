@@ -10,8 +10,8 @@ struct Signet: AsyncParsableCommand {
         commandName: "signet",
         abstract: "A self-hosted certificate authority that speaks the DigiCert CertCentral API.",
         subcommands: [
-            Serve.self, APIKeyCommand.self, OrganizationCommand.self, DomainCommand.self, BalanceCommand.self,
-            OutboxCommand.self,
+            Serve.self, APIKeyCommand.self, ResellerKeyCommand.self, OrganizationCommand.self, DomainCommand.self,
+            BalanceCommand.self, OutboxCommand.self,
         ])
 }
 
@@ -86,6 +86,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds before the first background re-check of an order's DCV; doubles up to an hour.")
     var dcvRecheckBase: Double = 30
 
+    @Option(help: "Brand domain in the reseller dialect's Sectigo-style DCV values.")
+    var resellerDcvBrand: String = "comodoca.com"
+
+    @Flag(help: "Let notify_url callbacks go to loopback and private addresses (tests, closed networks).")
+    var allowPrivateCallbacks = false
+
+    @Option(help: "Seconds before a failed callback is retried; later retries wait 5, 15, 60, 360 and 720 times as long, for a day.")
+    var callbackRetryBase: Double = 60
+
     func run() async throws {
         var configuration = data.configuration
         configuration.host = host
@@ -106,6 +115,9 @@ struct Serve: AsyncParsableCommand {
         configuration.dcvCNAMEZone = dcvCnameZone
         configuration.domainReuseDays = domainReuseDays
         configuration.dcvRecheckBase = dcvRecheckBase
+        configuration.resellerDCVBrand = resellerDcvBrand
+        configuration.allowPrivateCallbacks = allowPrivateCallbacks
+        configuration.callbackRetryBase = callbackRetryBase
         try await SignetApp.serve(configuration: configuration)
     }
 }
@@ -210,6 +222,31 @@ struct BalanceCommand: AsyncParsableCommand {
             try await withStore(data) { administration in
                 let balance = try await administration.addBalance(money)
                 print("balance: \(balance.balance) \(balance.currency)")
+            }
+        }
+    }
+}
+
+struct ResellerKeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reseller-key", abstract: "Manage access keys of the reseller API.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an access key; prints accessKeyId and accessKeySecret (shown once).")
+
+        @Option(help: "A name for the reseller.")
+        var name: String
+
+        @Option(help: "The container the reseller's orders go to (default: the root container).")
+        var container: Int?
+
+        @OptionGroup var data: DataOption
+
+        func run() async throws {
+            try await withStore(data) { administration in
+                let (id, secret) = try await administration.createResellerKey(name: name, containerID: container)
+                print("accessKeyId=\(id)")
+                print("accessKeySecret=\(secret)")
             }
         }
     }

@@ -5,7 +5,7 @@ import Vapor
 /// - re-check the domain control of orders whose check is due (with backoff);
 /// - issue approved certificates once their validation is complete (e.g. after
 ///   `signet domain validate` ran in another process, or an approver followed an e-mailed link);
-/// - hand unsent validation e-mail to the SMTP server;
+/// - hand unsent validation e-mail to the SMTP server, and due callbacks to resellers' notify URLs;
 /// - rebuild the CRL before it is due, even when nothing was revoked.
 final class BackgroundJobs: LifecycleHandler, @unchecked Sendable {
     private let interval: TimeInterval
@@ -26,6 +26,7 @@ final class BackgroundJobs: LifecycleHandler, @unchecked Sendable {
                     let issued = try await services.registration.advanceApprovedCertificates()
                     if issued > 0 { logger.info("issued \(issued) approved certificate(s)") }
                     await services.registration.domainControl.deliverPendingEmails()
+                    await services.callbacks.deliverDue()
                     _ = try await services.registration.revocations.currentCRL(
                         store: services.store, now: services.clock.now())
                 } catch {
@@ -40,5 +41,6 @@ final class BackgroundJobs: LifecycleHandler, @unchecked Sendable {
         task?.cancel()
         await task?.value
         try? await application.signet.registration.domainControl.checker.web.shutdown()
+        try? await application.signet.callbacks.shutdown()
     }
 }

@@ -21,6 +21,18 @@ struct DialectErrorMiddleware: AsyncMiddleware {
             logUnexpected(error, request)
             return CertCentralError(.internalServerError, "internal_error", "An internal error occurred.").response()
         }
+        if request.url.path.hasPrefix("/api/v1") {
+            if let mapped = ResellerErrorTable.map(error) {
+                if mapped.status.code >= 500 { logUnexpected(error, request) }
+                return mapped.response()
+            }
+            if let abort = error as? any AbortError {
+                let code = abort.status == .notFound ? "NOT_FOUND" : abort.status == .payloadTooLarge ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST"
+                return ResellerError(abort.status == .methodNotAllowed ? .notFound : abort.status, code, abort.reason).response()
+            }
+            logUnexpected(error, request)
+            return ResellerError(.internalServerError, "INTERNAL_ERROR", "An internal error occurred.").response()
+        }
         let status = (error as? any AbortError)?.status ?? .internalServerError
         if status.code >= 500 { logUnexpected(error, request) }
         let response = Response(status: status)

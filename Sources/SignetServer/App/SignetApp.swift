@@ -17,6 +17,8 @@ public struct SignetServices: Sendable {
     public let administration: Administration
     public let clock: any WallClock
     let authenticator: APIKeyAuthenticator
+    let secretSealer: SecretSealer
+    let callbacks: CallbackDelivery
 }
 
 extension Application {
@@ -44,7 +46,7 @@ public enum SignetApp {
     /// bootstraps the account and administrator. Used by `serve` and by the admin commands.
     public static func openStore(
         _ app: Application, configuration: SignetConfiguration, clock: any WallClock = SystemWallClock()
-    ) async throws -> (store: SignetStore, administration: Administration) {
+    ) async throws -> (store: SignetStore, administration: Administration, sealer: SecretSealer) {
         try FileManager.default.createDirectory(
             at: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         app.databases.use(.sqlite(.file(configuration.databasePath), sqlLogLevel: nil), as: .sqlite)
@@ -55,11 +57,12 @@ public enum SignetApp {
         try await app.autoMigrate()
         let store = SignetStore(
             database: { app.databases.database(logger: app.logger, on: app.eventLoopGroup.any()) }, serializesWrites: true)
-        let administration = Administration(store: store, clock: clock)
+        let sealer = try SecretSealer.loadOrCreate(directory: configuration.dataDirectory)
+        let administration = Administration(store: store, clock: clock, sealer: sealer)
         if try await administration.bootstrap(adminKeyPath: configuration.adminKeyPath) {
             app.logger.notice("created the bootstrap administrator API key in \(configuration.adminKeyPath)")
         }
-        return (store, administration)
+        return (store, administration, sealer)
     }
 
     /// Configures everything `signet serve` runs: store, CA, routes and background jobs.
@@ -67,7 +70,7 @@ public enum SignetApp {
     public static func configure(
         _ app: Application, configuration: SignetConfiguration, clock: any WallClock = SystemWallClock()
     ) async throws -> SignetServices {
-        let (store, administration) = try await openStore(app, configuration: configuration, clock: clock)
+        let (store, administration, sealer) = try await openStore(app, configuration: configuration, clock: clock)
         let (authority, created) = try CAKeyFiles(folder: configuration.caDirectory)
             .loadOrCreate(
                 issuingKeyType: configuration.issuingKeyType, publicURL: configuration.effectivePublicURL, now: clock.now())
@@ -82,12 +85,19 @@ public enum SignetApp {
         }
         let revocations = RevocationPublisher(authority: authority)
         let domainControl = try makeDomainControl(configuration, store: store, clock: clock)
+        let renderer = ResellerRenderer(brand: configuration.resellerDCVBrand, authority: authority)
+        domainControl.events.add(ResellerCallbacks(renderer: renderer))
+        let callbackPolicy = CallbackAddressPolicy(
+            resolver: domainControl.checker.resolver, allowPrivate: configuration.allowPrivateCallbacks)
+        let registration = RegistrationAuthority(
+            store: store, authority: authority, clock: clock, dcvMode: configuration.dcvMode, revocations: revocations,
+            domainControl: domainControl)
         let services = SignetServices(
-            configuration: configuration, store: store, authority: authority,
-            registration: RegistrationAuthority(
-                store: store, authority: authority, clock: clock, dcvMode: configuration.dcvMode, revocations: revocations,
-                domainControl: domainControl),
-            administration: administration, clock: clock, authenticator: APIKeyAuthenticator(store: store))
+            configuration: configuration, store: store, authority: authority, registration: registration,
+            administration: administration, clock: clock, authenticator: APIKeyAuthenticator(store: store),
+            secretSealer: sealer,
+            callbacks: CallbackDelivery(
+                store: store, clock: clock, sealer: sealer, policy: callbackPolicy, retryBase: configuration.callbackRetryBase))
         _ = try await revocations.currentCRL(store: store, now: clock.now())
         app.signet = services
 
@@ -97,6 +107,8 @@ public enum SignetApp {
         app.middleware = Middlewares()
         app.middleware.use(DialectErrorMiddleware())
         try routes(app)
+        try app.register(
+            collection: ResellerRoutes(desk: ResellerDesk(registration: registration, renderer: renderer, callbackPolicy: callbackPolicy)))
         app.lifecycle.use(BackgroundJobs(interval: configuration.recheckInterval))
         return services
     }
@@ -110,11 +122,13 @@ public enum SignetApp {
             mode: configuration.dcvMode, publicURL: configuration.effectivePublicURL, mailFrom: configuration.effectiveMailFrom,
             recheckBase: configuration.dcvRecheckBase)
         settings.reuseDays = configuration.domainReuseDays
+        settings.sectigoBrand = configuration.resellerDCVBrand
         return DomainControl(
             store: store,
             checker: DomainControlChecker(resolver: resolver, web: web, cnameZone: configuration.effectiveCNAMEZone),
             caa: CAAChecker(resolver: resolver, identities: [configuration.caaIdentity]),
-            mailer: try configuration.smtpURL.map { try SMTPMailer(url: $0) }, clock: clock, settings: settings)
+            mailer: try configuration.smtpURL.map { try SMTPMailer(url: $0) }, clock: clock, settings: settings,
+            events: OrderEvents())
     }
 
     /// Runs `signet serve` until SIGINT or SIGTERM.
@@ -131,7 +145,7 @@ public enum SignetApp {
         configuration: SignetConfiguration, _ body: (Administration) async throws -> Void
     ) async throws {
         try await withApplication { app in
-            let (_, administration) = try await openStore(app, configuration: configuration)
+            let (_, administration, _) = try await openStore(app, configuration: configuration)
             try await body(administration)
         }
     }

@@ -41,6 +41,14 @@ public struct SignetConfiguration: Sendable {
     /// First delay between background DCV re-checks of an order, doubling up to an hour (`--dcv-recheck-base`).
     public var dcvRecheckBase: TimeInterval = 30
 
+    // MARK: reseller dialect
+    /// The brand domain in Sectigo-style DCV values (`--reseller-dcv-brand`).
+    public var resellerDCVBrand = "comodoca.com"
+    /// Whether notify_url may point at loopback or private addresses (`--allow-private-callbacks`; tests).
+    public var allowPrivateCallbacks = false
+    /// First delay before a failed callback is retried, growing to hours for a day (`--callback-retry-base`).
+    public var callbackRetryBase: TimeInterval = 60
+
     public init() {}
 
     public var effectivePublicURL: String { publicURL ?? "http://\(host):\(port)" }

@@ -9,11 +9,13 @@ public struct Administration: Sendable {
     public let store: SignetStore
     public let clock: any WallClock
     public let policy: ValidityPolicy
+    let sealer: SecretSealer
 
-    public init(store: SignetStore, clock: any WallClock, policy: ValidityPolicy = .cabForum) {
+    public init(store: SignetStore, clock: any WallClock, policy: ValidityPolicy = .cabForum, sealer: SecretSealer) {
         self.store = store
         self.clock = clock
         self.policy = policy
+        self.sealer = sealer
     }
 
     /// Creates the account, the root container and the bootstrap administrator on a new database,
@@ -63,6 +65,21 @@ public struct Administration: Sendable {
                 userID: user.id, name: trimmed, lookupID: key.lookupID, keyHash: key.hash, at: now)
             return (key.key, user)
         }
+    }
+
+    /// Creates a reseller access key (an API-only user with the `user` role) and returns its id and secret (shown once).
+    public func createResellerKey(name: String, containerID: Int? = nil) async throws -> (accessKeyID: String, secret: String) {
+        let (_, user) = try await createAPIKey(role: .user, name: name, containerID: containerID)
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        var generator = SystemRandomNumberGenerator()
+        let accessKeyID = "AK" + String((0..<20).map { _ in alphabet.randomElement(using: &generator)! })
+        let secret = String((0..<40).map { _ in alphabet.randomElement(using: &generator)! })
+        let sealed = try sealer.seal(secret)
+        let now = clock.now()
+        try await store.write { connection in
+            try await connection.createResellerKey(accessKeyID: accessKeyID, sealedSecret: sealed, userID: user.id, name: name, at: now)
+        }
+        return (accessKeyID, secret)
     }
 
     /// Marks an organization validated at `level` for the reuse period in force. Returns the end of validity.

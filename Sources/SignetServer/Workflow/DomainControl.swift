@@ -1,5 +1,6 @@
 import Foundation
 import SignetCore
+import SignetPKI
 import SignetStore
 import SignetValidation
 
@@ -20,6 +21,8 @@ public struct DomainControl: Sendable {
         /// First delay between background re-checks of an order; it doubles up to `recheckMaximum`.
         public var recheckBase: TimeInterval
         public var recheckMaximum: TimeInterval = 3600
+        /// The brand domain in Sectigo-style DCV values (reseller dialect).
+        public var sectigoBrand = "comodoca.com"
 
         public init(mode: DCVMode, publicURL: String, mailFrom: String, recheckBase: TimeInterval) {
             self.mode = mode
@@ -37,10 +40,12 @@ public struct DomainControl: Sendable {
     public let settings: Settings
     /// One delivery pass at a time in this process, so that no message is sent twice.
     let delivery = SingleFlight()
+    /// Where order changes are announced (the reseller's notify_url callbacks).
+    let events: OrderEvents
 
     public init(
         store: SignetStore, checker: DomainControlChecker, caa: CAAChecker, mailer: SMTPMailer?, clock: any WallClock,
-        settings: Settings
+        settings: Settings, events: OrderEvents
     ) {
         self.store = store
         self.checker = checker
@@ -48,6 +53,7 @@ public struct DomainControl: Sendable {
         self.mailer = mailer
         self.clock = clock
         self.settings = settings
+        self.events = events
     }
 
     /// When a validation made at `date` stops counting.
@@ -73,22 +79,39 @@ public struct DomainControl: Sendable {
 
     /// The names of an order's waiting certificates (pending or approved) that still need validation.
     func awaitingNames(of order: Order, connection: StoreConnection, at date: Date) async throws -> [String] {
+        try await awaitingNamesWithCSR(of: order, connection: connection, at: date).map(\.name)
+    }
+
+    /// The same, each with the CSR of the certificate that asks for it (Sectigo values hash it).
+    func awaitingNamesWithCSR(of order: Order, connection: StoreConnection, at date: Date) async throws
+        -> [(name: String, csr: String)]
+    {
         guard let product = order.product else { return [] }
-        var names: [String] = []
+        var names: [(String, String)] = []
+        var seen: Set<String> = []
         for certificate in try await connection.certificates(orderID: order.id)
         where certificate.status == .pending || certificate.status == .approved {
-            names += Self.validationNames(of: certificate.names, isTLS: product.isTLS)
+            for name in Self.validationNames(of: certificate.names, isTLS: product.isTLS) where seen.insert(name).inserted {
+                names.append((name, certificate.csr))
+            }
         }
-        var seen: Set<String> = []
-        return try await uncovered(names.filter { seen.insert($0).inserted }, connection: connection, at: date)
+        let waiting = Set(try await uncovered(names.map(\.0), connection: connection, at: date))
+        return names.filter { waiting.contains($0.0) }
+    }
+
+    /// Sectigo-style values for a CSR under an order's DCV state: the unique value is derived
+    /// from the order's random value, so it stays the same across calls.
+    public func sectigoValues(csrPEM: String, dcv: OrderDCV) -> SectigoDCVValues? {
+        guard let der = try? PEM.derBytes(of: csrPEM) else { return nil }
+        return SectigoDCVValues(csrDER: der, uniqueValue: String(dcv.randomValue.prefix(12)), brand: settings.sectigoBrand)
     }
 
     /// Adds to an order's DCV state the `names` that no validation covers yet (inside the
     /// caller's transaction): a random value for the order, a pending domain for each name.
     /// Returns the new state (`nil` when nothing needs validating) and the names it added.
     func prepare(
-        existing: OrderDCV?, names: [String], product: Product, method: String, containerID: Int, organizationID: Int?,
-        connection: StoreConnection, at date: Date
+        existing: OrderDCV?, names: [String], product: Product, method: String, methodsByName: [String: String] = [:],
+        containerID: Int, organizationID: Int?, connection: StoreConnection, at date: Date
     ) async throws -> (dcv: OrderDCV?, added: [String]) {
         guard settings.mode == .checked else { return (existing, []) }
         let waiting = try await uncovered(names, connection: connection, at: date).filter { existing?.names[$0]?.status != "pending" }
@@ -100,7 +123,7 @@ public struct DomainControl: Sendable {
             dcv.expires = expires
         }
         for name in waiting {
-            dcv.names[name] = OrderDCV.NameState(method: method, status: "pending")
+            dcv.names[name] = OrderDCV.NameState(method: methodsByName[name] ?? method, status: "pending")
             _ = try await connection.addDomain(
                 name: name.hasPrefix("*.") ? String(name.dropFirst(2)) : name, containerID: containerID, method: method,
                 token: RandomValue.make(), tokenExpires: expires, organizationID: organizationID, at: date)
@@ -200,11 +223,11 @@ public struct DomainControl: Sendable {
     public func check(orderID: Int) async throws -> [NameResult] {
         let now = clock.now()
         guard settings.mode == .checked else { return [] }
-        let (order, waiting, domainTokens) = try await store.read { connection -> (Order, [String], [String: String]) in
+        let (order, waitingWithCSR, domainTokens) = try await store.read { connection -> (Order, [(name: String, csr: String)], [String: String]) in
             guard let order = try await connection.order(id: orderID) else { throw WorkflowError.orderNotFound(String(orderID)) }
-            let waiting = try await awaitingNames(of: order, connection: connection, at: now)
+            let waiting = try await awaitingNamesWithCSR(of: order, connection: connection, at: now)
             var tokens: [String: String] = [:]
-            for name in waiting {
+            for name in waiting.map(\.name) {
                 let bare = name.hasPrefix("*.") ? String(name.dropFirst(2)) : name
                 if let domain = try await connection.domain(name: bare), let token = domain.token,
                     (domain.tokenExpires ?? .distantPast) > now
@@ -216,8 +239,12 @@ public struct DomainControl: Sendable {
         }
         let defaultMethod = order.options.dcvMethod ?? DCVMethod.email.rawValue
         var results: [NameResult] = []
-        for name in waiting {
+        for (name, csr) in waitingWithCSR {
             let methodName = order.dcv?.names[name]?.method ?? defaultMethod
+            if let sectigo = await checkSectigo(methodName, name: name, csr: csr, dcv: order.dcv) {
+                results.append(NameResult(name: name, method: methodName, outcome: sectigo))
+                continue
+            }
             guard let method = DCVMethod(rawValue: methodName), method != .email else {
                 results.append(NameResult(name: name, method: methodName, outcome: nil))
                 continue
@@ -228,6 +255,15 @@ public struct DomainControl: Sendable {
         }
         try await record(results, orderID: orderID, at: now)
         return results
+    }
+
+    /// The reseller dialect's methods (`dns`, `http`, `https`): Sectigo's CNAME and file; `nil` for others.
+    private func checkSectigo(_ method: String, name: String, csr: String, dcv: OrderDCV?) async -> DCVOutcome? {
+        guard ["dns", "http", "https"].contains(method), let dcv, let values = sectigoValues(csrPEM: csr, dcv: dcv) else { return nil }
+        switch method {
+        case "dns": return await checker.sectigoCNAME(name: name, values: values)
+        default: return await checker.sectigoFile(name: name, values: values, https: method == "https")
+        }
     }
 
     /// Stores the validations that passed and the order's new DCV state, and schedules the next check.
@@ -241,10 +277,11 @@ public struct DomainControl: Sendable {
                 state.checkedAt = now
                 switch result.outcome {
                 case .passed(let domain)?:
-                    let method = DCVMethod(rawValue: result.method)
+                    // Only DNS methods validate the names below; HTTP validates the one name (BR 3.2.2.4.18).
+                    let coversSubdomains = ["dns-txt-token", "dns-cname-token", "dns"].contains(result.method)
                     try await connection.recordDomainValidation(
                         name: domain, containerID: order.containerID, at: now, until: end,
-                        coversSubdomains: method?.coversSubdomains ?? true, method: result.method)
+                        coversSubdomains: coversSubdomains, method: result.method)
                     state.status = "valid"
                     state.detail = nil
                     state.failure = nil
@@ -257,8 +294,13 @@ public struct DomainControl: Sendable {
                 }
                 dcv.names[result.name] = state
             }
+            let anyPassed = results.contains { result in
+                if case .passed? = result.outcome { return true }
+                return false
+            }
             dcv.attempts += 1
             try await connection.setOrderDCV(orderID: orderID, dcv, nextCheck: self.nextCheck(after: dcv.attempts, dcv: dcv, from: now))
+            if anyPassed { try await self.events.emit(.dcvUpdated, orderID: orderID, connection: connection, at: now) }
         }
     }
 

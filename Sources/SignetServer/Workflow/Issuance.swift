@@ -108,6 +108,7 @@ extension RegistrationAuthority {
         case .primary:
             try await connection.setOrderStatus(orderID: order.id, status: .issued, at: now)
             order.status = .issued
+            try await events.emit(.issued, orderID: order.id, connection: connection, at: now)
         case .reissue:
             let previous = try await connection.certificate(id: order.certificateID)
             try await connection.setOrderCurrentCertificate(orderID: order.id, certificate: certificate, at: now)
@@ -121,6 +122,7 @@ extension RegistrationAuthority {
                 try await connection.revokeCertificate(id: previous.id, Revocation(date: now, reason: .superseded))
                 try await revocations.publish(connection: connection, now: now)
             }
+            try await events.emit(.issued, orderID: order.id, connection: connection, at: now)
         case .duplicate:
             break
         }

@@ -18,9 +18,13 @@ public enum RevocationOutcome: Sendable {
 }
 
 extension RegistrationAuthority {
-    /// Replaces the order's certificate with a new one (seed 000). Free of charge.
-    public func reissue(orderID: Int, _ submission: OrderSubmission, by principal: Principal) async throws -> PlacedOrder {
-        try await addCertificate(role: .reissue, orderID: orderID, submission, by: principal)
+    /// Replaces the order's certificate with a new one (seed 000). Free of charge here; `within`
+    /// runs in the same transaction (a dialect's idempotency record or charge).
+    public func reissue(
+        orderID: Int, _ submission: OrderSubmission, by principal: Principal,
+        within: (@Sendable (StoreConnection, Order) async throws -> Void)? = nil
+    ) async throws -> PlacedOrder {
+        try await addCertificate(role: .reissue, orderID: orderID, submission, by: principal, within: within)
     }
 
     /// Adds another certificate with the order's names (seed 002). Free of charge; never revokes the original.
@@ -29,7 +33,8 @@ extension RegistrationAuthority {
     }
 
     private func addCertificate(
-        role: CertificateRole, orderID: Int, _ submission: OrderSubmission, by principal: Principal
+        role: CertificateRole, orderID: Int, _ submission: OrderSubmission, by principal: Principal,
+        within: (@Sendable (StoreConnection, Order) async throws -> Void)? = nil
     ) async throws -> PlacedOrder {
         let now = clock.now()
         let action = role == .reissue ? "reissued" : "duplicated"
@@ -87,17 +92,18 @@ extension RegistrationAuthority {
                 let method = order.options.dcvMethod ?? "email"
                 let (dcv, waiting) = try await domainControl.prepare(
                     existing: order.dcv, names: DomainControl.validationNames(of: names, isTLS: product.isTLS),
-                    product: product, method: method, containerID: order.containerID, organizationID: order.organizationID,
-                    connection: connection, at: now)
+                    product: product, method: method, methodsByName: submission.dcvMethodsByName,
+                    containerID: order.containerID, organizationID: order.organizationID, connection: connection, at: now)
                 if !waiting.isEmpty, let dcv {
                     order.dcv = dcv
                     try await connection.setOrderDCV(orderID: order.id, dcv, nextCheck: dcv.awaitsChecks ? now : nil)
-                    if method == "email" {
+                    for name in waiting where (submission.dcvMethodsByName[name] ?? method) == "email" {
                         try await domainControl.queueEmails(
-                            for: waiting, orderID: order.id, domainID: nil, containerID: order.containerID,
-                            connection: connection, at: now)
+                            for: [name], recipients: submission.approverEmails[name].map { [$0] }, orderID: order.id,
+                            domainID: nil, containerID: order.containerID, connection: connection, at: now)
                     }
                 }
+                if let within { try await within(connection, order) }
                 if skipApproval {
                     (order, certificate) = try await issueIfReady(
                         order, certificate, csr: csr, caaCleared: cleared, connection: connection, now: now)
@@ -209,5 +215,6 @@ extension RegistrationAuthority {
                 orderID: order.id, processorID: processorID ?? order.userID, comment: "the order was revoked", at: now)
         }
         try await revocations.publish(connection: connection, now: now)
+        try await events.emit(.revoked, orderID: order.id, connection: connection, at: now)
     }
 }

@@ -29,6 +29,7 @@ public struct RegistrationAuthority: Sendable {
     public let dcvMode: DCVMode
     public let revocations: RevocationPublisher
     public let domainControl: DomainControl
+    var events: OrderEvents { domainControl.events }
 
     public init(
         store: SignetStore, authority: CertificateAuthority, clock: any WallClock, policy: ValidityPolicy = .cabForum,
@@ -46,9 +47,12 @@ public struct RegistrationAuthority: Sendable {
     /// Places an order; returns the earlier order when `alternativeOrderID` was used before for the same request.
     ///
     /// - Parameter fingerprint: identifies the request body, so that a reused key with a different body is refused.
-    public func placeOrder(_ submission: OrderSubmission, by principal: Principal, fingerprint: String) async throws
-        -> PlacedOrder
-    {
+    ///   - within: runs in the order's transaction once it is stored (not for a repeat), so that a
+    ///     dialect's own records commit together with the order.
+    public func placeOrder(
+        _ submission: OrderSubmission, by principal: Principal, fingerprint: String,
+        within: (@Sendable (StoreConnection, Order) async throws -> Void)? = nil
+    ) async throws -> PlacedOrder {
         let now = clock.now()
         let plan = try OrderRules.plan(submission, now: now, policy: policy)
         let csr: InspectedCSR
@@ -109,7 +113,8 @@ public struct RegistrationAuthority: Sendable {
                     dateUpdated: now)
                 let (dcv, waiting) = try await domainControl.prepare(
                     existing: nil, names: validationNames, product: plan.product, method: dcvMethod,
-                    containerID: containerID, organizationID: organizationID, connection: connection, at: now)
+                    methodsByName: submission.dcvMethodsByName, containerID: containerID, organizationID: organizationID,
+                    connection: connection, at: now)
                 order.dcv = dcv
                 if !caaFindings.isEmpty {
                     order.dcv = order.dcv ?? OrderDCV(randomValue: RandomValue.make(), expires: now.addingTimeInterval(RandomValue.lifetime))
@@ -117,10 +122,12 @@ public struct RegistrationAuthority: Sendable {
                 }
                 let firstCheck = order.dcv?.awaitsChecks == true ? now : nil
                 order.id = try await connection.insertOrder(order, fingerprint: fingerprint, dcvNextCheck: firstCheck)
-                if dcvMethod == "email", !waiting.isEmpty {
+                for name in waiting where (submission.dcvMethodsByName[name] ?? dcvMethod) == "email" {
                     try await domainControl.queueEmails(
-                        for: waiting, orderID: order.id, domainID: nil, containerID: containerID, connection: connection, at: now)
+                        for: [name], recipients: submission.approverEmails[name].map { [$0] }, orderID: order.id, domainID: nil,
+                        containerID: containerID, connection: connection, at: now)
                 }
+                if let within { try await within(connection, order) }
                 var certificate = CertificateRecord(
                     id: 0, orderID: order.id, role: .primary, status: skipApproval ? .approved : .pending,
                     names: plan.names, csr: csr.pem,

@@ -1,0 +1,125 @@
+import Foundation
+import SignetCore
+import SignetPKI
+import SignetStore
+import Vapor
+
+/// An error in the reseller dialect's envelopes (reseller.md 3): field errors as Laravel's 422
+/// `{message, errors{field:[…]}}`, everything else as `{success:false, message, code}`.
+struct ResellerError: Error, Sendable {
+    let status: HTTPResponseStatus
+    /// The machine-readable code, also sent as `message` (as the SDKs' exception maps expect).
+    let code: String
+    let detail: String
+    let fields: [String: [String]]
+
+    init(_ status: HTTPResponseStatus, _ code: String, _ detail: String, fields: [String: [String]] = [:]) {
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.fields = fields
+    }
+
+    static func invalid(_ field: String, _ message: String) -> ResellerError {
+        ResellerError(.unprocessableEntity, "VALIDATION_FAILED", message, fields: [field: [message]])
+    }
+
+    func response() -> Response {
+        let response = Response(status: status)
+        response.headers.contentType = .json
+        var body: [String: JSONValue] = [
+            "success": .bool(false), "code": .number(Double(status.code)), "error_code": .string(code), "detail": .string(detail),
+        ]
+        if fields.isEmpty {
+            body["message"] = .string(code)
+        } else {
+            body["message"] = .string(detail)
+            body["errors"] = .object(fields.mapValues { .array($0.map(JSONValue.string)) })
+        }
+        response.body = .init(data: Data(JSONValue.object(body).jsonText.utf8))
+        return response
+    }
+}
+
+/// The reseller dialect's error table.
+enum ResellerErrorTable {
+    static func map(_ error: any Error) -> ResellerError? {
+        switch error {
+        case let error as ResellerError: return error
+        case let error as OrderRuleError: return map(error)
+        case let error as WorkflowError: return map(error)
+        case let error as StoreError:
+            switch error {
+            case .unavailable: return ResellerError(.serviceUnavailable, "SERVICE_UNAVAILABLE", "The database is unavailable; retry shortly.")
+            case .uniqueViolation: return ResellerError(.conflict, "CONFLICT", "A concurrent request changed the same record; retry.")
+            case .inconsistent: return ResellerError(.internalServerError, "INTERNAL_ERROR", "An internal error occurred.")
+            }
+        case is DecodingError: return ResellerError(.badRequest, "BAD_REQUEST", "The request body is not valid JSON.")
+        default: return nil
+        }
+    }
+
+    static func map(_ error: OrderRuleError) -> ResellerError {
+        let certcentral = CertCentralErrorTable.map(error)
+        switch error {
+        case .missingField(let field):
+            return .invalid(field.replacingOccurrences(of: "certificate.", with: ""), "The \(field) field is required.")
+        case .invalidValue(let field, _):
+            return .invalid(field, certcentral.message)
+        case .insufficientFunds:
+            // HTTP 200 with success:false: the PHP SDK maps this to InsufficientBalanceException only then.
+            return ResellerError(.ok, "INSUFFICIENT_BALANCE", certcentral.message)
+        case .idempotencyKeyReused:
+            return ResellerError(.conflict, "UNIQUE_ID_REUSED", "unique_id was already used for a different request.")
+        case .unknownProduct:
+            return .invalid("product_id", certcentral.message)
+        case .invalidEmail:
+            return .invalid("contact_email", certcentral.message)
+        case .invalidDNSName, .wildcardNotAllowed, .ipAddressNotAllowed, .additionalNamesNotAllowed, .tooManyNames, .dcvMethodNotAllowed:
+            return .invalid("domain_dcv", certcentral.message)
+        default:
+            return .invalid("request", certcentral.message)
+        }
+    }
+
+    static func map(_ error: WorkflowError) -> ResellerError {
+        let certcentral = CertCentralErrorTable.map(error)
+        switch error {
+        case .invalidCSR:
+            return .invalid("csr", certcentral.message)
+        case .forbidden:
+            return ResellerError(.ok, "DO_NOT_HAVE_RIVILEGE", certcentral.message)
+        case .orderNotFound, .certificateNotFound, .requestNotFound, .organizationNotFound, .containerNotFound, .userNotFound,
+            .domainNotFound:
+            return ResellerError(.notFound, "NOT_FOUND", certcentral.message)
+        case .dcvCheckFailed, .caaRefused:
+            return ResellerError(.badRequest, "DCV_FAILED", certcentral.message)
+        default:
+            return ResellerError(.badRequest, "INVALID_STATE", certcentral.message)
+        }
+    }
+}
+
+extension JSONValue: Encodable {
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value):
+            if value.rounded() == value && abs(value) < 1e15 { try container.encode(Int64(value)) } else { try container.encode(value) }
+        case .string(let value): try container.encode(value)
+        case .array(let values): try container.encode(values)
+        case .object(let fields): try container.encode(fields)
+        }
+    }
+
+    /// JSON text with sorted keys, keys exactly as they are.
+    var jsonText: String { String(decoding: (try? Self.encoder.encode(self)) ?? Data("null".utf8), as: UTF8.self) }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+}
