@@ -23,7 +23,9 @@ struct ResellerAuthMiddleware: AsyncMiddleware {
         let services = request.signet
         var tree = PHPValue.map([:])
         var json: [String: JSONValue] = [:]
-        if let buffer = request.body.data, buffer.readableBytes > 0 {
+        // Middleware runs before the route collects the body; a large body is still streaming here.
+        let body = try await request.body.collect(max: 1 << 20).get()
+        if let buffer = body, buffer.readableBytes > 0 {
             guard let value = JSONValue.parse(buffer.readableBytesView), case .object(let fields) = value else {
                 throw ResellerError(.badRequest, "BAD_REQUEST", "The request body is not a JSON object.")
             }

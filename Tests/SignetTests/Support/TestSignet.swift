@@ -65,8 +65,16 @@ final class TestSignet: Sendable {
         return "http://127.0.0.1:\(port)"
     }
 
-    /// Stops the server; the data folder stays for a restart unless `removingData`.
+    private let stopped = NSLock()
+    nonisolated(unsafe) private var isStopped = false
+
+    /// Stops the server (once); the data folder stays for a restart unless `removingData`.
     func stop(removingData: Bool = true) async throws {
+        let first = stopped.withLock {
+            defer { isStopped = true }
+            return !isStopped
+        }
+        guard first else { return }
         await app.server.shutdown()
         try await app.asyncShutdown()
         if removingData { try? FileManager.default.removeItem(at: directory) }
