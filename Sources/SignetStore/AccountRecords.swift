@@ -96,7 +96,7 @@ extension StoreConnection {
     /// The balance, locking the account row until the transaction ends (PostgreSQL; SQLite's writer lock does the same).
     public func balance(forUpdate: Bool = false) async throws -> Balance {
         var query = sql.select().column("*").from("account").where("id", .equal, Self.accountID)
-        if forUpdate { query = query.for(.update) }
+        if forUpdate { query = query.lockingRows() }
         guard let row = try await query.first(decoding: AccountRow.self, with: Self.decoder) else {
             throw StoreError.inconsistent("the account row is missing")
         }
@@ -119,7 +119,8 @@ extension StoreConnection {
 
     /// The sum of every ledger line: always equal to the balance.
     public func ledgerSum() async throws -> Money {
-        let sum = try await sql.select().column(SQLFunction("COALESCE", args: SQLFunction("SUM", args: SQLColumn("amount_cents")), SQLLiteral.numeric("0")), as: "total")
+        // PostgreSQL sums BIGINT into NUMERIC; the cast keeps the result a 64-bit integer on both backends.
+        let sum = try await sql.select().column(SQLRaw("COALESCE(CAST(SUM(amount_cents) AS BIGINT), 0)"), as: "total")
             .from("ledger_entries").first(decodingColumn: "total", as: Int64.self)
         return Money(cents: sum ?? 0)
     }

@@ -211,13 +211,24 @@ extension StoreConnection {
             .first(decoding: EmailRow.self, with: Self.decoder)?.record
     }
 
-    /// The newest messages first; only unsent ones with `unsentOnly`.
-    public func emails(limit: Int, unsentOnly: Bool = false, orderID: Int? = nil) async throws -> [DCVEmail] {
+    /// The newest messages first.
+    public func emails(limit: Int, orderID: Int? = nil) async throws -> [DCVEmail] {
         var query = sql.select().column("*").from("dcv_emails")
-        if unsentOnly { query = query.where("sent_at", .is, SQLLiteral.null) }
         if let orderID { query = query.where("order_id", .equal, orderID) }
-        return try await query.orderBy("id", unsentOnly ? .ascending : .descending).limit(limit)
-            .all(decoding: EmailRow.self, with: Self.decoder).map(\.record)
+        return try await query.orderBy("id", .descending).limit(limit).all(decoding: EmailRow.self, with: Self.decoder).map(\.record)
+    }
+
+    /// Leases unsent messages to the caller until `leaseUntil`, oldest first, so that no other
+    /// delivery pass (of this or another instance) sends them meanwhile.
+    public func leaseUnsentEmails(at date: Date, leaseUntil: Date, limit: Int) async throws -> [DCVEmail] {
+        let due = try await sql.select().column("*").from("dcv_emails").where("sent_at", .is, SQLLiteral.null)
+            .where("expires", .greaterThan, date)
+            .where { $0.where("lease_until", .is, SQLLiteral.null).orWhere("lease_until", .lessThan, date) }
+            .orderBy("id").limit(limit).lockingRows(skipLocked: true).all(decoding: EmailRow.self, with: Self.decoder)
+        if !due.isEmpty {
+            try await sql.update("dcv_emails").set("lease_until", to: leaseUntil).where("id", .in, due.compactMap(\.id)).run()
+        }
+        return due.map(\.record)
     }
 
     public func markEmailSent(id: Int, at date: Date?, error: String?) async throws {

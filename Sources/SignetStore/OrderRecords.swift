@@ -211,16 +211,23 @@ extension StoreConnection {
         try await sql.update("orders").set("options_json", to: try JSONColumn.encode(options)).where("id", .equal, orderID).run()
     }
 
-    /// Orders whose next DCV check is due and that still wait for validation.
-    public func ordersDueForDCV(at date: Date, limit: Int) async throws -> [Int] {
-        try await sql.select().column("id").from("orders").where("dcv_next_check", .lessThanOrEqual, date)
+    /// Leases the orders whose DCV check is due to the caller until `leaseUntil` (their check then
+    /// sets the real next time): other instances skip them meanwhile.
+    public func leaseOrdersDueForDCV(at date: Date, leaseUntil: Date, limit: Int) async throws -> [Int] {
+        let ids = try await sql.select().column("id").from("orders").where("dcv_next_check", .lessThanOrEqual, date)
             .where("status", .in, [OrderStatus.needsApproval, .pending, .reissuePending, .issued].map(\.rawValue))
-            .orderBy("dcv_next_check").limit(limit).all(decodingColumn: "id", as: Int.self)
+            .orderBy("dcv_next_check").limit(limit).lockingRows(skipLocked: true).all(decodingColumn: "id", as: Int.self)
+        if !ids.isEmpty {
+            try await sql.update("orders").set("dcv_next_check", to: leaseUntil).where("id", .in, ids).run()
+        }
+        return ids
     }
 
-    public func order(id: Int) async throws -> Order? {
-        try await sql.select().column("*").from("orders").where("id", .equal, id)
-            .first(decoding: OrderRow.self, with: Self.decoder)?.record()
+    /// The order; with `forUpdate`, locked until the transaction ends (another instance waits).
+    public func order(id: Int, forUpdate: Bool = false) async throws -> Order? {
+        var query = sql.select().column("*").from("orders").where("id", .equal, id)
+        if forUpdate { query = query.lockingRows() }
+        return try await query.first(decoding: OrderRow.self, with: Self.decoder)?.record()
     }
 
     /// The order placed under a client idempotency key, with the fingerprint of its request.
@@ -264,9 +271,12 @@ extension StoreConnection {
         try await insert(into: "certificates", CertificateRow(record))
     }
 
-    public func certificate(id: Int) async throws -> CertificateRecord? {
-        try await sql.select().column("*").from("certificates").where("id", .equal, id)
-            .first(decoding: CertificateRow.self, with: Self.decoder)?.record()
+    /// The certificate; with `forUpdate`, locked until the transaction ends, so that two instances
+    /// never both sign it.
+    public func certificate(id: Int, forUpdate: Bool = false) async throws -> CertificateRecord? {
+        var query = sql.select().column("*").from("certificates").where("id", .equal, id)
+        if forUpdate { query = query.lockingRows() }
+        return try await query.first(decoding: CertificateRow.self, with: Self.decoder)?.record()
     }
 
     public func certificate(serialNumber: String) async throws -> CertificateRecord? {
@@ -355,9 +365,10 @@ extension StoreConnection {
         try await insert(into: "requests", RequestRow(request, containerID: containerID))
     }
 
-    public func request(id: Int) async throws -> ApprovalRequest? {
-        try await sql.select().column("*").from("requests").where("id", .equal, id)
-            .first(decoding: RequestRow.self, with: Self.decoder)?.record()
+    public func request(id: Int, forUpdate: Bool = false) async throws -> ApprovalRequest? {
+        var query = sql.select().column("*").from("requests").where("id", .equal, id)
+        if forUpdate { query = query.lockingRows() }
+        return try await query.first(decoding: RequestRow.self, with: Self.decoder)?.record()
     }
 
     public func requests(orderIDs: [Int]) async throws -> [Int: [ApprovalRequest]] {

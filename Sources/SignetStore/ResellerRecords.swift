@@ -209,7 +209,7 @@ extension StoreConnection {
     public func dueCallbacks(at date: Date, limit: Int) async throws -> [Callback] {
         try await sql.select().column("*").from("callbacks").where("next_attempt_at", .lessThanOrEqual, date)
             .where("delivered_at", .is, SQLLiteral.null).orderBy("next_attempt_at").orderBy("id").limit(limit)
-            .all(decoding: CallbackRow.self, with: Self.decoder).map(\.record)
+            .lockingRows(skipLocked: true).all(decoding: CallbackRow.self, with: Self.decoder).map(\.record)
     }
 
     public func callbacks(orderID: Int) async throws -> [Callback] {

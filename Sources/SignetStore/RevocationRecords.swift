@@ -46,9 +46,11 @@ extension StoreConnection {
             }
     }
 
-    public func publishedCRL(issuerID: String) async throws -> PublishedCRL? {
-        try await sql.select().column("*").from("revocation_lists").where("issuer_id", .equal, issuerID)
-            .first(decoding: CRLRow.self, with: Self.decoder)
+    /// The issuer's CRL; with `forUpdate`, locked so that two instances never publish the same CRL number.
+    public func publishedCRL(issuerID: String, forUpdate: Bool = false) async throws -> PublishedCRL? {
+        var query = sql.select().column("*").from("revocation_lists").where("issuer_id", .equal, issuerID)
+        if forUpdate { query = query.lockingRows() }
+        return try await query.first(decoding: CRLRow.self, with: Self.decoder)
             .map {
                 PublishedCRL(
                     issuerID: $0.issuerId, number: $0.crlNumber, thisUpdate: $0.thisUpdate, nextUpdate: $0.nextUpdate,

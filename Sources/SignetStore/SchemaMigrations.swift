@@ -98,6 +98,7 @@ struct CreateSchema: AsyncMigration {
             .field("sent_at", .datetime)
             .field("send_error", .string)
             .field("followed_at", .datetime)
+            .field("lease_until", .datetime)
             .unique(on: "code")
             .create()
         try await database.schema("orders")

@@ -1,5 +1,9 @@
+import AsyncKit
 import FluentKit
+import FluentPostgresDriver
 import Foundation
+import NIOCore
+import NIOPosix
 import SQLKit
 import SignetCore
 
@@ -62,8 +66,31 @@ public final class SignetStore: Sendable {
             return try await body()
         } catch let error as any DatabaseError where error.isConstraintFailure {
             throw StoreError.uniqueViolation(String(describing: error))
+        } catch let error as PSQLError {
+            throw Self.translate(error)
         } catch let error as any DatabaseError where error.isConnectionClosed {
             throw StoreError.unavailable(String(describing: error))
+        } catch is NIOConnectionError, is ChannelError, is ConnectionPoolTimeoutError, is ConnectionPoolError {
+            // PostgreSQL is restarting or unreachable: a clear 503 now, success again once it is back.
+            throw StoreError.unavailable("the database cannot be reached")
+        }
+    }
+
+    /// PostgreSQL's errors: lost connections and shutdowns are `unavailable`; serialization
+    /// failures and deadlocks are retried like uniqueness races.
+    static func translate(_ error: PSQLError) -> any Error {
+        switch error.code {
+        case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown, .poolClosed:
+            return StoreError.unavailable("the database connection was lost")
+        case .server:
+            let state = error.serverInfo?[.sqlState] ?? ""
+            if state.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300"].contains(state) {
+                return StoreError.unavailable("the database is shutting down or refuses connections (\(state))")
+            }
+            if ["40001", "40P01"].contains(state) { return StoreError.uniqueViolation("serialization failure (\(state))") }
+            return error
+        default:
+            return error
         }
     }
 }

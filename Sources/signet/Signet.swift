@@ -20,9 +20,13 @@ struct DataOption: ParsableArguments {
     @Option(name: .customLong("data"), help: "The data folder (env SIGNET_DATA).")
     var path: String = ProcessInfo.processInfo.environment["SIGNET_DATA"] ?? "./signet-data"
 
+    @Option(help: "postgres://USER:PASSWORD@HOST:PORT/DATABASE selects PostgreSQL (env DATABASE_URL); default: SQLite in the data folder.")
+    var databaseURL: String? = ProcessInfo.processInfo.environment["DATABASE_URL"]
+
     var configuration: SignetConfiguration {
         var configuration = SignetConfiguration()
         configuration.dataDirectory = URL(fileURLWithPath: path)
+        configuration.databaseURL = databaseURL.flatMap { $0.isEmpty ? nil : $0 }
         return configuration
     }
 }

@@ -15,7 +15,7 @@ struct CommandLineTests {
         let log: URL
         let port: Int
 
-        init(data: URL, arguments: [String] = []) throws {
+        init(data: URL, arguments: [String] = [], databaseURL: String? = nil) throws {
             port = Int.random(in: 20_000...59_000)
             log = data.deletingLastPathComponent().appendingPathComponent("serve-\(port).log")
             FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -24,6 +24,7 @@ struct CommandLineTests {
                 "serve", "--data", data.path, "--port", String(port), "--dns-server", try TestDNS.shared.server.description,
                 "--caa-identity", "signet.test",
             ] + arguments
+            if let databaseURL { process.environment = ProcessInfo.processInfo.environment.merging(["DATABASE_URL": databaseURL]) { $1 } }
             let handle = try FileHandle(forWritingTo: log)
             process.standardOutput = handle
             process.standardError = handle
@@ -54,10 +55,11 @@ struct CommandLineTests {
         }
     }
 
-    static func signet(_ arguments: [String]) throws -> Tools.Result {
+    static func signet(_ arguments: [String], databaseURL: String? = nil) throws -> Tools.Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if let databaseURL { process.environment = ProcessInfo.processInfo.environment.merging(["DATABASE_URL": databaseURL]) { $1 } }
         let output = Pipe()
         let error = Pipe()
         process.standardOutput = output
@@ -89,7 +91,9 @@ struct CommandLineTests {
         let root = try Tools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let data = root.appendingPathComponent("signet-data")
-        var server = try Server(data: data)
+        let database = try TestPostgres.createDatabase()
+        defer { database.map(TestPostgres.dropDatabase) }
+        var server = try Server(data: data, databaseURL: database)
         defer { server.stop() }
         try await server.waitUntilServing()
 
@@ -102,19 +106,19 @@ struct CommandLineTests {
         #expect(server.output.contains(keyFile.path))
         #expect(!server.output.contains(adminKey), "the administrator key must not be logged")
 
-        let created = try Self.signet(["apikey", "create", "--role", "user", "--name", "ci", "--data", data.path])
+        let created = try Self.signet(["apikey", "create", "--role", "user", "--name", "ci", "--data", data.path], databaseURL: database)
         #expect(created.status == 0, "\(created.error)")
         let userKey = created.output.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(userKey.count == 52)
-        #expect(try Self.signet(["balance", "add", "5000", "--data", data.path]).output.contains("5000.00"))
-        #expect(try Self.signet(["domain", "validate", "example.com", "--data", data.path]).status == 0)
-        #expect(try Self.signet(["balance", "add", "-5", "--data", data.path]).status != 0)
+        #expect(try Self.signet(["balance", "add", "5000", "--data", data.path], databaseURL: database).output.contains("5000.00"))
+        #expect(try Self.signet(["domain", "validate", "example.com", "--data", data.path], databaseURL: database).status == 0)
+        #expect(try Self.signet(["balance", "add", "-5", "--data", data.path], databaseURL: database).status != 0)
 
         let (status, organization) = try Self.curl(
             "POST", "\(server.base)/services/v2/organization", key: adminKey, json: TestData.organization())
         #expect(status == 201)
         let organizationID = try #require(organization["id"] as? Int)
-        #expect(try Self.signet(["org", "validate", String(organizationID), "--data", data.path]).status == 0)
+        #expect(try Self.signet(["org", "validate", String(organizationID), "--data", data.path], databaseURL: database).status == 0)
 
         let (orderStatus, order) = try Self.curl(
             "POST", "\(server.base)/services/v2/order/certificate/ssl_securesite_pro", key: userKey,
@@ -129,14 +133,14 @@ struct CommandLineTests {
             json: TestData.secureSiteOrder(
                 csr: try TestData.csr(), organizationID: organizationID, commonName: "shop.unvalidated.org", dnsNames: []))
         #expect(emailStatus == 201, "\(emailOrder)")
-        let outbox = try Self.signet(["outbox", "--data", data.path])
+        let outbox = try Self.signet(["outbox", "--data", data.path], databaseURL: database)
         #expect(outbox.output.contains("To: admin@unvalidated.org"), "\(outbox.output) \(outbox.error)")
         #expect(outbox.output.contains("/dcv/email/"))
         let (_, me) = try Self.curl("GET", "\(server.base)/services/v2/user/me", key: userKey)
         #expect(((me["access_roles"] as? [[String: Any]])?.first?["name"]) as? String == "Standard User")
 
         server.stop()
-        server = try Server(data: data, arguments: ["--dcv", "always-valid"])
+        server = try Server(data: data, arguments: ["--dcv", "always-valid"], databaseURL: database)
         try await server.waitUntilServing()
         #expect(server.output.contains("always-valid"), "always-valid must warn at start")
         let (infoStatus, info) = try Self.curl("GET", "\(server.base)/services/v2/order/certificate/\(orderID)", key: userKey)

@@ -47,16 +47,32 @@ public enum SignetApp {
     public static func openStore(
         _ app: Application, configuration: SignetConfiguration, clock: any WallClock = SystemWallClock()
     ) async throws -> (store: SignetStore, administration: Administration, sealer: SecretSealer) {
+        try await StartupLock.withLock(directory: configuration.dataDirectory) {
+            try await openStoreLocked(app, configuration: configuration, clock: clock)
+        }
+    }
+
+    private static func openStoreLocked(
+        _ app: Application, configuration: SignetConfiguration, clock: any WallClock
+    ) async throws -> (store: SignetStore, administration: Administration, sealer: SecretSealer) {
         try FileManager.default.createDirectory(
             at: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        app.databases.use(.sqlite(.file(configuration.databasePath), sqlLogLevel: nil), as: .sqlite)
-        // WAL lets readers run beside the writer; with synchronous=FULL (SQLite's default, which
-        // Signet's SQLite build keeps) a committed transaction survives a crash of the process.
-        try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
+        if let url = configuration.databaseURL {
+            // Several instances share one PostgreSQL; each holds a few connections per event loop.
+            app.databases.use(
+                try .postgres(url: url, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(5), sqlLogLevel: .trace),
+                as: .psql)
+        } else {
+            app.databases.use(.sqlite(.file(configuration.databasePath), sqlLogLevel: nil), as: .sqlite)
+            // WAL lets readers run beside the writer; with synchronous=FULL (SQLite's default, which
+            // Signet's SQLite build keeps) a committed transaction survives a crash of the process.
+            try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
+        }
         app.migrations.add(SchemaMigrations.all)
         try await app.autoMigrate()
         let store = SignetStore(
-            database: { app.databases.database(logger: app.logger, on: app.eventLoopGroup.any()) }, serializesWrites: true)
+            database: { app.databases.database(logger: app.logger, on: app.eventLoopGroup.any()) },
+            serializesWrites: configuration.databaseURL == nil)
         let sealer = try SecretSealer.loadOrCreate(directory: configuration.dataDirectory)
         let administration = Administration(store: store, clock: clock, sealer: sealer)
         if try await administration.bootstrap(adminKeyPath: configuration.adminKeyPath) {
@@ -70,10 +86,15 @@ public enum SignetApp {
     public static func configure(
         _ app: Application, configuration: SignetConfiguration, clock: any WallClock = SystemWallClock()
     ) async throws -> SignetServices {
-        let (store, administration, sealer) = try await openStore(app, configuration: configuration, clock: clock)
-        let (authority, created) = try CAKeyFiles(folder: configuration.caDirectory)
-            .loadOrCreate(
-                issuingKeyType: configuration.issuingKeyType, publicURL: configuration.effectivePublicURL, now: clock.now())
+        let (store, administration, sealer, authority, created) = try await StartupLock.withLock(
+            directory: configuration.dataDirectory
+        ) {
+            let (store, administration, sealer) = try await openStoreLocked(app, configuration: configuration, clock: clock)
+            let (authority, created) = try CAKeyFiles(folder: configuration.caDirectory)
+                .loadOrCreate(
+                    issuingKeyType: configuration.issuingKeyType, publicURL: configuration.effectivePublicURL, now: clock.now())
+            return (store, administration, sealer, authority, created)
+        }
         if created {
             app.logger.notice(
                 "created the CA in \(configuration.caDirectory.path): \(authority.root.subject) / \(authority.issuing.subject)")

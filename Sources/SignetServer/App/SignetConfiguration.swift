@@ -15,6 +15,9 @@ public struct SignetConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
     public var dataDirectory = URL(fileURLWithPath: "signet-data")
+    /// `postgres://user:password@host:port/database` selects PostgreSQL (`--database-url`, env
+    /// `DATABASE_URL`); without it, the SQLite file in the data folder.
+    public var databaseURL: String?
     /// The base URL baked into certificates (CRL, OCSP, CA issuers). Defaults to `http://host:port`.
     public var publicURL: String?
     public var dcvMode = DCVMode.checked

@@ -100,7 +100,6 @@ final class CallbackDelivery: Sendable {
     let policy: CallbackAddressPolicy
     let retryBase: TimeInterval
     let client: HTTPClient
-    let flight = SingleFlight()
     static let giveUpAfter: TimeInterval = 86_400
     static let steps: [Double] = [1, 5, 15, 60, 360, 720]
 
@@ -124,8 +123,6 @@ final class CallbackDelivery: Sendable {
 
     /// One pass: sends every due callback.
     func deliverDue() async {
-        guard flight.begin() else { return }
-        defer { flight.end() }
         let now = clock.now()
         guard
             let due = try? await store.write({ connection -> [Callback] in

@@ -31,8 +31,8 @@ extension RegistrationAuthority {
         let cleared = caaCleared
         try await retryingUniqueViolations {
             try await store.write { connection in
-                guard let request = try await connection.request(id: requestID),
-                    let order = try await connection.order(id: request.orderID),
+                guard let request = try await connection.request(id: requestID, forUpdate: true),
+                    let order = try await connection.order(id: request.orderID, forUpdate: true),
                     principal.canSee(containerID: order.containerID)
                 else { throw WorkflowError.requestNotFound(requestID) }
                 guard request.status == .pending || request.status == .submitted else {
@@ -51,7 +51,7 @@ extension RegistrationAuthority {
                     return
                 }
                 guard let certificateID = request.certificateID,
-                    var certificate = try await connection.certificate(id: certificateID)
+                    var certificate = try await connection.certificate(id: certificateID, forUpdate: true)
                 else { return }
                 if approve {
                     var approvedOrder = order

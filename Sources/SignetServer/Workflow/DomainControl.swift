@@ -38,8 +38,6 @@ public struct DomainControl: Sendable {
     let mailer: SMTPMailer?
     let clock: any WallClock
     public let settings: Settings
-    /// One delivery pass at a time in this process, so that no message is sent twice.
-    let delivery = SingleFlight()
     /// Where order changes are announced (the reseller's notify_url callbacks).
     let events: OrderEvents
 
@@ -178,10 +176,15 @@ public struct DomainControl: Sendable {
     /// Hands unsent outbox messages to the SMTP server, if one is configured. Without one the
     /// outbox is the delivery: an administrator reads it (`signet outbox`, `GET /services/v2/outbox`).
     public func deliverPendingEmails(limit: Int = 50) async {
-        guard let mailer, delivery.begin() else { return }
-        defer { delivery.end() }
-        guard let pending = try? await store.read({ try await $0.emails(limit: limit, unsentOnly: true) }) else { return }
-        for email in pending where email.expires > clock.now() {
+        guard let mailer else { return }
+        let now = clock.now()
+        // Leased rows are this pass's alone: no other pass or instance sends them twice.
+        guard
+            let pending = try? await store.write({
+                try await $0.leaseUnsentEmails(at: now, leaseUntil: now.addingTimeInterval(120), limit: limit)
+            })
+        else { return }
+        for email in pending {
             var failure: String?
             do {
                 try await mailer.send(MailMessage(from: settings.mailFrom, to: email.recipient, subject: email.subject, body: email.body))
@@ -270,7 +273,7 @@ public struct DomainControl: Sendable {
     private func record(_ results: [NameResult], orderID: Int, at now: Date) async throws {
         let end = validationEnd(from: now)
         try await store.write { connection in
-            guard let order = try await connection.order(id: orderID) else { return }
+            guard let order = try await connection.order(id: orderID, forUpdate: true) else { return }
             var dcv = order.dcv ?? OrderDCV(randomValue: RandomValue.make(), expires: now.addingTimeInterval(RandomValue.lifetime))
             for result in results {
                 var state = dcv.names[result.name] ?? OrderDCV.NameState(method: result.method, status: "pending")
@@ -318,25 +321,11 @@ public struct DomainControl: Sendable {
     /// The order's due background checks: at most `limit` orders per pass.
     public func checkDueOrders(limit: Int = 100) async throws -> [Int] {
         guard settings.mode == .checked else { return [] }
-        let due = try await store.read { try await $0.ordersDueForDCV(at: clock.now(), limit: limit) }
+        let now = clock.now()
+        let due = try await store.write {
+            try await $0.leaseOrdersDueForDCV(at: now, leaseUntil: now.addingTimeInterval(300), limit: limit)
+        }
         for orderID in due { _ = try await check(orderID: orderID) }
         return due
     }
-}
-
-/// Lets one caller at a time run a job; others skip it instead of waiting.
-final class SingleFlight: @unchecked Sendable {
-    private let lock = NSLock()
-    private var running = false
-
-    /// `true` if the caller may run the job; it must call `end()` afterwards.
-    func begin() -> Bool {
-        lock.withLock {
-            guard !running else { return false }
-            running = true
-            return true
-        }
-    }
-
-    func end() { lock.withLock { running = false } }
 }

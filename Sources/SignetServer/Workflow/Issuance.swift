@@ -155,8 +155,9 @@ extension RegistrationAuthority {
         }
         return try await retryingUniqueViolations {
             try await store.write { connection in
-                guard let certificate = try await connection.certificate(id: certificateID),
-                    let order = try await connection.order(id: certificate.orderID)
+                // Locks, so that another instance advancing the same certificate waits and then finds it issued.
+                guard let certificate = try await connection.certificate(id: certificateID, forUpdate: true),
+                    let order = try await connection.order(id: certificate.orderID, forUpdate: true)
                 else { return false }
                 try await recordCAA([:], orderID: order.id, connection: connection, at: now)
                 let (_, result) = try await issueIfReady(order, certificate, csr: nil, caaCleared: true, connection: connection, now: now)

@@ -68,7 +68,7 @@ extension RegistrationAuthority {
         let cleared = caaCleared
         let placed = try await retryingUniqueViolations {
             try await store.write { connection in
-                guard var order = try await connection.order(id: orderID) else {
+                guard var order = try await connection.order(id: orderID, forUpdate: true) else {
                     throw WorkflowError.orderNotFound(String(orderID))
                 }
                 try Self.checkTakesCertificates(order, action: action, now: now)
@@ -173,6 +173,8 @@ extension RegistrationAuthority {
         }
         let immediate = skipApproval && principal.role == .administrator
         let outcome = try await store.write { connection -> RevocationOutcome in
+            // The order's lock orders this revocation after any concurrent change of the same order.
+            _ = try await connection.order(id: order.id, forUpdate: true)
             if immediate {
                 try await self.revokeNow(
                     order: order, certificateID: certificateID, reason: reason, connection: connection, now: now,

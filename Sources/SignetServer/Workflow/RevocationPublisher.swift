@@ -30,7 +30,7 @@ public final class RevocationPublisher: Sendable {
     func publish(connection: StoreConnection, now: Date) async throws -> PublishedCRL {
         let revoked = try await connection.revokedCertificates(issuerID: authority.issuerID, unexpiredAt: now)
             .map { RevokedCertificate(serialNumber: $0.0, revocation: $0.1) }
-        let number = (try await connection.publishedCRL(issuerID: authority.issuerID)?.number ?? 0) + 1
+        let number = (try await connection.publishedCRL(issuerID: authority.issuerID, forUpdate: true)?.number ?? 0) + 1
         let nextUpdate = now.addingTimeInterval(crlLifetime)
         let der = try authority.revocationList(number: number, thisUpdate: now, nextUpdate: nextUpdate, revoked: revoked)
         let crl = PublishedCRL(issuerID: authority.issuerID, number: number, thisUpdate: now, nextUpdate: nextUpdate, der: der)
@@ -49,7 +49,7 @@ public final class RevocationPublisher: Sendable {
             return crl
         }
         return try await store.write { connection in
-            if let crl = try await connection.publishedCRL(issuerID: self.authority.issuerID),
+            if let crl = try await connection.publishedCRL(issuerID: self.authority.issuerID, forUpdate: true),
                 now.timeIntervalSince(crl.thisUpdate) < self.crlRefreshInterval
             {
                 return crl

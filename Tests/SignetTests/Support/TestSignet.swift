@@ -30,6 +30,7 @@ final class TestSignet: Sendable {
         configuration.issuingKeyType = keyType
         configuration.publicURL = publicURL
         configuration.recheckInterval = recheckInterval
+        configuration.databaseURL = try Self.database(for: directory)
         configuration.dnsServer = try TestDNS.shared.server
         configuration.caaIdentity = "signet.test"
         configuration.dcvRecheckBase = 0.2
@@ -65,6 +66,17 @@ final class TestSignet: Sendable {
         return "http://127.0.0.1:\(port)"
     }
 
+    /// On PostgreSQL, the test database of a data folder: created on first start, kept for restarts.
+    static func database(for directory: URL) throws -> String? {
+        guard TestPostgres.isEnabled else { return nil }
+        let file = directory.appendingPathComponent("test-database-url")
+        if let url = try? String(contentsOf: file, encoding: .utf8) { return url }
+        let url = try TestPostgres.createDatabase()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try url?.write(to: file, atomically: true, encoding: .utf8)
+        return url
+    }
+
     private let stopped = NSLock()
     nonisolated(unsafe) private var isStopped = false
 
@@ -77,7 +89,10 @@ final class TestSignet: Sendable {
         guard first else { return }
         await app.server.shutdown()
         try await app.asyncShutdown()
-        if removingData { try? FileManager.default.removeItem(at: directory) }
+        if removingData {
+            if let url = configuration.databaseURL { TestPostgres.dropDatabase(url) }
+            try? FileManager.default.removeItem(at: directory)
+        }
     }
 
     var administration: Administration { services.administration }
