@@ -70,9 +70,10 @@ public final class SignetStore: Sendable {
             throw Self.translate(error)
         } catch let error as any DatabaseError where error.isConnectionClosed {
             throw StoreError.unavailable(String(describing: error))
-        } catch is NIOConnectionError, is ChannelError, is ConnectionPoolTimeoutError, is ConnectionPoolError {
+        } catch let error where error is NIOConnectionError || error is ChannelError
+            || error is ConnectionPoolTimeoutError || error is ConnectionPoolError {
             // PostgreSQL is restarting or unreachable: a clear 503 now, success again once it is back.
-            throw StoreError.unavailable("the database cannot be reached")
+            throw StoreError.unavailable("the database cannot be reached (\(error))")
         }
     }
 

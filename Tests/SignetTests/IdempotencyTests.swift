@@ -78,13 +78,16 @@ struct IdempotencyTests {
             let csr = try TestData.csr()
             let body = TestData.secureSiteOrder(csr: csr, organizationID: organizationID, dnsNames: [])
             let text = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
-            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            let failures = try await withThrowingTaskGroup(of: String?.self) { group in
                 for _ in 0..<30 {
-                    group.addTask { Int(try await signet.call(.POST, "order/certificate/ssl_basic", rawBody: text).status.code) }
+                    group.addTask {
+                        let response = try await signet.call(.POST, "order/certificate/ssl_basic", rawBody: text)
+                        return response.status == .created ? nil : "\(response.status.code) \(response.text)"
+                    }
                 }
-                return try await group.reduce(into: [Int]()) { $0.append($1) }
+                return try await group.reduce(into: [String]()) { if let failure = $1 { $0.append(failure) } }
             }
-            #expect(statuses.allSatisfy { $0 == 201 })
+            #expect(failures.isEmpty, "\(failures)")
             #expect(try await signet.orderCount() == 30)
             #expect(try await signet.store.read { try await $0.repeatedSerialCount() } == 0)
             let balance = try await signet.balance()

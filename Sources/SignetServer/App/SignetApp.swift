@@ -59,8 +59,10 @@ public enum SignetApp {
             at: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         if let url = configuration.databaseURL {
             // Several instances share one PostgreSQL; each holds a few connections per event loop.
+            // A request waits up to 30 s for a connection: a burst queues rather than failing, while
+            // an unreachable database still fails at once (a refused connection is not a wait).
             app.databases.use(
-                try .postgres(url: url, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(5), sqlLogLevel: .trace),
+                try .postgres(url: url, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(30), sqlLogLevel: .trace),
                 as: .psql)
         } else {
             app.databases.use(.sqlite(.file(configuration.databasePath), sqlLogLevel: nil), as: .sqlite)

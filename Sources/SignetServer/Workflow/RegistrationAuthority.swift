@@ -88,10 +88,9 @@ public struct RegistrationAuthority: Sendable {
                         earlier.order, storedFingerprint: earlier.fingerprint, fingerprint: fingerprint,
                         connection: connection)
                 }
-                let balance = try await connection.balance(forUpdate: true)
-                guard balance.availableFunds >= plan.price else {
-                    throw OrderRuleError.insufficientFunds(needed: plan.price, available: balance.availableFunds)
-                }
+                // A cheap unlocked look first, so a poor account fails fast; the binding check is
+                // made under the account lock at the end, held only for the charge and the commit.
+                try Self.requireFunds(plan.price, in: try await connection.balance(forUpdate: false))
                 var organizationID: Int?
                 var createdOrganizationID: Int?
                 switch submission.organization {
@@ -142,13 +141,14 @@ public struct RegistrationAuthority: Sendable {
                     processorID: skipApproval ? principal.user.id : nil, comments: submission.options.comments,
                     processorComment: nil, date: now, dateProcessed: skipApproval ? now : nil)
                 request.id = try await connection.insertRequest(request, containerID: containerID)
-                try await connection.post(
-                    -plan.price, kind: .orderCharge, orderID: order.id, note: "order \(order.id) \(plan.product.nameID)",
-                    at: now)
                 if skipApproval {
                     (order, certificate) = try await issueIfReady(
                         order, certificate, csr: csr, caaCleared: clearedForIssuance, connection: connection, now: now)
                 }
+                try Self.requireFunds(plan.price, in: try await connection.balance(forUpdate: true))
+                try await connection.post(
+                    -plan.price, kind: .orderCharge, orderID: order.id, note: "order \(order.id) \(plan.product.nameID)",
+                    at: now)
                 return PlacedOrder(
                     order: order, certificate: certificate, requests: [request], createdOrganizationID: createdOrganizationID,
                     isRepeat: false)
@@ -210,6 +210,12 @@ public struct RegistrationAuthority: Sendable {
             }
         }
         return newOrganization
+    }
+
+    private static func requireFunds(_ price: Money, in balance: Balance) throws {
+        guard balance.availableFunds >= price else {
+            throw OrderRuleError.insufficientFunds(needed: price, available: balance.availableFunds)
+        }
     }
 
     /// Runs `body` again when a uniqueness rule fired: a serial number collision (new serial on

@@ -36,7 +36,7 @@ final class TestSignet: Sendable {
         configuration.dcvRecheckBase = 0.2
         configure(&configuration)
         let app = try await Application.make(.testing)
-        app.logger.logLevel = .critical
+        app.logger.logLevel = ProcessInfo.processInfo.environment["SIGNET_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         do {
             let services = try await SignetApp.configure(app, configuration: configuration, clock: clock)
             try await app.asyncBoot()
