@@ -58,9 +58,24 @@ extension StoreConnection {
             }
     }
 
-    /// Replaces the issuer's published CRL.
-    public func publishCRL(_ crl: PublishedCRL) async throws {
-        try await sql.delete(from: "revocation_lists").where("issuer_id", .equal, crl.issuerID).run()
+    /// The number of the issuer's published CRL, without its body.
+    public func crlNumber(issuerID: String) async throws -> Int64? {
+        try await sql.select().column("crl_number").from("revocation_lists").where("issuer_id", .equal, issuerID)
+            .first(decodingColumn: "crl_number", as: Int64.self)
+    }
+
+    /// Replaces the issuer's published CRL: an update of its one row (which the caller locked with
+    /// `publishedCRL(issuerID:forUpdate:)`), or the first insert. A concurrent first insert breaks
+    /// the primary key and is retried like any uniqueness race.
+    public func publishCRL(_ crl: PublishedCRL, replacing: Bool) async throws {
+        if replacing {
+            try await sql.update("revocation_lists")
+                .set("crl_number", to: crl.number).set("this_update", to: crl.thisUpdate)
+                .set("next_update", to: crl.nextUpdate).set("der", to: Data(crl.der))
+                .where("issuer_id", .equal, crl.issuerID)
+                .run()
+            return
+        }
         try await sql.insert(into: "revocation_lists")
             .model(
                 CRLRow(

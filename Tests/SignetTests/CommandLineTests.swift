@@ -4,60 +4,9 @@ import Testing
 /// The README's quick start, with the real `signet` binary, curl and openssl.
 @Suite("Command line", .serialized)
 struct CommandLineTests {
-    /// The `signet` executable next to this test bundle (SwiftPM builds it for the tests).
-    static var binary: URL {
-        if let path = ProcessInfo.processInfo.environment["SIGNET_BINARY"] { return URL(fileURLWithPath: path) }
-        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("signet")
-    }
-
-    final class Server {
-        let process = Process()
-        let log: URL
-        let port: Int
-
-        init(data: URL, arguments: [String] = [], databaseURL: String? = nil) throws {
-            port = Int.random(in: 20_000...59_000)
-            log = data.deletingLastPathComponent().appendingPathComponent("serve-\(port).log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            process.executableURL = CommandLineTests.binary
-            process.arguments = [
-                "serve", "--data", data.path, "--port", String(port), "--dns-server", try TestDNS.shared.server.description,
-                "--caa-identity", "signet.test",
-            ] + arguments
-            if let databaseURL { process.environment = ProcessInfo.processInfo.environment.merging(["DATABASE_URL": databaseURL]) { $1 } }
-            let handle = try FileHandle(forWritingTo: log)
-            process.standardOutput = handle
-            process.standardError = handle
-            try process.run()
-        }
-
-        var base: String { "http://127.0.0.1:\(port)" }
-
-        func waitUntilServing() async throws {
-            for _ in 0..<300 {
-                let health = try Tools.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "\(base)/healthz"])
-                if health.output == "200" { return }
-                guard process.isRunning else { break }
-                try await Task.sleep(nanoseconds: 100_000_000)
-            }
-            Issue.record("signet serve did not answer: \(output)")
-            throw CancellationError()
-        }
-
-        var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
-
-        /// SIGTERM for a clean stop, then SIGKILL if it lingers.
-        func stop() {
-            guard process.isRunning else { return }
-            process.terminate()
-            for _ in 0..<250 where process.isRunning { Thread.sleep(forTimeInterval: 0.02) }
-            Tools.kill(process)
-        }
-    }
-
     static func signet(_ arguments: [String], databaseURL: String? = nil) throws -> Tools.Result {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = SignetProcess.binary
         process.arguments = arguments
         if let databaseURL { process.environment = ProcessInfo.processInfo.environment.merging(["DATABASE_URL": databaseURL]) { $1 } }
         let output = Pipe()
@@ -93,7 +42,7 @@ struct CommandLineTests {
         let data = root.appendingPathComponent("signet-data")
         let database = try TestPostgres.createDatabase()
         defer { database.map(TestPostgres.dropDatabase) }
-        var server = try Server(data: data, databaseURL: database)
+        var server = try SignetProcess(data: data, databaseURL: database)
         defer { server.stop() }
         try await server.waitUntilServing()
 
@@ -140,7 +89,7 @@ struct CommandLineTests {
         #expect(((me["access_roles"] as? [[String: Any]])?.first?["name"]) as? String == "Standard User")
 
         server.stop()
-        server = try Server(data: data, arguments: ["--dcv", "always-valid"], databaseURL: database)
+        server = try SignetProcess(data: data, arguments: ["--dcv", "always-valid"], databaseURL: database)
         try await server.waitUntilServing()
         #expect(server.output.contains("always-valid"), "always-valid must warn at start")
         let (infoStatus, info) = try Self.curl("GET", "\(server.base)/services/v2/order/certificate/\(orderID)", key: userKey)

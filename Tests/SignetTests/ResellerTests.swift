@@ -241,14 +241,22 @@ struct ResellerTests {
             let added = try await client.call("certificate/add-san", ["service_id": serviceID, "san": 2])
             #expect(added.data["cost"] as? Double == 118, "\(added.text)")
             #expect(try await signet.balance() == Money(cents: 100_000 - 23_600))
+            // Six purchases at once: each one that succeeds is charged once, none is lost.
+            let bought = try await client.burst("certificate/add-san", ["service_id": serviceID, "san": 1], count: 6)
+                .filter(\.success).count
+            #expect(bought >= 1, "at least the first of concurrent purchases succeeds")
+            let extra = Int64(bought) * 5_900
+            #expect(try await signet.balance() == Money(cents: 100_000 - 23_600 - extra))
             let removed = try await client.call("certificate/remove-san", ["service_id": serviceID, "domain": "api.\(zone)"])
             #expect(removed.success, "\(removed.text)")
-            #expect(try await signet.balance() == Money(cents: 100_000 - 17_700))
+            #expect(try await signet.balance() == Money(cents: 100_000 - 17_700 - extra))
             let detail = try await client.call("certificate/detail", method: "GET", ["service_id": serviceID])
             #expect((detail.data["dcv"] as? [String: Any])?.keys.sorted() == ["www.\(zone)"])
-            let refunded = try await client.call("certificate/refund", ["service_id": serviceID])
-            #expect(refunded.data["status"] as? String == "refunded", "\(refunded.text)")
+            let refunds = try await client.burst("certificate/refund", ["service_id": serviceID], count: 4)
+            #expect(refunds.filter(\.success).count == 1, "\(refunds.map(\.text))")
+            #expect(refunds.first(where: \.success)?.data["status"] as? String == "refunded")
             #expect(try await signet.balance() == Money(cents: 100_000))
+            #expect(try await signet.store.read { try await $0.ledgerSum() } == Money(cents: 100_000))
             #expect(try await client.call("certificate/detail", method: "GET", ["service_id": serviceID]).data["status"] as? String == "refunded")
             #expect(try await client.call("certificate/refund", ["service_id": serviceID]).status == 400)
 

@@ -9,6 +9,29 @@ extension ResellerDesk {
         String(decoding: try JSONEncoder().encode(details), as: UTF8.self)
     }
 
+    /// Runs a change of one reseller order so that concurrent changes, on this instance or another,
+    /// cannot undo each other or charge and refund twice: `change` reads the order, and its
+    /// transaction begins with `confirmUnchanged`; when the order changed in between, the whole
+    /// change runs again on fresh data.
+    func changingOrder<T>(
+        _ caller: ResellerCaller, _ change: (Order, ResellerOrder, ResellerDetails) async throws -> T
+    ) async throws -> T {
+        try await registration.retryingUniqueViolations {
+            let (order, reseller, details) = try await self.order(caller, serviceID: try caller.parameters.string("service_id"))
+            return try await change(order, reseller, details)
+        }
+    }
+
+    /// Locks the order's row and checks that it and its reseller details are as read before the
+    /// transaction (`order` nil: only the details); a difference is retried as a race.
+    static func confirmUnchanged(_ order: Order?, _ reseller: ResellerOrder, connection: StoreConnection) async throws {
+        let locked = try await connection.order(id: reseller.orderID, forUpdate: true)
+        let current = try await connection.resellerOrder(orderID: reseller.orderID)
+        guard current?.detailsJSON == reseller.detailsJSON, order == nil || locked == order else {
+            throw StoreError.uniqueViolation("order \(reseller.orderID) changed concurrently")
+        }
+    }
+
     /// Charges `cost` in the caller's transaction, or refuses with INSUFFICIENT_BALANCE.
     private static func charge(_ cost: Money, orderID: Int, note: String, connection: StoreConnection, at date: Date) async throws {
         guard cost.cents > 0 else { return }
@@ -25,7 +48,7 @@ extension ResellerDesk {
             throw ResellerError.invalid("unique_id", "The unique_id field is required.")
         }
         if let earlier = try await repeatAnswer(caller, uniqueID: uniqueID, fingerprint: fingerprint) { return earlier }
-        let (order, _, details) = try await self.order(caller, serviceID: try parameters.string("service_id"))
+        let (order, reseller, details) = try await self.order(caller, serviceID: try parameters.string("service_id"))
         guard let product = order.product else { throw WorkflowError.orderNotFound(String(order.id)) }
         let choices = try Self.domainChoices(parameters)
         let csrText = try parameters.string("csr").flatMap { $0.isEmpty ? nil : $0 }
@@ -70,6 +93,7 @@ extension ResellerDesk {
         let now = clock.now()
         do {
             _ = try await registration.reissue(orderID: order.id, submission, by: caller.principal) { connection, order in
+                try await Self.confirmUnchanged(nil, reseller, connection: connection)
                 try await Self.charge(cost, orderID: order.id, note: "reissue of order \(order.id)", connection: connection, at: now)
                 try await connection.setResellerDetails(orderID: order.id, detailsJSON)
                 try await connection.recordResellerRequest(
@@ -94,41 +118,43 @@ extension ResellerDesk {
 
     /// `certificate/update-dcv`: a new method (or approver address) for names of the order; returns the DCV map.
     func updateDCV(_ caller: ResellerCaller) async throws -> JSONValue {
-        let (order, _, details) = try await self.order(caller, serviceID: try caller.parameters.string("service_id"))
-        guard let choices = try Self.domainChoices(caller.parameters) else {
-            throw ResellerError.invalid("domain_dcv", "The domain_dcv field is required.")
-        }
-        let now = clock.now()
-        let control = registration.domainControl
-        let data = try await store.write { connection -> JSONValue in
-            let certificates = try await connection.certificates(orderID: order.id)
-            let known = Set(certificates.flatMap { $0.names.subjectAlternativeDNSNames(isTLS: order.product?.isTLS ?? true) })
-            if let foreign = choices.names.first(where: { !known.contains($0) }) {
-                throw ResellerError.invalid("domain_dcv", "\(foreign) is not a name of this order")
+        try await changingOrder(caller) { order, reseller, details in
+            guard let choices = try Self.domainChoices(caller.parameters) else {
+                throw ResellerError.invalid("domain_dcv", "The domain_dcv field is required.")
             }
-            var updated = details
-            var dcv = order.dcv ?? OrderDCV(randomValue: RandomValue.make(), expires: now.addingTimeInterval(RandomValue.lifetime))
-            for name in choices.names {
-                updated.domainDCV[name] = choices.raw[name]
-                if var state = dcv.names[name] {
-                    state.method = choices.methods[name] ?? state.method
-                    state.detail = nil
-                    dcv.names[name] = state
+            let now = clock.now()
+            let control = registration.domainControl
+            let data = try await store.write { connection -> JSONValue in
+                try await Self.confirmUnchanged(order, reseller, connection: connection)
+                let certificates = try await connection.certificates(orderID: order.id)
+                let known = Set(certificates.flatMap { $0.names.subjectAlternativeDNSNames(isTLS: order.product?.isTLS ?? true) })
+                if let foreign = choices.names.first(where: { !known.contains($0) }) {
+                    throw ResellerError.invalid("domain_dcv", "\(foreign) is not a name of this order")
                 }
+                var updated = details
+                var dcv = order.dcv ?? OrderDCV(randomValue: RandomValue.make(), expires: now.addingTimeInterval(RandomValue.lifetime))
+                for name in choices.names {
+                    updated.domainDCV[name] = choices.raw[name]
+                    if var state = dcv.names[name] {
+                        state.method = choices.methods[name] ?? state.method
+                        state.detail = nil
+                        dcv.names[name] = state
+                    }
+                }
+                try await connection.setResellerDetails(orderID: order.id, try self.encode(updated))
+                try await connection.setOrderDCV(orderID: order.id, dcv, nextCheck: dcv.awaitsChecks ? now : nil)
+                for (name, email) in choices.emails where dcv.names[name]?.status == "pending" {
+                    try await control.queueEmails(
+                        for: [name], recipients: [email], orderID: order.id, domainID: nil, containerID: order.containerID,
+                        connection: connection, at: now)
+                }
+                try await control.events.emit(.dcvUpdated, orderID: order.id, connection: connection, at: now)
+                return try await self.renderer.detail(orderID: order.id, connection: connection, now: now)
             }
-            try await connection.setResellerDetails(orderID: order.id, try self.encode(updated))
-            try await connection.setOrderDCV(orderID: order.id, dcv, nextCheck: dcv.awaitsChecks ? now : nil)
-            for (name, email) in choices.emails where dcv.names[name]?.status == "pending" {
-                try await control.queueEmails(
-                    for: [name], recipients: [email], orderID: order.id, domainID: nil, containerID: order.containerID,
-                    connection: connection, at: now)
-            }
-            try await control.events.emit(.dcvUpdated, orderID: order.id, connection: connection, at: now)
-            return try await self.renderer.detail(orderID: order.id, connection: connection, now: now)
+            Task { await control.deliverPendingEmails() }
+            if case .object(let fields) = data, let dcv = fields["dcv"] { return dcv }
+            return data
         }
-        Task { await control.deliverPendingEmails() }
-        if case .object(let fields) = data, let dcv = fields["dcv"] { return dcv }
-        return data
     }
 
     /// `certificate/validate-dcv`: checks now; answers the detail whatever the outcome.
@@ -140,94 +166,99 @@ extension ResellerDesk {
 
     /// `certificate/add-san`: buys `san` more names for the order's remaining term.
     func addSAN(_ caller: ResellerCaller) async throws -> JSONValue {
-        let (order, _, details) = try await self.order(caller, serviceID: try caller.parameters.string("service_id"))
-        guard let count = try caller.parameters.int("san"), (1...100).contains(count) else {
-            throw ResellerError.invalid("san", "san must be a number of names from 1 to 100")
+        try await changingOrder(caller) { order, reseller, details in
+            guard let count = try caller.parameters.int("san"), (1...100).contains(count) else {
+                throw ResellerError.invalid("san", "san must be a number of names from 1 to 100")
+            }
+            guard let product = order.product, product.additionalNamesAllowed else {
+                throw ResellerError.invalid("san", "this product takes no additional names")
+            }
+            let cost = Money(cents: product.pricePerAdditionalName.cents * Int64(count) * Int64(order.billedYears))
+            var updated = details
+            updated.purchasedNames += count
+            let json = try encode(updated)
+            let now = clock.now()
+            try await store.write { connection in
+                try await Self.confirmUnchanged(order, reseller, connection: connection)
+                try await Self.charge(cost, orderID: order.id, note: "\(count) SAN(s) for order \(order.id)", connection: connection, at: now)
+                try await connection.setResellerDetails(orderID: order.id, json)
+            }
+            return .object(["cost": .number(cost.asDouble), "service_id": .string(ResellerDetails.serviceID(orderID: order.id))])
         }
-        guard let product = order.product, product.additionalNamesAllowed else {
-            throw ResellerError.invalid("san", "this product takes no additional names")
-        }
-        let cost = Money(cents: product.pricePerAdditionalName.cents * Int64(count) * Int64(order.billedYears))
-        var updated = details
-        updated.purchasedNames += count
-        let json = try encode(updated)
-        let now = clock.now()
-        try await store.write { connection in
-            try await Self.charge(cost, orderID: order.id, note: "\(count) SAN(s) for order \(order.id)", connection: connection, at: now)
-            try await connection.setResellerDetails(orderID: order.id, json)
-        }
-        return .object(["cost": .number(cost.asDouble), "service_id": .string(ResellerDetails.serviceID(orderID: order.id))])
     }
 
     /// `certificate/remove-san`: drops a name that cannot be validated from an order not yet issued, crediting it back.
     func removeSAN(_ caller: ResellerCaller) async throws -> JSONValue {
-        let (order, reseller, details) = try await self.order(caller, serviceID: try caller.parameters.string("service_id"))
-        guard let domain = try caller.parameters.string("domain")?.lowercased(), !domain.isEmpty else {
-            throw ResellerError.invalid("domain", "The domain field is required.")
-        }
-        guard [.pending, .needsApproval].contains(order.status), let product = order.product else {
-            throw WorkflowError.invalidOrderStatus(id: order.id, status: order.status, action: "changed by remove-san")
-        }
-        let now = clock.now()
-        return try await store.write { connection in
-            guard let certificate = try await connection.certificate(id: order.certificateID) else { throw WorkflowError.orderNotFound(reseller.serviceID) }
-            guard domain != certificate.names.commonName, certificate.names.dnsNames.contains(domain) else {
-                throw ResellerError.invalid("domain", "\(domain) is not an additional name of this order (the first name stays)")
+        try await changingOrder(caller) { order, reseller, details in
+            guard let domain = try caller.parameters.string("domain")?.lowercased(), !domain.isEmpty else {
+                throw ResellerError.invalid("domain", "The domain field is required.")
             }
-            var names = certificate.names
-            names.dnsNames.removeAll { $0 == domain }
-            try await connection.setCertificateNames(id: certificate.id, orderID: order.id, names, isCurrent: true, at: now)
-            var updated = details
-            updated.domainDCV.removeValue(forKey: domain)
-            let refund = Money(cents: product.pricePerAdditionalName.cents * Int64(order.billedYears))
-            if updated.purchasedNames > 1 {
-                updated.purchasedNames -= 1
-                try await connection.post(refund, kind: .refund, orderID: order.id, note: "\(domain) removed", at: now)
+            guard [.pending, .needsApproval].contains(order.status), let product = order.product else {
+                throw WorkflowError.invalidOrderStatus(id: order.id, status: order.status, action: "changed by remove-san")
             }
-            try await connection.setResellerDetails(orderID: order.id, try self.encode(updated))
-            if var dcv = order.dcv {
-                dcv.names.removeValue(forKey: domain)
-                try await connection.setOrderDCV(orderID: order.id, dcv, nextCheck: dcv.awaitsChecks ? now : nil)
+            let now = clock.now()
+            return try await store.write { connection in
+                try await Self.confirmUnchanged(order, reseller, connection: connection)
+                guard let certificate = try await connection.certificate(id: order.certificateID) else { throw WorkflowError.orderNotFound(reseller.serviceID) }
+                guard domain != certificate.names.commonName, certificate.names.dnsNames.contains(domain) else {
+                    throw ResellerError.invalid("domain", "\(domain) is not an additional name of this order (the first name stays)")
+                }
+                var names = certificate.names
+                names.dnsNames.removeAll { $0 == domain }
+                try await connection.setCertificateNames(id: certificate.id, orderID: order.id, names, isCurrent: true, at: now)
+                var updated = details
+                updated.domainDCV.removeValue(forKey: domain)
+                let refund = Money(cents: product.pricePerAdditionalName.cents * Int64(order.billedYears))
+                if updated.purchasedNames > 1 {
+                    updated.purchasedNames -= 1
+                    try await connection.post(refund, kind: .refund, orderID: order.id, note: "\(domain) removed", at: now)
+                }
+                try await connection.setResellerDetails(orderID: order.id, try self.encode(updated))
+                if var dcv = order.dcv {
+                    dcv.names.removeValue(forKey: domain)
+                    try await connection.setOrderDCV(orderID: order.id, dcv, nextCheck: dcv.awaitsChecks ? now : nil)
+                }
+                let status = ResellerRenderer.status(order, details: updated, allValidated: false)
+                return .object(["service_id": .string(reseller.serviceID), "status": .string(status)])
             }
-            let status = ResellerRenderer.status(order, details: updated, allValidated: false)
-            return .object(["service_id": .string(reseller.serviceID), "status": .string(status)])
         }
     }
 
     /// `certificate/refund`: cancels (or, once issued, revokes) the order and credits back all it cost.
     func refund(_ caller: ResellerCaller) async throws -> JSONValue {
-        let (order, reseller, details) = try await self.order(caller, serviceID: try caller.parameters.string("service_id"))
-        guard !details.refunded else { throw WorkflowError.invalidOrderStatus(id: order.id, status: order.status, action: "refunded again") }
-        let now = clock.now()
-        let registration = self.registration
-        try await store.write { connection in
-            guard let order = try await connection.order(id: order.id) else { return }
-            switch order.status {
-            case .issued:
-                try await registration.revokeNow(
-                    order: order, certificateID: nil, reason: .cessationOfOperation, connection: connection, now: now,
-                    processorID: caller.principal.user.id)
-            case .revoked:
-                break
-            default:
-                for certificate in try await connection.certificates(orderID: order.id)
-                where [.pending, .approved].contains(certificate.status) {
-                    try await connection.setCertificateStatus(id: certificate.id, status: .canceled)
+        try await changingOrder(caller) { order, reseller, details in
+            guard !details.refunded else { throw WorkflowError.invalidOrderStatus(id: order.id, status: order.status, action: "refunded again") }
+            let now = clock.now()
+            let registration = self.registration
+            try await store.write { connection in
+                try await Self.confirmUnchanged(order, reseller, connection: connection)
+                guard let order = try await connection.order(id: order.id) else { return }
+                switch order.status {
+                case .issued:
+                    try await registration.revokeNow(
+                        order: order, certificateID: nil, reason: .cessationOfOperation, connection: connection, now: now,
+                        processorID: caller.principal.user.id)
+                case .revoked:
+                    break
+                default:
+                    for certificate in try await connection.certificates(orderID: order.id)
+                    where [.pending, .approved].contains(certificate.status) {
+                        try await connection.setCertificateStatus(id: certificate.id, status: .canceled)
+                    }
+                    try await connection.setOrderStatus(orderID: order.id, status: .canceled, at: now)
+                    try await connection.rejectPendingRequests(
+                        orderID: order.id, processorID: caller.principal.user.id, comment: "refunded", at: now)
+                    try await connection.setOrderDCV(orderID: order.id, order.dcv, nextCheck: nil)
                 }
-                try await connection.setOrderStatus(orderID: order.id, status: .canceled, at: now)
-                try await connection.rejectPendingRequests(
-                    orderID: order.id, processorID: caller.principal.user.id, comment: "refunded", at: now)
-                try await connection.setOrderDCV(orderID: order.id, order.dcv, nextCheck: nil)
+                let entries = try await connection.ledger(orderID: order.id)
+                let owed = -entries.reduce(Money.zero) { $0 + $1.amount }
+                if owed.cents > 0 { try await connection.post(owed, kind: .refund, orderID: order.id, note: "refund of \(reseller.serviceID)", at: now) }
+                var updated = details
+                updated.refunded = true
+                try await connection.setResellerDetails(orderID: order.id, try self.encode(updated))
+                try await registration.events.emit(.refunded, orderID: order.id, connection: connection, at: now)
             }
-            let entries = try await connection.ledger(orderID: order.id)
-            let owed = -entries.reduce(Money.zero) { $0 + $1.amount }
-            if owed.cents > 0 { try await connection.post(owed, kind: .refund, orderID: order.id, note: "refund of \(reseller.serviceID)", at: now) }
-            var updated = details
-            updated.refunded = true
-            try await connection.setResellerDetails(orderID: order.id, try self.encode(updated))
-            try await registration.events.emit(.refunded, orderID: order.id, connection: connection, at: now)
+            return .object(["service_id": .string(reseller.serviceID), "status": .string("refunded")])
         }
-        registration.revocations.statusChanged()
-        return .object(["service_id": .string(reseller.serviceID), "status": .string("refunded")])
     }
 }

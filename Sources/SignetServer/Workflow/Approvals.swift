@@ -78,6 +78,5 @@ extension RegistrationAuthority {
                 }
             }
         }
-        revocations.statusChanged()
     }
 }

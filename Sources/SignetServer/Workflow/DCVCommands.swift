@@ -82,7 +82,6 @@ extension RegistrationAuthority {
         let results = try await domainControl.check(orderID: orderID)
         let approved = try await store.read { try await $0.certificates(orderID: orderID).filter { $0.status == .approved } }
         for certificate in approved { try await advance(certificateID: certificate.id) }
-        revocations.statusChanged()
         let order = try await store.read { try await self.visibleOrder(orderID, principal: principal, connection: $0) }
         return OrderDCVCheck(order: order, results: results, caaMessages: order.dcv?.caaMessages ?? [:])
     }

@@ -171,7 +171,6 @@ extension RegistrationAuthority {
         let ids = try await store.read { try await $0.certificateIDs(status: .approved, limit: limit) }
         var issued = 0
         for id in ids where try await advance(certificateID: id) { issued += 1 }
-        if issued > 0 { revocations.statusChanged() }
         return issued
     }
 }

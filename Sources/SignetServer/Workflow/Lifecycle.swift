@@ -114,7 +114,6 @@ extension RegistrationAuthority {
                     order: shown, certificate: certificate, requests: [request], createdOrganizationID: nil, isRepeat: false)
             }
         }
-        revocations.statusChanged()
         return placed
     }
 
@@ -188,7 +187,6 @@ extension RegistrationAuthority {
             request.id = try await connection.insertRequest(request, containerID: order.containerID)
             return .requested(request)
         }
-        revocations.statusChanged()
         return outcome
     }
 

@@ -28,18 +28,19 @@ public final class RevocationPublisher: Sendable {
     /// Rebuilds the issuing CA's CRL from the revoked certificates, in the caller's transaction.
     @discardableResult
     func publish(connection: StoreConnection, now: Date) async throws -> PublishedCRL {
+        // The lock comes first: a publisher that waited for another then reads the revocations that
+        // one committed (PostgreSQL's READ COMMITTED takes a new snapshot per statement), so no
+        // CRL drops a revocation made concurrently on another instance.
+        let previous = try await connection.publishedCRL(issuerID: authority.issuerID, forUpdate: true)
         let revoked = try await connection.revokedCertificates(issuerID: authority.issuerID, unexpiredAt: now)
             .map { RevokedCertificate(serialNumber: $0.0, revocation: $0.1) }
-        let number = (try await connection.publishedCRL(issuerID: authority.issuerID, forUpdate: true)?.number ?? 0) + 1
+        let number = (previous?.number ?? 0) + 1
         let nextUpdate = now.addingTimeInterval(crlLifetime)
         let der = try authority.revocationList(number: number, thisUpdate: now, nextUpdate: nextUpdate, revoked: revoked)
         let crl = PublishedCRL(issuerID: authority.issuerID, number: number, thisUpdate: now, nextUpdate: nextUpdate, der: der)
-        try await connection.publishCRL(crl)
+        try await connection.publishCRL(crl, replacing: previous != nil)
         return crl
     }
-
-    /// Call after a transaction that changed a certificate's status has committed.
-    func statusChanged() { ocspCache.invalidate() }
 
     /// The current CRL, building the first one when there is none or the last is due for renewal.
     public func currentCRL(store: SignetStore, now: Date) async throws -> PublishedCRL {
@@ -67,9 +68,11 @@ public final class RevocationPublisher: Sendable {
             return CertificateAuthority.ocspMalformedRequest
         }
         let cacheKey = query.nonce == nil && query.items.count == 1 ? query.items[0].certIDDER.hexString : nil
-        let generation = ocspCache.generation
-        if let cacheKey, let cached = ocspCache.response(for: cacheKey, now: now) { return cached }
         do {
+            // Every revocation publishes a new CRL in its transaction, so the CRL number read
+            // before the statuses tells any instance whether a cached answer is still true.
+            let generation = try await store.read { try await $0.crlNumber(issuerID: self.authority.issuerID) } ?? 0
+            if let cacheKey, let cached = ocspCache.response(for: cacheKey, generation: generation, now: now) { return cached }
             let authority = self.authority
             let statuses = try await store.read { connection in
                 var statuses: [(item: OCSPQuery.Item, status: OCSPStatus)] = []
@@ -99,34 +102,23 @@ public final class RevocationPublisher: Sendable {
     }
 }
 
-/// Signed OCSP responses by CertID, valid until any certificate status changes or an hour passes.
+/// Signed OCSP responses by CertID, valid while the CRL number they were built under is current
+/// (no revocation since) and for at most an hour.
 final class OCSPResponseCache: @unchecked Sendable {
     private let lock = NSLock()
-    private var currentGeneration = 0
-    private var entries: [String: (generation: Int, expires: Date, der: [UInt8])] = [:]
+    private var entries: [String: (generation: Int64, expires: Date, der: [UInt8])] = [:]
 
-    var generation: Int { lock.withLock { currentGeneration } }
-
-    func response(for key: String, now: Date) -> [UInt8]? {
+    func response(for key: String, generation: Int64, now: Date) -> [UInt8]? {
         lock.withLock {
-            guard let entry = entries[key], entry.generation == currentGeneration, entry.expires > now else { return nil }
+            guard let entry = entries[key], entry.generation == generation, entry.expires > now else { return nil }
             return entry.der
         }
     }
 
-    /// Stores a response built from data read under `generation`; dropped if a status changed meanwhile.
-    func store(_ der: [UInt8], for key: String, expires: Date, generation: Int) {
+    func store(_ der: [UInt8], for key: String, expires: Date, generation: Int64) {
         lock.withLock {
-            guard generation == currentGeneration else { return }
             if entries.count > 100_000 { entries.removeAll() }
             entries[key] = (generation, expires, der)
-        }
-    }
-
-    func invalidate() {
-        lock.withLock {
-            currentGeneration += 1
-            entries.removeAll()
         }
     }
 }

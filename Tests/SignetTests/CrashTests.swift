@@ -1,0 +1,112 @@
+import Foundation
+import SignetCore
+import Testing
+
+@testable import SignetStore
+
+/// A `signet serve` process killed with SIGKILL in the middle of a burst of orders loses nothing
+/// it acknowledged, on whichever backend the suite runs (SQLite, or PostgreSQL in CI's second pass).
+@Suite("Crash safety")
+struct CrashTests {
+    /// What the clients saw: the order ids acknowledged with 201, by idempotency key.
+    final class Acknowledgements: @unchecked Sendable {
+        private let lock = NSLock()
+        private var orders: [String: Int] = [:]
+
+        func record(_ key: String, _ orderID: Int) { lock.withLock { orders[key] = orderID } }
+        var count: Int { lock.withLock { orders.count } }
+        var all: [String: Int] { lock.withLock { orders } }
+    }
+
+    /// What `count` of the burst's orders cost: ssl_basic for two years.
+    static func price(_ count: Int) -> Money { Money(cents: 21_800 * 2 * Int64(count)) }
+
+    @Test("SIGKILL mid-burst: every acknowledged order is stored with its certificate, no serial repeats, the money adds up")
+    func killMidBurst() async throws {
+        let root = try Tools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = root.appendingPathComponent("signet-data")
+        let databaseURL = try TestSignet.database(for: data)
+        let server = try SignetProcess(data: data, arguments: ["--dcv", "always-valid"], databaseURL: databaseURL)
+        defer { server.crash() }
+        try await server.waitUntilServing()
+        let funds = try CommandLineTests.signet(["balance", "add", "100000", "--data", data.path], databaseURL: databaseURL)
+        #expect(funds.status == 0, "\(funds.error)")
+        let start: Money = "100000.00"
+        // A short deadline: once the server is gone, the HTTP client would otherwise retry connecting until it.
+        let client = LiveClient(base: server.base, key: try server.adminKey, timeout: 15)
+        let organization = try await client.call(.POST, "organization", json: TestData.organization())
+        let organizationID = try #require(organization.json["id"] as? Int, "\(organization.text)")
+
+        // 120 orders, each with its own idempotency key, 8 at a time (the HTTP client's limit per host).
+        let csr = try TestData.csr()
+        let keys = (0..<120).map { "crash-\($0)" }
+        func body(_ key: String) -> [String: Any] {
+            TestData.secureSiteOrder(csr: csr, organizationID: organizationID, dnsNames: [])
+                .merging(["alternative_order_id": key]) { $1 }
+        }
+        let acknowledged = Acknowledgements()
+        let burst = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for key in keys {
+                    group.addTask {
+                        guard let response = try? await client.call(.POST, "order/certificate/ssl_basic", json: body(key)),
+                            response.status == .created, let id = response.json["id"] as? Int
+                        else { return }
+                        acknowledged.record(key, id)
+                    }
+                }
+            }
+        }
+        for _ in 0..<600 where acknowledged.count < 30 { try await Task.sleep(nanoseconds: 20_000_000) }
+        server.crash()
+        burst.cancel()  // what was still queued in the client would only wait for its deadline
+        await burst.value
+        let acked = acknowledged.all
+        #expect(acked.count >= 30 && acked.count < keys.count, "the kill should land mid-burst (\(acked.count) acknowledged)")
+
+        // Restart on the same data folder and database.
+        let restarted = try await TestSignet.start(dcv: .alwaysValid, directory: data)
+        do {
+            for (key, id) in acked {
+                let order = try await restarted.call(.GET, "order/certificate/\(id)")
+                #expect(order.json["status"] as? String == "issued", "order \(id) (\(key)): \(order.text)")
+                let certificate = order.json["certificate"] as? [String: Any]
+                #expect(certificate?["serial_number"] is String, "order \(id) has no certificate")
+                let stored = try await restarted.store.read { try await $0.order(alternativeOrderID: key) }
+                #expect(stored?.order.id == id)
+            }
+            let storedOrders = try await restarted.orderCount()
+            #expect(storedOrders >= acked.count && storedOrders <= keys.count)
+            #expect(try await restarted.store.read { try await $0.repeatedSerialCount() } == 0)
+            #expect(try await restarted.store.read { try await $0.issuedCertificateCount() } == storedOrders)
+            // Orders committed just before the kill but never answered are charged too: what the
+            // acknowledged orders cost is taken, plus exactly what the unanswered-but-stored ones cost.
+            let balance = try await restarted.balance()
+            #expect(balance == start - Self.price(storedOrders))
+            #expect(try await restarted.store.read { try await $0.ledgerSum() } == balance)
+
+                // The clients retry what got no answer, with the same keys: each key ends as one order.
+            for key in keys where acked[key] == nil {
+                let retried = try await restarted.call(.POST, "order/certificate/ssl_basic", json: body(key))
+                #expect(retried.status == .created, "\(retried.text)")
+            }
+            #expect(try await restarted.orderCount() == keys.count)
+            #expect(try await restarted.balance() == start - Self.price(keys.count))
+            #expect(try await restarted.store.read { try await $0.ledgerSum() } == start - Self.price(keys.count))
+            #expect(try await restarted.store.read { try await $0.repeatedSerialCount() } == 0)
+        } catch {
+            try? await restarted.stop()
+            throw error
+        }
+        try await restarted.stop()
+    }
+}
+
+extension StoreConnection {
+    /// Certificates that carry a serial number, i.e. were issued.
+    func issuedCertificateCount() async throws -> Int {
+        let rows = try await sql.raw("SELECT COUNT(*) AS issued FROM certificates WHERE serial_number IS NOT NULL").all()
+        return try rows.first?.decode(column: "issued", as: Int.self) ?? 0
+    }
+}

@@ -1,0 +1,111 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real `signet serve` process: for the quick start, several instances on one database, and
+/// crashes (SIGKILL), which an in-process server cannot show.
+final class SignetProcess: @unchecked Sendable {
+    /// The `signet` executable next to this test bundle (SwiftPM builds it for the tests).
+    static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["SIGNET_BINARY"] { return URL(fileURLWithPath: path) }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("signet")
+    }
+
+    let process = Process()
+    let data: URL
+    let log: URL
+    let port: Int
+
+    init(data: URL, arguments: [String] = [], databaseURL: String? = nil) throws {
+        self.data = data
+        port = try Self.freePort()
+        log = data.deletingLastPathComponent().appendingPathComponent("serve-\(port).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.executableURL = Self.binary
+        process.arguments = [
+            "serve", "--data", data.path, "--port", String(port), "--dns-server", try TestDNS.shared.server.description,
+            "--caa-identity", "signet.test",
+        ] + arguments
+        if let databaseURL { process.environment = ProcessInfo.processInfo.environment.merging(["DATABASE_URL": databaseURL]) { $1 } }
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+    }
+
+    var base: String { "http://127.0.0.1:\(port)" }
+    var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+    var adminKey: String {
+        get throws {
+            try String(contentsOf: data.appendingPathComponent("admin-api-key"), encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    func waitUntilServing() async throws {
+        for _ in 0..<600 {
+            if let health = try? await LiveClient(base: base, key: nil).call(.GET, "/healthz"), health.status == .ok { return }
+            guard process.isRunning else { break }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        Issue.record("signet serve did not answer: \(output)")
+        throw CancellationError()
+    }
+
+    /// SIGTERM for a clean stop, then SIGKILL if it lingers.
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        for _ in 0..<250 where process.isRunning { Thread.sleep(forTimeInterval: 0.02) }
+        Tools.kill(process)
+    }
+
+    /// SIGKILL at once: no shutdown code runs, as in a power cut of the process.
+    func crash() { Tools.kill(process) }
+
+    /// A loopback port that nothing listens on now (the kernel's choice, so parallel tests do not collide).
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw TestDNSError.missing("socket() failed") }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw TestDNSError.missing("bind() failed") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// JSON over real HTTP (AsyncHTTPClient), for many concurrent calls to a `SignetProcess`.
+struct LiveClient: Sendable {
+    let base: String
+    let key: String?
+    var timeout: Int64 = 90
+
+    func call(_ method: HTTPMethod, _ path: String, json: Any? = nil) async throws -> TestResponse {
+        let url = path.hasPrefix("/") ? base + path : base + "/services/v2/" + path
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        if let key { request.headers.add(name: "X-DC-DEVKEY", value: key) }
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeout))
+        let body = try await response.body.collect(upTo: 4 << 20)
+        return TestResponse(status: response.status, headers: response.headers, body: Data(buffer: body))
+    }
+}
