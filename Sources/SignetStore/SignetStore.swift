@@ -51,7 +51,8 @@ public final class SignetStore: Sendable {
     public func write<T: Sendable>(_ body: @escaping @Sendable (StoreConnection) async throws -> T) async throws -> T {
         let database = try makeDatabase()
         let run: @Sendable () async throws -> T = {
-            try await database.transaction { transaction in
+            if database is any PostgresDatabase { return try await PostgresTransaction.run(on: database, body) }
+            return try await database.transaction { transaction in
                 try await body(StoreConnection(sql: transaction as! any SQLDatabase))
             }
         }

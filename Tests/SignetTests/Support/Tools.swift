@@ -103,3 +103,32 @@ enum Tools {
         try run("openssl", ["x509", "-noout", "-text"], input: Data(pem.utf8)).output
     }
 }
+
+extension Tools {
+    /// Waits for `task` for at most `seconds`; `false` when it is still running then (a hang becomes
+    /// a failed expectation rather than a stuck test run).
+    static func finishes<T: Sendable>(_ task: Task<T, any Error>, within seconds: Double) async -> Bool {
+        return await withCheckedContinuation { continuation in
+            let once = ResumeOnce(continuation)
+            Task { _ = await task.result; once.resume(true) }
+            Task {
+                try? await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
+                once.resume(false)
+            }
+        }
+    }
+}
+
+/// Resumes a continuation with the first value given, ignoring the later ones.
+private final class ResumeOnce: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Bool, Never>?
+    init(_ continuation: CheckedContinuation<Bool, Never>) { self.continuation = continuation }
+
+    func resume(_ value: Bool) {
+        lock.withLock {
+            continuation?.resume(returning: value)
+            continuation = nil
+        }
+    }
+}
