@@ -7,7 +7,7 @@ import SQLKit
 /// text, because they are read whole with their row and never searched inside (names are
 /// searched through `common_name` and the certificates table).
 public enum SchemaMigrations {
-    public static var all: [any Migration] { [CreateSchema()] }
+    public static var all: [any Migration] { [CreateSchema(), RecordCertificateAuthority()] }
 }
 
 struct CreateSchema: AsyncMigration {
@@ -250,5 +250,23 @@ struct CreateSchema: AsyncMigration {
         ] {
             try await database.schema(table).delete()
         }
+    }
+}
+
+/// The CA a database belongs to, so that an instance whose data folder holds other CA keys refuses
+/// to start instead of issuing under a second, unrelated root.
+struct RecordCertificateAuthority: AsyncMigration {
+    var name: String { "signet.RecordCertificateAuthority.v2" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("certificate_authority")
+            .field("id", .int64, .identifier(auto: false))
+            .field("root_fingerprint", .string, .required)
+            .field("recorded_at", .datetime, .required)
+            .create()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema("certificate_authority").delete()
     }
 }

@@ -101,6 +101,19 @@ struct CrashTests {
         }
         try await restarted.stop()
     }
+
+    @Test("SQLite keeps its journal in WAL mode and syncs every commit (synchronous=FULL) on each connection",
+          .enabled(if: !TestPostgres.isEnabled, "SQLite settings"))
+    func sqliteDurability() async throws {
+        try await withSignet { signet in
+            // Several pooled connections: each must have the setting, not only the first.
+            for _ in 0..<6 {
+                let settings = try await signet.store.read { try await $0.sqliteDurabilitySettings() }
+                #expect(settings.journalMode == "wal")
+                #expect(settings.synchronous == 2, "2 is FULL")
+            }
+        }
+    }
 }
 
 extension StoreConnection {
@@ -108,5 +121,14 @@ extension StoreConnection {
     func issuedCertificateCount() async throws -> Int {
         let rows = try await sql.raw("SELECT COUNT(*) AS issued FROM certificates WHERE serial_number IS NOT NULL").all()
         return try rows.first?.decode(column: "issued", as: Int.self) ?? 0
+    }
+}
+
+extension StoreConnection {
+    /// SQLite's journal mode and synchronous level as the connection sees them.
+    func sqliteDurabilitySettings() async throws -> (journalMode: String, synchronous: Int) {
+        let mode = try await sql.raw("PRAGMA journal_mode").first(decodingColumn: "journal_mode", as: String.self)
+        let level = try await sql.raw("PRAGMA synchronous").first(decodingColumn: "synchronous", as: Int.self)
+        return (mode ?? "", level ?? -1)
     }
 }

@@ -95,6 +95,8 @@ public enum SignetApp {
             let (authority, created) = try CAKeyFiles(folder: configuration.caDirectory)
                 .loadOrCreate(
                     issuingKeyType: configuration.issuingKeyType, publicURL: configuration.effectivePublicURL, now: clock.now())
+            try await CertificateAuthorityBinding.check(
+                authority, store: store, dataFolder: configuration.dataDirectory, now: clock.now())
             return (store, administration, sealer, authority, created)
         }
         if created {

@@ -1,0 +1,36 @@
+import Crypto
+import Foundation
+import SignetPKI
+import SignetStore
+
+/// Why `signet serve` refused to start.
+public enum StartupError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The data folder's root CA is not the one the database's certificates were issued under.
+    case foreignCertificateAuthority(dataFolder: String, folderRoot: String, databaseRoot: String)
+
+    public var description: String {
+        switch self {
+        case .foreignCertificateAuthority(let folder, let folderRoot, let databaseRoot):
+            return """
+                the database belongs to the root CA with SHA-256 fingerprint \(databaseRoot), but the data folder \
+                \(folder) holds the root CA \(folderRoot). Instances that share a database must share the data \
+                folder's ca/ files too (docs/postgresql.md); Signet will not issue under a second root.
+                """
+        }
+    }
+}
+
+/// Ties a database to the root CA that first served it.
+///
+/// Several instances on one PostgreSQL must sign with the same keys. An instance started with a new
+/// data folder would otherwise create a CA of its own and issue certificates that chain to a root
+/// nobody trusts, beside the real ones; it stops instead, and says which folder is wrong.
+enum CertificateAuthorityBinding {
+    static func check(_ authority: CertificateAuthority, store: SignetStore, dataFolder: URL, now: Date) async throws {
+        let fingerprint = SHA256.hash(data: authority.chain[1].der).map { String(format: "%02X", $0) }.joined()
+        if let recorded = try await store.write({ try await $0.bindCertificateAuthority(rootFingerprint: fingerprint, at: now) }) {
+            throw StartupError.foreignCertificateAuthority(
+                dataFolder: dataFolder.path, folderRoot: fingerprint, databaseRoot: recorded)
+        }
+    }
+}
