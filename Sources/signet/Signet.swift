@@ -11,7 +11,7 @@ struct Signet: AsyncParsableCommand {
         abstract: "A self-hosted certificate authority that speaks the DigiCert CertCentral API.",
         subcommands: [
             Serve.self, APIKeyCommand.self, ResellerKeyCommand.self, OrganizationCommand.self, DomainCommand.self,
-            BalanceCommand.self, OutboxCommand.self,
+            BalanceCommand.self, OutboxCommand.self, SeedOrdersCommand.self,
         ])
 }
 
@@ -278,4 +278,27 @@ struct OutboxCommand: AsyncParsableCommand {
 /// Runs an administrative command against the data folder's database.
 func withStore(_ data: DataOption, _ body: (Administration) async throws -> Void) async throws {
     try await SignetApp.withAdministration(configuration: data.configuration, body)
+}
+
+struct SeedOrdersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seed-orders",
+        abstract: "Copy an order many times, to benchmark lists on a large database (bench/run uses it).")
+
+    @Argument(help: "How many copies.")
+    var count: Int
+
+    @Option(help: "The order to copy (e.g. one placed by the issuance benchmark).")
+    var fromOrder: Int
+
+    @OptionGroup var data: DataOption
+
+    func run() async throws {
+        guard count > 0 else { throw ValidationError("COUNT must be positive") }
+        try await withStore(data) { administration in
+            let started = Date()
+            let stored = try await administration.seedCopies(ofOrder: fromOrder, count: count)
+            print("stored \(stored) copies of order \(fromOrder) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        }
+    }
 }

@@ -193,4 +193,27 @@ struct ReadEndpointTests {
             #expect((containers.json["containers"] as? [[String: Any]])?.compactMap { $0["id"] as? Int } == [child.id])
         }
     }
+
+    @Test("seed-orders' copies are listed like the order they copy, and charge nothing")
+    func seededCopies() async throws {
+        try await withSignet { signet in
+            let organizationID = try await signet.prepareAccount()
+            let placed = try await signet.call(
+                .POST, "order/certificate/ssl_basic",
+                json: TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organizationID, dnsNames: []))
+            let orderID = try #require(placed.json["id"] as? Int)
+            let balance = try await signet.balance()
+            #expect(try await signet.administration.seedCopies(ofOrder: orderID, count: 2_500) == 2_500)
+
+            let page = try await signet.call(.GET, "order/certificate?limit=100&filters[status]=issued&sort=-order_id")
+            #expect((page.json["page"] as? [String: Any])?["total"] as? Int == 2_501)
+            let orders = try #require(page.json["orders"] as? [[String: Any]])
+            #expect(orders.count == 100)
+            #expect(orders.first?["id"] as? Int == orderID + 2_500)
+            let serials = Set(orders.compactMap { ($0["certificate"] as? [String: Any])?["serial_number"] as? String })
+            #expect(serials.count == 1, "the copies share the template's certificate")
+            #expect(try await signet.balance() == balance)
+            await #expect(throws: (any Error).self) { try await signet.administration.seedCopies(ofOrder: 999_999, count: 1) }
+        }
+    }
 }

@@ -126,6 +126,17 @@ public struct Administration: Sendable {
         try await store.read { try await $0.emails(limit: limit) }
     }
 
+    /// Copies order `id` `count` times (a fixture for list benchmarks; nothing is charged or signed),
+    /// committing every 20,000 orders. Returns how many it stored.
+    public func seedCopies(ofOrder id: Int, count: Int) async throws -> Int {
+        var stored = 0
+        while stored < count {
+            let batch = min(20_000, count - stored)
+            stored += try await store.write { try await $0.insertCopies(ofOrder: id, count: batch) }
+        }
+        return stored
+    }
+
     /// Adds money to the account through the ledger.
     public func addBalance(_ amount: Money) async throws -> Balance {
         guard amount.cents > 0 else { throw OrderRuleError.invalidValue(field: "amount", reason: "must be positive") }
