@@ -93,10 +93,9 @@ extension StoreConnection {
             .run()
     }
 
-    /// The balance, locking the account row until the transaction ends (PostgreSQL; SQLite's writer lock does the same).
-    public func balance(forUpdate: Bool = false) async throws -> Balance {
-        var query = sql.select().column("*").from("account").where("id", .equal, Self.accountID)
-        if forUpdate { query = query.lockingRows() }
+    /// The balance (a charge checks and debits it in one statement: ``debit(_:kind:orderID:note:at:)``).
+    public func balance() async throws -> Balance {
+        let query = sql.select().column("*").from("account").where("id", .equal, Self.accountID)
         guard let row = try await query.first(decoding: AccountRow.self, with: Self.decoder) else {
             throw StoreError.inconsistent("the account row is missing")
         }
@@ -115,6 +114,26 @@ extension StoreConnection {
         return try await insert(
             into: "ledger_entries",
             LedgerRow(amountCents: amount.cents, kind: kind.rawValue, orderId: orderID, note: note, dateCreated: date))
+    }
+
+    /// Debits `amount` and writes the ledger line when the balance, with its negative limit, covers
+    /// it; otherwise changes nothing and returns `false`. The check and the debit are one statement,
+    /// which also holds the account row (PostgreSQL) until the transaction ends: no read before it.
+    public func debit(_ amount: Money, kind: LedgerKind, orderID: Int?, note: String?, at date: Date) async throws -> Bool {
+        let charged = try await sql.update("account")
+            .set("balance_cents", to: SQLBinaryExpression(SQLColumn("balance_cents"), .subtract, SQLBind(amount.cents)))
+            .where("id", .equal, Self.accountID)
+            .where(
+                SQLBinaryExpression(SQLColumn("balance_cents"), .add, SQLColumn("negative_limit_cents")),
+                .greaterThanOrEqual, SQLBind(amount.cents)
+            )
+            .returning("balance_cents")
+            .all()
+        guard !charged.isEmpty else { return false }
+        _ = try await insert(
+            into: "ledger_entries",
+            LedgerRow(amountCents: -amount.cents, kind: kind.rawValue, orderId: orderID, note: note, dateCreated: date))
+        return true
     }
 
     /// The sum of every ledger line: always equal to the balance.

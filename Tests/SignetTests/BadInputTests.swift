@@ -187,6 +187,7 @@ struct BadInputTests {
                 json: TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organizationID))
             #expect(response.status == .badRequest)
             #expect(response.errorCode == "insufficient_funds")
+            #expect(response.text.contains("only 100.00 is available"), "\(response.text)")
             #expect(try await signet.orderCount() == 0)
             #expect(try await signet.balance() == Money(cents: 10_000))
             #expect(try await signet.call(.GET, "organization").json["organizations"] as? [Any] != nil)

@@ -35,9 +35,7 @@ extension ResellerDesk {
     /// Charges `cost` in the caller's transaction, or refuses with INSUFFICIENT_BALANCE.
     private static func charge(_ cost: Money, orderID: Int, note: String, connection: StoreConnection, at date: Date) async throws {
         guard cost.cents > 0 else { return }
-        let balance = try await connection.balance(forUpdate: true)
-        guard balance.availableFunds >= cost else { throw OrderRuleError.insufficientFunds(needed: cost, available: balance.availableFunds) }
-        try await connection.post(-cost, kind: .orderCharge, orderID: orderID, note: note, at: date)
+        try await RegistrationAuthority.charge(cost, orderID: orderID, note: note, connection: connection, at: date)
     }
 
     /// `certificate/reissue` (seed 004): new CSR and/or names; names beyond those paid for cost

@@ -88,9 +88,6 @@ public struct RegistrationAuthority: Sendable {
                         earlier.order, storedFingerprint: earlier.fingerprint, fingerprint: fingerprint,
                         connection: connection)
                 }
-                // A cheap unlocked look first, so a poor account fails fast; the binding check is
-                // made under the account lock at the end, held only for the charge and the commit.
-                try Self.requireFunds(plan.price, in: try await connection.balance(forUpdate: false))
                 var organizationID: Int?
                 var createdOrganizationID: Int?
                 switch submission.organization {
@@ -145,9 +142,9 @@ public struct RegistrationAuthority: Sendable {
                     (order, certificate) = try await issueIfReady(
                         order, certificate, csr: csr, caaCleared: clearedForIssuance, connection: connection, now: now)
                 }
-                try Self.requireFunds(plan.price, in: try await connection.balance(forUpdate: true))
-                try await connection.post(
-                    -plan.price, kind: .orderCharge, orderID: order.id, note: "order \(order.id) \(plan.product.nameID)",
+                // Last, so that the account row is held only for the charge and the commit.
+                try await Self.charge(
+                    plan.price, orderID: order.id, note: "order \(order.id) \(plan.product.nameID)", connection: connection,
                     at: now)
                 return PlacedOrder(
                     order: order, certificate: certificate, requests: [request], createdOrganizationID: createdOrganizationID,
@@ -212,9 +209,10 @@ public struct RegistrationAuthority: Sendable {
         return newOrganization
     }
 
-    private static func requireFunds(_ price: Money, in balance: Balance) throws {
-        guard balance.availableFunds >= price else {
-            throw OrderRuleError.insufficientFunds(needed: price, available: balance.availableFunds)
+    /// Charges `price` in the caller's transaction, or refuses with what the account has available.
+    static func charge(_ price: Money, orderID: Int, note: String, connection: StoreConnection, at now: Date) async throws {
+        guard try await connection.debit(price, kind: .orderCharge, orderID: orderID, note: note, at: now) else {
+            throw OrderRuleError.insufficientFunds(needed: price, available: try await connection.balance().availableFunds)
         }
     }
 
