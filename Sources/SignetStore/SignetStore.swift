@@ -19,12 +19,12 @@ public enum StoreError: Error, Sendable, Equatable {
 
 /// Persistence for Signet: the only place that knows SQL.
 ///
-/// Reads run on any pooled connection. Writes run in a transaction; on SQLite they are also
-/// queued behind one in-process lock, because SQLite has a single writer and its busy handling
-/// between connections would otherwise spin.
+/// Reads run on any pooled connection. Writes run in a transaction; on SQLite they queue for the
+/// single writer and share commits (``GroupCommit``), because SQLite's busy handling between
+/// connections would otherwise spin and every commit waits for the disk.
 public final class SignetStore: Sendable {
     private let databaseHandle: @Sendable () -> (any Database)?
-    private let writeLock: AsyncLock?
+    private let groupCommit: GroupCommit?
 
     /// - Parameters:
     ///   - database: hands out a database handle for each operation (Fluent binds handles to event
@@ -32,7 +32,7 @@ public final class SignetStore: Sendable {
     ///   - serializesWrites: `true` for SQLite.
     public init(database: @escaping @Sendable () -> (any Database)?, serializesWrites: Bool) {
         self.databaseHandle = database
-        self.writeLock = serializesWrites ? AsyncLock() : nil
+        self.groupCommit = serializesWrites ? GroupCommit() : nil
     }
 
     private func makeDatabase() throws -> any Database {
@@ -50,15 +50,12 @@ public final class SignetStore: Sendable {
     /// Runs `body` in one transaction: everything it writes commits together or not at all.
     public func write<T: Sendable>(_ body: @escaping @Sendable (StoreConnection) async throws -> T) async throws -> T {
         let database = try makeDatabase()
-        let run: @Sendable () async throws -> T = {
+        return try await translatingErrors {
+            if let groupCommit { return try await groupCommit.write(on: database, body) }
             if database is any PostgresDatabase { return try await PostgresTransaction.run(on: database, body) }
             return try await database.transaction { transaction in
                 try await body(StoreConnection(sql: transaction as! any SQLDatabase))
             }
-        }
-        return try await translatingErrors {
-            if let writeLock { return try await writeLock.withLock(run) }
-            return try await run()
         }
     }
 

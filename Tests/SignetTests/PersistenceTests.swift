@@ -44,4 +44,37 @@ struct PersistenceTests {
             throw error
         }
     }
+
+    /// A writer's failure undoes only its own writes, also when its transaction shares a commit
+    /// with others (SQLite's group commit); on PostgreSQL every writer has its own transaction.
+    @Test("Concurrent writers: each failure rolls back alone, every success is stored")
+    func failuresRollBackAlone() async throws {
+        struct Refused: Error {}
+        try await withSignet { (signet: TestSignet) async throws in
+            let store = signet.store
+            let outcomes = await withTaskGroup(of: Bool.self) { group in
+                for index in 1...40 {
+                    group.addTask {
+                        do {
+                            try await store.write { connection in
+                                try await connection.post(
+                                    Money(cents: Int64(index)), kind: .deposit, orderID: nil, note: "writer \(index)", at: Date())
+                                if index.isMultiple(of: 3) { throw Refused() }
+                            }
+                            return true
+                        } catch {
+                            return false
+                        }
+                    }
+                }
+                var stored: [Bool] = []
+                for await outcome in group { stored.append(outcome) }
+                return stored
+            }
+            #expect(outcomes.filter { $0 }.count == 27)
+            let expected = Money(cents: Int64((1...40).filter { !$0.isMultiple(of: 3) }.reduce(0, +)))
+            #expect(try await signet.balance() == expected)
+            #expect(try await store.read { try await $0.ledgerSum() } == expected)
+        }
+    }
 }
