@@ -24,32 +24,38 @@ public enum StoreError: Error, Sendable, Equatable {
 /// connections would otherwise spin and every commit waits for the disk.
 public final class SignetStore: Sendable {
     private let databaseHandle: @Sendable () -> (any Database)?
+    private let writerHandle: @Sendable () -> (any Database)?
     private let groupCommit: GroupCommit?
 
     /// - Parameters:
     ///   - database: hands out a database handle for each operation (Fluent binds handles to event
     ///     loops); `nil` once the databases are shut down.
-    ///   - serializesWrites: `true` for SQLite.
-    public init(database: @escaping @Sendable () -> (any Database)?, serializesWrites: Bool) {
+    ///   - sqliteWriter: for SQLite, handles on connections of their own for writes, so that a write
+    ///     transaction never holds the connection that reads wait for (WAL lets them run side by
+    ///     side). `nil` for PostgreSQL, whose pool serves both.
+    public init(
+        database: @escaping @Sendable () -> (any Database)?, sqliteWriter: (@Sendable () -> (any Database)?)? = nil
+    ) {
         self.databaseHandle = database
-        self.groupCommit = serializesWrites ? GroupCommit() : nil
+        self.writerHandle = sqliteWriter ?? database
+        self.groupCommit = sqliteWriter == nil ? nil : GroupCommit()
     }
 
-    private func makeDatabase() throws -> any Database {
-        guard let database = databaseHandle() else { throw StoreError.unavailable("the database is shut down") }
+    private func makeDatabase(_ handle: @Sendable () -> (any Database)?) throws -> any Database {
+        guard let database = handle() else { throw StoreError.unavailable("the database is shut down") }
         return database
     }
 
     /// Runs `body` outside a transaction, for reads.
     public func read<T: Sendable>(_ body: @Sendable (StoreConnection) async throws -> T) async throws -> T {
         try await translatingErrors {
-            try await body(StoreConnection(sql: try makeDatabase() as! any SQLDatabase))
+            try await body(StoreConnection(sql: try makeDatabase(databaseHandle) as! any SQLDatabase))
         }
     }
 
     /// Runs `body` in one transaction: everything it writes commits together or not at all.
     public func write<T: Sendable>(_ body: @escaping @Sendable (StoreConnection) async throws -> T) async throws -> T {
-        let database = try makeDatabase()
+        let database = try makeDatabase(writerHandle)
         return try await translatingErrors {
             if let groupCommit { return try await groupCommit.write(on: database, body) }
             if database is any PostgresDatabase { return try await PostgresTransaction.run(on: database, body) }

@@ -8,6 +8,11 @@ import SignetStore
 import SignetValidation
 import Vapor
 
+extension DatabaseID {
+    /// SQLite connections kept for writes, beside the default ones that reads use.
+    static let sqliteWriter = DatabaseID(string: "sqlite-writer")
+}
+
 /// The parts of a running Signet, shared by the routes and the background jobs.
 public struct SignetServices: Sendable {
     public let configuration: SignetConfiguration
@@ -66,15 +71,21 @@ public enum SignetApp {
                 as: .psql)
         } else {
             app.databases.use(.sqlite(.file(configuration.databasePath), sqlLogLevel: nil), as: .sqlite)
+            app.databases.use(.sqlite(.file(configuration.databasePath), sqlLogLevel: nil), as: .sqliteWriter)
             // WAL lets readers run beside the writer; with synchronous=FULL (SQLite's default, which
             // Signet's SQLite build keeps) a committed transaction survives a crash of the process.
             try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
         }
         app.migrations.add(SchemaMigrations.all)
         try await app.autoMigrate()
-        let store = SignetStore(
-            database: { app.databases.database(logger: app.logger, on: app.eventLoopGroup.any()) },
-            serializesWrites: configuration.databaseURL == nil)
+        let databases = app.databases
+        let logger = app.logger
+        let loops = app.eventLoopGroup
+        let writeOnOwnConnections: @Sendable () -> (any Database)? = {
+            databases.database(.sqliteWriter, logger: logger, on: loops.any())
+        }
+        let writer = configuration.databaseURL == nil ? writeOnOwnConnections : nil
+        let store = SignetStore(database: { databases.database(logger: logger, on: loops.any()) }, sqliteWriter: writer)
         let sealer = try SecretSealer.loadOrCreate(directory: configuration.dataDirectory)
         let administration = Administration(store: store, clock: clock, sealer: sealer)
         if try await administration.bootstrap(adminKeyPath: configuration.adminKeyPath) {
