@@ -47,9 +47,11 @@ public final class SignetStore: Sendable {
     }
 
     /// Runs `body` outside a transaction, for reads.
-    public func read<T: Sendable>(_ body: @Sendable (StoreConnection) async throws -> T) async throws -> T {
-        try await translatingErrors {
-            try await body(StoreConnection(sql: try makeDatabase(databaseHandle) as! any SQLDatabase))
+    public func read<T: Sendable>(_ body: @escaping @Sendable (StoreConnection) async throws -> T) async throws -> T {
+        let database = try makeDatabase(databaseHandle)
+        return try await translatingErrors {
+            if database is any PostgresDatabase { return try await GuardedPostgres.read(on: database, body) }
+            return try await body(StoreConnection(sql: database as! any SQLDatabase))
         }
     }
 
@@ -58,7 +60,7 @@ public final class SignetStore: Sendable {
         let database = try makeDatabase(writerHandle)
         return try await translatingErrors {
             if let groupCommit { return try await groupCommit.write(on: database, body) }
-            if database is any PostgresDatabase { return try await PostgresTransaction.run(on: database, body) }
+            if database is any PostgresDatabase { return try await GuardedPostgres.transaction(on: database, body) }
             return try await database.transaction { transaction in
                 try await body(StoreConnection(sql: transaction as! any SQLDatabase))
             }

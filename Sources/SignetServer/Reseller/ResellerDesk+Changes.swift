@@ -32,12 +32,6 @@ extension ResellerDesk {
         }
     }
 
-    /// Charges `cost` in the caller's transaction, or refuses with INSUFFICIENT_BALANCE.
-    private static func charge(_ cost: Money, orderID: Int, note: String, connection: StoreConnection, at date: Date) async throws {
-        guard cost.cents > 0 else { return }
-        try await RegistrationAuthority.charge(cost, orderID: orderID, note: note, connection: connection, at: date)
-    }
-
     /// `certificate/reissue` (seed 004): new CSR and/or names; names beyond those paid for cost
     /// extra; a reissue that drops names revokes the old certificate once the new one is issued.
     func reissue(_ caller: ResellerCaller, fingerprint: String) async throws -> JSONValue {
@@ -92,7 +86,7 @@ extension ResellerDesk {
         do {
             _ = try await registration.reissue(orderID: order.id, submission, by: caller.principal) { connection, order in
                 try await Self.confirmUnchanged(nil, reseller, connection: connection)
-                try await Self.charge(cost, orderID: order.id, note: "reissue of order \(order.id)", connection: connection, at: now)
+                try await RegistrationAuthority.charge(cost, orderID: order.id, note: "reissue of order \(order.id)", connection: connection, at: now)
                 try await connection.setResellerDetails(orderID: order.id, detailsJSON)
                 try await connection.recordResellerRequest(
                     accessKeyID: accessKeyID, uniqueID: uniqueID, fingerprint: fingerprint, orderID: order.id, cost: cost, at: now)
@@ -178,7 +172,7 @@ extension ResellerDesk {
             let now = clock.now()
             try await store.write { connection in
                 try await Self.confirmUnchanged(order, reseller, connection: connection)
-                try await Self.charge(cost, orderID: order.id, note: "\(count) SAN(s) for order \(order.id)", connection: connection, at: now)
+                try await RegistrationAuthority.charge(cost, orderID: order.id, note: "\(count) SAN(s) for order \(order.id)", connection: connection, at: now)
                 try await connection.setResellerDetails(orderID: order.id, json)
             }
             return .object(["cost": .number(cost.asDouble), "service_id": .string(ResellerDetails.serviceID(orderID: order.id))])

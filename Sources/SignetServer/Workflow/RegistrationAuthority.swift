@@ -209,8 +209,10 @@ public struct RegistrationAuthority: Sendable {
         return newOrganization
     }
 
-    /// Charges `price` in the caller's transaction, or refuses with what the account has available.
+    /// Charges `price` in the caller's transaction (nothing when it is zero), or refuses with what
+    /// the account has available (CertCentral `insufficient_funds`, reseller INSUFFICIENT_BALANCE).
     static func charge(_ price: Money, orderID: Int, note: String, connection: StoreConnection, at now: Date) async throws {
+        guard price.cents > 0 else { return }
         guard try await connection.debit(price, kind: .orderCharge, orderID: orderID, note: note, at: now) else {
             throw OrderRuleError.insufficientFunds(needed: price, available: try await connection.balance().availableFunds)
         }

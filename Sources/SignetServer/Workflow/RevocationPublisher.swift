@@ -44,7 +44,7 @@ public final class RevocationPublisher: Sendable {
 
     /// The current CRL, building the first one when there is none or the last is due for renewal.
     public func currentCRL(store: SignetStore, now: Date) async throws -> PublishedCRL {
-        if let crl = try await store.read({ try await $0.publishedCRL(issuerID: authority.issuerID) }),
+        if let crl = try await store.read({ try await $0.publishedCRL(issuerID: self.authority.issuerID) }),
             now.timeIntervalSince(crl.thisUpdate) < crlRefreshInterval
         {
             return crl

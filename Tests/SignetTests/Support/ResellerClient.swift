@@ -67,24 +67,9 @@ final class CallbackReceiver: Sendable {
     init(secret: String, failFirst: Int) throws {
         log = try Tools.temporaryDirectory().appendingPathComponent("callbacks.jsonl")
         FileManager.default.createFile(atPath: log.path, contents: nil)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", ResellerClient.script, "receiver", secret, log.path, String(failFirst)]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { break }
-            line += chunk
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            Tools.kill(process)
-            throw TestDNSError.missing("the callback receiver did not start")
-        }
-        self.port = port
+        (process, port) = try Tools.startPortPrintingServer(
+            [ResellerClient.script, "receiver", secret, log.path, String(failFirst)],
+            failure: "the callback receiver did not start")
     }
 
     var url: String { "http://127.0.0.1:\(port)/order/6163/callback?tenant=t1" }

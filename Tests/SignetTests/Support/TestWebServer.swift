@@ -39,24 +39,8 @@ final class TestWebServer: Sendable {
 
     init() throws {
         root = try Tools.temporaryDirectory().resolvingSymlinksInPath()
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.script, root.path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { break }
-            line += chunk
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            process.terminate()
-            throw TestDNSError.missing("the Python web server did not start")
-        }
-        self.port = port
+        (process, port) = try Tools.startPortPrintingServer(
+            ["-c", Self.script, root.path], failure: "the Python web server did not start")
     }
 
     /// Serves `contents` at `path` for `host`; `suffix` writes the `.redirect` or `.sleep` sibling instead.

@@ -132,3 +132,28 @@ private final class ResumeOnce: @unchecked Sendable {
         }
     }
 }
+
+extension Tools {
+    /// Starts a helper server (`python3` with `arguments`) that prints the port it listens on as its
+    /// first line; returns the running process and that port, or throws `failure` when none came.
+    static func startPortPrintingServer(_ arguments: [String], failure: String) throws -> (process: Process, port: Int) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { break }
+            line += chunk
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            kill(process)
+            throw TestDNSError.missing(failure)
+        }
+        return (process, port)
+    }
+}

@@ -4,34 +4,48 @@ import NIOCore
 import PostgresKit
 import SQLKit
 
-/// A PostgreSQL transaction on one pooled connection that fails fast when the connection dies.
+/// PostgreSQL work on one pooled connection that fails fast when the connection dies.
 ///
 /// PostgresNIO (1.33) drops a query written to a connection that has already closed and never
-/// completes it: when PostgreSQL restarts in the middle of a transaction, Fluent's own
-/// `transaction` sends `ROLLBACK` to the dead connection and the request waits forever. Here every
-/// statement goes through ``OpenConnectionGuard``, so a lost connection is `unavailable` at once;
-/// PostgreSQL itself rolls back what a lost connection left uncommitted.
-enum PostgresTransaction {
-    static func run<T: Sendable>(
+/// completes it: when PostgreSQL restarts under load, a statement sent at the wrong moment (Fluent's
+/// own `ROLLBACK` among them) waits forever. Reads and transactions alike send every statement
+/// through ``OpenConnectionGuard``, so a lost connection is `unavailable` at once; PostgreSQL itself
+/// rolls back what a lost connection left uncommitted.
+enum GuardedPostgres {
+    /// Runs `body` on one leased connection, outside a transaction.
+    static func read<T: Sendable>(
         on database: any Database, _ body: @escaping @Sendable (StoreConnection) async throws -> T
     ) async throws -> T {
         try await database.withConnection { leased in
-            guard let postgres = leased as? any PostgresDatabase, let sql = leased as? any SQLDatabase else {
-                throw StoreError.unavailable("the database is not PostgreSQL")
-            }
-            // The lease is bound to one connection, so this hands back that very connection.
-            let connection = try await postgres.withConnection { $0.eventLoop.makeSucceededFuture($0) }.get()
-            let guarded = OpenConnectionGuard(base: sql, connection: connection)
+            try await body(StoreConnection(sql: try await guarded(leased)))
+        }
+    }
+
+    /// Runs `body` in a transaction on one leased connection.
+    static func transaction<T: Sendable>(
+        on database: any Database, _ body: @escaping @Sendable (StoreConnection) async throws -> T
+    ) async throws -> T {
+        try await database.withConnection { leased in
+            let guarded = try await guarded(leased)
             try await guarded.raw("BEGIN").run()
             do {
                 let value = try await body(StoreConnection(sql: guarded))
                 try await guarded.raw("COMMIT").run()
                 return value
             } catch {
-                if !connection.isClosed { try? await guarded.raw("ROLLBACK").run() }
+                if !guarded.connection.isClosed { try? await guarded.raw("ROLLBACK").run() }
                 throw error
             }
         }
+    }
+
+    private static func guarded(_ leased: any Database) async throws -> OpenConnectionGuard {
+        guard let postgres = leased as? any PostgresDatabase, let sql = leased as? any SQLDatabase else {
+            throw StoreError.unavailable("the database is not PostgreSQL")
+        }
+        // The lease is bound to one connection, so this hands back that very connection.
+        let connection = try await postgres.withConnection { $0.eventLoop.makeSucceededFuture($0) }.get()
+        return OpenConnectionGuard(base: sql, connection: connection)
     }
 }
 
