@@ -55,6 +55,19 @@ public struct Principal: Sendable, Equatable {
         self.visibleContainerIDs = visibleContainerIDs
     }
 
+    /// The principal of `user`, who sees their container and every container below it.
+    public init(user: User, containers: [Container]) {
+        var visible: Set<Int> = [user.containerID]
+        var changed = true
+        while changed {
+            changed = false
+            for container in containers where container.parentID.map(visible.contains) == true {
+                if visible.insert(container.id).inserted { changed = true }
+            }
+        }
+        self.init(user: user, visibleContainerIDs: visible)
+    }
+
     public var role: Role { user.role }
 
     public func canSee(containerID: Int) -> Bool {

@@ -27,13 +27,15 @@ public struct Order: Sendable, Equatable {
     public var dateUpdated: Date
     /// Domain control validation state; `nil` when no name needed it.
     public var dcv: OrderDCV?
+    /// The order that renewed this one, once there is one (each order is renewed at most once).
+    public var renewedOrderID: Int?
 
     public init(
         id: Int, containerID: Int, userID: Int, productNameID: String, status: OrderStatus, organizationID: Int?,
         names: CertificateNames, signatureHash: SignatureHash, serverPlatformID: Int?, profileOption: TLSProfileOption?,
         organizationUnits: [String], orderValidFrom: Date, orderValidTill: Date, certificateValidTill: Date?,
         billedYears: Int, price: Money, alternativeOrderID: String?, contacts: [OrderContact], options: OrderOptions,
-        certificateID: Int, dateCreated: Date, dateUpdated: Date, dcv: OrderDCV? = nil
+        certificateID: Int, dateCreated: Date, dateUpdated: Date, dcv: OrderDCV? = nil, renewedOrderID: Int? = nil
     ) {
         self.id = id
         self.containerID = containerID
@@ -58,6 +60,7 @@ public struct Order: Sendable, Equatable {
         self.dateCreated = dateCreated
         self.dateUpdated = dateUpdated
         self.dcv = dcv
+        self.renewedOrderID = renewedOrderID
     }
 
     public var product: Product? { ProductCatalog.product(nameID: productNameID) }

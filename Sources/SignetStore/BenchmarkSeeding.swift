@@ -12,6 +12,9 @@ extension StoreConnection {
         template.id = nil
         template.alternativeOrderId = nil
         template.requestFingerprint = nil
+        template.renewalOfOrderId = nil
+        template.renewedOrderId = nil
+        template.autoRenewalDue = nil
         var inserted = 0
         while inserted < count {
             let rows = Array(repeating: template, count: min(rowsPerStatement, count - inserted))

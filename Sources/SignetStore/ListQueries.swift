@@ -23,6 +23,8 @@ public struct OrderQuery: Sendable {
     public var commonName: String?
     public var serialNumber: String?
     public var productNameID: String?
+    /// `filters[is_renewed]`: whether another order renewed it.
+    public var isRenewed: Bool?
     public var sort: [(key: OrderSortKey, descending: Bool)] = [(.id, false)]
     public var offset = 0
     public var limit = 1000
@@ -60,6 +62,9 @@ extension StoreConnection {
             if let id = query.orderID { builder = builder.where("id", .equal, id) }
             if let orderIDs { builder = builder.where("id", .in, orderIDs) }
             if let product = query.productNameID { builder = builder.where("product_name_id", .equal, product) }
+            if let isRenewed = query.isRenewed {
+                builder = builder.where("renewed_order_id", isRenewed ? .isNot : .is, SQLLiteral.null)
+            }
             if let name = query.commonName {
                 builder = builder.where("common_name", name.contains("%") ? .like : .equal, name.lowercased())
             }

@@ -29,6 +29,11 @@ struct OrderRow: Codable, Sendable {
     var dateUpdated: Date
     var dcvJson: String?
     var dcvNextCheck: Date?
+    /// Mirrors `options.renewalOfOrderID`; a unique index lets an order be renewed only once.
+    var renewalOfOrderId: Int?
+    var renewedOrderId: Int?
+    /// When the background renewal pass next takes the order (its lease while it runs).
+    var autoRenewalDue: Date?
 
     init(_ order: Order, fingerprint: String?, dcvNextCheck: Date?) throws {
         containerId = order.containerID
@@ -56,6 +61,9 @@ struct OrderRow: Codable, Sendable {
         dateUpdated = order.dateUpdated
         dcvJson = try order.dcv.map(JSONColumn.encode)
         self.dcvNextCheck = dcvNextCheck
+        renewalOfOrderId = order.options.renewalOfOrderID
+        renewedOrderId = order.renewedOrderID
+        autoRenewalDue = RenewalRules.autoRenewalDate(of: order)
     }
 
     func record() throws -> Order {
@@ -73,7 +81,7 @@ struct OrderRow: Codable, Sendable {
             contacts: try JSONColumn.decode([OrderContact].self, from: contactsJson),
             options: try JSONColumn.decode(OrderOptions.self, from: optionsJson), certificateID: certificateId ?? 0,
             dateCreated: dateCreated, dateUpdated: dateUpdated,
-            dcv: try dcvJson.map { try JSONColumn.decode(OrderDCV.self, from: $0) })
+            dcv: try dcvJson.map { try JSONColumn.decode(OrderDCV.self, from: $0) }, renewedOrderID: renewedOrderId)
     }
 }
 

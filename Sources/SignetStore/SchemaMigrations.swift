@@ -1,5 +1,7 @@
+import Foundation
 import FluentKit
 import SQLKit
+import SignetCore
 
 /// The schema, as Fluent migrations so that SQLite and PostgreSQL get the same tables.
 ///
@@ -7,7 +9,7 @@ import SQLKit
 /// text, because they are read whole with their row and never searched inside (names are
 /// searched through `common_name` and the certificates table).
 public enum SchemaMigrations {
-    public static var all: [any Migration] { [CreateSchema(), RecordCertificateAuthority()] }
+    public static var all: [any Migration] { [CreateSchema(), RecordCertificateAuthority(), TrackRenewals()] }
 }
 
 struct CreateSchema: AsyncMigration {
@@ -268,5 +270,52 @@ struct RecordCertificateAuthority: AsyncMigration {
 
     func revert(on database: any Database) async throws {
         try await database.schema("certificate_authority").delete()
+    }
+}
+
+/// Renewals as columns: which order an order renews (unique, so an order is renewed once), which
+/// order renewed it, and when the background pass should renew it. Orders stored before keep
+/// their renewal settings: the columns are filled from their options.
+struct TrackRenewals: AsyncMigration {
+    var name: String { "signet.TrackRenewals.v3" }
+
+    func prepare(on database: any Database) async throws {
+        // One column per statement: SQLite's ALTER TABLE adds one at a time.
+        try await database.schema("orders").field("renewal_of_order_id", .int64).update()
+        try await database.schema("orders").field("renewed_order_id", .int64).update()
+        try await database.schema("orders").field("auto_renewal_due", .datetime).update()
+        let sql = database as! any SQLDatabase
+
+        struct Row: Decodable { var id: Int; var optionsJson: String; var status: String; var orderValidTill: Date }
+        let rows = try await sql.select().columns("id", "options_json", "status", "order_valid_till").from("orders")
+            .where("options_json", .like, "%autoRenew%").orWhere("options_json", .like, "%renewalOfOrderID%")
+            .orderBy("id").all(decoding: Row.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+        let options = try rows.map { try JSONColumn.decode(OrderOptions.self, from: $0.optionsJson) }
+        // The first order that names an earlier one renews it; later ones stay as they are.
+        var renewed: Set<Int> = []
+        for (row, options) in zip(rows, options) {
+            if let previous = options.renewalOfOrderID, renewed.insert(previous).inserted {
+                try await sql.update("orders").set("renewal_of_order_id", to: previous).where("id", .equal, row.id).run()
+                try await sql.update("orders").set("renewed_order_id", to: row.id).where("id", .equal, previous).run()
+            }
+        }
+        for (row, options) in zip(rows, options) {
+            if (options.autoRenew ?? 0) > 0, row.status == OrderStatus.issued.rawValue, !renewed.contains(row.id) {
+                try await sql.update("orders")
+                    .set("auto_renewal_due", to: row.orderValidTill.addingTimeInterval(-RenewalRules.autoRenewalLead))
+                    .where("id", .equal, row.id).run()
+            }
+        }
+        try await sql.create(index: "idx_orders_renewal_of_order_id").unique().on("orders").column("renewal_of_order_id").run()
+        try await sql.create(index: "idx_orders_auto_renewal_due").on("orders").column("auto_renewal_due").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        try await sql.drop(index: "idx_orders_renewal_of_order_id").run()
+        try await sql.drop(index: "idx_orders_auto_renewal_due").run()
+        for column in ["renewal_of_order_id", "renewed_order_id", "auto_renewal_due"] {
+            try await database.schema("orders").deleteField(.string(column)).update()
+        }
     }
 }

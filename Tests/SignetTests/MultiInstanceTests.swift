@@ -8,7 +8,7 @@ import Testing
 /// machine runs them: started at the same moment, then sent concurrent work of every kind.
 @Suite("Several instances on one PostgreSQL", .enabled(if: TestPostgres.isEnabled, "needs SIGNET_TEST_DATABASE_URL"))
 struct MultiInstanceTests {
-    @Test("Concurrent orders, idempotent retries, approvals, revocations and callbacks across two instances")
+    @Test("Concurrent orders, idempotent retries, approvals, revocations, callbacks and renewals across two instances")
     func twoInstances() async throws {
         let root = try Tools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
@@ -129,16 +129,37 @@ struct MultiInstanceTests {
         #expect(accepted.compactMap { $0["service_id"] as? String }.sorted() == resellerOrders.sorted(), "\(receiver.calls)")
         #expect(receiver.calls.count == resellerOrders.count + 2, "\(receiver.calls)")
 
+        // Renewals: the plain orders come due at once (as 30 days before their end); both instances
+        // run the renewal pass, and each order is renewed exactly once, except the four whose
+        // certificate was revoked, which are left for their owner and tried again a day later.
+        let plainIDs = plain.compactMap { $0.json["id"] as? Int }
+        let psqlURL = try #require(databaseURL)
+        func psql(_ statement: String) throws -> [String] {
+            let result = try Tools.run("psql", [psqlURL, "-Atq", "-v", "ON_ERROR_STOP=1", "-c", statement])
+            #expect(result.status == 0, "\(statement): \(result.error)")
+            return result.output.split(separator: "\n").map(String.init)
+        }
+        let plainList = plainIDs.map(String.init).joined(separator: ",")
+        #expect(try psql("UPDATE orders SET auto_renewal_due = now() - interval '1 second' WHERE id IN (\(plainList)) RETURNING id").count == 30)
+        let renewable = plainIDs.count - issued.count
+        for _ in 0..<150 where try psql("SELECT count(*) FROM orders WHERE renewal_of_order_id IS NOT NULL") != ["\(renewable)"] {
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        try await Task.sleep(nanoseconds: 1_500_000_000)  // room for a second renewal to show up, if there were one
+        #expect(try psql("SELECT count(*) FROM orders WHERE renewal_of_order_id IS NOT NULL") == ["\(renewable)"])
+        #expect(try psql("SELECT count(*) FROM orders WHERE renewal_of_order_id IS NOT NULL AND status <> 'issued'") == ["0"])
+        #expect(try psql("SELECT count(*) FROM orders WHERE id IN (\(plainList)) AND renewed_order_id IS NULL AND auto_renewal_due > now() + interval '23 hours'") == ["\(issued.count)"])
+
         instances.forEach { $0.stop() }
         let audit = try await TestSignet.start(dcv: .alwaysValid, directory: data)
         do {
             let orders = try await audit.orderCount()
-            #expect(orders == 30 + 10 + 10 + resellerOrders.count)
+            #expect(orders == 30 + 10 + 10 + resellerOrders.count + renewable)
             #expect(try await audit.store.read { try await $0.repeatedSerialCount() } == 0)
             #expect(try await audit.store.read { try await $0.issuedCertificateCount() } == orders)
             let balance = try await audit.balance()
             #expect(try await audit.store.read { try await $0.ledgerSum() } == balance)
-            #expect(balance == "1000000.00" - CrashTests.price(50) - Money(cents: 11_800 * Int64(resellerOrders.count)))
+            #expect(balance == "1000000.00" - CrashTests.price(50 + renewable) - Money(cents: 11_800 * Int64(resellerOrders.count)))
         } catch {
             try? await audit.stop()
             throw error

@@ -29,7 +29,7 @@ final class APIKeyAuthenticator: @unchecked Sendable {
                 APIKeyFormat.matches(key, storedHash: stored.keyHash)
             else { return nil }
             let containers = try await connection.containers()
-            return Principal(user: stored.user, visibleContainerIDs: Self.descendants(of: stored.user.containerID, in: containers))
+            return Principal(user: stored.user, containers: containers)
         }
         if let principal {
             lock.withLock {
@@ -38,18 +38,5 @@ final class APIKeyAuthenticator: @unchecked Sendable {
             }
         }
         return principal
-    }
-
-    /// A container and every container below it.
-    static func descendants(of root: Int, in containers: [Container]) -> Set<Int> {
-        var visible: Set<Int> = [root]
-        var changed = true
-        while changed {
-            changed = false
-            for container in containers where container.parentID.map(visible.contains) == true {
-                if visible.insert(container.id).inserted { changed = true }
-            }
-        }
-        return visible
     }
 }

@@ -6,7 +6,8 @@ import Vapor
 /// - issue approved certificates once their validation is complete (e.g. after
 ///   `signet domain validate` ran in another process, or an approver followed an e-mailed link);
 /// - hand unsent validation e-mail to the SMTP server, and due callbacks to resellers' notify URLs;
-/// - rebuild the CRL before it is due, even when nothing was revoked.
+/// - rebuild the CRL before it is due, even when nothing was revoked;
+/// - place the automatic renewals that are due (`auto_renew`).
 final class BackgroundJobs: LifecycleHandler, @unchecked Sendable {
     private let interval: TimeInterval
     private var task: Task<Void, Never>?
@@ -29,6 +30,14 @@ final class BackgroundJobs: LifecycleHandler, @unchecked Sendable {
                     await services.callbacks.deliverDue()
                     _ = try await services.registration.revocations.currentCRL(
                         store: services.store, now: services.clock.now())
+                    let renewals = try await services.registration.renewDueOrders()
+                    for renewal in renewals.renewed {
+                        logger.info("order \(renewal.orderID) renewed automatically by order \(renewal.renewalID)")
+                    }
+                    for failure in renewals.failed {
+                        let retry = failure.nextAttempt.map { "retrying at \($0)" } ?? "the order has ended; not retrying"
+                        logger.warning("automatic renewal of order \(failure.orderID) failed: \(failure.reason); \(retry)")
+                    }
                 } catch {
                     logger.warning("background pass failed: \(error)")
                 }

@@ -167,6 +167,10 @@ enum CertCentralErrorTable {
             return .init(.badRequest, "invalid_dcv_method", "The DCV method is \(current); this needs \(needed).")
         case .invalidEmailLink:
             return .init(.notFound, "not_found|dcv_email", "The validation link is unknown or expired.")
+        case .orderNotEligibleForRenewal(let id, let reason):
+            return .init(.badRequest, "order_not_eligible_for_renewal", "Order \(id) cannot be renewed: \(reason).")
+        case .orderRenewedAlready(let id, let renewal):
+            return .init(.badRequest, "order_renewed_already", "Order \(id) was renewed already, by order \(renewal).")
         case .reissuePending(let id):
             return .init(
                 .badRequest, "reissue_pending",

@@ -70,6 +70,12 @@ struct OrderRoutes: RouteCollection {
         query.commonName = request.queryString("filters", "common_name")
         query.serialNumber = request.queryString("filters", "serial_number")
         query.productNameID = request.queryString("filters", "product_name_id")
+        if let isRenewed = request.queryString("filters", "is_renewed") {
+            guard let value = ["1": true, "true": true, "0": false, "false": false][isRenewed] else {
+                throw OrderRuleError.invalidValue(field: "filters[is_renewed]", reason: "use 1 or 0")
+            }
+            query.isRenewed = value
+        }
         if let sort = request.queryString("sort") { query.sort = try Self.sortKeys(sort) }
         let page = query
         let (orders, total, certificates, organizations, containers, duplicates) = try await services.store.read { connection in

@@ -175,6 +175,7 @@ struct OrderInfoView: Encodable {
     let status: String
     let isRenewal: Bool
     let isRenewed: Bool
+    let renewedOrderId: Int?
     let renewalOfOrderId: Int?
     let dateCreated: String
     let orderValidFrom: String
@@ -224,7 +225,8 @@ struct OrderInfoView: Encodable {
             standalone: false)
         status = order.reportedStatus(now: now)
         isRenewal = order.options.renewalOfOrderID != nil
-        isRenewed = false
+        isRenewed = order.renewedOrderID != nil
+        renewedOrderId = order.renewedOrderID
         renewalOfOrderId = order.options.renewalOfOrderID
         dateCreated = CertCentralFormat.timestamp(order.dateCreated)
         orderValidFrom = CertCentralFormat.day(order.orderValidFrom)
@@ -315,7 +317,7 @@ struct OrderSummaryView: Encodable {
             daysRemaining: certificate?.issuance.map { CertCentralFormat.daysRemaining(until: $0.validTill, now: now) },
             signatureHash: order.signatureHash.rawValue, serialNumber: certificate?.issuance?.serialNumber)
         status = order.reportedStatus(now: now)
-        isRenewed = false
+        isRenewed = order.renewedOrderID != nil
         dateCreated = CertCentralFormat.timestamp(order.dateCreated)
         self.organization = organization.map { IDNameView(id: $0.id, name: $0.details.name) }
         validityYears = order.billedYears

@@ -79,7 +79,7 @@ struct ResellerAuthMiddleware: AsyncMiddleware {
         }
         for field in Self.signatureFields { json.removeValue(forKey: field) }
         request.storage[CallerKey.self] = ResellerCaller(
-            principal: Principal(user: user, visibleContainerIDs: APIKeyAuthenticator.descendants(of: user.containerID, in: containers)),
+            principal: Principal(user: user, containers: containers),
             accessKeyID: accessKeyID, secret: secret, parameters: JSONFields(.object(json))!)
         return try await next.respond(to: request)
     }

@@ -54,7 +54,7 @@ public struct RegistrationAuthority: Sendable {
         within: (@Sendable (StoreConnection, Order) async throws -> Void)? = nil
     ) async throws -> PlacedOrder {
         let now = clock.now()
-        let plan = try OrderRules.plan(submission, now: now, policy: policy)
+        let basePlan = try OrderRules.plan(submission, now: now, policy: policy)
         let csr: InspectedCSR
         do {
             csr = try CSRInspector.inspect(submission.csr ?? "")
@@ -68,6 +68,11 @@ public struct RegistrationAuthority: Sendable {
         {
             return try await repeatOf(earlier.order, storedFingerprint: earlier.fingerprint, fingerprint: fingerprint)
         }
+        // A renewal is credited what is left of the order it renews; checked again, locked, when stored.
+        let previous: Order? = submission.options.renewalOfOrderID == nil ? nil : try await store.read {
+            try await orderToRenew(for: submission, by: principal, connection: $0, forUpdate: false)
+        }
+        let plan = basePlan.crediting(previous.map { RenewalRules.credit(renewing: $0, now: now) } ?? 0)
 
         let hash = authority.signatureHash(for: plan.signatureHash)
         let skipApproval = submission.skipApproval
@@ -117,7 +122,9 @@ public struct RegistrationAuthority: Sendable {
                     order.dcv?.caaMessages = caaFindings
                 }
                 let firstCheck = order.dcv?.awaitsChecks == true ? now : nil
+                let renewed = try await orderToRenew(for: submission, by: principal, connection: connection, forUpdate: true)
                 order.id = try await connection.insertOrder(order, fingerprint: fingerprint, dcvNextCheck: firstCheck)
+                if let renewed { try await connection.markOrderRenewed(orderID: renewed.id, by: order.id, at: now) }
                 for name in waiting where (submission.dcvMethodsByName[name] ?? dcvMethod) == "email" {
                     try await domainControl.queueEmails(
                         for: [name], recipients: submission.approverEmails[name].map { [$0] }, orderID: order.id, domainID: nil,

@@ -32,4 +32,8 @@ public enum WorkflowError: Error, Sendable, Equatable {
     /// The operation needs another DCV method (e.g. resending e-mails of a DNS-validated order).
     case wrongDCVMethod(current: String, needed: String)
     case invalidEmailLink
+    /// `renewal_of_order_id` names an order that cannot be renewed (or a thumbprint not of it).
+    case orderNotEligibleForRenewal(id: Int, reason: String)
+    /// Another order renewed this one already.
+    case orderRenewedAlready(id: Int, renewedBy: Int)
 }

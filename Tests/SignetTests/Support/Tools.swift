@@ -73,14 +73,19 @@ enum Tools {
     }
 
     /// `openssl verify` of `leaf` against a root and intermediate; returns openssl's verdict.
-    static func verify(leaf: String, intermediate: String, root: String, purpose: String = "sslserver") throws -> Result {
+    /// `openssl verify` of a chain, at `date` when given (for certificates issued under a test clock).
+    static func verify(leaf: String, intermediate: String, root: String, purpose: String = "sslserver", at date: Date? = nil)
+        throws -> Result
+    {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         try leaf.write(to: directory.appendingPathComponent("leaf.pem"), atomically: true, encoding: .utf8)
         try intermediate.write(to: directory.appendingPathComponent("ica.pem"), atomically: true, encoding: .utf8)
         try root.write(to: directory.appendingPathComponent("root.pem"), atomically: true, encoding: .utf8)
         return try run(
-            "openssl", ["verify", "-CAfile", "root.pem", "-untrusted", "ica.pem", "-purpose", purpose, "leaf.pem"],
+            "openssl",
+            ["verify", "-CAfile", "root.pem", "-untrusted", "ica.pem", "-purpose", purpose]
+                + (date.map { ["-attime", String(Int($0.timeIntervalSince1970))] } ?? []) + ["leaf.pem"],
             in: directory)
     }
 

@@ -1,0 +1,109 @@
+import Foundation
+import SignetCore
+import SignetStore
+
+/// What one pass of automatic renewals did, for the server's log.
+public struct RenewalPass: Sendable {
+    public struct Renewal: Sendable {
+        public let orderID: Int
+        public let renewalID: Int
+    }
+
+    public struct Failure: Sendable {
+        public let orderID: Int
+        public let reason: String
+        /// When it is tried again; `nil` once the order has ended.
+        public let nextAttempt: Date?
+    }
+
+    public var renewed: [Renewal] = []
+    public var failed: [Failure] = []
+}
+
+extension RegistrationAuthority {
+    /// How long an instance holds the renewal of an order: long enough to place it, short enough
+    /// that another instance takes over soon after one dies mid-renewal.
+    static let renewalLease: TimeInterval = 600
+
+    /// Places the renewal of every issued order whose automatic renewal is due. Several
+    /// instances share the work: each leases its orders (`SKIP LOCKED`), and the unique
+    /// `renewal_of_order_id` keeps an order from being renewed twice even after a lease ran out.
+    public func renewDueOrders(limit: Int = 20) async throws -> RenewalPass {
+        let now = clock.now()
+        let due = try await store.write {
+            try await $0.leaseOrdersDueForRenewal(at: now, leaseUntil: now.addingTimeInterval(Self.renewalLease), limit: limit)
+        }
+        var pass = RenewalPass()
+        for orderID in due {
+            do {
+                let placed = try await renewAutomatically(orderID: orderID)
+                pass.renewed.append(.init(orderID: orderID, renewalID: placed.order.id))
+            } catch WorkflowError.orderRenewedAlready {
+                continue  // renewed by hand meanwhile, which ended its automatic renewal
+            } catch {
+                let order = try await store.read { try await $0.order(id: orderID) }
+                let next = order.flatMap { $0.orderValidTill > now ? now.addingTimeInterval(RenewalRules.retryAfterFailure) : nil }
+                try await store.write { try await $0.setAutoRenewalDue(orderID: orderID, next) }
+                pass.failed.append(.init(orderID: orderID, reason: String(describing: error), nextAttempt: next))
+            }
+        }
+        return pass
+    }
+
+    /// Renews an order as its owner would by hand: same names, key, product, term and settings,
+    /// charged to the account, approved and validated like any order (`skip_approval` carries over).
+    private func renewAutomatically(orderID: Int) async throws -> PlacedOrder {
+        let (order, previous, certificate, user, containers) = try await store.read { connection in
+            guard let order = try await connection.order(id: orderID) else {
+                throw WorkflowError.orderNotFound(String(orderID))
+            }
+            guard let certificate = try await connection.certificate(id: order.certificateID) else {
+                throw StoreError.inconsistent("order \(orderID) has no certificate")
+            }
+            guard let user = try await connection.user(id: order.userID) else { throw WorkflowError.userNotFound(order.userID) }
+            let previous = try await order.options.renewalOfOrderID.asyncMap { try await connection.order(id: $0) } ?? nil
+            return (order, previous, certificate, user, try await connection.containers())
+        }
+        guard let product = order.product else { throw OrderRuleError.unknownProduct(order.productNameID) }
+        // Its key may be compromised: the owner reissues (new key) or renews by hand.
+        guard certificate.status == .issued else {
+            throw WorkflowError.orderNotEligibleForRenewal(
+                id: orderID, reason: "its current certificate \(certificate.id) is \(certificate.status.rawValue); reissue it first")
+        }
+        let submission = RenewalRules.automaticRenewal(
+            of: order, previous: previous, csr: certificate.csr, thumbprint: certificate.issuance?.thumbprint,
+            product: product)
+        return try await placeOrder(
+            submission, by: Principal(user: user, containers: containers),
+            fingerprint: Self.fingerprint(Array("automatic renewal of order \(orderID)".utf8)))
+    }
+
+    /// The order a submission renews (`renewal_of_order_id`), checked: the caller's, issued, not
+    /// renewed before, and the one `renewed_thumbprint` names when given. With `forUpdate` it is
+    /// locked until the transaction ends, so that two renewals of it never both commit.
+    func orderToRenew(
+        for submission: OrderSubmission, by principal: Principal, connection: StoreConnection, forUpdate: Bool
+    ) async throws -> Order? {
+        guard let previousID = submission.options.renewalOfOrderID else { return nil }
+        guard let previous = try await connection.order(id: previousID, forUpdate: forUpdate),
+            principal.canSee(containerID: previous.containerID)
+        else { throw WorkflowError.orderNotFound(String(previousID)) }
+        switch RenewalRules.ineligibility(of: previous) {
+        case .renewedAlready(let renewal)?:
+            throw WorkflowError.orderRenewedAlready(id: previousID, renewedBy: renewal)
+        case .status(let status)?:
+            throw WorkflowError.orderNotEligibleForRenewal(
+                id: previousID, reason: "it is \(status.rawValue); only issued orders can be renewed")
+        case nil:
+            break
+        }
+        if let thumbprint = submission.options.renewedThumbprint?.trimmingWhitespace(), !thumbprint.isEmpty {
+            let thumbprints = try await connection.certificates(orderID: previousID).compactMap { $0.issuance?.thumbprint }
+            guard thumbprints.contains(where: { $0.caseInsensitiveCompare(thumbprint) == .orderedSame }) else {
+                throw WorkflowError.orderNotEligibleForRenewal(
+                    id: previousID, reason: "renewed_thumbprint \(thumbprint) is not the thumbprint of one of its certificates")
+            }
+        }
+        return previous
+    }
+}

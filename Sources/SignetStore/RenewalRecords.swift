@@ -1,0 +1,30 @@
+import Foundation
+import SQLKit
+import SignetCore
+
+extension StoreConnection {
+    /// Leases the issued orders whose automatic renewal is due to the caller until `leaseUntil`:
+    /// other instances skip them meanwhile (`SKIP LOCKED`), and once the lease is over an
+    /// instance that died mid-renewal is replaced. A renewal, or a failure's next attempt, then
+    /// sets the real next time.
+    public func leaseOrdersDueForRenewal(at date: Date, leaseUntil: Date, limit: Int) async throws -> [Int] {
+        let ids = try await sql.select().column("id").from("orders").where("auto_renewal_due", .lessThanOrEqual, date)
+            .where("status", .equal, OrderStatus.issued.rawValue).where("renewed_order_id", .is, SQLLiteral.null)
+            .orderBy("auto_renewal_due").limit(limit).lockingRows(skipLocked: true).all(decodingColumn: "id", as: Int.self)
+        if !ids.isEmpty {
+            try await sql.update("orders").set("auto_renewal_due", to: leaseUntil).where("id", .in, ids).run()
+        }
+        return ids
+    }
+
+    /// Schedules (or, with `nil`, stops) the order's automatic renewal.
+    public func setAutoRenewalDue(orderID: Int, _ date: Date?) async throws {
+        try await sql.update("orders").set("auto_renewal_due", to: date).where("id", .equal, orderID).run()
+    }
+
+    /// Records that `renewalID` renewed the order, which ends its automatic renewal.
+    public func markOrderRenewed(orderID: Int, by renewalID: Int, at date: Date) async throws {
+        try await sql.update("orders").set("renewed_order_id", to: renewalID).set("auto_renewal_due", to: SQLLiteral.null)
+            .set("date_updated", to: date).where("id", .equal, orderID).run()
+    }
+}
