@@ -32,6 +32,13 @@ public struct OrderQuery: Sendable {
     public var now: Date
 
     public init(now: Date) { self.now = now }
+
+    /// Whether the kept counts answer `total`: only containers and a stored status filter it
+    /// (`expired` depends on the time, the other filters on columns the counts do not keep).
+    var countsByStatus: Bool {
+        orderID == nil && commonName == nil && serialNumber == nil && productNameID == nil && isRenewed == nil
+            && status != .expired
+    }
 }
 
 /// A page of approval requests.
@@ -79,8 +86,13 @@ extension StoreConnection {
             }
             return builder
         }
-        let total = try await filtered(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "total").from("orders"))
-            .first(decodingColumn: "total", as: Int.self) ?? 0
+        let total: Int
+        if query.countsByStatus {
+            total = try await orderCount(containerIDs: query.containerIDs, status: query.status)
+        } else {
+            total = try await filtered(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "total").from("orders"))
+                .first(decodingColumn: "total", as: Int.self) ?? 0
+        }
         var select = filtered(sql.select().column("*").from("orders"))
         for (key, descending) in query.sort {
             select = select.orderBy(key.rawValue, descending ? .descending : .ascending)

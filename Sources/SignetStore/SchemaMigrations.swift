@@ -9,7 +9,7 @@ import SignetCore
 /// text, because they are read whole with their row and never searched inside (names are
 /// searched through `common_name` and the certificates table).
 public enum SchemaMigrations {
-    public static var all: [any Migration] { [CreateSchema(), RecordCertificateAuthority(), TrackRenewals()] }
+    public static var all: [any Migration] { [CreateSchema(), RecordCertificateAuthority(), TrackRenewals(), CountOrdersByStatus()] }
 }
 
 struct CreateSchema: AsyncMigration {

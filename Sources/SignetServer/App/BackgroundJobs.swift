@@ -7,7 +7,8 @@ import Vapor
 ///   `signet domain validate` ran in another process, or an approver followed an e-mailed link);
 /// - hand unsent validation e-mail to the SMTP server, and due callbacks to resellers' notify URLs;
 /// - rebuild the CRL before it is due, even when nothing was revoked;
-/// - place the automatic renewals that are due (`auto_renew`).
+/// - place the automatic renewals that are due (`auto_renew`);
+/// - fold the order count changes into the counts that lists report as `page.total`.
 final class BackgroundJobs: LifecycleHandler, @unchecked Sendable {
     private let interval: TimeInterval
     private var task: Task<Void, Never>?
@@ -30,6 +31,7 @@ final class BackgroundJobs: LifecycleHandler, @unchecked Sendable {
                     await services.callbacks.deliverDue()
                     _ = try await services.registration.revocations.currentCRL(
                         store: services.store, now: services.clock.now())
+                    try await services.store.write { try await $0.foldOrderCountChanges() }
                     let renewals = try await services.registration.renewDueOrders()
                     for renewal in renewals.renewed {
                         logger.info("order \(renewal.orderID) renewed automatically by order \(renewal.renewalID)")

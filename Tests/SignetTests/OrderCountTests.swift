@@ -1,0 +1,65 @@
+import Foundation
+import SQLKit
+import SignetCore
+import Testing
+
+@testable import SignetStore
+
+/// `page.total` comes from kept counts (triggers and a background fold), not from counting rows:
+/// it must agree with counting rows after every kind of change, folded or not.
+@Suite("Order counts")
+struct OrderCountTests {
+    /// Every status filter, with and without a container filter, against a plain `COUNT(*)`.
+    static func expectCountsAgree(_ signet: TestSignet, _ moment: String) async throws {
+        try await signet.store.read { connection in
+            for containers in [nil, Set([1]), Set([999])] as [Set<Int>?] {
+                for status in [nil] + OrderStatus.allCases.filter({ $0 != .expired }) as [OrderStatus?] {
+                    var query = OrderQuery(now: Date())
+                    query.containerIDs = containers
+                    query.status = status
+                    #expect(query.countsByStatus)
+                    var counted = connection.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "total").from("orders")
+                    if let containers { counted = counted.where("container_id", .in, Array(containers)) }
+                    if let status { counted = counted.where("status", .equal, status.rawValue) }
+                    let expected = try await counted.first(decodingColumn: "total", as: Int.self) ?? -1
+                    let total = try await connection.orders(query).total
+                    #expect(total == expected, "\(moment): containers \(String(describing: containers)), status \(String(describing: status))")
+                }
+            }
+        }
+    }
+
+    @Test("Counts agree with the rows after orders, approvals, rejections and revocations, before and after folding")
+    func countsAgree() async throws {
+        try await withSignet(dcv: .alwaysValid) { signet in
+            let organizationID = try await signet.prepareAccount()
+            var requests: [Int] = []
+            var issued: [Int] = []
+            for index in 0..<6 {
+                let body = TestData.secureSiteOrder(
+                    csr: try TestData.csr(), organizationID: organizationID, dnsNames: [], skipApproval: index < 3)
+                let response = try await signet.call(.POST, "order/certificate/ssl_basic", json: body)
+                #expect(response.status == .created, "\(response.text)")
+                if index < 3 {
+                    issued += [response.json["id"] as? Int].compactMap { $0 }
+                } else {
+                    requests += [((response.json["requests"] as? [[String: Any]])?.first?["id"] as? Int)].compactMap { $0 }
+                }
+            }
+            try await Self.expectCountsAgree(signet, "after placing")
+            #expect(try await signet.call(.PUT, "request/\(requests[0])/status", json: ["status": "approved"]).status == .noContent)
+            #expect(try await signet.call(.PUT, "request/\(requests[1])/status", json: ["status": "rejected"]).status == .noContent)
+            #expect(try await signet.call(.PUT, "order/certificate/\(issued[0])/revoke", json: ["skip_approval": true]).status == .noContent)
+            try await Self.expectCountsAgree(signet, "after changes")
+            let folded = try await signet.store.write { try await $0.foldOrderCountChanges() }
+            #expect(folded >= 0)
+            #expect(try await signet.store.read { try await $0.sql.raw("SELECT COUNT(*) AS n FROM order_count_changes").first(decodingColumn: "n", as: Int.self) } == 0)
+            try await Self.expectCountsAgree(signet, "after folding")
+
+            let list = try await signet.call(.GET, "order/certificate?filters[status]=issued&limit=1").json
+            #expect((list["page"] as? [String: Any])?["total"] as? Int == 3, "\(list)")
+            let all = try await signet.call(.GET, "order/certificate").json
+            #expect((all["page"] as? [String: Any])?["total"] as? Int == 6, "\(all)")
+        }
+    }
+}
