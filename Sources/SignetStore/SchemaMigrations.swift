@@ -289,7 +289,7 @@ struct TrackRenewals: AsyncMigration {
         struct Row: Decodable { var id: Int; var optionsJson: String; var status: String; var orderValidTill: Date }
         let rows = try await sql.select().columns("id", "options_json", "status", "order_valid_till").from("orders")
             .where("options_json", .like, "%autoRenew%").orWhere("options_json", .like, "%renewalOfOrderID%")
-            .orderBy("id").all(decoding: Row.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            .orderBy("id").all(decoding: Row.self, with: StoreConnection.decoder)
         let options = try rows.map { try JSONColumn.decode(OrderOptions.self, from: $0.optionsJson) }
         // The first order that names an earlier one renews it; later ones stay as they are.
         var renewed: Set<Int> = []

@@ -106,8 +106,8 @@ public final class SignetStore: Sendable {
 public struct StoreConnection: Sendable {
     let sql: any SQLDatabase
 
-    static let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
-    static let encoder = SQLQueryEncoder(keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .default)
+    static let decoder = SQLRowDecoder(keyDecodingStrategy: ColumnNames.decoding)
+    static let encoder = SQLQueryEncoder(keyEncodingStrategy: ColumnNames.encoding, nilEncodingStrategy: .default)
 
     func insert(into table: String, _ row: some Encodable & Sendable) async throws -> Int {
         guard
@@ -130,7 +130,10 @@ enum JSONColumn {
         String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
+    /// One decoder for every column: it keeps no state between calls.
+    private static let decoder = JSONDecoder()
+
     static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
-        try JSONDecoder().decode(type, from: Data(text.utf8))
+        try decoder.decode(type, from: Data(text.utf8))
     }
 }

@@ -127,12 +127,16 @@ public struct Administration: Sendable {
     }
 
     /// Copies order `id` `count` times (a fixture for list benchmarks; nothing is charged or signed),
-    /// committing every 20,000 orders. Returns how many it stored.
+    /// committing every 20,000 orders, their counts folded in as it goes. Returns how many it stored.
     public func seedCopies(ofOrder id: Int, count: Int) async throws -> Int {
         var stored = 0
         while stored < count {
             let batch = min(20_000, count - stored)
-            stored += try await store.write { try await $0.insertCopies(ofOrder: id, count: batch) }
+            stored += try await store.write { connection in
+                let inserted = try await connection.insertCopies(ofOrder: id, count: batch)
+                try await connection.foldOrderCountChanges()
+                return inserted
+            }
         }
         return stored
     }
