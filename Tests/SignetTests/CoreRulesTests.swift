@@ -125,3 +125,17 @@ struct CoreRulesTests {
         #expect(ProductCatalog.product(nameID: "client_premium")?.allowedHashes == [.sha256])
     }
 }
+
+@Suite("Snake-case names")
+struct ColumnNameTests {
+    @Test("Property names map to the snake-case keys and columns the encoders' own conversions give")
+    func snakeCase() {
+        for (name, column) in [
+            ("id", "id"), ("orderValidTill", "order_valid_till"), ("renewalOfOrderId", "renewal_of_order_id"),
+            ("orderID", "order_id"), ("dcvJSONText", "dcv_json_text"), ("sha1Hex", "sha1_hex"), ("autoRenewalDue", "auto_renewal_due"),
+        ] {
+            #expect(SnakeCase.converted(name) == column)
+            #expect(SnakeCase.name(for: name) == column)
+        }
+    }
+}

@@ -63,17 +63,3 @@ struct OrderCountTests {
         }
     }
 }
-
-@Suite("Column names")
-struct ColumnNameTests {
-    @Test("Property names map to the snake-case columns SQLKit's own conversion gives")
-    func snakeCase() {
-        for (name, column) in [
-            ("id", "id"), ("orderValidTill", "order_valid_till"), ("renewalOfOrderId", "renewal_of_order_id"),
-            ("orderID", "order_id"), ("dcvJSONText", "dcv_json_text"), ("sha1Hex", "sha1_hex"), ("autoRenewalDue", "auto_renewal_due"),
-        ] {
-            #expect(ColumnNames.snakeCased(name) == column)
-            #expect(ColumnNames.column(for: name) == column)
-        }
-    }
-}

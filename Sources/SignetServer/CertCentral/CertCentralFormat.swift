@@ -1,4 +1,5 @@
 import Foundation
+import SignetCore
 import Vapor
 
 /// CertCentral's wire conventions: snake_case keys, ISO 8601 timestamps with `+00:00`,
@@ -6,7 +7,7 @@ import Vapor
 enum CertCentralFormat {
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.keyEncodingStrategy = .custom { path in SnakeCase.Key(SnakeCase.name(for: path.last!.stringValue)) }
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return encoder
     }()
