@@ -27,4 +27,12 @@ extension StoreConnection {
         try await sql.update("orders").set("renewed_order_id", to: renewalID).set("auto_renewal_due", to: SQLLiteral.null)
             .set("date_updated", to: date).where("id", .equal, orderID).run()
     }
+
+    /// Undoes the link of a renewal that was refused, so that the order it renewed can be renewed
+    /// again by hand. Its automatic renewal stays off: an approver just refused one.
+    public func unlinkRenewal(renewalID: Int, at date: Date) async throws {
+        try await sql.update("orders").set("renewal_of_order_id", to: SQLLiteral.null).where("id", .equal, renewalID).run()
+        try await sql.update("orders").set("renewed_order_id", to: SQLLiteral.null).set("date_updated", to: date)
+            .where("renewed_order_id", .equal, renewalID).run()
+    }
 }

@@ -220,6 +220,28 @@ struct RenewalTests {
         }
     }
 
+    @Test("A renewal whose request is rejected leaves the old order renewable again")
+    func rejectedRenewalUnlinks() async throws {
+        try await withSignet(dcv: .alwaysValid) { signet in
+            let organizationID = try await signet.prepareAccount()
+            let first = try await Self.placeOrder(signet, organizationID: organizationID, autoRenew: 1)
+            var body = TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organizationID, dnsNames: [], skipApproval: false)
+            body["validity_years"] = 1
+            body["renewal_of_order_id"] = first
+            let renewal = try await signet.call(.POST, "order/certificate/ssl_basic", json: body)
+            let requestID = try #require((renewal.json["requests"] as? [[String: Any]])?.first?["id"] as? Int, "\(renewal.text)")
+            #expect(try await signet.call(.GET, "order/certificate/\(first)").json["is_renewed"] as? Bool == true)
+            #expect(try await signet.call(.PUT, "request/\(requestID)/status", json: ["status": "rejected"]).status == .noContent)
+            let old = try await signet.call(.GET, "order/certificate/\(first)").json
+            #expect(old["is_renewed"] as? Bool == false, "\(old)")
+            #expect(try await signet.store.read { try await Self.autoRenewalDue(first, $0) } == nil)
+            body["skip_approval"] = true
+            let again = try await signet.call(.POST, "order/certificate/ssl_basic", json: body)
+            #expect(again.status == .created, "\(again.text)")
+            #expect(try await signet.call(.GET, "order/certificate/\(first)").json["renewed_order_id"] as? Int == again.json["id"] as? Int)
+        }
+    }
+
     @Test("An upgrade from a database without renewal columns keeps what its orders asked for")
     func upgradeFillsRenewalColumns() async throws {
         let clock = FixedWallClock(Self.start)

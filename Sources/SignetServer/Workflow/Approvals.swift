@@ -70,6 +70,9 @@ extension RegistrationAuthority {
                         try await connection.setOrderStatus(orderID: order.id, status: .rejected, at: now)
                         try await connection.post(
                             order.price, kind: .refund, orderID: order.id, note: "request \(requestID) rejected", at: now)
+                        if order.options.renewalOfOrderID != nil {
+                            try await connection.unlinkRenewal(renewalID: order.id, at: now)
+                        }
                     case .reissue:
                         try await connection.setOrderStatus(orderID: order.id, status: .issued, at: now)
                     case .duplicate, .revoke:
