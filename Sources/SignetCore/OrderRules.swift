@@ -20,6 +20,9 @@ public enum OrderRules {
         if let method = submission.options.paymentMethod, method != "balance" {
             throw .unsupportedPaymentMethod(method)
         }
+        if let count = submission.options.autoRenew, count < 0 {
+            throw .invalidValue(field: "auto_renew", reason: "the number of automatic renewals cannot be negative")
+        }
         if submission.options.dcvMethod == "http-token",
             let wildcard = names.subjectAlternativeDNSNames(isTLS: product.isTLS).first(where: { $0.hasPrefix("*.") })
         {

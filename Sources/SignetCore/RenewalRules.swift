@@ -25,13 +25,6 @@ public enum RenewalRules {
         min(max(0, previous.orderValidTill.timeIntervalSince(now)), maximumCredit)
     }
 
-    /// Why `previous` cannot be renewed; `nil` when it can.
-    public static func ineligibility(of previous: Order) -> RenewalIneligibility? {
-        if let renewal = previous.renewedOrderID { return .renewedAlready(by: renewal) }
-        guard previous.status == .issued else { return .status(previous.status) }
-        return nil
-    }
-
     /// The submission that renews `order` automatically: the same names, key, product, term,
     /// organization and settings, with one renewal fewer still to come. `previous` is the order
     /// that `order` itself renewed, whose credit is not part of the term bought.
@@ -61,25 +54,5 @@ public enum RenewalRules {
         submission.options.renewedThumbprint = thumbprint
         submission.options.comments = "Automatic renewal of order \(order.id)."
         return submission
-    }
-}
-
-/// Why an order cannot be renewed.
-public enum RenewalIneligibility: Sendable, Equatable {
-    /// Another order renewed it already.
-    case renewedAlready(by: Int)
-    /// Only issued orders renew (not pending, rejected, canceled or revoked ones).
-    case status(OrderStatus)
-}
-
-extension OrderPlan {
-    /// The plan with its order term extended by a renewal's credit; the price stays the one of the term bought.
-    public func crediting(_ credit: TimeInterval) -> OrderPlan {
-        guard credit > 0 else { return self }
-        return OrderPlan(
-            product: product, names: names, signatureHash: signatureHash, profileOption: profileOption,
-            organizationUnits: organizationUnits, orderValidFrom: orderValidFrom,
-            orderValidTill: orderValidTill.addingTimeInterval(credit), certificateValidTill: certificateValidTill,
-            billedYears: billedYears, price: price)
     }
 }

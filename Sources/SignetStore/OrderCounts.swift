@@ -104,27 +104,21 @@ extension StoreConnection {
         return try await sql.raw(query).first(decodingColumn: "total", as: Int.self) ?? 0
     }
 
-    /// Folds the changes the triggers appended into the counts; returns how many it folded.
-    /// Atomic against concurrent orders: on PostgreSQL the changes are deleted and added in one
-    /// statement, on SQLite in one write transaction, which no other writer interleaves.
-    @discardableResult
-    public func foldOrderCountChanges() async throws -> Int {
+    /// Folds the changes the triggers appended into the counts. Atomic against concurrent orders:
+    /// on PostgreSQL the changes are deleted and added in one statement, on SQLite in one write
+    /// transaction, which no other writer interleaves.
+    public func foldOrderCountChanges() async throws {
         if sql.dialect.name == "postgresql" {
-            return try await sql.raw(
+            try await sql.raw(
                 """
-                WITH moved AS (DELETE FROM order_count_changes RETURNING container_id, status, delta),
-                folded AS (
-                    INSERT INTO order_counts (container_id, status, total)
-                    SELECT container_id, status, SUM(delta) FROM moved GROUP BY container_id, status
-                    ON CONFLICT (container_id, status) DO UPDATE SET total = order_counts.total + excluded.total
-                )
-                SELECT COUNT(*) AS folded FROM moved
+                WITH moved AS (DELETE FROM order_count_changes RETURNING container_id, status, delta)
+                INSERT INTO order_counts (container_id, status, total)
+                SELECT container_id, status, SUM(delta) FROM moved GROUP BY container_id, status
+                ON CONFLICT (container_id, status) DO UPDATE SET total = order_counts.total + excluded.total
                 """
-            ).first(decodingColumn: "folded", as: Int.self) ?? 0
+            ).run()
+            return
         }
-        let changes = try await sql.raw("SELECT COUNT(*) AS changes FROM order_count_changes")
-            .first(decodingColumn: "changes", as: Int.self) ?? 0
-        guard changes > 0 else { return 0 }
         try await sql.raw(
             """
             INSERT INTO order_counts (container_id, status, total)
@@ -133,6 +127,5 @@ extension StoreConnection {
             """
         ).run()
         try await sql.raw("DELETE FROM order_count_changes").run()
-        return changes
     }
 }

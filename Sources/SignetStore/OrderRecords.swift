@@ -29,7 +29,8 @@ struct OrderRow: Codable, Sendable {
     var dateUpdated: Date
     var dcvJson: String?
     var dcvNextCheck: Date?
-    /// Mirrors `options.renewalOfOrderID`; a unique index lets an order be renewed only once.
+    /// The order this one renews (from `options.renewalOfOrderID`, cleared if the renewal is
+    /// rejected); a unique index lets an order be renewed only once.
     var renewalOfOrderId: Int?
     var renewedOrderId: Int?
     /// When the background renewal pass next takes the order (its lease while it runs).

@@ -6,15 +6,19 @@ extension StoreConnection {
     /// Leases the issued orders whose automatic renewal is due to the caller until `leaseUntil`:
     /// other instances skip them meanwhile (`SKIP LOCKED`), and once the lease is over an
     /// instance that died mid-renewal is replaced. A renewal, or a failure's next attempt, then
-    /// sets the real next time.
-    public func leaseOrdersDueForRenewal(at date: Date, leaseUntil: Date, limit: Int) async throws -> [Int] {
-        let ids = try await sql.select().column("id").from("orders").where("auto_renewal_due", .lessThanOrEqual, date)
+    /// sets the real next time. Returns each order with the end of its term.
+    public func leaseOrdersDueForRenewal(at date: Date, leaseUntil: Date, limit: Int) async throws
+        -> [(orderID: Int, orderValidTill: Date)]
+    {
+        struct Due: Decodable { var id: Int; var orderValidTill: Date }
+        let due = try await sql.select().columns("id", "order_valid_till").from("orders")
+            .where("auto_renewal_due", .lessThanOrEqual, date)
             .where("status", .equal, OrderStatus.issued.rawValue).where("renewed_order_id", .is, SQLLiteral.null)
-            .orderBy("auto_renewal_due").limit(limit).lockingRows(skipLocked: true).all(decodingColumn: "id", as: Int.self)
-        if !ids.isEmpty {
-            try await sql.update("orders").set("auto_renewal_due", to: leaseUntil).where("id", .in, ids).run()
+            .orderBy("auto_renewal_due").limit(limit).lockingRows(skipLocked: true).all(decoding: Due.self, with: Self.decoder)
+        if !due.isEmpty {
+            try await sql.update("orders").set("auto_renewal_due", to: leaseUntil).where("id", .in, due.map(\.id)).run()
         }
-        return ids
+        return due.map { ($0.id, $0.orderValidTill) }
     }
 
     /// Schedules (or, with `nil`, stops) the order's automatic renewal.

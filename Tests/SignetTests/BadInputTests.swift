@@ -117,6 +117,8 @@ struct BadInputTests {
                  status: 400, code: "invalid_value:certificate.dns_names"),
             Case(name: "skip_approval is not a boolean", product: "ssl_basic", body: edit { body, _ in body["skip_approval"] = "maybe" },
                  status: 400, code: "invalid_value:skip_approval"),
+            Case(name: "negative auto_renew", product: "ssl_basic", body: edit { body, _ in body["auto_renew"] = -1 },
+                 status: 400, code: "invalid_value:auto_renew"),
             Case(name: "card payment", product: "ssl_basic", body: edit { body, _ in body["payment_method"] = "card" },
                  status: 400, code: "invalid_value:payment_method"),
             Case(name: "unknown DCV method", product: "ssl_basic", body: edit { body, _ in body["dcv_method"] = "carrier-pigeon" },

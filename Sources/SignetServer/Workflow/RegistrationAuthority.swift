@@ -54,7 +54,7 @@ public struct RegistrationAuthority: Sendable {
         within: (@Sendable (StoreConnection, Order) async throws -> Void)? = nil
     ) async throws -> PlacedOrder {
         let now = clock.now()
-        let basePlan = try OrderRules.plan(submission, now: now, policy: policy)
+        let plan = try OrderRules.plan(submission, now: now, policy: policy)
         let csr: InspectedCSR
         do {
             csr = try CSRInspector.inspect(submission.csr ?? "")
@@ -68,11 +68,6 @@ public struct RegistrationAuthority: Sendable {
         {
             return try await repeatOf(earlier.order, storedFingerprint: earlier.fingerprint, fingerprint: fingerprint)
         }
-        // A renewal is credited what is left of the order it renews; checked again, locked, when stored.
-        let previous: Order? = submission.options.renewalOfOrderID == nil ? nil : try await store.read {
-            try await orderToRenew(for: submission, by: principal, connection: $0, forUpdate: false)
-        }
-        let plan = basePlan.crediting(previous.map { RenewalRules.credit(renewing: $0, now: now) } ?? 0)
 
         let hash = authority.signatureHash(for: plan.signatureHash)
         let skipApproval = submission.skipApproval
@@ -93,6 +88,10 @@ public struct RegistrationAuthority: Sendable {
                         earlier.order, storedFingerprint: earlier.fingerprint, fingerprint: fingerprint,
                         connection: connection)
                 }
+                // Locked, so that of two renewals of one order only one commits.
+                let renewed = try await orderToRenew(for: submission, by: principal, connection: connection)
+                // A renewal is credited what is left of the order it renews.
+                let orderEnd = plan.orderValidTill.addingTimeInterval(renewed.map { RenewalRules.credit(renewing: $0, now: now) } ?? 0)
                 var organizationID: Int?
                 var createdOrganizationID: Int?
                 switch submission.organization {
@@ -108,7 +107,7 @@ public struct RegistrationAuthority: Sendable {
                     status: skipApproval ? .pending : .needsApproval, organizationID: organizationID, names: plan.names,
                     signatureHash: hash, serverPlatformID: submission.serverPlatformID, profileOption: plan.profileOption,
                     organizationUnits: plan.organizationUnits, orderValidFrom: plan.orderValidFrom,
-                    orderValidTill: plan.orderValidTill, certificateValidTill: plan.certificateValidTill,
+                    orderValidTill: orderEnd, certificateValidTill: plan.certificateValidTill,
                     billedYears: plan.billedYears, price: plan.price, alternativeOrderID: submission.alternativeOrderID,
                     contacts: submission.contacts, options: submission.options, certificateID: 0, dateCreated: now,
                     dateUpdated: now)
@@ -122,7 +121,6 @@ public struct RegistrationAuthority: Sendable {
                     order.dcv?.caaMessages = caaFindings
                 }
                 let firstCheck = order.dcv?.awaitsChecks == true ? now : nil
-                let renewed = try await orderToRenew(for: submission, by: principal, connection: connection, forUpdate: true)
                 order.id = try await connection.insertOrder(order, fingerprint: fingerprint, dcvNextCheck: firstCheck)
                 if let renewed { try await connection.markOrderRenewed(orderID: renewed.id, by: order.id, at: now) }
                 for name in waiting where (submission.dcvMethodsByName[name] ?? dcvMethod) == "email" {

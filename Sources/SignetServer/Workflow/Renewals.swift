@@ -34,15 +34,14 @@ extension RegistrationAuthority {
             try await $0.leaseOrdersDueForRenewal(at: now, leaseUntil: now.addingTimeInterval(Self.renewalLease), limit: limit)
         }
         var pass = RenewalPass()
-        for orderID in due {
+        for (orderID, orderValidTill) in due {
             do {
                 let placed = try await renewAutomatically(orderID: orderID)
                 pass.renewed.append(.init(orderID: orderID, renewalID: placed.order.id))
             } catch WorkflowError.orderRenewedAlready {
                 continue  // renewed by hand meanwhile, which ended its automatic renewal
             } catch {
-                let order = try await store.read { try await $0.order(id: orderID) }
-                let next = order.flatMap { $0.orderValidTill > now ? now.addingTimeInterval(RenewalRules.retryAfterFailure) : nil }
+                let next = orderValidTill > now ? now.addingTimeInterval(RenewalRules.retryAfterFailure) : nil
                 try await store.write { try await $0.setAutoRenewalDue(orderID: orderID, next) }
                 pass.failed.append(.init(orderID: orderID, reason: String(describing: error), nextAttempt: next))
             }
@@ -79,23 +78,21 @@ extension RegistrationAuthority {
     }
 
     /// The order a submission renews (`renewal_of_order_id`), checked: the caller's, issued, not
-    /// renewed before, and the one `renewed_thumbprint` names when given. With `forUpdate` it is
-    /// locked until the transaction ends, so that two renewals of it never both commit.
-    func orderToRenew(
-        for submission: OrderSubmission, by principal: Principal, connection: StoreConnection, forUpdate: Bool
-    ) async throws -> Order? {
+    /// renewed before, and the one `renewed_thumbprint` names when given. It is locked until the
+    /// transaction ends, so that two renewals of it never both commit.
+    func orderToRenew(for submission: OrderSubmission, by principal: Principal, connection: StoreConnection) async throws
+        -> Order?
+    {
         guard let previousID = submission.options.renewalOfOrderID else { return nil }
-        guard let previous = try await connection.order(id: previousID, forUpdate: forUpdate),
+        guard let previous = try await connection.order(id: previousID, forUpdate: true),
             principal.canSee(containerID: previous.containerID)
         else { throw WorkflowError.orderNotFound(String(previousID)) }
-        switch RenewalRules.ineligibility(of: previous) {
-        case .renewedAlready(let renewal)?:
+        if let renewal = previous.renewedOrderID {
             throw WorkflowError.orderRenewedAlready(id: previousID, renewedBy: renewal)
-        case .status(let status)?:
+        }
+        guard previous.status == .issued else {
             throw WorkflowError.orderNotEligibleForRenewal(
-                id: previousID, reason: "it is \(status.rawValue); only issued orders can be renewed")
-        case nil:
-            break
+                id: previousID, reason: "it is \(previous.status.rawValue); only issued orders can be renewed")
         }
         if let thumbprint = submission.options.renewedThumbprint?.trimmingWhitespace(), !thumbprint.isEmpty {
             let thumbprints = try await connection.certificates(orderID: previousID).compactMap { $0.issuance?.thumbprint }
