@@ -31,7 +31,10 @@ final class GroupCommit: @unchecked Sendable {
                 defer { leading = true }
                 return !leading
             }
-            if leads { Task { await self.lead(database) } }
+            if leads {
+                // On the writer connection's event loop, where sqlite-nio answers each statement.
+                Task(executorPreference: EventLoopTaskExecutor(database.eventLoop)) { await self.lead(database) }
+            }
         }
         return value as! T
     }

@@ -65,19 +65,20 @@ extension RegistrationAuthority {
             orderID: orderID, dcv, nextCheck: domainControl.nextCheck(after: dcv.attempts, dcv: dcv, from: now))
     }
 
-    /// Issues an approved certificate of `order` inside the caller's transaction when nothing blocks it.
+    /// Signs an approved certificate of `order` when nothing blocks it, inside the caller's
+    /// transaction (so that the checks and the record of the issuance agree); `nil` when something
+    /// blocks it. Records nothing: the caller stores the result.
     ///
-    /// A primary certificate makes the order `issued`. A reissue becomes the order's current
-    /// certificate; when it drops names the previous one covered, the previous one is revoked as
-    /// `superseded` (seed 004's rule; docs/lifecycle.md). A duplicate changes nothing on the order.
-    func issueIfReady(
+    /// - Parameter organization: the order's organization when the caller has just read it, so
+    ///   that it is not read twice; otherwise it is read here.
+    func signIfReady(
         _ order: Order, _ certificate: CertificateRecord, csr inspected: InspectedCSR?, caaCleared: Bool,
-        connection: StoreConnection, now: Date
-    ) async throws -> (Order, CertificateRecord) {
+        organization known: Organization? = nil, connection: StoreConnection, now: Date
+    ) async throws -> CertificateRecord? {
         guard certificate.status == .approved, caaCleared, let product = order.product,
             [.pending, .issued, .reissuePending].contains(order.status),
             try await blockers(names: certificate.names, order: order, connection: connection, at: now).isEmpty
-        else { return (order, certificate) }
+        else { return nil }
         let csr: InspectedCSR
         if let inspected {
             csr = inspected
@@ -88,22 +89,41 @@ extension RegistrationAuthority {
                 throw WorkflowError.invalidCSR(error)
             }
         }
-        let organization = try await order.organizationID.asyncMap { try await connection.organization(id: $0) } ?? nil
+        var organization = known
+        if organization?.id != order.organizationID {
+            organization = try await order.organizationID.asyncMap { try await connection.organization(id: $0) } ?? nil
+        }
         let request = LeafRequest(
             publicKey: csr.publicKey, key: csr.key, product: product, names: certificate.names,
             organization: organization?.details, organizationUnits: order.organizationUnits,
             signatureHash: certificate.signatureHash, profileOption: order.profileOption, notBefore: now,
             notAfter: order.certificateEnd(issuedAt: now, product: product, policy: policy))
         let signed = try authority.issue(request)
-        let issuance = CertificateRecord.Issuance(
+        var issued = certificate
+        issued.status = .issued
+        issued.signatureHash = signed.signatureHash
+        issued.issuance = CertificateRecord.Issuance(
             serialNumber: signed.serialNumber, thumbprint: signed.thumbprint, pem: signed.pem, validFrom: request.notBefore,
             validTill: request.notAfter, dateIssued: now, issuerID: signed.issuerID)
-        try await connection.recordIssuance(certificateID: certificate.id, issuance, signatureHash: signed.signatureHash)
+        return issued
+    }
+
+    /// Issues an approved certificate of `order` inside the caller's transaction when nothing blocks it.
+    ///
+    /// A primary certificate makes the order `issued`. A reissue becomes the order's current
+    /// certificate; when it drops names the previous one covered, the previous one is revoked as
+    /// `superseded` (seed 004's rule; docs/lifecycle.md). A duplicate changes nothing on the order.
+    func issueIfReady(
+        _ order: Order, _ certificate: CertificateRecord, csr inspected: InspectedCSR?, caaCleared: Bool,
+        connection: StoreConnection, now: Date
+    ) async throws -> (Order, CertificateRecord) {
+        guard
+            let certificate = try await signIfReady(
+                order, certificate, csr: inspected, caaCleared: caaCleared, connection: connection, now: now),
+            let issuance = certificate.issuance, let product = order.product
+        else { return (order, certificate) }
+        try await connection.recordIssuance(certificateID: certificate.id, issuance, signatureHash: certificate.signatureHash)
         var order = order
-        var certificate = certificate
-        certificate.status = .issued
-        certificate.signatureHash = signed.signatureHash
-        certificate.issuance = issuance
         switch certificate.role {
         case .primary:
             try await connection.setOrderStatus(orderID: order.id, status: .issued, at: now)

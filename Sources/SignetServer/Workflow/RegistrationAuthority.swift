@@ -62,7 +62,8 @@ public struct RegistrationAuthority: Sendable {
             throw WorkflowError.invalidCSR(error)
         }
         let containerID = submission.containerID ?? principal.user.containerID
-        let newOrganization = try await checkReferences(submission, containerID: containerID, principal: principal)
+        let (newOrganization, existingOrganization) = try await checkReferences(
+            submission, containerID: containerID, principal: principal)
         if let key = submission.alternativeOrderID,
             let earlier = try await store.read({ try await $0.order(alternativeOrderID: key) })
         {
@@ -120,6 +121,21 @@ public struct RegistrationAuthority: Sendable {
                     order.dcv = order.dcv ?? OrderDCV(randomValue: RandomValue.make(), expires: now.addingTimeInterval(RandomValue.lifetime))
                     order.dcv?.caaMessages = caaFindings
                 }
+                var certificate = CertificateRecord(
+                    id: 0, orderID: 0, role: .primary, status: skipApproval ? .approved : .pending,
+                    names: plan.names, csr: csr.pem,
+                    key: csr.key, signatureHash: hash, serverPlatformID: submission.serverPlatformID,
+                    userID: principal.user.id, dateCreated: now, issuance: nil)
+                // Signed before anything is stored, so that the order and its certificate are
+                // written once, as issued, instead of written and then updated.
+                if skipApproval,
+                    let issued = try await signIfReady(
+                        order, certificate, csr: csr, caaCleared: clearedForIssuance, organization: existingOrganization,
+                        connection: connection, now: now)
+                {
+                    certificate = issued
+                    order.status = .issued
+                }
                 let firstCheck = order.dcv?.awaitsChecks == true ? now : nil
                 order.id = try await connection.insertOrder(order, fingerprint: fingerprint, dcvNextCheck: firstCheck)
                 if let renewed { try await connection.markOrderRenewed(orderID: renewed.id, by: order.id, at: now) }
@@ -129,11 +145,7 @@ public struct RegistrationAuthority: Sendable {
                         containerID: containerID, connection: connection, at: now)
                 }
                 if let within { try await within(connection, order) }
-                var certificate = CertificateRecord(
-                    id: 0, orderID: order.id, role: .primary, status: skipApproval ? .approved : .pending,
-                    names: plan.names, csr: csr.pem,
-                    key: csr.key, signatureHash: hash, serverPlatformID: submission.serverPlatformID,
-                    userID: principal.user.id, dateCreated: now, issuance: nil)
+                certificate.orderID = order.id
                 certificate.id = try await connection.insertCertificate(certificate)
                 order.certificateID = certificate.id
                 try await connection.setOrderCertificate(orderID: order.id, certificateID: certificate.id, at: now)
@@ -143,10 +155,7 @@ public struct RegistrationAuthority: Sendable {
                     processorID: skipApproval ? principal.user.id : nil, comments: submission.options.comments,
                     processorComment: nil, date: now, dateProcessed: skipApproval ? now : nil)
                 request.id = try await connection.insertRequest(request, containerID: containerID)
-                if skipApproval {
-                    (order, certificate) = try await issueIfReady(
-                        order, certificate, csr: csr, caaCleared: clearedForIssuance, connection: connection, now: now)
-                }
+                if order.status == .issued { try await events.emit(.issued, orderID: order.id, connection: connection, at: now) }
                 // Last, so that the account row is held only for the charge and the commit.
                 try await Self.charge(
                     plan.price, orderID: order.id, note: "order \(order.id) \(plan.product.nameID)", connection: connection,
@@ -184,9 +193,9 @@ public struct RegistrationAuthority: Sendable {
     }
 
     /// Checks that the organization, container and contact users an order names exist and are the caller's.
-    /// Returns the checked details of a new organization.
+    /// Returns the checked details of a new organization, or the existing organization.
     private func checkReferences(_ submission: OrderSubmission, containerID: Int, principal: Principal) async throws
-        -> OrganizationDetails?
+        -> (new: OrganizationDetails?, existing: Organization?)
     {
         var newOrganization: OrganizationDetails?
         if case .new(let details) = submission.organization {
@@ -198,20 +207,23 @@ public struct RegistrationAuthority: Sendable {
             }
             guard EmailAddress(details.email) != nil else { throw OrderRuleError.invalidEmail(details.email) }
         }
-        try await store.read { connection in
+        let existing = try await store.read { connection -> Organization? in
             guard try await connection.container(id: containerID) != nil, principal.canSee(containerID: containerID) else {
                 throw OrderRuleError.unknownContainer(containerID)
             }
+            var existing: Organization?
             if case .existing(let id) = submission.organization {
                 guard let organization = try await connection.organization(id: id),
                     principal.canSee(containerID: organization.containerID)
                 else { throw OrderRuleError.unknownOrganization(id) }
+                existing = organization
             }
             for userID in submission.contacts.compactMap(\.userID) {
                 guard try await connection.user(id: userID) != nil else { throw OrderRuleError.unknownUser(userID) }
             }
+            return existing
         }
-        return newOrganization
+        return (newOrganization, existing)
     }
 
     /// Charges `price` in the caller's transaction (nothing when it is zero), or refuses with what
