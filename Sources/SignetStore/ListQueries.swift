@@ -55,8 +55,12 @@ public struct RequestQuery: Sendable {
 }
 
 extension StoreConnection {
-    /// One page of orders and the number of orders that match in all.
-    public func orders(_ query: OrderQuery) async throws -> (orders: [Order], total: Int) {
+    /// One page of orders, as a list shows them, and the number of orders that match in all.
+    ///
+    /// One statement reads the page: the orders' own columns that a list shows, with their
+    /// certificate's serial and end, organization and container names and whether they have
+    /// duplicates joined in, so that a page costs the same whatever else is stored.
+    public func orderSummaries(_ query: OrderQuery) async throws -> (orders: [OrderSummary], total: Int) {
         var orderIDs: [Int]?
         if let serial = query.serialNumber {
             orderIDs = try await sql.select().column("order_id").from("certificates")
@@ -93,14 +97,34 @@ extension StoreConnection {
             total = try await filtered(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "total").from("orders"))
                 .first(decodingColumn: "total", as: Int.self) ?? 0
         }
-        var select = filtered(sql.select().column("*").from("orders"))
-        for (key, descending) in query.sort {
-            select = select.orderBy(key.rawValue, descending ? .descending : .ascending)
+        var sort = query.sort
+        if !sort.contains(where: { $0.key == .id }) { sort.append((.id, false)) }
+        // The page is chosen from `orders` alone (its indexes decide), then joined to what it shows.
+        var page = filtered(sql.select().columns(OrderSummaryRow.orderColumns.map { SQLColumn($0) }).from("orders"))
+        for (key, descending) in sort { page = page.orderBy(key.rawValue, descending ? .descending : .ascending) }
+        page = page.offset(query.offset).limit(query.limit)
+        var select = sql.select().columns(OrderSummaryRow.orderColumns.map { SQLColumn($0, table: "o") })
+            .column(SQLColumn("serial_number", table: "c"))
+            .column(SQLColumn("valid_till", table: "c"), as: "certificate_valid_till")
+            .column(SQLColumn("name", table: "g"), as: "organization_name")
+            .column(SQLColumn("name", table: "k"), as: "container_name")
+            .column(SQLRaw(OrderSummaryRow.disablesRenewalNotifications(dialect: sql.dialect.name)), as: "disable_renewal_notifications")
+            .column(
+                SQLRaw(
+                    "CASE WHEN EXISTS (SELECT 1 FROM certificates d WHERE d.order_id = o.id AND d.role = '\(CertificateRole.duplicate.rawValue)') THEN 1 ELSE 0 END"
+                ), as: "has_duplicates")
+            .from(SQLAlias(SQLGroupExpression(page.select), as: SQLIdentifier("o")))
+            .join(SQLAlias(SQLIdentifier("certificates"), as: SQLIdentifier("c")), method: SQLJoinMethod.left,
+                  on: SQLColumn("id", table: "c"), .equal, SQLColumn("certificate_id", table: "o"))
+            .join(SQLAlias(SQLIdentifier("organizations"), as: SQLIdentifier("g")), method: SQLJoinMethod.left,
+                  on: SQLColumn("id", table: "g"), .equal, SQLColumn("organization_id", table: "o"))
+            .join(SQLAlias(SQLIdentifier("containers"), as: SQLIdentifier("k")), method: SQLJoinMethod.left,
+                  on: SQLColumn("id", table: "k"), .equal, SQLColumn("container_id", table: "o"))
+        for (key, descending) in sort {
+            select = select.orderBy(SQLOrderBy(expression: SQLColumn(key.rawValue, table: "o"), direction: descending ? SQLDirection.descending : SQLDirection.ascending))
         }
-        if !query.sort.contains(where: { $0.key == .id }) { select = select.orderBy("id") }
-        let rows = try await select.offset(query.offset).limit(query.limit)
-            .all(decoding: OrderRow.self, with: Self.decoder)
-        return (try rows.map { try $0.record() }, total)
+        let rows = try await select.all()
+        return (try rows.map(OrderSummaryRow.summary), total)
     }
 
     /// One page of approval requests and the number that match in all.

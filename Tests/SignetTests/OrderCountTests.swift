@@ -22,7 +22,7 @@ struct OrderCountTests {
                     if let containers { counted = counted.where("container_id", .in, Array(containers)) }
                     if let status { counted = counted.where("status", .equal, status.rawValue) }
                     let expected = try await counted.first(decodingColumn: "total", as: Int.self) ?? -1
-                    let total = try await connection.orders(query).total
+                    let total = try await connection.orderSummaries(query).total
                     #expect(total == expected, "\(moment): containers \(String(describing: containers)), status \(String(describing: status))")
                 }
             }

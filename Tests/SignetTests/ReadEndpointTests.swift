@@ -90,6 +90,56 @@ struct ReadEndpointTests {
         }
     }
 
+    @Test("Each entry of the order list agrees with the order's own details, and escapes what its names hold")
+    func orderListEntries() async throws {
+        try await withSignet { signet in
+            let organizationID = try await signet.prepareAccount()
+            // A name with JSON's special characters, a slash and letters outside ASCII.
+            let renamed = TestData.organization(name: "Quote \"Q\" \\ Ünïcode/Inc 😀")
+            let organization = try await signet.call(.POST, "organization", json: renamed)
+            let fancyID = try #require(organization.json["id"] as? Int)
+            try await signet.administration.validateOrganization(id: fancyID, level: .ov)
+            var orderIDs: [Int] = []
+            for (organization, skipApproval) in [(organizationID, true), (fancyID, true), (fancyID, false)] {
+                var body = TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organization, skipApproval: skipApproval)
+                body["disable_renewal_notifications"] = organization == fancyID
+                let placed = try await signet.call(.POST, "order/certificate/ssl_basic", json: body)
+                #expect(placed.status == .created, "\(placed.text)")
+                orderIDs.append(try #require(placed.json["id"] as? Int))
+            }
+            let duplicate = try await signet.call(
+                .POST, "order/certificate/\(orderIDs[0])/duplicate", json: try LifecycleTests.reissueBody())
+            #expect(duplicate.status == .created, "\(duplicate.text)")
+
+            let list = try await signet.call(.GET, "order/certificate?sort=order_id")
+            let entries = try #require(list.json["orders"] as? [[String: Any]])
+            #expect(entries.count == 3)
+            for (entry, orderID) in zip(entries, orderIDs) {
+                let info = try await signet.call(.GET, "order/certificate/\(orderID)").json
+                let certificate = try #require(entry["certificate"] as? [String: Any])
+                let infoCertificate = try #require(info["certificate"] as? [String: Any])
+                #expect(entry["id"] as? Int == orderID)
+                for key in ["status", "date_created", "price", "is_renewed", "disable_renewal_notifications"] {
+                    #expect(String(describing: entry[key] ?? "-") == String(describing: info[key] ?? "-"), "\(key)")
+                }
+                #expect(entry["validity_years"] as? Int == 2)
+                #expect(entry["product_name_id"] as? String == "ssl_basic")
+                #expect((entry["product"] as? [String: Any])?["name_id"] as? String == "ssl_basic")
+                #expect((entry["container"] as? [String: Any])?["name"] as? String == "Signet")
+                #expect(entry["has_duplicates"] as? Bool == (orderID == orderIDs[0]))
+                #expect(entry["disable_renewal_notifications"] as? Bool == (orderID != orderIDs[0]))
+                for key in ["id", "common_name", "dns_names", "serial_number", "signature_hash", "valid_till"] {
+                    #expect(String(describing: certificate[key] ?? "-") == String(describing: infoCertificate[key] ?? "-"), "\(key)")
+                }
+                #expect((certificate["days_remaining"] != nil) == (infoCertificate["valid_till"] != nil))
+                let organization = try #require(entry["organization"] as? [String: Any])
+                #expect(organization["id"] as? Int == (info["organization"] as? [String: Any])?["id"] as? Int)
+                #expect(organization["name"] as? String == (orderID == orderIDs[0] ? "Example Inc" : "Quote \"Q\" \\ Ünïcode/Inc 😀"))
+            }
+            #expect((entries[2]["certificate"] as? [String: Any])?["serial_number"] == nil, "not issued: no serial")
+        }
+    }
+
     @Test("Certificate details, chain and every download format with its Content-Type")
     func downloads() async throws {
         try await withSignet { signet in

@@ -78,26 +78,13 @@ struct OrderRoutes: RouteCollection {
         }
         if let sort = request.queryString("sort") { query.sort = try Self.sortKeys(sort) }
         let page = query
-        let (orders, total, certificates, organizations, containers, duplicates) = try await services.store.read { connection in
-            let (orders, total) = try await connection.orders(page)
-            let certificates = try await connection.certificates(ids: orders.map(\.certificateID))
-            var organizations: [Int: Organization] = [:]
-            for id in Set(orders.compactMap(\.organizationID)) {
-                organizations[id] = try await connection.organization(id: id)
-            }
-            let containers = try await connection.containers()
-            let duplicates = try await connection.certificateCounts(orderIDs: orders.map(\.id), role: .duplicate)
-            return (orders, total, certificates, organizations, containers, duplicates)
-        }
-        let views = orders.map { order in
-            OrderSummaryView(
-                order, certificate: certificates[order.certificateID],
-                organization: order.organizationID.flatMap { organizations[$0] },
-                container: containers.first { $0.id == order.containerID }, hasDuplicates: duplicates[order.id] != nil,
-                now: now)
-        }
-        return try CertCentralFormat.response(
-            OrderListView(orders: views, page: PageView(total: total, limit: query.limit, offset: query.offset)))
+        let (orders, total) = try await services.store.read { try await $0.orderSummaries(page) }
+        let response = Response(status: .ok)
+        response.headers.contentType = .json
+        response.body = .init(
+            buffer: ByteBuffer(
+                bytes: OrderListView.json(orders, page: PageView(total: total, limit: query.limit, offset: query.offset), now: now)))
+        return response
     }
 
     /// `sort=-date_created,order_id`: keys separated by commas, `-` for descending.
@@ -131,11 +118,6 @@ struct OrderRoutes: RouteCollection {
             ]
         ])
     }
-}
-
-struct OrderListView: Encodable {
-    let orders: [OrderSummaryView]
-    let page: PageView
 }
 
 struct AlternateOrderView: Encodable {

@@ -149,11 +149,15 @@ struct RequestSummaryView: Encodable {
     }
 }
 
-extension Order {
+extension OrderStatus {
     /// The status CertCentral reports: an issued order whose term ended reads `expired`.
-    func reportedStatus(now: Date) -> String {
-        status == .issued && orderValidTill < now ? OrderStatus.expired.rawValue : status.rawValue
+    func reported(orderValidTill: Date, now: Date) -> String {
+        self == .issued && orderValidTill < now ? OrderStatus.expired.rawValue : rawValue
     }
+}
+
+extension Order {
+    func reportedStatus(now: Date) -> String { status.reported(orderValidTill: orderValidTill, now: now) }
 }
 
 /// `GET /order/certificate/{order_id}` (certcentral.md 4.2).
@@ -279,54 +283,65 @@ struct OrderInfoView: Encodable {
     }
 }
 
-/// One entry of `GET /order/certificate` (certcentral.md 4.1).
-struct OrderSummaryView: Encodable {
-    struct CertificateSummary: Encodable {
-        let id: Int
-        let commonName: String
-        let dnsNames: [String]
-        let validTill: String?
-        let daysRemaining: Int?
-        let signatureHash: String
-        let serialNumber: String?
+/// `GET /order/certificate` (certcentral.md 4.1): a page of order summaries, written with
+/// ``JSONWriter`` (sorted keys, absent values left out, as ``CertCentralFormat/encoder`` writes).
+enum OrderListView {
+    static func json(_ orders: [OrderSummary], page: PageView, now: Date) -> [UInt8] {
+        var json = JSONWriter(capacity: 600 * orders.count + 64)
+        json.object { json in
+            json.key("orders")
+            json.array(orders) { json, order in write(order, to: &json, now: now) }
+            json.key("page")
+            json.object { json in
+                json.field("limit", page.limit)
+                json.field("offset", page.offset)
+                json.field("total", page.total)
+            }
+        }
+        return json.bytes
     }
 
-    let id: Int
-    let certificate: CertificateSummary
-    let status: String
-    let isRenewed: Bool
-    let dateCreated: String
-    let organization: IDNameView?
-    let validityYears: Int
-    let disableRenewalNotifications: Bool
-    let container: IDNameView?
-    let product: ProductSummaryView
-    let hasDuplicates: Bool
-    let productNameId: String
-    let price: Double
+    private static func write(_ order: OrderSummary, to json: inout JSONWriter, now: Date) {
+        let product = order.product
+        json.object { json in
+            json.key("certificate")
+            json.object { json in
+                json.field("common_name", order.names.commonName)
+                json.field("days_remaining", order.certificateValidTill.map { CertCentralFormat.daysRemaining(until: $0, now: now) })
+                json.key("dns_names")
+                json.array(order.names.subjectAlternativeDNSNames(isTLS: product?.isTLS ?? true)) { $0.string($1) }
+                json.field("id", order.certificateID)
+                json.field("serial_number", order.serialNumber)
+                json.field("signature_hash", order.signatureHash.rawValue)
+                json.field("valid_till", order.certificateValidTill.map(CertCentralFormat.day))
+            }
+            if let name = order.containerName { idName("container", order.containerID, name, to: &json) }
+            json.field("date_created", CertCentralFormat.timestamp(order.dateCreated))
+            json.field("disable_renewal_notifications", order.disableRenewalNotifications)
+            json.field("has_duplicates", order.hasDuplicates)
+            json.field("id", order.id)
+            json.field("is_renewed", order.isRenewed)
+            if let id = order.organizationID, let name = order.organizationName { idName("organization", id, name, to: &json) }
+            json.key("price")
+            json.number(order.price.asDouble)
+            json.key("product")
+            json.object { json in
+                json.field("name", product?.name ?? order.productNameID)
+                json.field("name_id", order.productNameID)
+                json.field("type", product?.typeName ?? "ssl_certificate")
+            }
+            json.field("product_name_id", order.productNameID)
+            json.field("status", order.status.reported(orderValidTill: order.orderValidTill, now: now))
+            json.field("validity_years", order.billedYears)
+        }
+    }
 
-    init(
-        _ order: Order, certificate: CertificateRecord?, organization: Organization?, container: Container?,
-        hasDuplicates: Bool, now: Date
-    ) {
-        id = order.id
-        self.certificate = CertificateSummary(
-            id: order.certificateID, commonName: order.names.commonName,
-            dnsNames: order.names.subjectAlternativeDNSNames(isTLS: order.product?.isTLS ?? true),
-            validTill: certificate?.issuance.map { CertCentralFormat.day($0.validTill) },
-            daysRemaining: certificate?.issuance.map { CertCentralFormat.daysRemaining(until: $0.validTill, now: now) },
-            signatureHash: order.signatureHash.rawValue, serialNumber: certificate?.issuance?.serialNumber)
-        status = order.reportedStatus(now: now)
-        isRenewed = order.renewedOrderID != nil
-        dateCreated = CertCentralFormat.timestamp(order.dateCreated)
-        self.organization = organization.map { IDNameView(id: $0.id, name: $0.details.name) }
-        validityYears = order.billedYears
-        disableRenewalNotifications = order.options.disableRenewalNotifications ?? false
-        self.container = container.map { IDNameView(id: $0.id, name: $0.name) }
-        product = ProductSummaryView(order.product, nameID: order.productNameID, detailed: false)
-        self.hasDuplicates = hasDuplicates
-        productNameId = order.productNameID
-        price = order.price.asDouble
+    private static func idName(_ key: StaticString, _ id: Int, _ name: String, to json: inout JSONWriter) {
+        json.key(key)
+        json.object { json in
+            json.field("id", id)
+            json.field("name", name)
+        }
     }
 }
 

@@ -141,7 +141,7 @@ final class TestSignet: Sendable {
 
     func balance() async throws -> Money { try await store.read { try await $0.balance().balance } }
     func orderCount() async throws -> Int {
-        try await store.read { try await $0.orders(OrderQuery(now: Date())).total }
+        try await store.read { try await $0.orderSummaries(OrderQuery(now: Date())).total }
     }
 }
 

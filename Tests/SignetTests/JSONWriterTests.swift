@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+
+@testable import SignetServer
+
+/// `JSONWriter` writes what `CertCentralFormat.encoder` would: the list relies on it.
+@Suite("JSON writer")
+struct JSONWriterTests {
+    struct Sample: Encodable {
+        let aName: String
+        let count: Int?
+        let flag: Bool
+        let items: [String]
+        let price: Double
+        let zeroPrice: Double
+    }
+
+    @Test("Strings with quotes, backslashes, control characters, slashes and non-ASCII text; numbers; absent values")
+    func matchesTheEncoder() throws {
+        let awkward = "q\"b\\s/\u{0}\u{1}\u{8}\u{9}\u{A}\u{C}\u{D}\u{1F}\u{7F} Ünï 😀"
+        for (count, price) in [(Int?.some(-3), 2.18), (nil, 995.0), (Int.max, 0.1)] {
+            let sample = Sample(aName: awkward, count: count, flag: true, items: [awkward, "", "x"], price: price, zeroPrice: 0)
+            var json = JSONWriter()
+            json.object { json in
+                json.field("a_name", sample.aName)
+                json.field("count", sample.count)
+                json.field("flag", sample.flag)
+                json.key("items")
+                json.array(sample.items) { $0.string($1) }
+                json.key("price")
+                json.number(sample.price)
+                json.key("zero_price")
+                json.number(sample.zeroPrice)
+            }
+            let expected = try CertCentralFormat.encoder.encode(sample)
+            #expect(String(decoding: json.bytes, as: UTF8.self) == String(decoding: expected, as: UTF8.self))
+            let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json.bytes)) as? [String: Any])
+            #expect(parsed["a_name"] as? String == awkward)
+        }
+    }
+}
