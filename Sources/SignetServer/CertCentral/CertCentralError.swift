@@ -141,6 +141,10 @@ enum CertCentralErrorTable {
             return .init(
                 .badRequest, "invalid_order_status",
                 "Order \(id) is \(status.rawValue); only issued orders within their term can be \(action).")
+        case .orderNotCancelable(let id, let status):
+            return .init(
+                .badRequest, "invalid_order_status",
+                "Order \(id) is \(status.rawValue); only orders that need approval, are pending or wait for a reissue can be canceled.")
         case .orderAlreadyRevoked(let id):
             return .init(.badRequest, "order_already_revoked", "Order \(id) is already revoked.")
         case .certificateAlreadyRevoked(let id):

@@ -4,13 +4,14 @@ import SignetPKI
 import SignetStore
 import Vapor
 
-/// Reissues (seed 000), duplicates (seed 002) and revocations (certcentral.md 5, 6, 8.3).
+/// Reissues (seed 000), duplicates (seed 002), cancellations and revocations (certcentral.md 4.4, 5, 6, 8.3).
 struct LifecycleRoutes: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.post("order", "certificate", ":id", "reissue", use: reissue)
         routes.get("order", "certificate", ":id", "reissue", use: listReissues)
         routes.post("order", "certificate", ":id", "duplicate", use: duplicate)
         routes.get("order", "certificate", ":id", "duplicate", use: listDuplicates)
+        routes.put("order", "certificate", ":id", "status", use: updateStatus)
         routes.put("order", "certificate", ":id", "revoke", use: revokeOrder)
         routes.put("certificate", ":certificate_id", "revoke", use: revokeCertificate)
     }
@@ -77,6 +78,27 @@ struct LifecycleRoutes: RouteCollection {
             let certificates = try await connection.certificates(orderID: orderID).filter { roles.contains($0.role) }
             let users = try await connection.users(ids: certificates.map(\.userID))
             return certificates.map { render($0, users, now) }
+        }
+    }
+
+    /// `{"status": "canceled", "note": "why"}` → 204. Older clients send `CANCELED` (and
+    /// `send_emails`, which changes nothing here). `renewed` and `not_renewed` apply only to orders
+    /// migrated into DigiCert, which Signet does not have.
+    func updateStatus(_ request: Request) async throws -> Response {
+        let principal = try request.principal
+        let orderID = try request.intParameter("id") { .orderNotFound($0) }
+        let body = try request.jsonObject()
+        guard let status = try body.string("status")?.lowercased() else { throw OrderRuleError.missingField("status") }
+        switch status {
+        case OrderStatus.canceled.rawValue:
+            guard let note = try body.string("note"), !note.isEmpty else { throw OrderRuleError.missingField("note") }
+            try await request.signet.registration.cancel(orderID: orderID, note: note, by: principal)
+            return Response(status: .noContent)
+        case "renewed", "not_renewed":
+            throw OrderRuleError.invalidValue(
+                field: "status", reason: "\(status) applies only to orders migrated from another system, and Signet has none")
+        default:
+            throw OrderRuleError.invalidValue(field: "status", reason: "use canceled")
         }
     }
 

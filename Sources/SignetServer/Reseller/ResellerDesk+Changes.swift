@@ -233,18 +233,11 @@ extension ResellerDesk {
                 case .revoked:
                     break
                 default:
-                    for certificate in try await connection.certificates(orderID: order.id)
-                    where [.pending, .approved].contains(certificate.status) {
-                        try await connection.setCertificateStatus(id: certificate.id, status: .canceled)
-                    }
-                    try await connection.setOrderStatus(orderID: order.id, status: .canceled, at: now)
-                    try await connection.rejectPendingRequests(
-                        orderID: order.id, processorID: caller.principal.user.id, comment: "refunded", at: now)
-                    try await connection.setOrderDCV(orderID: order.id, order.dcv, nextCheck: nil)
+                    try await registration.cancelUnissued(
+                        order, processorID: caller.principal.user.id, comment: "refunded", connection: connection, now: now)
                 }
-                let entries = try await connection.ledger(orderID: order.id)
-                let owed = -entries.reduce(Money.zero) { $0 + $1.amount }
-                if owed.cents > 0 { try await connection.post(owed, kind: .refund, orderID: order.id, note: "refund of \(reseller.serviceID)", at: now) }
+                try await RegistrationAuthority.refundAll(
+                    orderID: order.id, note: "refund of \(reseller.serviceID)", connection: connection, at: now)
                 var updated = details
                 updated.refunded = true
                 try await connection.setResellerDetails(orderID: order.id, try self.encode(updated))

@@ -34,6 +34,8 @@ public enum WorkflowError: Error, Sendable, Equatable {
     case invalidEmailLink
     /// `renewal_of_order_id` names an order that cannot be renewed (or a thumbprint not of it).
     case orderNotEligibleForRenewal(id: Int, reason: String)
+    /// Only orders not yet issued, or whose reissue is pending, can be canceled.
+    case orderNotCancelable(id: Int, status: OrderStatus)
     /// Another order renewed this one already.
     case orderRenewedAlready(id: Int, renewedBy: Int)
 }
