@@ -249,9 +249,10 @@ extension StoreConnection {
         return (try row.record(), row.requestFingerprint)
     }
 
-    public func setOrderCertificate(orderID: Int, certificateID: Int, at date: Date) async throws {
-        try await sql.update("orders").set("certificate_id", to: certificateID).set("date_updated", to: date)
-            .where("id", .equal, orderID).run()
+    /// Points a new order at its certificate, with the status that certificate gave it.
+    public func setOrderCertificate(orderID: Int, certificateID: Int, status: OrderStatus, at date: Date) async throws {
+        try await sql.update("orders").set("certificate_id", to: certificateID).set("status", to: status.rawValue)
+            .set("date_updated", to: date).where("id", .equal, orderID).run()
     }
 
     public func setOrderStatus(orderID: Int, status: OrderStatus, at date: Date) async throws {

@@ -126,16 +126,6 @@ public struct RegistrationAuthority: Sendable {
                     names: plan.names, csr: csr.pem,
                     key: csr.key, signatureHash: hash, serverPlatformID: submission.serverPlatformID,
                     userID: principal.user.id, dateCreated: now, issuance: nil)
-                // Signed before anything is stored, so that the order and its certificate are
-                // written once, as issued, instead of written and then updated.
-                if skipApproval,
-                    let issued = try await signIfReady(
-                        order, certificate, csr: csr, caaCleared: clearedForIssuance, organization: existingOrganization,
-                        connection: connection, now: now)
-                {
-                    certificate = issued
-                    order.status = .issued
-                }
                 let firstCheck = order.dcv?.awaitsChecks == true ? now : nil
                 order.id = try await connection.insertOrder(order, fingerprint: fingerprint, dcvNextCheck: firstCheck)
                 if let renewed { try await connection.markOrderRenewed(orderID: renewed.id, by: order.id, at: now) }
@@ -145,10 +135,24 @@ public struct RegistrationAuthority: Sendable {
                         containerID: containerID, connection: connection, at: now)
                 }
                 if let within { try await within(connection, order) }
+                // Paid for before anything is signed: a CA signs nothing it will not record.
+                try await Self.charge(
+                    plan.price, orderID: order.id, note: "order \(order.id) \(plan.product.nameID)", connection: connection,
+                    at: now)
+                // Signed before the certificate is stored, so that it is written once, as issued.
+                if skipApproval,
+                    let issued = try await signIfReady(
+                        order, certificate, csr: csr, caaCleared: clearedForIssuance, organization: existingOrganization,
+                        connection: connection, now: now)
+                {
+                    certificate = issued
+                    order.status = .issued
+                }
                 certificate.orderID = order.id
                 certificate.id = try await connection.insertCertificate(certificate)
                 order.certificateID = certificate.id
-                try await connection.setOrderCertificate(orderID: order.id, certificateID: certificate.id, at: now)
+                try await connection.setOrderCertificate(
+                    orderID: order.id, certificateID: certificate.id, status: order.status, at: now)
                 var request = ApprovalRequest(
                     id: 0, orderID: order.id, certificateID: certificate.id, type: .newRequest,
                     status: skipApproval ? .approved : .pending, requesterID: principal.user.id,
@@ -156,10 +160,6 @@ public struct RegistrationAuthority: Sendable {
                     processorComment: nil, date: now, dateProcessed: skipApproval ? now : nil)
                 request.id = try await connection.insertRequest(request, containerID: containerID)
                 if order.status == .issued { try await events.emit(.issued, orderID: order.id, connection: connection, at: now) }
-                // Last, so that the account row is held only for the charge and the commit.
-                try await Self.charge(
-                    plan.price, orderID: order.id, note: "order \(order.id) \(plan.product.nameID)", connection: connection,
-                    at: now)
                 return PlacedOrder(
                     order: order, certificate: certificate, requests: [request], createdOrganizationID: createdOrganizationID,
                     isRepeat: false)
