@@ -57,7 +57,8 @@ final class GroupCommit: @unchecked Sendable {
     /// Runs a batch optimistically, every body straight in the one transaction; if any body
     /// fails, that transaction is rolled back and the batch runs again with a savepoint around
     /// each body. Bodies usually succeed, and the two savepoint statements per body would cost a
-    /// fifth of a typical order's statements; a body may run twice, as any retried write can.
+    /// fifth of a typical order's statements. A body may run twice, as any retried write can;
+    /// a certificate signed by the rolled-back run was never stored nor sent, and the rerun signs anew.
     private func run(_ batch: [Writer], on database: any Database) async {
         let outcomes = OutcomeList()
         do {

@@ -135,7 +135,8 @@ public struct RegistrationAuthority: Sendable {
                         containerID: containerID, connection: connection, at: now)
                 }
                 if let within { try await within(connection, order) }
-                // Paid for before anything is signed: a CA signs nothing it will not record.
+                // Paid for before anything is signed: an order refused for lack of funds has
+                // nothing signed for it.
                 try await Self.charge(
                     plan.price, orderID: order.id, note: "order \(order.id) \(plan.product.nameID)", connection: connection,
                     at: now)
