@@ -6,12 +6,16 @@ import SignetCore
 /// decodes a hundred rows per page, and `SQLRowDecoder`'s keyed containers cost more than the
 /// query itself.
 enum OrderSummaryRow {
-    /// The columns of `orders` that a summary needs.
-    static let orderColumns = [
-        "id", "container_id", "product_name_id", "status", "organization_id", "names_json", "signature_hash",
-        "billed_years", "price_cents", "options_json", "certificate_id", "date_created", "order_valid_till",
-        "renewed_order_id",
-    ]
+    /// The columns of `orders` that a summary needs, and every column a list can be sorted by
+    /// (the page is sorted again after the join, by the subquery's columns).
+    static let orderColumns: [String] = {
+        let shown = [
+            "id", "container_id", "product_name_id", "status", "organization_id", "names_json", "signature_hash",
+            "billed_years", "price_cents", "options_json", "certificate_id", "date_created", "order_valid_till",
+            "renewed_order_id",
+        ]
+        return shown + OrderSortKey.allCases.map(\.rawValue).filter { !shown.contains($0) }
+    }()
 
     /// The one option a list shows, read by the database from the order's options (1 or 0), so
     /// that a page does not decode a hundred option documents for one flag.

@@ -87,6 +87,19 @@ struct ReadEndpointTests {
 
             let bySerialInfo = try await signet.call(.GET, "order/certificate/\(serial)")
             #expect(bySerialInfo.json["id"] as? Int == found["id"] as? Int)
+
+            // Every sort key, each way: d, c, b, a by name descending.
+            for key in ["order_id", "id", "date_created", "common_name", "status", "product_name_id", "valid_till"] {
+                for sort in [key, "-\(key)"] {
+                    let sorted = try await signet.call(.GET, "order/certificate?sort=\(sort)")
+                    #expect(sorted.status == .ok, "\(sort): \(sorted.text)")
+                    #expect((sorted.json["orders"] as? [[String: Any]])?.count == 4, "\(sort)")
+                }
+            }
+            let nameDescending = try #require(
+                try await signet.call(.GET, "order/certificate?sort=-common_name").json["orders"] as? [[String: Any]])
+            #expect(nameDescending.compactMap { ($0["certificate"] as? [String: Any])?["common_name"] as? String }
+                == ["d.example.com", "c.example.net", "b.example.com", "a.example.com"])
         }
     }
 
