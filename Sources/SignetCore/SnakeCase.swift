@@ -33,6 +33,12 @@ public enum SnakeCase {
         return result
     }
 
+    /// The snake-case key for the last key of a coding path: the key strategy of the JSON
+    /// encoder and of the store's row coders.
+    @Sendable public static func key(for path: [any CodingKey]) -> any CodingKey {
+        Key(name(for: path.last!.stringValue))
+    }
+
     /// A coding key with a given name.
     public struct Key: CodingKey {
         public let stringValue: String

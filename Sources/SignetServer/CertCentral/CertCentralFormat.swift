@@ -7,7 +7,7 @@ import Vapor
 enum CertCentralFormat {
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .custom { path in SnakeCase.Key(SnakeCase.name(for: path.last!.stringValue)) }
+        encoder.keyEncodingStrategy = .custom(SnakeCase.key(for:))
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return encoder
     }()

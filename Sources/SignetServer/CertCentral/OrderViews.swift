@@ -302,14 +302,14 @@ enum OrderListView {
     }
 
     private static func write(_ order: OrderSummary, to json: inout JSONWriter, now: Date) {
-        let product = order.product
+        let product = ProductSummaryView(order.product, nameID: order.productNameID, detailed: false)
         json.object { json in
             json.key("certificate")
             json.object { json in
                 json.field("common_name", order.names.commonName)
                 json.field("days_remaining", order.certificateValidTill.map { CertCentralFormat.daysRemaining(until: $0, now: now) })
                 json.key("dns_names")
-                json.array(order.names.subjectAlternativeDNSNames(isTLS: product?.isTLS ?? true)) { $0.string($1) }
+                json.array(order.names.subjectAlternativeDNSNames(isTLS: order.product?.isTLS ?? true)) { $0.string($1) }
                 json.field("id", order.certificateID)
                 json.field("serial_number", order.serialNumber)
                 json.field("signature_hash", order.signatureHash.rawValue)
@@ -326,9 +326,9 @@ enum OrderListView {
             json.number(order.price.asDouble)
             json.key("product")
             json.object { json in
-                json.field("name", product?.name ?? order.productNameID)
-                json.field("name_id", order.productNameID)
-                json.field("type", product?.typeName ?? "ssl_certificate")
+                json.field("name", product.name)
+                json.field("name_id", product.nameId)
+                json.field("type", product.type)
             }
             json.field("product_name_id", order.productNameID)
             json.field("status", order.status.reported(orderValidTill: order.orderValidTill, now: now))

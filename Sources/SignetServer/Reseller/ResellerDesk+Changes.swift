@@ -233,8 +233,9 @@ extension ResellerDesk {
                 case .revoked:
                     break
                 default:
-                    try await registration.cancelUnissued(
-                        order, processorID: caller.principal.user.id, comment: "refunded", connection: connection, now: now)
+                    try await registration.withdrawUnissued(
+                        order, as: .canceled, processorID: caller.principal.user.id, comment: "refunded", connection: connection,
+                        now: now)
                 }
                 try await RegistrationAuthority.refundAll(
                     orderID: order.id, note: "refund of \(reseller.serviceID)", connection: connection, at: now)

@@ -67,12 +67,11 @@ extension RegistrationAuthority {
                     try await connection.setCertificateStatus(id: certificateID, status: .rejected)
                     switch request.type {
                     case .newRequest:
-                        try await connection.setOrderStatus(orderID: order.id, status: .rejected, at: now)
-                        try await connection.post(
-                            order.price, kind: .refund, orderID: order.id, note: "request \(requestID) rejected", at: now)
-                        if order.options.renewalOfOrderID != nil {
-                            try await connection.unlinkRenewal(renewalID: order.id, at: now)
-                        }
+                        try await withdrawUnissued(
+                            order, as: .rejected, processorID: principal.user.id,
+                            comment: "request \(requestID) was rejected", connection: connection, now: now)
+                        try await Self.refundAll(
+                            orderID: order.id, note: "request \(requestID) rejected", connection: connection, at: now)
                     case .reissue:
                         try await connection.setOrderStatus(orderID: order.id, status: .issued, at: now)
                     case .duplicate, .revoke:

@@ -20,7 +20,8 @@ extension RegistrationAuthority {
             else { throw WorkflowError.orderNotFound(String(orderID)) }
             switch order.status {
             case .needsApproval, .pending:
-                try await cancelUnissued(order, processorID: principal.user.id, comment: note, connection: connection, now: now)
+                try await withdrawUnissued(
+                    order, as: .canceled, processorID: principal.user.id, comment: note, connection: connection, now: now)
                 try await Self.refundAll(orderID: order.id, note: "order \(order.id) canceled", connection: connection, at: now)
             case .reissuePending:
                 for certificate in try await connection.certificates(orderID: order.id)
@@ -36,17 +37,18 @@ extension RegistrationAuthority {
         }
     }
 
-    /// Cancels an order before issuance in the caller's transaction: its certificates that are not
-    /// issued, its open requests (rejected with `comment`), its DCV checks and any renewal link.
-    /// Charges are the caller's to credit back.
-    func cancelUnissued(_ order: Order, processorID: Int, comment: String, connection: StoreConnection, now: Date)
-        async throws
-    {
+    /// Ends an order before issuance in the caller's transaction, as `canceled` or `rejected`: its
+    /// certificates that are not issued are cancelled, its open requests rejected with `comment`,
+    /// its DCV checks stopped and any renewal link undone, so that the order it renewed can be
+    /// renewed again. Charges are the caller's to credit back (``refundAll(orderID:note:connection:at:)``).
+    func withdrawUnissued(
+        _ order: Order, as status: OrderStatus, processorID: Int, comment: String, connection: StoreConnection, now: Date
+    ) async throws {
         for certificate in try await connection.certificates(orderID: order.id)
         where [.pending, .approved].contains(certificate.status) {
             try await connection.setCertificateStatus(id: certificate.id, status: .canceled)
         }
-        try await connection.setOrderStatus(orderID: order.id, status: .canceled, at: now)
+        try await connection.setOrderStatus(orderID: order.id, status: status, at: now)
         try await connection.rejectPendingRequests(orderID: order.id, processorID: processorID, comment: comment, at: now)
         try await connection.setOrderDCV(orderID: order.id, order.dcv, nextCheck: nil)
         if order.options.renewalOfOrderID != nil { try await connection.unlinkRenewal(renewalID: order.id, at: now) }
