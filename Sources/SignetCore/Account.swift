@@ -45,18 +45,29 @@ public struct User: Sendable, Equatable {
 }
 
 /// Who is calling: the user behind an authenticated API key.
+///
+/// A key sees its user's container and the containers below it, whatever its role: an
+/// administrator of a sub-container administers that sub-container, not the account. Only users
+/// of the top container see everything, including containers created after the key.
 public struct Principal: Sendable, Equatable {
     public var user: User
     /// Containers the user may see: their own and every one below it.
     public var visibleContainerIDs: Set<Int>
+    /// Whether the user's container is the top of the account.
+    public var seesWholeAccount: Bool
+    /// Whether the caller's orders, reissues and duplicates may skip the approval step: administrators
+    /// and managers always, users where the account allows it (``AccountSettings``).
+    public var maySkipApproval: Bool
 
-    public init(user: User, visibleContainerIDs: Set<Int>) {
+    public init(user: User, visibleContainerIDs: Set<Int>, seesWholeAccount: Bool = false, maySkipApproval: Bool? = nil) {
         self.user = user
         self.visibleContainerIDs = visibleContainerIDs
+        self.seesWholeAccount = seesWholeAccount
+        self.maySkipApproval = maySkipApproval ?? user.role.mayApprove
     }
 
     /// The principal of `user`, who sees their container and every container below it.
-    public init(user: User, containers: [Container]) {
+    public init(user: User, containers: [Container], settings: AccountSettings? = nil) {
         var visible: Set<Int> = [user.containerID]
         var changed = true
         while changed {
@@ -65,14 +76,20 @@ public struct Principal: Sendable, Equatable {
                 if visible.insert(container.id).inserted { changed = true }
             }
         }
-        self.init(user: user, visibleContainerIDs: visible)
+        let isTop = containers.first { $0.id == user.containerID }.map { $0.parentID == nil } ?? false
+        self.init(
+            user: user, visibleContainerIDs: visible, seesWholeAccount: isTop,
+            maySkipApproval: user.role.mayApprove || (settings?.usersMaySkipApproval ?? false))
     }
 
     public var role: Role { user.role }
 
     public func canSee(containerID: Int) -> Bool {
-        user.role == .administrator || visibleContainerIDs.contains(containerID)
+        seesWholeAccount || visibleContainerIDs.contains(containerID)
     }
+
+    /// The containers a list may show: `nil` for all of them.
+    public var containerFilter: Set<Int>? { seesWholeAccount ? nil : visibleContainerIDs }
 }
 
 /// A domain of the account: whether and until when its control was demonstrated, and how.
@@ -163,6 +180,17 @@ public struct OrderDCV: Sendable, Equatable, Codable {
         self.attempts = attempts
         self.names = names
         self.caaMessages = caaMessages
+    }
+}
+
+/// How the account treats its users' requests.
+public struct AccountSettings: Sendable, Equatable {
+    /// Whether users with the `user` role may skip approval. Off by default, as in CertCentral, where a
+    /// standard user's request waits for an administrator or manager unless the account says otherwise.
+    public var usersMaySkipApproval: Bool
+
+    public init(usersMaySkipApproval: Bool = false) {
+        self.usersMaySkipApproval = usersMaySkipApproval
     }
 }
 

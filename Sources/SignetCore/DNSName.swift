@@ -1,9 +1,12 @@
 /// A DNS name that a certificate may carry: lower case, no trailing dot, LDH labels,
-/// optionally a single leading `*` label.
+/// optionally a single leading `*` label, in the public DNS.
 ///
 /// The rules are those of RFC 1034/5890 preferred name syntax as the CA/Browser Forum
 /// Baseline Requirements apply them (7.1.4.2): no underscores, labels of at most 63
-/// octets, at most 253 in all, and never a name that only makes sense inside one network.
+/// octets, at most 253 in all, A-labels that decode to a valid U-label, and never an
+/// Internal Name (BR 1.6.1): a reserved or special-use suffix, a top-level domain that the
+/// Public Suffix List does not know, or a public suffix itself. A wildcard must sit below a
+/// registrable domain (BR 3.2.2.6: never `*.co.uk`).
 public struct DNSName: Sendable, Hashable, Comparable, CustomStringConvertible {
     public let value: String
 
@@ -17,10 +20,21 @@ public struct DNSName: Sendable, Hashable, Comparable, CustomStringConvertible {
         case reserved(suffix: String)
         case ipAddress
         case wildcardTooBroad
+        /// An `xn--` label that is not the Punycode of a valid internationalized label.
+        case invalidPunycode(String)
+        /// A top-level domain that is not in the public DNS.
+        case unknownTopLevelDomain(String)
+        /// The name is itself a public suffix (`co.uk`): nobody registers it.
+        case publicSuffix(String)
     }
 
-    /// Suffixes that name no public namespace: RFC 6761 special-use names and mDNS.
-    static let reservedSuffixes = ["localhost", "invalid", "local"]
+    /// Suffixes that name no public namespace, or none that a publicly-trusted certificate may carry:
+    /// RFC 6761 and 7686 special-use names, RFC 2606 examples, ICANN's `.internal`, the infrastructure
+    /// zone `.arpa`, and the suffixes private networks commonly use.
+    static let reservedSuffixes: Set<String> = [
+        "localhost", "invalid", "local", "test", "example", "onion", "internal", "arpa", "alt", "lan", "corp", "home",
+        "intranet", "private", "localdomain",
+    ]
 
     public init(_ raw: String) throws(Problem) {
         var text = raw.trimmingWhitespace().lowercased()
@@ -38,13 +52,17 @@ public struct DNSName: Sendable, Hashable, Comparable, CustomStringConvertible {
                 if label.contains("*") { throw .misplacedWildcard }
                 throw .badLabel(String(label))
             }
+            if label.hasPrefix("xn--"), !IDNLabel.isValidALabel(label) { throw .invalidPunycode(String(label)) }
         }
         let concrete = labels.first == "*" ? labels.dropFirst() : labels[...]
         guard concrete.count >= 2 else { throw labels.first == "*" ? .wildcardTooBroad : .singleLabel }
-        if let last = concrete.last, last.allSatisfy(\.isASCIIDigit) { throw .ipAddress }
-        for suffix in DNSName.reservedSuffixes where concrete.last.map(String.init) == suffix {
-            throw .reserved(suffix: suffix)
-        }
+        guard let tld = concrete.last.map(String.init) else { throw .empty }
+        if tld.allSatisfy(\.isASCIIDigit) { throw .ipAddress }
+        if DNSName.reservedSuffixes.contains(tld) { throw .reserved(suffix: tld) }
+        let suffixes = PublicSuffixList.shared
+        guard suffixes.isKnownTopLevelDomain(tld) else { throw .unknownTopLevelDomain(tld) }
+        let base = concrete.joined(separator: ".")
+        if suffixes.isPublicSuffix(base) { throw labels.first == "*" ? .wildcardTooBroad : .publicSuffix(base) }
         value = text
     }
 

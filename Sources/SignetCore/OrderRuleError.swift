@@ -40,7 +40,41 @@ extension DNSName.Problem: CustomStringConvertible {
         case .singleLabel: return "a single-label name is not a public domain name"
         case .reserved(let suffix): return "names under '.\(suffix)' are reserved and cannot be certified"
         case .ipAddress: return "this is an IP address, not a DNS name"
-        case .wildcardTooBroad: return "a wildcard must sit below a registered domain"
+        case .wildcardTooBroad: return "a wildcard must sit below a registrable domain, not directly under a public suffix"
+        case .invalidPunycode(let label):
+            return "the label '\(label)' is not the Punycode of a valid internationalized label (IDNA2008)"
+        case .unknownTopLevelDomain(let tld):
+            return "'.\(tld)' is not a top-level domain of the public DNS (Public Suffix List of \(PublicSuffixList.version))"
+        case .publicSuffix(let name): return "'\(name)' is a public suffix, under which others register their domains"
+        }
+    }
+}
+
+extension OrderRuleError: CustomStringConvertible {
+    /// The rule broken, as a sentence for logs and the command line (dialects render their own messages).
+    public var description: String {
+        switch self {
+        case .missingField(let field): return "\(field) is required"
+        case .invalidValue(let field, let reason): return "\(field) is invalid: \(reason)"
+        case .unknownProduct(let id): return "there is no product '\(id)'"
+        case .invalidDNSName(let name, let problem): return "'\(name)' is not a name Signet certifies: \(problem)"
+        case .wildcardNotAllowed(let name): return "the product does not allow the wildcard '\(name)'"
+        case .ipAddressNotAllowed(let name): return "the product does not allow the IP address '\(name)'"
+        case .additionalNamesNotAllowed(let name): return "the product does not allow the additional name '\(name)'"
+        case .tooManyNames(let limit): return "the product allows at most \(limit) names"
+        case .invalidEmail(let email): return "'\(email)' is not an e-mail address"
+        case .unsupportedSignatureHash(let hash, let allowed):
+            return "the signature hash '\(hash)' is not allowed; use \(allowed.map(\.rawValue).joined(separator: ", "))"
+        case .certificateValidityExceedsOrder: return "the certificate cannot last longer than its order"
+        case .unknownOrganization(let id): return "there is no organization \(id)"
+        case .unknownContainer(let id): return "there is no container \(id)"
+        case .unknownUser(let id): return "there is no user \(id)"
+        case .unsupportedPaymentMethod(let method): return "the payment method '\(method)' is not available"
+        case .insufficientFunds(let needed, let available): return "the order costs \(needed) but only \(available) is available"
+        case .idempotencyKeyReused(let key): return "the key '\(key)' was used before for another request"
+        case .unknownProfileOption(let option): return "there is no profile option '\(option)'"
+        case .csrRequired: return "a CSR is required"
+        case .dcvMethodNotAllowed(let name, let method): return "the DCV method '\(method)' cannot validate '\(name)'"
         }
     }
 }

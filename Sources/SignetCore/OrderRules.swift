@@ -32,9 +32,7 @@ public enum OrderRules {
             throw .missingField("organization")
         }
         let units = submission.organizationUnits.map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
-        if let long = units.first(where: { $0.count > 64 }) {
-            throw .invalidValue(field: "certificate.organization_units", reason: "'\(long)' is longer than 64 characters")
-        }
+        for unit in units { try SubjectText.check(unit, field: "certificate.organization_units") }
 
         let orderRequest = (submission.orderValidity?.isEmpty == false ? submission.orderValidity : nil)
             ?? submission.legacyValidity
@@ -153,10 +151,7 @@ public enum OrderRules {
     private static func checkedClientNames(commonName: String, submission: OrderSubmission, product: Product)
         throws(OrderRuleError) -> CertificateNames
     {
-        guard commonName.count <= 64, !commonName.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-        else {
-            throw .invalidValue(field: "certificate.common_name", reason: "at most 64 printable characters")
-        }
+        try SubjectText.check(commonName, field: "certificate.common_name")
         guard submission.dnsNames.isEmpty else {
             throw .invalidValue(field: "certificate.dns_names", reason: "client certificates carry e-mail addresses, not DNS names")
         }

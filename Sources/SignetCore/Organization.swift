@@ -74,22 +74,29 @@ public struct OrganizationDetails: Sendable, Equatable, Codable {
         self.contact = contact
     }
 
-    /// Checks what every certificate subject needs: a name of at most 64 characters
-    /// (X.520 upper bound) and a two-letter country.
+    /// Checks what every certificate subject needs: printable text within the X.520 bounds in
+    /// every field that can reach a subject, a name, and a two-letter country.
     public func validated(fieldPrefix: String) throws(OrderRuleError) -> OrganizationDetails {
         var copy = self
         copy.name = name.trimmingWhitespace()
         guard !copy.name.isEmpty else { throw .missingField(fieldPrefix + "name") }
-        guard copy.name.count <= 64 else {
-            throw .invalidValue(field: fieldPrefix + "name", reason: "at most 64 characters")
-        }
         copy.country = country.trimmingWhitespace().uppercased()
         guard copy.country.count == 2, copy.country.allSatisfy({ $0.isASCII && $0.isLetter }) else {
             throw .invalidValue(field: fieldPrefix + "country", reason: "use a two-letter ISO 3166 country code")
         }
-        for (field, value) in [("city", city), ("state", state)] {
-            if let value, value.count > 128 {
-                throw .invalidValue(field: fieldPrefix + field, reason: "at most 128 characters")
+        let bounded: [(String, String?, Int)] = [
+            ("name", copy.name, 64), ("assumed_name", assumedName, 64), ("address", address, 128),
+            ("address2", address2, 128), ("city", city, 128), ("state", state, 128), ("zip", zip, 40),
+            ("telephone", telephone, 64), ("registration_number", registrationNumber, 64),
+            ("business_category", businessCategory, 64),
+        ]
+        for (field, value, limit) in bounded {
+            guard let value = value?.trimmingWhitespace(), !value.isEmpty else { continue }
+            try SubjectText.check(value, field: fieldPrefix + field, maximumLength: limit)
+        }
+        if let contact {
+            for (field, value) in [("first_name", contact.firstName), ("last_name", contact.lastName)] where !value.isEmpty {
+                try SubjectText.check(value, field: fieldPrefix + "organization_contact." + field)
             }
         }
         return copy

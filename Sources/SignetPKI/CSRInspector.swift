@@ -19,6 +19,19 @@ public enum CSRProblem: Error, Sendable, Equatable {
     case unsupportedCurve(String)
 }
 
+extension CSRProblem: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .cannotParse(let detail): return "it cannot be parsed (\(detail))"
+        case .badSignature: return "its signature does not verify with its own key"
+        case .unsupportedKeyAlgorithm(let algorithm): return "\(algorithm) keys are not accepted"
+        case .rsaKeySize(let bits): return "its RSA key has \(bits) bits; 2048 to 8192 in multiples of 8 are accepted"
+        case .rsaExponent: return "its RSA exponent is even or below 3"
+        case .unsupportedCurve(let curve): return "the curve \(curve) is not accepted"
+        }
+    }
+}
+
 /// A CSR that parsed, whose self-signature holds, and whose key Signet accepts.
 public struct InspectedCSR: Sendable {
     public let request: CertificateSigningRequest

@@ -71,6 +71,15 @@ public struct CertificateAuthority: Sendable {
             ?? SubjectKeyIdentifier(hash: issuing.publicKey).keyIdentifier
     }
 
+    /// The issuing key's type among those `--ca-key` can create; `nil` for another (a P-384 issuing key).
+    public var issuingKeyType: IssuingKeyType? {
+        switch keyFamily {
+        case .p256: return .p256
+        case .rsa: return .rsa2048
+        case .p384: return nil
+        }
+    }
+
     /// The hash Signet signs with when a client asks for `requested`.
     ///
     /// An RSA issuing key signs with the hash asked for. An ECDSA key signs with the hash that

@@ -104,6 +104,20 @@ extension StoreConnection {
             currency: row.currency)
     }
 
+    public func accountSettings() async throws -> AccountSettings {
+        struct Row: Decodable { var usersMaySkipApproval: Bool }
+        let query = sql.select().column("users_may_skip_approval").from("account").where("id", .equal, Self.accountID)
+        guard let row = try await query.first(decoding: Row.self, with: Self.decoder) else {
+            throw StoreError.inconsistent("the account row is missing")
+        }
+        return AccountSettings(usersMaySkipApproval: row.usersMaySkipApproval)
+    }
+
+    public func setAccountSettings(_ settings: AccountSettings) async throws {
+        try await sql.update("account").set("users_may_skip_approval", to: settings.usersMaySkipApproval)
+            .where("id", .equal, Self.accountID).run()
+    }
+
     /// Adds `amount` (negative for a charge) to the balance and writes the ledger line, in the caller's transaction.
     @discardableResult
     public func post(_ amount: Money, kind: LedgerKind, orderID: Int?, note: String?, at date: Date) async throws -> Int {

@@ -109,8 +109,10 @@ private struct EmailRow: Codable, Sendable {
 extension StoreConnection {
     // MARK: domains
 
-    public func domain(name: String) async throws -> DomainValidation? {
+    /// The domain `name` of a container: each container validates its own domains.
+    public func domain(name: String, containerID: Int) async throws -> DomainValidation? {
         try await sql.select().column("*").from("domains").where("name", .equal, name)
+            .where("container_id", .equal, containerID)
             .first(decoding: DomainRow.self, with: Self.decoder)?.record
     }
 
@@ -126,11 +128,11 @@ extension StoreConnection {
         return try await query.all(decoding: DomainRow.self, with: Self.decoder).map(\.record)
     }
 
-    /// Adds a domain that is not validated yet, or returns the existing row of that name.
+    /// Adds a domain that is not validated yet, or returns the container's existing row of that name.
     public func addDomain(
         name: String, containerID: Int, method: String, token: String, tokenExpires: Date, organizationID: Int?, at date: Date
     ) async throws -> DomainValidation {
-        if let existing = try await domain(name: name) { return existing }
+        if let existing = try await domain(name: name, containerID: containerID) { return existing }
         var row = DomainRow(
             containerId: containerID, name: name, dateCreated: date, coversSubdomains: true, method: method, token: token,
             tokenExpires: tokenExpires, isActive: true, organizationId: organizationID)
@@ -138,12 +140,12 @@ extension StoreConnection {
         return row.record
     }
 
-    /// Records that control of `name` was shown at `date`, valid until `until`; creates the domain when new.
+    /// Records that the container showed control of `name` at `date`, valid until `until`; creates the domain when new.
     @discardableResult
     public func recordDomainValidation(
         name: String, containerID: Int, at date: Date, until: Date, coversSubdomains: Bool = true, method: String? = nil
     ) async throws -> DomainValidation {
-        if var existing = try await domain(name: name) {
+        if var existing = try await domain(name: name, containerID: containerID) {
             // A narrower (exact-name) validation never shrinks a current wider one.
             let covers = coversSubdomains || (existing.coversSubdomains && existing.isValid(at: date))
             var update = sql.update("domains").set("validated_at", to: date).set("validated_until", to: until)
@@ -183,19 +185,13 @@ extension StoreConnection {
         try await sql.delete(from: "domains").where("id", .equal, id).run()
     }
 
-    /// The active domains, among `names` and every parent of them, whose validation is current at `date`.
-    public func validDomains(covering names: [String], at date: Date) async throws -> [DomainValidation] {
-        var candidates: Set<String> = []
-        for name in names {
-            var labels = name.split(separator: ".").map(String.init)
-            if labels.first == "*" { labels.removeFirst() }
-            while labels.count >= 2 {
-                candidates.insert(labels.joined(separator: "."))
-                labels.removeFirst()
-            }
-        }
+    /// The container's active domains, among `names` and their parents down to each one's registrable
+    /// domain (never a public suffix), whose validation is current at `date`.
+    public func validDomains(covering names: [String], containerID: Int, at date: Date) async throws -> [DomainValidation] {
+        let candidates = Set(names.flatMap { PublicSuffixList.shared.authorizationDomains(of: $0) })
         guard !candidates.isEmpty else { return [] }
         return try await sql.select().column("*").from("domains").where("name", .in, Array(candidates))
+            .where("container_id", .equal, containerID)
             .where("validated_until", .greaterThan, date).where("is_active", .equal, true)
             .all(decoding: DomainRow.self, with: Self.decoder).map(\.record)
     }
@@ -211,10 +207,11 @@ extension StoreConnection {
             .first(decoding: EmailRow.self, with: Self.decoder)?.record
     }
 
-    /// The newest messages first.
-    public func emails(limit: Int, orderID: Int? = nil) async throws -> [DCVEmail] {
+    /// The newest messages first, of `containerIDs` (all when `nil`).
+    public func emails(limit: Int, orderID: Int? = nil, containerIDs: Set<Int>? = nil) async throws -> [DCVEmail] {
         var query = sql.select().column("*").from("dcv_emails")
         if let orderID { query = query.where("order_id", .equal, orderID) }
+        if let containerIDs { query = query.where("container_id", .in, Array(containerIDs)) }
         return try await query.orderBy("id", .descending).limit(limit).all(decoding: EmailRow.self, with: Self.decoder).map(\.record)
     }
 
@@ -235,7 +232,10 @@ extension StoreConnection {
         try await sql.update("dcv_emails").set("sent_at", to: date).set("send_error", to: error).where("id", .equal, id).run()
     }
 
-    public func markEmailFollowed(id: Int, at date: Date) async throws {
-        try await sql.update("dcv_emails").set("followed_at", to: date).where("id", .equal, id).run()
+    /// Marks a message's link used; `false` when it was used before (a link validates once).
+    public func markEmailFollowed(id: Int, at date: Date) async throws -> Bool {
+        let marked = try await sql.update("dcv_emails").set("followed_at", to: date).where("id", .equal, id)
+            .where("followed_at", .is, SQLLiteral.null).returning("id").all()
+        return !marked.isEmpty
     }
 }

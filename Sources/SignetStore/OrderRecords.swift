@@ -239,14 +239,22 @@ extension StoreConnection {
         return try await query.first(decoding: OrderRow.self, with: Self.decoder)?.record()
     }
 
-    /// The order placed under a client idempotency key, with the fingerprint of its request.
-    public func order(alternativeOrderID: String) async throws -> (order: Order, fingerprint: String?)? {
+    /// The order a container placed under a client idempotency key, with the fingerprint of its
+    /// request. Keys are the container's own: another container's use of the same key is invisible.
+    public func order(alternativeOrderID: String, containerID: Int) async throws -> (order: Order, fingerprint: String?)? {
         guard
             let row = try await sql.select().column("*").from("orders")
-                .where("alternative_order_id", .equal, alternativeOrderID)
+                .where("alternative_order_id", .equal, alternativeOrderID).where("container_id", .equal, containerID)
                 .first(decoding: OrderRow.self, with: Self.decoder)
         else { return nil }
         return (try row.record(), row.requestFingerprint)
+    }
+
+    /// The orders placed under a client idempotency key in any of `containerIDs` (all when `nil`), by id.
+    public func orders(alternativeOrderID: String, containerIDs: Set<Int>?) async throws -> [Order] {
+        var query = sql.select().column("*").from("orders").where("alternative_order_id", .equal, alternativeOrderID)
+        if let containerIDs { query = query.where("container_id", .in, Array(containerIDs)) }
+        return try await query.orderBy("id").all(decoding: OrderRow.self, with: Self.decoder).map { try $0.record() }
     }
 
     /// Points a new order at its certificate, with the status that certificate gave it.

@@ -9,7 +9,21 @@ import SignetCore
 /// text, because they are read whole with their row and never searched inside (names are
 /// searched through `common_name` and the certificates table).
 public enum SchemaMigrations {
-    public static var all: [any Migration] { [CreateSchema(), RecordCertificateAuthority(), TrackRenewals(), CountOrdersByStatus()] }
+    /// Whether the database holds Signet's schema (any migration has run), read before migrating.
+    public static func hasSchema(_ sql: any SQLDatabase) async throws -> Bool {
+        struct Row: Decodable { var count: Int }
+        let query: SQLQueryString = sql.dialect.name == "postgresql"
+            ? "SELECT COUNT(*) AS count FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '_fluent_migrations'"
+            : "SELECT COUNT(*) AS count FROM sqlite_master WHERE type = 'table' AND name = '_fluent_migrations'"
+        return (try await sql.raw(query).first(decoding: Row.self)?.count ?? 0) > 0
+    }
+
+    /// Removes a SQLite database and its -wal and -shm files (one this start created and refused).
+    public static func removeSQLiteFiles(at path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
+    public static var all: [any Migration] { [CreateSchema(), RecordCertificateAuthority(), TrackRenewals(), CountOrdersByStatus(), ScopeUniquenessToContainers(), AddAccountSettings()] }
 }
 
 struct CreateSchema: AsyncMigration {

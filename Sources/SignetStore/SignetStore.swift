@@ -17,6 +17,16 @@ public enum StoreError: Error, Sendable, Equatable {
     case inconsistent(String)
 }
 
+extension StoreError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .uniqueViolation(let detail): return "a concurrent change conflicted (\(detail)); retry"
+        case .unavailable(let detail): return "the database is unavailable: \(detail)"
+        case .inconsistent(let detail): return "the database is inconsistent: \(detail)"
+        }
+    }
+}
+
 /// Persistence for Signet: the only place that knows SQL.
 ///
 /// Reads run on any pooled connection. Writes run in a transaction; on SQLite they queue for the

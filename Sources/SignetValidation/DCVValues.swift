@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SignetCore
 
 /// The random values customers publish: 32 lower-case base-36 characters, as DigiCert's current
 /// tokens are, from the system CSPRNG (about 165 bits; the BRs ask for 112).
@@ -20,12 +21,10 @@ public enum RandomValue {
 public enum ApproverEmail {
     public static let localParts = ["admin", "administrator", "webmaster", "hostmaster", "postmaster"]
 
-    /// The base domain of a name: its last two labels. Without the Public Suffix List this is
-    /// wrong for names under multi-label suffixes (e.g. `co.uk`), which then offer the name's own
-    /// addresses and those at the suffix's parent; docs/dcv.md says so.
+    /// The base domain of a name: its registrable domain by the Public Suffix List
+    /// (`shop.example.co.uk` → `example.co.uk`), or the name itself when it has none.
     public static func baseDomain(of name: String) -> String {
-        let labels = name.split(separator: ".")
-        return labels.suffix(2).joined(separator: ".")
+        PublicSuffixList.shared.registrableDomain(of: name) ?? name
     }
 
     /// Addresses at the base domain first, then at the name itself (without a wildcard label).

@@ -1,4 +1,5 @@
 import Foundation
+import SignetCore
 
 /// The DCV methods, with CertCentral's names.
 public enum DCVMethod: String, Sendable, CaseIterable, Codable {
@@ -68,15 +69,9 @@ public struct DomainControlChecker: Sendable {
         }
     }
 
-    /// The name and its parents down to two labels: the authorization domain names of a DNS check.
+    /// The name and its parents down to its registrable domain: the authorization domain names of a DNS check.
     static func authorizationDomains(_ name: String) -> [String] {
-        var labels = name.lowercased().split(separator: ".").map(String.init)
-        var domains: [String] = []
-        while labels.count >= 2 {
-            domains.append(labels.joined(separator: "."))
-            labels.removeFirst()
-        }
-        return domains
+        PublicSuffixList.shared.authorizationDomains(of: name)
     }
 
     /// A TXT record containing the token at the name, at `_dnsauth.<name>`, or at a parent of either.
@@ -180,19 +175,21 @@ public struct DomainControlChecker: Sendable {
             } catch let failure as WebFetchFailure {
                 failures.append(Self.describe(failure, url: url))
             } catch {
-                failures.append(DCVFailure(.unreachable, "\(url): \(error)"))
+                failures.append(DCVFailure(.unreachable, "\(url): could not be fetched"))
             }
         }
         return .failed(failures.first(where: { $0.kind == .tokenMismatch }) ?? failures[0])
     }
 
+    /// What the client learns of a failed fetch: the kind and a generic reason, never what a server
+    /// answered (an internal server's status, body or redirect target stays inside).
     static func describe(_ failure: WebFetchFailure, url: String) -> DCVFailure {
         switch failure {
-        case .noAddress(let detail): return DCVFailure(.nameNotFound, "\(url): no address for \(detail)")
-        case .connection(let detail): return DCVFailure(.unreachable, "\(url): \(detail)")
-        case .timeout: return DCVFailure(.unreachable, "\(url): no answer in time")
-        case .status(let code): return DCVFailure(.fileNotFound, "\(url) answered HTTP \(code)")
-        case .redirectToOtherHost(let location): return DCVFailure(.redirect, "\(url) redirects to another host (\(location))")
+        case .refused(.noAddress): return DCVFailure(.nameNotFound, "\(url): the name has no address")
+        case .refused(.notPublic): return DCVFailure(.unreachable, "\(url): the name does not resolve to a public address")
+        case .connection, .timeout: return DCVFailure(.unreachable, "\(url): could not be fetched")
+        case .status: return DCVFailure(.fileNotFound, "\(url): the file was not found")
+        case .redirectToOtherHost: return DCVFailure(.redirect, "\(url) redirects to another host")
         case .tooManyRedirects: return DCVFailure(.redirect, "\(url) redirects too often")
         }
     }

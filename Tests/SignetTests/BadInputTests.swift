@@ -105,7 +105,7 @@ struct BadInputTests {
             Case(name: "unknown contact user", product: "ssl_basic",
                  body: edit { body, _ in
                      body["organization"] = ["id": 1, "contacts": [["contact_type": "technical_contact", "user_id": 9999]]]
-                 }, status: 404, code: "not_found|user"),
+                 }, status: 400, code: "invalid_value:organization.contacts.user_id"),
             Case(name: "contact without a name", product: "ssl_basic",
                  body: edit { body, _ in
                      body["organization"] = ["id": 1, "contacts": [["contact_type": "technical_contact", "email": "a@example.com"]]]

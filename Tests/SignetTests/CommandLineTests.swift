@@ -5,21 +5,9 @@ import Testing
 @Suite("Command line", .serialized)
 struct CommandLineTests {
     static func signet(_ arguments: [String], databaseURL: String? = nil) throws -> Tools.Result {
-        let process = Process()
-        process.executableURL = SignetProcess.binary
-        process.arguments = arguments
-        if let databaseURL { process.environment = ProcessInfo.processInfo.environment.merging(["DATABASE_URL": databaseURL]) { $1 } }
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Tools.Result(
-            status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
-            error: String(decoding: err, as: UTF8.self))
+        try Tools.run(
+            "signet", arguments, executable: SignetProcess.binary, environment: databaseURL.map { ["DATABASE_URL": $0] },
+            timeout: 120)
     }
 
     static func curl(_ method: String, _ url: String, key: String, json: Any? = nil) throws -> (Int, [String: Any]) {
@@ -69,9 +57,22 @@ struct CommandLineTests {
         let organizationID = try #require(organization["id"] as? Int)
         #expect(try Self.signet(["org", "validate", String(organizationID), "--data", data.path], databaseURL: database).status == 0)
 
-        let (orderStatus, order) = try Self.curl(
-            "POST", "\(server.base)/services/v2/order/certificate/ssl_securesite_pro", key: userKey,
-            json: TestData.secureSiteOrder(csr: try TestData.csr(.rsa2048), organizationID: organizationID))
+        // A user's key may skip approval only where the account allows it (off, as CertCentral ships).
+        let orderBody = TestData.secureSiteOrder(csr: try TestData.csr(.rsa2048), organizationID: organizationID)
+        let (refusedStatus, refused) = try Self.curl(
+            "POST", "\(server.base)/services/v2/order/certificate/ssl_securesite_pro", key: userKey, json: orderBody)
+        #expect(refusedStatus == 403, "\(refused)")
+        #expect(try Self.signet(["account", "show", "--data", data.path], databaseURL: database).output.contains("off"))
+        let allowed = try Self.signet(
+            ["account", "set", "--users-may-skip-approval", "on", "--data", data.path], databaseURL: database)
+        #expect(allowed.status == 0, "\(allowed.error)")
+        // The server keeps a verified key's settings for up to 5 s; a refused order stores nothing, so retrying is safe.
+        var (orderStatus, order) = (0, [String: Any]())
+        try await Tools.eventually(within: 15, every: 0.5) {
+            (orderStatus, order) = try Self.curl(
+                "POST", "\(server.base)/services/v2/order/certificate/ssl_securesite_pro", key: userKey, json: orderBody)
+            return orderStatus != 403
+        }
         #expect(orderStatus == 201, "\(order)")
         let orderID = try #require(order["id"] as? Int)
         let pems = try #require(order["certificate_chain"] as? [[String: Any]]).compactMap { $0["pem"] as? String }

@@ -1,5 +1,6 @@
 import Foundation
 import SignetCore
+import SignetValidation
 import Testing
 
 @Suite("Core rules")
@@ -8,8 +9,19 @@ struct CoreRulesTests {
     func dnsNames() throws {
         #expect(try DNSName("Sub.Example.COM.").value == "sub.example.com")
         #expect(try DNSName("*.example.com").isWildcard)
-        #expect(try DNSName("xn--bcher-kva.example").value == "xn--bcher-kva.example")
+        #expect(try DNSName("xn--bcher-kva.de").value == "xn--bcher-kva.de")
+        #expect(try DNSName("shop.example.co.uk").value == "shop.example.co.uk")
+        #expect(try DNSName("*.example.co.uk").isWildcard)
+        #expect(try DNSName("www.xn--fiqs8s").value == "www.xn--fiqs8s", "a Unicode TLD of the list, as its A-label")
         let cases: [(String, DNSName.Problem)] = [
+            ("xn--zz.com", .invalidPunycode("xn--zz")), ("xn--bcher-kva-.com", .badLabel("xn--bcher-kva-")),
+            ("xn--abc.com", .invalidPunycode("xn--abc")), ("xn--www-qqa.com", .invalidPunycode("xn--www-qqa")),
+            ("xn--ls8h.com", .invalidPunycode("xn--ls8h")),
+            ("shop.test", .reserved(suffix: "test")), ("db.internal", .reserved(suffix: "internal")),
+            ("nas.lan", .reserved(suffix: "lan")), ("mail.corp", .reserved(suffix: "corp")),
+            ("duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion", .reserved(suffix: "onion")),
+            ("example.notatld", .unknownTopLevelDomain("notatld")), ("*.co.uk", .wildcardTooBroad),
+            ("co.uk", .publicSuffix("co.uk")), ("*.other.kawasaki.jp", .wildcardTooBroad),
             ("", .empty), ("localhost", .singleLabel), ("exa_mple.com", .badLabel("exa_mple")),
             ("-bad.example.com", .badLabel("-bad")), ("a.*.example.com", .misplacedWildcard),
             ("*foo.example.com", .misplacedWildcard), ("*.com", .wildcardTooBroad), ("printer.local", .reserved(suffix: "local")),
@@ -24,6 +36,30 @@ struct CoreRulesTests {
         #expect(wildcard.isCovered(byValidatedDomain: "example.com"))
         #expect(try DNSName("a.b.example.com").isCovered(byValidatedDomain: "example.com"))
         #expect(!(try DNSName("badexample.com").isCovered(byValidatedDomain: "example.com")))
+    }
+
+    @Test("The Public Suffix List decides registrable domains, with wildcard and exception rules")
+    func publicSuffixes() {
+        let list = PublicSuffixList.shared
+        #expect(list.registrableDomain(of: "a.b.example.co.uk") == "example.co.uk")
+        #expect(list.registrableDomain(of: "co.uk") == nil)
+        #expect(list.registrableDomain(of: "www.city.kawasaki.jp") == "city.kawasaki.jp", "an exception rule")
+        #expect(list.registrableDomain(of: "a.b.other.kawasaki.jp") == "b.other.kawasaki.jp", "a wildcard rule")
+        #expect(list.authorizationDomains(of: "*.shop.example.com") == ["shop.example.com", "example.com"])
+        #expect(list.authorizationDomains(of: "co.uk").isEmpty)
+        #expect(ApproverEmail.baseDomain(of: "www.example.co.uk") == "example.co.uk")
+    }
+
+    @Test("Punycode decodes and encodes RFC 3492's samples; hostile labels give nil, never a trap")
+    func punycode() {
+        #expect(Punycode.aLabel("bücher") == "xn--bcher-kva")
+        #expect(Punycode.aLabel("中国") == "xn--fiqs8s")
+        #expect(Punycode.decode("bcher-kva").map { String(String.UnicodeScalarView($0)) } == "bücher")
+        #expect(Punycode.decode("zz") == nil || !IDNLabel.isValidALabel("xn--zz"))
+        for hostile in ["99999999999999999", "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", "-", "a-", "!!", "9999zzzz9999zzzz9999"] {
+            _ = Punycode.decode(Substring(hostile))
+            #expect(!IDNLabel.isValidALabel(Substring("xn--" + hostile)), "\(hostile)")
+        }
     }
 
     @Test("E-mail addresses need a dot-atom local part and a DNS domain")

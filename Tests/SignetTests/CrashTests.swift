@@ -73,7 +73,7 @@ struct CrashTests {
                 #expect(order.json["status"] as? String == "issued", "order \(id) (\(key)): \(order.text)")
                 let certificate = order.json["certificate"] as? [String: Any]
                 #expect(certificate?["serial_number"] is String, "order \(id) has no certificate")
-                let stored = try await restarted.store.read { try await $0.order(alternativeOrderID: key) }
+                let stored = try await restarted.store.read { try await $0.order(alternativeOrderID: key, containerID: 1) }
                 #expect(stored?.order.id == id)
             }
             let storedOrders = try await restarted.orderCount()

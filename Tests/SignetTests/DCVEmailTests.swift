@@ -40,9 +40,22 @@ struct DCVEmailTests {
             #expect(outbox.count == 5)
             #expect(outbox.allSatisfy { $0["sent_at"] is String })
 
-            let followed = try await signet.call(.GET, "/dcv/email/\(code)")
+            // Opening the link (as a mail scanner would, with GET or HEAD) shows what it approves and validates nothing.
+            let opened = try await signet.call(.GET, "/dcv/email/\(code)")
+            #expect(opened.status == .ok)
+            #expect(opened.text.contains("Confirm control of \(zone)") && opened.text.contains("order \(orderID)"), "\(opened.text)")
+            #expect(opened.text.contains("<form method=\"post\" action=\"/dcv/email/\(code)\">"))
+            #expect(try await signet.call(.HEAD, "/dcv/email/\(code)").status == .ok)
+            try await Task.sleep(nanoseconds: 500_000_000)
+            #expect(try await DCVTests.status(signet, orderID) == "pending", "opening the link must not validate")
+            let domainsBefore = try #require(try await signet.call(.GET, "domain").json["domains"] as? [[String: Any]])
+            #expect(!domainsBefore.contains { $0["name"] as? String == zone && $0["status"] as? String == "active" })
+
+            let followed = try await signet.call(.POST, "/dcv/email/\(code)")
             #expect(followed.status == .ok)
-            #expect(followed.text.contains("control of \(zone) is validated"))
+            #expect(followed.text.contains("control of <b>\(zone)</b> is validated"), "\(followed.text)")
+            #expect(try await signet.call(.POST, "/dcv/email/\(code)").status == .notFound, "a code validates once")
+            #expect(try await signet.call(.GET, "/dcv/email/\(code)").status == .notFound, "a used link is gone")
             var status = ""
             for _ in 0..<50 where status != "issued" {
                 try await Task.sleep(nanoseconds: 100_000_000)

@@ -31,7 +31,8 @@ struct ResellerTests {
         defer { web.stop() }
         let zone = TestDNS.uniqueZone()
         try dns.add(["api.\(zone). A 127.0.0.1"])
-        try await withSignet(configure: { $0.dcvHTTPPort = web.port; $0.dcvHTTPSPort = web.port }) { signet in
+        try await withSignet(configure: { $0.dcvHTTPPort = web.port; $0.dcvHTTPSPort = web.port; $0.allowPrivateTargets = true }) {
+            signet in
             let client = try await Self.start(signet)
             let csr = try TestData.csr(.rsa2048, commonName: "www.\(zone)")
             let created = try await client.call("certificate/create", Self.createBody(zone: zone, csr: csr))
@@ -271,7 +272,7 @@ struct ResellerTests {
     @Test("notify_url: a receiver that fails twice gets the signed callback after retries, across a restart of Signet")
     func callbacks() async throws {
         let zone = TestDNS.uniqueZone()
-        let setup: (inout SignetConfiguration) -> Void = { $0.allowPrivateCallbacks = true; $0.callbackRetryBase = 0.3 }
+        let setup: (inout SignetConfiguration) -> Void = { $0.allowPrivateTargets = true; $0.callbackRetryBase = 0.3 }
         let first = try await TestSignet.start(configure: setup)
         let client = try await Self.start(first)
         let receiver = try CallbackReceiver(secret: client.secret, failFirst: 2)

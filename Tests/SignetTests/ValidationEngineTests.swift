@@ -90,7 +90,8 @@ struct ValidationEngineTests {
         try dns.add(["\(values.dnsHostname).\(zone). CNAME \(values.dnsValue).", "files.\(zone). A 127.0.0.1"])
         try web.serve(values.fileContent, host: "files.\(zone)", path: "/" + values.filePath + values.fileName)
         let resolver = NetworkDNSResolver(server: dns.server)
-        let fetcher = WebFetcher(resolver: resolver, httpPort: web.port, httpsPort: web.port)
+        let fetcher = WebFetcher(
+            policy: OutboundAddressPolicy(resolver: resolver, allowPrivate: true), httpPort: web.port, httpsPort: web.port)
         let checker = DomainControlChecker(resolver: resolver, web: fetcher, cnameZone: "dcv.signet.test")
         #expect(await checker.sectigoCNAME(name: "*.\(zone)", values: values) == .passed(domain: zone))
         #expect(await checker.sectigoFile(name: "files.\(zone)", values: values, https: false) == .passed(domain: "files.\(zone)"))

@@ -29,7 +29,7 @@ final class APIKeyAuthenticator: @unchecked Sendable {
                 APIKeyFormat.matches(key, storedHash: stored.keyHash)
             else { return nil }
             let containers = try await connection.containers()
-            return Principal(user: stored.user, containers: containers)
+            return Principal(user: stored.user, containers: containers, settings: try await connection.accountSettings())
         }
         if let principal {
             lock.withLock {

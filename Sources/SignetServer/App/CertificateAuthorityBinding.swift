@@ -7,6 +7,8 @@ import SignetStore
 public enum StartupError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The data folder's root CA is not the one the database's certificates were issued under.
     case foreignCertificateAuthority(dataFolder: String, folderRoot: String, databaseRoot: String)
+    /// `--ca-key` names another key type than the existing CA's.
+    case caKeyMismatch(caFolder: String, existing: IssuingKeyType?, asked: IssuingKeyType)
 
     public var description: String {
         switch self {
@@ -15,6 +17,12 @@ public enum StartupError: Error, Sendable, Equatable, CustomStringConvertible {
                 the database belongs to the root CA with SHA-256 fingerprint \(databaseRoot), but the data folder \
                 \(folder) holds the root CA \(folderRoot). Instances that share a database must share the data \
                 folder's ca/ files too (docs/postgresql.md); Signet will not issue under a second root.
+                """
+        case .caKeyMismatch(let folder, let existing, let asked):
+            return """
+                --ca-key \(asked.rawValue) applies to a new CA only, and the CA in \(folder) already has \
+                \(existing.map { "a \($0.rawValue)" } ?? "another") issuing key. Leave --ca-key out to keep it \
+                (docs/pki.md says how to rotate issuing CAs).
                 """
         }
     }

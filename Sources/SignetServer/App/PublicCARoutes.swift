@@ -11,29 +11,6 @@ struct PublicCARoutes: RouteCollection {
         routes.get("crl", ":file", use: revocationList)
         routes.on(.POST, "ocsp", body: .collect(maxSize: "64kb"), use: ocspPost)
         routes.get("ocsp", "**", use: ocspGet)
-        routes.get("dcv", "email", ":code", use: followEmailLink)
-        routes.post("dcv", "email", ":code", use: followEmailLink)
-    }
-
-    /// The link in a validation e-mail: following it validates the domain of the address it went to.
-    func followEmailLink(_ request: Request) async throws -> Response {
-        let services = request.signet
-        let code = request.parameters.get("code") ?? ""
-        do {
-            let (domain, orderID) = try await services.registration.domainControl.followEmailLink(code: code)
-            if let orderID {
-                let registration = services.registration
-                Task {
-                    let approved = try await registration.store.read { try await $0.certificates(orderID: orderID) }
-                    for certificate in approved where certificate.status == .approved {
-                        try await registration.advance(certificateID: certificate.id)
-                    }
-                }
-            }
-            return Response(status: .ok, body: .init(string: "Thank you: control of \(domain) is validated.\n"))
-        } catch WorkflowError.invalidEmailLink {
-            return Response(status: .notFound, body: .init(string: "This validation link is unknown or has expired.\n"))
-        }
     }
 
     func caFile(_ request: Request) throws -> Response {

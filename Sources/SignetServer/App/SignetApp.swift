@@ -24,6 +24,7 @@ public struct SignetServices: Sendable {
     let authenticator: APIKeyAuthenticator
     let secretSealer: SecretSealer
     let callbacks: CallbackDelivery
+    let rateLimiter: RateLimiter
 }
 
 extension Application {
@@ -47,21 +48,22 @@ extension Request {
 
 /// Builds a Signet server (or, for the command line, only its store) inside a Vapor application.
 public enum SignetApp {
-    /// Opens (creating on first use) the data folder and database, migrates the schema and
-    /// bootstraps the account and administrator. Used by `serve` and by the admin commands.
+    /// Opens the data folder and database, migrates the schema and bootstraps the account and
+    /// administrator. `serve` and `init` may create the folder (`create`); administrative commands
+    /// never do, so a mistyped `--data` is an error rather than a new, empty installation.
     public static func openStore(
-        _ app: Application, configuration: SignetConfiguration, clock: any WallClock = SystemWallClock()
+        _ app: Application, configuration: SignetConfiguration, clock: any WallClock = SystemWallClock(), create: Bool = false
     ) async throws -> (store: SignetStore, administration: Administration, sealer: SecretSealer) {
-        try await StartupLock.withLock(directory: configuration.dataDirectory) {
-            try await openStoreLocked(app, configuration: configuration, clock: clock)
+        try DataFolder.prepare(configuration, create: create, logger: app.logger)
+        return try await StartupLock.withLock(directory: configuration.dataDirectory) {
+            try await openStoreLocked(app, configuration: configuration, clock: clock, create: create)
         }
     }
 
     private static func openStoreLocked(
-        _ app: Application, configuration: SignetConfiguration, clock: any WallClock
+        _ app: Application, configuration: SignetConfiguration, clock: any WallClock, create: Bool
     ) async throws -> (store: SignetStore, administration: Administration, sealer: SecretSealer) {
-        try FileManager.default.createDirectory(
-            at: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let databaseExisted = configuration.databaseURL != nil || FileManager.default.fileExists(atPath: configuration.databasePath)
         if let url = configuration.databaseURL {
             // Several instances share one PostgreSQL; each holds a few connections per event loop.
             // A request waits up to 30 s for a connection: a burst queues rather than failing, while
@@ -72,12 +74,29 @@ public enum SignetApp {
         } else {
             app.databases.use(.sqlite(.file(configuration.databasePath), sqlLogLevel: nil), as: .sqlite)
             app.databases.use(.sqlite(.file(configuration.databasePath), sqlLogLevel: nil), as: .sqliteWriter)
+        }
+        guard let sql = app.db as? any SQLDatabase else { throw StoreError.inconsistent("the database does not speak SQL") }
+        if try await !SchemaMigrations.hasSchema(sql) {
+            // An empty database beside an existing CA is a database that lost its contents (one copied
+            // without its -wal file, a wrong DATABASE_URL): starting would forget every order and revocation.
+            if DataFolder.holdsCertificateAuthority(configuration) || !create {
+                try await app.databases.shutdownAsync()
+                if !databaseExisted { SchemaMigrations.removeSQLiteFiles(at: configuration.databasePath) }
+                throw DataFolder.holdsCertificateAuthority(configuration)
+                    ? DataFolderError.emptyDatabase(
+                        dataFolder: configuration.dataDirectory.path,
+                        database: configuration.databaseURL.map(SignetConfiguration.redacted) ?? configuration.databasePath)
+                    : DataFolderError.missing(path: configuration.dataDirectory.path)
+            }
+        }
+        if configuration.databaseURL == nil {
             // WAL lets readers run beside the writer; with synchronous=FULL (SQLite's default, which
             // Signet's SQLite build keeps) a committed transaction survives a crash of the process.
-            try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
+            try await sql.raw("PRAGMA journal_mode=WAL").run()
         }
         app.migrations.add(SchemaMigrations.all)
         try await app.autoMigrate()
+        if configuration.databaseURL == nil { _ = try DataFolder.tightenPermissions(configuration.dataDirectory) }
         let databases = app.databases
         let logger = app.logger
         let loops = app.eventLoopGroup
@@ -94,26 +113,43 @@ public enum SignetApp {
         return (store, administration, sealer)
     }
 
+    /// Opens (and on first use creates) the whole installation: store and CA, bound to each other.
+    static func openInstallation(_ app: Application, configuration: SignetConfiguration, clock: any WallClock) async throws
+        -> (store: SignetStore, administration: Administration, sealer: SecretSealer, authority: CertificateAuthority)
+    {
+        try DataFolder.prepare(configuration, create: true, logger: app.logger)
+        let (store, administration, sealer, authority, created) = try await StartupLock.withLock(
+            directory: configuration.dataDirectory
+        ) {
+            let (store, administration, sealer) = try await openStoreLocked(
+                app, configuration: configuration, clock: clock, create: true)
+            let files = CAKeyFiles(folder: configuration.caDirectory)
+            let (authority, created) = try files.loadOrCreate(
+                issuingKeyType: configuration.issuingKeyType ?? .p256, publicURL: configuration.effectivePublicURL,
+                now: clock.now())
+            if !created, let asked = configuration.issuingKeyType, asked != authority.issuingKeyType {
+                throw StartupError.caKeyMismatch(
+                    caFolder: configuration.caDirectory.path, existing: authority.issuingKeyType, asked: asked)
+            }
+            try await CertificateAuthorityBinding.check(
+                authority, store: store, dataFolder: configuration.dataDirectory, now: clock.now())
+            return (store, administration, sealer, authority, created)
+        }
+        _ = try DataFolder.tightenPermissions(configuration.dataDirectory)
+        if created {
+            app.logger.notice(
+                "created the CA in \(configuration.caDirectory.path): \(authority.root.subject) / \(authority.issuing.subject)")
+        }
+        return (store, administration, sealer, authority)
+    }
+
     /// Configures everything `signet serve` runs: store, CA, routes and background jobs.
     @discardableResult
     public static func configure(
         _ app: Application, configuration: SignetConfiguration, clock: any WallClock = SystemWallClock()
     ) async throws -> SignetServices {
-        let (store, administration, sealer, authority, created) = try await StartupLock.withLock(
-            directory: configuration.dataDirectory
-        ) {
-            let (store, administration, sealer) = try await openStoreLocked(app, configuration: configuration, clock: clock)
-            let (authority, created) = try CAKeyFiles(folder: configuration.caDirectory)
-                .loadOrCreate(
-                    issuingKeyType: configuration.issuingKeyType, publicURL: configuration.effectivePublicURL, now: clock.now())
-            try await CertificateAuthorityBinding.check(
-                authority, store: store, dataFolder: configuration.dataDirectory, now: clock.now())
-            return (store, administration, sealer, authority, created)
-        }
-        if created {
-            app.logger.notice(
-                "created the CA in \(configuration.caDirectory.path): \(authority.root.subject) / \(authority.issuing.subject)")
-        }
+        let (store, administration, sealer, authority) = try await openInstallation(
+            app, configuration: configuration, clock: clock)
         if configuration.dcvMode == .alwaysValid {
             app.logger.warning(
                 "--dcv always-valid: every name and organization counts as validated. This is a test double; never use it for real certificates."
@@ -123,8 +159,7 @@ public enum SignetApp {
         let domainControl = try makeDomainControl(configuration, store: store, clock: clock)
         let renderer = ResellerRenderer(brand: configuration.resellerDCVBrand, authority: authority)
         domainControl.events.add(ResellerCallbacks(renderer: renderer))
-        let callbackPolicy = CallbackAddressPolicy(
-            resolver: domainControl.checker.resolver, allowPrivate: configuration.allowPrivateCallbacks)
+        let callbackPolicy = CallbackAddressPolicy(outbound: domainControl.checker.web.policy)
         let registration = RegistrationAuthority(
             store: store, authority: authority, clock: clock, dcvMode: configuration.dcvMode, revocations: revocations,
             domainControl: domainControl)
@@ -133,12 +168,15 @@ public enum SignetApp {
             administration: administration, clock: clock, authenticator: APIKeyAuthenticator(store: store),
             secretSealer: sealer,
             callbacks: CallbackDelivery(
-                store: store, clock: clock, sealer: sealer, policy: callbackPolicy, retryBase: configuration.callbackRetryBase))
+                store: store, clock: clock, sealer: sealer, policy: callbackPolicy, retryBase: configuration.callbackRetryBase),
+            rateLimiter: RateLimiter(policy: configuration.rateLimit))
         _ = try await revocations.currentCRL(store: store, now: clock.now())
         app.signet = services
 
         app.http.server.configuration.hostname = configuration.host
         app.http.server.configuration.port = configuration.port
+        // SIGTERM drains: requests in flight finish (for this long at most) before the database closes.
+        app.http.server.configuration.shutdownTimeout = .seconds(Int64(configuration.drainTimeout))
         app.routes.defaultMaxBodySize = "1mb"
         app.middleware = Middlewares()
         app.middleware.use(DialectErrorMiddleware())
@@ -153,7 +191,8 @@ public enum SignetApp {
         -> DomainControl
     {
         let resolver = NetworkDNSResolver(server: configuration.dnsServer ?? NameServer.fromResolvConf())
-        let web = WebFetcher(resolver: resolver, httpPort: configuration.dcvHTTPPort, httpsPort: configuration.dcvHTTPSPort)
+        let outbound = OutboundAddressPolicy(resolver: resolver, allowPrivate: configuration.allowPrivateTargets)
+        let web = WebFetcher(policy: outbound, httpPort: configuration.dcvHTTPPort, httpsPort: configuration.dcvHTTPSPort)
         var settings = DomainControl.Settings(
             mode: configuration.dcvMode, publicURL: configuration.effectivePublicURL, mailFrom: configuration.effectiveMailFrom,
             recheckBase: configuration.dcvRecheckBase)
@@ -167,16 +206,29 @@ public enum SignetApp {
             events: OrderEvents())
     }
 
-    /// Runs `signet serve` until SIGINT or SIGTERM.
+    /// Runs `signet serve` until SIGINT or SIGTERM, then drains: the listener closes, requests in
+    /// flight finish (bounded by `drainTimeout`), background work stops, and only then the database closes.
     public static func serve(configuration: SignetConfiguration) async throws {
         try await withApplication { app in
             try await configure(app, configuration: configuration)
             app.logger.notice("bootstrap administrator API key file: \(configuration.adminKeyPath)")
             try await app.execute()
+            app.logger.notice("stopping: draining requests in flight")
+            await app.server.shutdown()
         }
     }
 
-    /// Runs an administrative command against the data folder's database.
+    /// `signet init`: creates the data folder, database, CA and administrator key, and stops.
+    public static func initialize(configuration: SignetConfiguration) async throws -> CertificateAuthority {
+        var authority: CertificateAuthority?
+        try await withApplication { app in
+            authority = try await openInstallation(app, configuration: configuration, clock: SystemWallClock()).authority
+        }
+        guard let authority else { throw StoreError.inconsistent("the installation did not open") }
+        return authority
+    }
+
+    /// Runs an administrative command against an existing installation's database.
     public static func withAdministration(
         configuration: SignetConfiguration, _ body: (Administration) async throws -> Void
     ) async throws {
@@ -209,6 +261,7 @@ public enum SignetApp {
     static func routes(_ app: Application) throws {
         app.get("healthz") { _ in "ok" }
         try app.register(collection: PublicCARoutes())
+        try app.register(collection: EmailLinkRoutes())
         let services = app.grouped("services", "v2").grouped(CertCentralAuthMiddleware())
         try services.register(collection: ProductRoutes())
         try services.register(collection: AccountRoutes())

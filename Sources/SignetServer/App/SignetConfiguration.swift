@@ -21,7 +21,11 @@ public struct SignetConfiguration: Sendable {
     /// The base URL baked into certificates (CRL, OCSP, CA issuers). Defaults to `http://host:port`.
     public var publicURL: String?
     public var dcvMode = DCVMode.checked
-    public var issuingKeyType = IssuingKeyType.p256
+    /// The issuing key of a new CA (`--ca-key`, P-256 when not given); an existing CA keeps its own,
+    /// and naming another one for it is an error rather than silently ignored.
+    public var issuingKeyType: IssuingKeyType?
+    /// How long `serve` lets requests in flight finish after SIGTERM before it closes the database.
+    public var drainTimeout: TimeInterval = 30
     /// Seconds between background passes over pending orders.
     public var recheckInterval: TimeInterval = 5
 
@@ -47,14 +51,25 @@ public struct SignetConfiguration: Sendable {
     // MARK: reseller dialect
     /// The brand domain in Sectigo-style DCV values (`--reseller-dcv-brand`).
     public var resellerDCVBrand = "comodoca.com"
-    /// Whether notify_url may point at loopback or private addresses (`--allow-private-callbacks`; tests).
-    public var allowPrivateCallbacks = false
+    /// Whether outbound requests (HTTP validation, notify_url callbacks) may go to loopback and
+    /// private addresses (`--allow-private-targets`; tests, closed networks).
+    public var allowPrivateTargets = false
     /// First delay before a failed callback is retried, growing to hours for a day (`--callback-retry-base`).
     public var callbackRetryBase: TimeInterval = 60
+
+    /// Requests per API key, in both dialects (`--rate-limit`): CertCentral's documented limits by default.
+    public var rateLimit = RateLimitPolicy.certCentral
 
     public init() {}
 
     public var effectivePublicURL: String { publicURL ?? "http://\(host):\(port)" }
+
+    /// A database URL without its password, for messages and logs.
+    public static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "***"
+        return components.string ?? "the PostgreSQL database"
+    }
     public var databasePath: String { dataDirectory.appendingPathComponent("signet.sqlite").path }
     public var caDirectory: URL { dataDirectory.appendingPathComponent("ca") }
     public var adminKeyPath: String { dataDirectory.appendingPathComponent("admin-api-key").path }

@@ -9,7 +9,6 @@ import Glibc
 /// data folder (and so the CA keys) start one after the other instead of racing to create them.
 enum StartupLock {
     static func withLock<T>(directory: URL, _ body: () async throws -> T) async throws -> T {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let descriptor = open(directory.appendingPathComponent("startup.lock").path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { return try await body() }
         defer { close(descriptor) }

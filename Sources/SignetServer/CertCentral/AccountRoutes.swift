@@ -34,7 +34,7 @@ struct AccountRoutes: RouteCollection {
         let principal = try request.principal
         let now = request.signet.clock.now()
         let views = try await request.signet.store.read { connection in
-            let visible = principal.role == .administrator ? nil : principal.visibleContainerIDs
+            let visible = principal.containerFilter
             let containers = try await connection.containers()
             return try await connection.organizations(containerIDs: visible).map {
                 OrganizationView($0, containers: containers, now: now)

@@ -1,14 +1,25 @@
 import SignetCore
 import Vapor
 
-/// Authenticates CertCentral calls by their `X-DC-DEVKEY` header.
+/// Authenticates CertCentral calls by their `X-DC-DEVKEY` header and holds each key to its request
+/// limits. Failed authentications count against the client's address, so that guessing keys is limited too.
 struct CertCentralAuthMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard let key = request.headers.first(name: "X-DC-DEVKEY")?.trimmingWhitespace(), !key.isEmpty else {
-            throw CertCentralError(.unauthorized, "invalid_api_key", "The X-DC-DEVKEY header with an API key is missing.")
+        let limiter = request.signet.rateLimiter
+        let now = ProcessInfo.processInfo.systemUptime
+        guard let key = request.headers.first(name: "X-DC-DEVKEY")?.trimmingWhitespace(), !key.isEmpty,
+            let principal = try await request.signet.authenticator.principal(for: key)
+        else {
+            if let wait = limiter.admit("address:\(request.remoteAddress?.ipAddress ?? "-")", now: now) {
+                throw CertCentralError.rateLimited(retryAfter: wait)
+            }
+            let missing = request.headers.first(name: "X-DC-DEVKEY")?.trimmingWhitespace().isEmpty ?? true
+            throw CertCentralError(
+                .unauthorized, "invalid_api_key",
+                missing ? "The X-DC-DEVKEY header with an API key is missing." : "The API key is not valid.")
         }
-        guard let principal = try await request.signet.authenticator.principal(for: key) else {
-            throw CertCentralError(.unauthorized, "invalid_api_key", "The API key is not valid.")
+        if let wait = limiter.admit("key:\(APIKeyFormat.lookupID(of: key) ?? key)", now: now) {
+            throw CertCentralError.rateLimited(retryAfter: wait)
         }
         request.storage[PrincipalKey.self] = principal
         return try await next.respond(to: request)
@@ -40,7 +51,7 @@ extension Request {
 
     /// The body as a JSON object, or an empty object when there is no body.
     func optionalJSONObject() throws -> JSONFields {
-        guard let buffer = body.data, buffer.readableBytes > 0 else { return JSONFields(.object([:]))! }
+        guard let buffer = body.data, buffer.readableBytes > 0 else { return JSONFields(fields: [:]) }
         return try jsonObject()
     }
 

@@ -9,11 +9,21 @@ struct CertCentralError: Error, Sendable {
     let status: HTTPResponseStatus
     let code: String
     let message: String
+    /// Seconds after which the request may succeed (`Retry-After`), for rate limits and unavailability.
+    var retryAfter: Int?
 
-    init(_ status: HTTPResponseStatus, _ code: String, _ message: String) {
+    init(_ status: HTTPResponseStatus, _ code: String, _ message: String, retryAfter: Int? = nil) {
         self.status = status
         self.code = code
         self.message = message
+        self.retryAfter = retryAfter
+    }
+
+    /// CertCentral's answer when a key exceeds its request limits (certcentral.md 11.2).
+    static func rateLimited(retryAfter seconds: Double) -> CertCentralError {
+        CertCentralError(
+            .tooManyRequests, "request_limit_exceeded", "Service unavailable, please limit request volume.",
+            retryAfter: max(1, Int(seconds.rounded(.up))))
     }
 
     static let badRequestFormat = CertCentralError(
@@ -23,6 +33,7 @@ struct CertCentralError: Error, Sendable {
         let body = ["errors": [["code": code, "message": message]]]
         let response = Response(status: status)
         try? response.content.encode(body, as: .json)
+        if let retryAfter { response.headers.replaceOrAdd(name: .retryAfter, value: String(retryAfter)) }
         return response
     }
 }

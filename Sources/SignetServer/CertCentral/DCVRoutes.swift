@@ -149,13 +149,15 @@ struct DCVRoutes: RouteCollection {
         return Response(status: .noContent)
     }
 
-    /// Signet's outbox of validation e-mail, newest first (administrators only).
+    /// Signet's outbox of validation e-mail, newest first: an administrator's, of the containers the key sees.
     func outbox(_ request: Request) async throws -> Response {
-        guard try request.principal.role == .administrator else {
+        let principal = try request.principal
+        guard principal.role == .administrator else {
             throw WorkflowError.forbidden("only administrators read the outbox")
         }
         let limit = try request.queryInt("limit") ?? 50
-        let emails = try await request.signet.administration.outbox(limit: min(max(limit, 1), 500))
+        let emails = try await request.signet.administration.outbox(
+            limit: min(max(limit, 1), 500), containerIDs: principal.containerFilter)
         return try CertCentralFormat.response(["messages": emails.map(OutboxMessageView.init)])
     }
 }

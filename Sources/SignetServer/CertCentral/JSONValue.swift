@@ -28,6 +28,14 @@ enum JSONValue: Sendable, Equatable, Decodable {
         }
     }
 
+    /// The integer a JSON number stands for, when it is exactly one and within ±2^53 (where a double
+    /// still counts every integer); `nil` otherwise. The one conversion of a client's number to an
+    /// integer, so that `1e300` or `9.3e18` is refused as a value instead of trapping the process.
+    static func integer(_ value: Double) -> Int? {
+        guard abs(value) <= 9_007_199_254_740_992 else { return nil }
+        return Int(exactly: value)
+    }
+
     /// Parses a request body; `nil` when it is not JSON.
     static func parse(_ bytes: some Collection<UInt8>) -> JSONValue? {
         try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
@@ -79,6 +87,11 @@ struct JSONFields: Sendable {
         self.path = path
     }
 
+    init(fields: [String: JSONValue], path: String = "") {
+        self.fields = fields
+        self.path = path
+    }
+
     func has(_ key: String) -> Bool {
         if case .null? = fields[key] { return false }
         return fields[key] != nil
@@ -88,11 +101,14 @@ struct JSONFields: Sendable {
         .invalidValue(field: path + key, reason: "expected \(expected)")
     }
 
+    /// A string; an integral number (`"id": 12`) reads as its decimal text, any other number is refused.
     func string(_ key: String) throws(OrderRuleError) -> String? {
         switch fields[key] {
         case nil, .null?: return nil
         case .string(let value)?: return value
-        case .number(let value)?: return value.rounded() == value ? String(Int64(value)) : String(value)
+        case .number(let value)?:
+            guard let integer = JSONValue.integer(value) else { throw invalid(key, "a string") }
+            return String(integer)
         default: throw invalid(key, "a string")
         }
     }
@@ -100,7 +116,9 @@ struct JSONFields: Sendable {
     func int(_ key: String) throws(OrderRuleError) -> Int? {
         switch fields[key] {
         case nil, .null?: return nil
-        case .number(let value)? where value.rounded() == value && abs(value) < 1e15: return Int(value)
+        case .number(let value)?:
+            guard let integer = JSONValue.integer(value) else { throw invalid(key, "an integer") }
+            return integer
         case .string(let text)?:
             if text.trimmingWhitespace().isEmpty { return nil }
             if let value = Int(text.trimmingWhitespace()) { return value }
@@ -153,7 +171,7 @@ struct JSONFields: Sendable {
     func objects(_ key: String) throws(OrderRuleError) -> [JSONFields]? {
         switch fields[key] {
         case nil, .null?: return nil
-        case .object?: return [try object(key)!]
+        case .object(let fields)?: return [JSONFields(fields: fields, path: path + key + ".")]
         case .array(let values)?:
             var result: [JSONFields] = []
             for value in values {

@@ -59,7 +59,7 @@ struct OrderRoutes: RouteCollection {
         let now = services.clock.now()
         var query = OrderQuery(now: now)
         (query.offset, query.limit) = try request.page()
-        if principal.role != .administrator { query.containerIDs = principal.visibleContainerIDs }
+        query.containerIDs = principal.containerFilter
         query.orderID = try request.queryInt("filters", "id")
         if let status = request.queryString("filters", "status") {
             guard let value = OrderStatus(rawValue: status) else {
@@ -107,15 +107,15 @@ struct OrderRoutes: RouteCollection {
     func alternateOrder(_ request: Request) async throws -> Response {
         let principal = try request.principal
         let key = request.parameters.get("alternative_order_id") ?? ""
-        guard let found = try await request.signet.store.read({ try await $0.order(alternativeOrderID: key) }),
-            principal.canSee(containerID: found.order.containerID)
-        else { throw WorkflowError.orderNotFound(key) }
-        let order = found.order
+        let now = request.signet.clock.now()
+        let orders = try await request.signet.store.read {
+            try await $0.orders(alternativeOrderID: key, containerIDs: principal.containerFilter)
+        }
+        guard !orders.isEmpty else { throw WorkflowError.orderNotFound(key) }
         return try CertCentralFormat.response([
-            "orders": [
-                AlternateOrderView(
-                    orderId: order.id, certificateId: order.certificateID, status: order.reportedStatus(now: Date()))
-            ]
+            "orders": orders.map {
+                AlternateOrderView(orderId: $0.id, certificateId: $0.certificateID, status: $0.reportedStatus(now: now))
+            }
         ])
     }
 }

@@ -364,12 +364,13 @@ struct OrderDCVNameView: Encodable, Sendable {
     static func load(_ order: Order, connection: StoreConnection, now: Date) async throws -> [OrderDCVNameView] {
         guard let dcv = order.dcv else { return [] }
         let names = dcv.names.keys.sorted()
-        let valid = try await connection.validDomains(covering: names, at: now)
+        let valid = try await connection.validDomains(covering: names, containerID: order.containerID, at: now)
         var views: [OrderDCVNameView] = []
         for name in names {
-            let state = dcv.names[name]!
+            guard let state = dcv.names[name] else { continue }
             let covered = (try? DNSName(name)).map { dnsName in valid.contains { $0.covers(dnsName, at: now) } } ?? false
-            let domain = try await connection.domain(name: name.hasPrefix("*.") ? String(name.dropFirst(2)) : name)
+            let domain = try await connection.domain(
+                name: name.hasPrefix("*.") ? String(name.dropFirst(2)) : name, containerID: order.containerID)
             views.append(
                 OrderDCVNameView(
                     id: domain?.id, name: name, dcvMethod: state.method, status: covered ? "validated" : "pending",

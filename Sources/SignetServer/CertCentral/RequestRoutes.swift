@@ -15,7 +15,7 @@ struct RequestRoutes: RouteCollection {
         let principal = try request.principal
         var query = RequestQuery()
         (query.offset, query.limit) = try request.page()
-        if principal.role != .administrator { query.containerIDs = principal.visibleContainerIDs }
+        query.containerIDs = principal.containerFilter
         if let status = request.queryString("filters", "status") {
             guard let value = RequestStatus(rawValue: status) else {
                 throw OrderRuleError.invalidValue(field: "filters[status]", reason: "unknown status '\(status)'")

@@ -10,11 +10,11 @@ import SignetValidation
 import Glibc
 #endif
 
-/// Which notify URLs Signet calls: http(s) only, and never loopback, private, link-local or
-/// otherwise internal addresses unless the operator allows them (`--allow-private-callbacks`).
+/// Which notify URLs Signet calls: http(s) only, to hosts that resolve to a public address
+/// (unless the operator allows private targets, `--allow-private-targets`). Checked when a
+/// reseller gives the URL, and again at every delivery, which connects to the address checked.
 struct CallbackAddressPolicy: Sendable {
-    let resolver: any DNSResolver
-    let allowPrivate: Bool
+    let outbound: OutboundAddressPolicy
 
     /// Checks a `notify_url`; `nil` when none was given.
     func check(_ raw: String?) async throws -> String? {
@@ -22,53 +22,12 @@ struct CallbackAddressPolicy: Sendable {
         guard let url = URLComponents(string: raw), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
             let host = url.host, !host.isEmpty, raw.count <= 2000
         else { throw ResellerError.invalid("notify_url", "notify_url must be an http or https URL") }
-        if let problem = await problem(host: host) { throw ResellerError.invalid("notify_url", problem) }
+        do {
+            _ = try await outbound.address(for: host)
+        } catch {
+            throw ResellerError.invalid("notify_url", "\(error); callbacks go to public addresses only")
+        }
         return raw
-    }
-
-    /// Why `host` may not be called, or `nil` when it may.
-    func problem(host: String) async -> String? {
-        let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
-        var addresses: [[UInt8]] = []
-        if let literal = Self.parse(bare) {
-            addresses = [literal]
-        } else {
-            for type in [DNSRecordType.a, .aaaa] {
-                guard let response = try? await resolver.query(bare, type: type) else { continue }
-                for record in response.records(type) { if case .address(let bytes) = record.data { addresses.append(bytes) } }
-            }
-            if addresses.isEmpty { return "\(host) does not resolve" }
-        }
-        if !allowPrivate, let address = addresses.first(where: Self.isInternal) {
-            return "\(host) resolves to an internal address (\(address.map(String.init).joined(separator: "."))); callbacks go to public addresses only"
-        }
-        return nil
-    }
-
-    static func parse(_ text: String) -> [UInt8]? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, text, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
-        return nil
-    }
-
-    /// Loopback, private (RFC 1918, ULA), link-local, CGNAT, unspecified, multicast and mapped forms of them.
-    static func isInternal(_ address: [UInt8]) -> Bool {
-        if address.count == 16 {
-            if address[0..<10].allSatisfy({ $0 == 0 }) && address[10] == 0xFF && address[11] == 0xFF {
-                return isInternal(Array(address[12...]))
-            }
-            if address[0..<15].allSatisfy({ $0 == 0 }) { return true }  // :: and ::1
-            return address[0] & 0xFE == 0xFC || (address[0] == 0xFE && address[1] & 0xC0 == 0x80) || address[0] == 0xFF
-        }
-        guard address.count == 4 else { return true }
-        switch (address[0], address[1]) {
-        case (0, _), (10, _), (127, _), (169, 254), (192, 168): return true
-        case (172, 16...31), (100, 64...127): return true
-        case (224...255, _): return true
-        default: return false
-        }
     }
 }
 
@@ -99,7 +58,7 @@ final class CallbackDelivery: Sendable {
     let sealer: SecretSealer
     let policy: CallbackAddressPolicy
     let retryBase: TimeInterval
-    let client: HTTPClient
+    let configuration: HTTPClient.Configuration
     static let giveUpAfter: TimeInterval = 86_400
     static let steps: [Double] = [1, 5, 15, 60, 360, 720]
 
@@ -109,12 +68,10 @@ final class CallbackDelivery: Sendable {
         self.sealer = sealer
         self.policy = policy
         self.retryBase = retryBase
-        client = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10))))
+        configuration = .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10)))
     }
 
-    func shutdown() async throws { try await client.shutdown() }
+    func shutdown() async throws {}
 
     /// The delay before attempt `attempts + 1`.
     func delay(after attempts: Int) -> TimeInterval {
@@ -139,23 +96,44 @@ final class CallbackDelivery: Sendable {
         var failure: String?
         var permanent = false
         do {
-            if let problem = await policy.problem(host: URLComponents(string: callback.url)?.host ?? "") {
-                permanent = true
-                throw ResellerError(.badRequest, "REFUSED", problem)
-            }
             guard let key = try await store.read({ try await $0.resellerKey(accessKeyID: callback.accessKeyID) }) else {
                 permanent = true
                 throw ResellerError(.badRequest, "REFUSED", "the access key is gone")
             }
-            var request = HTTPClientRequest(url: try signedURL(callback, secret: try sealer.open(key.sealedSecret)))
+            let url = try signedURL(callback, secret: try sealer.open(key.sealedSecret))
+            guard let host = URLComponents(string: url)?.host else {
+                permanent = true
+                throw ResellerError(.badRequest, "REFUSED", "the notify URL has no host")
+            }
+            let address: IPAddress
+            do {
+                address = try await policy.outbound.address(for: host)
+            } catch {
+                permanent = true
+                throw ResellerError(.badRequest, "REFUSED", "\(error)")
+            }
+            var request = HTTPClientRequest(url: url)
             request.method = .POST
             request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
             request.headers.replaceOrAdd(name: "User-Agent", value: "Signet callbacks")
             request.body = .bytes(ByteBuffer(string: callback.payload))
-            let response = try await client.execute(request, timeout: .seconds(15))
-            status = Int(response.status.code)
-            _ = try? await response.body.collect(upTo: 64 * 1024)
-            if !(200..<300).contains(status!) { failure = "HTTP \(status!)" }
+            // A client whose only route to the host is the address just checked: no second lookup
+            // that a rebinding DNS server could answer with an internal address.
+            var configuration = self.configuration
+            configuration.dnsOverride = [host: address.description]
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            let answer: Result<Int, any Error>
+            do {
+                let response = try await client.execute(request, timeout: .seconds(15))
+                _ = try? await response.body.collect(upTo: 64 * 1024)
+                answer = .success(Int(response.status.code))
+            } catch {
+                answer = .failure(error)
+            }
+            try? await client.shutdown()
+            let code = try answer.get()
+            status = code
+            if !(200..<300).contains(code) { failure = "HTTP \(code)" }
         } catch let error as ResellerError {
             failure = error.detail
         } catch {

@@ -19,7 +19,28 @@ struct ResellerAuthMiddleware: AsyncMiddleware {
     static let window: TimeInterval = 300
     static let signatureFields: Set<String> = ["accessKeyId", "nonce", "timestamp", "sign"]
 
+    /// Verifies the call, then holds its access key to the request limits; failed verifications
+    /// count against the client's address.
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let limiter = request.signet.rateLimiter
+        let now = ProcessInfo.processInfo.systemUptime
+        let caller: ResellerCaller
+        do {
+            caller = try await verify(request)
+        } catch let error as ResellerError where error.status == .unauthorized {
+            if let wait = limiter.admit("address:\(request.remoteAddress?.ipAddress ?? "-")", now: now) {
+                throw ResellerError.rateLimited(retryAfter: wait)
+            }
+            throw error
+        }
+        if let wait = limiter.admit("reseller:\(caller.accessKeyID)", now: now) {
+            throw ResellerError.rateLimited(retryAfter: wait)
+        }
+        request.storage[CallerKey.self] = caller
+        return try await next.respond(to: request)
+    }
+
+    private func verify(_ request: Request) async throws -> ResellerCaller {
         let services = request.signet
         var tree = PHPValue.map([:])
         var json: [String: JSONValue] = [:]
@@ -74,14 +95,15 @@ struct ResellerAuthMiddleware: AsyncMiddleware {
             throw ResellerError(.unauthorized, "INVALID_ACCESS_KEY", "The access key has no user.")
         }
         let containers = try await services.store.read { try await $0.containers() }
+        // The reseller API has no approval step: the operator who issued the key approved its orders.
+        var principal = Principal(user: user, containers: containers)
+        principal.maySkipApproval = true
         if case .map(let fields) = queryFields {
             for (name, value) in fields where !Self.signatureFields.contains(name) && json[name] == nil { json[name] = value.json }
         }
         for field in Self.signatureFields { json.removeValue(forKey: field) }
-        request.storage[CallerKey.self] = ResellerCaller(
-            principal: Principal(user: user, containers: containers),
-            accessKeyID: accessKeyID, secret: secret, parameters: JSONFields(.object(json))!)
-        return try await next.respond(to: request)
+        return ResellerCaller(
+            principal: principal, accessKeyID: accessKeyID, secret: secret, parameters: JSONFields(fields: json))
     }
 
     /// `key=value` pairs of a query string, decoded (`+` is a space).

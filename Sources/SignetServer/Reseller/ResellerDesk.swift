@@ -214,13 +214,16 @@ struct ResellerDesk: Sendable {
                     "service_expires_at": .string(CertCentralFormat.timestamp(order.orderValidTill)),
                 ]))
             }
-            let slice = rows.dropFirst((page - 1) * size).prefix(size)
+            // A page far past the end is an empty page, never an overflow.
+            let (offset, overflow) = (page - 1).multipliedReportingOverflow(by: size)
+            let start = overflow ? Int.max : offset
+            let slice = rows.dropFirst(start).prefix(size)
             let lastPage = max(1, (rows.count + size - 1) / size)
             return .object([
                 "current_page": .number(Double(page)), "data": .array(Array(slice)), "per_page": .number(Double(size)),
                 "total": .number(Double(rows.count)), "last_page": .number(Double(lastPage)),
-                "from": slice.isEmpty ? .null : .number(Double((page - 1) * size + 1)),
-                "to": slice.isEmpty ? .null : .number(Double((page - 1) * size + slice.count)),
+                "from": slice.isEmpty ? .null : .number(Double(start + 1)),
+                "to": slice.isEmpty ? .null : .number(Double(start + slice.count)),
             ])
         }
     }

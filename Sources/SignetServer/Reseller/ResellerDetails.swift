@@ -57,7 +57,7 @@ struct ResellerRenderer: Sendable {
         let waiting = certificates.last { $0.status == .pending || $0.status == .approved }
         let names = (waiting ?? current).names
         let dnsNames = names.subjectAlternativeDNSNames(isTLS: order.product?.isTLS ?? true)
-        let valid = try await connection.validDomains(covering: dnsNames, at: now)
+        let valid = try await connection.validDomains(covering: dnsNames, containerID: order.containerID, at: now)
         var dcv: [String: JSONValue] = [:]
         var allValidated = true
         let csr = (waiting ?? current).csr

@@ -12,12 +12,22 @@ struct ResellerError: Error, Sendable {
     let code: String
     let detail: String
     let fields: [String: [String]]
+    /// Seconds after which the call may succeed (`Retry-After`).
+    var retryAfter: Int?
 
     init(_ status: HTTPResponseStatus, _ code: String, _ detail: String, fields: [String: [String]] = [:]) {
         self.status = status
         self.code = code
         self.detail = detail
         self.fields = fields
+    }
+
+    /// The answer when an access key exceeds its request limits.
+    static func rateLimited(retryAfter seconds: Double) -> ResellerError {
+        var error = ResellerError(
+            .tooManyRequests, "TOO_MANY_REQUESTS", "Too many requests for this access key; retry after the Retry-After header's seconds.")
+        error.retryAfter = max(1, Int(seconds.rounded(.up)))
+        return error
     }
 
     static func invalid(_ field: String, _ message: String) -> ResellerError {
@@ -37,6 +47,7 @@ struct ResellerError: Error, Sendable {
             body["errors"] = .object(fields.mapValues { .array($0.map(JSONValue.string)) })
         }
         response.body = .init(data: Data(JSONValue.object(body).jsonText.utf8))
+        if let retryAfter { response.headers.replaceOrAdd(name: .retryAfter, value: String(retryAfter)) }
         return response
     }
 }
@@ -107,7 +118,7 @@ extension JSONValue: Encodable {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
         case .number(let value):
-            if value.rounded() == value && abs(value) < 1e15 { try container.encode(Int64(value)) } else { try container.encode(value) }
+            if let integer = Self.integer(value) { try container.encode(integer) } else { try container.encode(value) }
         case .string(let value): try container.encode(value)
         case .array(let values): try container.encode(values)
         case .object(let fields): try container.encode(fields)

@@ -15,7 +15,7 @@ indirect enum PHPValue: Sendable, Equatable {
         case .null: self = .null
         case .bool(let value): self = .bool(value)
         case .number(let value):
-            self = .string(value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(value))
+            self = .string(JSONValue.integer(value).map(String.init) ?? String(value))
         case .string(let value): self = .string(value)
         case .array(let values):
             self = .map(Dictionary(uniqueKeysWithValues: values.enumerated().map { (String($0.offset), PHPValue($0.element)) }))

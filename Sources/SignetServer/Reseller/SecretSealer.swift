@@ -8,12 +8,16 @@ import SignetPKI
 public struct SecretSealer: Sendable {
     let key: SymmetricKey
 
-    /// Loads `<data>/reseller-secrets.key`, creating it on first use.
+    /// Loads `<data>/reseller-secrets.key`, creating it on first use. A key file that exists but
+    /// cannot be read is an error: replacing it would make every sealed secret unusable.
     public static func loadOrCreate(directory: URL) throws -> SecretSealer {
         let path = directory.appendingPathComponent("reseller-secrets.key").path
-        if let text = try? String(contentsOfFile: path, encoding: .utf8), let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)),
-            data.count == 32
-        {
+        if FileManager.default.fileExists(atPath: path) {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+                let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count == 32
+            else {
+                throw CAFilesError.unreadable(path: path, reason: "it does not hold a base64 256-bit key; restore it from a backup")
+            }
             return SecretSealer(key: SymmetricKey(data: data))
         }
         let key = SymmetricKey(size: .bits256)

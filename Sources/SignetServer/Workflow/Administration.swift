@@ -115,15 +115,33 @@ public struct Administration: Sendable {
         let until = now.addingTimeInterval(Double(policy.domainReuseDays(on: now)) * 86_400)
         return try await store.write { connection in
             let container: Int
-            if let containerID { container = containerID } else { container = try await connection.containers().first?.id ?? 1 }
+            if let containerID {
+                guard try await connection.container(id: containerID) != nil else {
+                    throw WorkflowError.containerNotFound(containerID)
+                }
+                container = containerID
+            } else {
+                guard let top = try await connection.containers().first else {
+                    throw StoreError.inconsistent("no container: the database was not bootstrapped")
+                }
+                container = top.id
+            }
             return try await connection.recordDomainValidation(
                 name: domain.value, containerID: container, at: now, until: until)
         }
     }
 
-    /// The newest validation e-mails of the outbox.
-    public func outbox(limit: Int) async throws -> [DCVEmail] {
-        try await store.read { try await $0.emails(limit: limit) }
+    public func accountSettings() async throws -> AccountSettings {
+        try await store.read { try await $0.accountSettings() }
+    }
+
+    public func setAccountSettings(_ settings: AccountSettings) async throws {
+        try await store.write { try await $0.setAccountSettings(settings) }
+    }
+
+    /// The newest validation e-mails of the outbox, of `containerIDs` (all when `nil`).
+    public func outbox(limit: Int, containerIDs: Set<Int>? = nil) async throws -> [DCVEmail] {
+        try await store.read { try await $0.emails(limit: limit, containerIDs: containerIDs) }
     }
 
     /// Copies order `id` `count` times (a fixture for list benchmarks; nothing is charged or signed),

@@ -26,7 +26,9 @@ extension RegistrationAuthority {
             }), let product = order.product
         {
             caaCleared = try await precheck(
-                names: certificate.names, product: product, organizationID: order.organizationID, now: now).cleared
+                names: certificate.names, product: product, containerID: order.containerID,
+                organizationID: order.organizationID, now: now
+            ).cleared
         }
         let cleared = caaCleared
         try await retryingUniqueViolations {

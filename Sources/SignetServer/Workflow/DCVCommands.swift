@@ -150,7 +150,7 @@ extension DomainControl {
                 guard let organization = try await connection.organization(id: id), principal.canSee(containerID: organization.containerID)
                 else { throw OrderRuleError.unknownOrganization(id) }
             }
-            if let existing = try await connection.domain(name: name.value) {
+            if let existing = try await connection.domain(name: name.value, containerID: container) {
                 throw WorkflowError.domainExists(name: existing.name, id: existing.id)
             }
             let domain = try await connection.addDomain(
@@ -171,7 +171,7 @@ extension DomainControl {
     }
 
     public func domains(by principal: Principal) async throws -> [DomainValidation] {
-        try await store.read { try await $0.domains(containerIDs: principal.role == .administrator ? nil : principal.visibleContainerIDs) }
+        try await store.read { try await $0.domains(containerIDs: principal.containerFilter) }
     }
 
     /// `PUT /domain/{id}/dcv/method`: a new random value for token methods, new messages for e-mail.

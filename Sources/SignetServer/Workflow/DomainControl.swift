@@ -66,9 +66,9 @@ public struct DomainControl: Sendable {
         return names.emails.compactMap { EmailAddress($0)?.domain.value }.filter { seen.insert($0).inserted }
     }
 
-    /// Those of `names` that no current validation covers at `date`.
-    func uncovered(_ names: [String], connection: StoreConnection, at date: Date) async throws -> [String] {
-        let domains = try await connection.validDomains(covering: names, at: date)
+    /// Those of `names` that no current validation of the container covers at `date`.
+    func uncovered(_ names: [String], containerID: Int, connection: StoreConnection, at date: Date) async throws -> [String] {
+        let domains = try await connection.validDomains(covering: names, containerID: containerID, at: date)
         return names.filter { name in
             guard let dnsName = try? DNSName(name) else { return true }
             return !domains.contains { $0.covers(dnsName, at: date) }
@@ -93,7 +93,7 @@ public struct DomainControl: Sendable {
                 names.append((name, certificate.csr))
             }
         }
-        let waiting = Set(try await uncovered(names.map(\.0), connection: connection, at: date))
+        let waiting = Set(try await uncovered(names.map(\.0), containerID: order.containerID, connection: connection, at: date))
         return names.filter { waiting.contains($0.0) }
     }
 
@@ -112,7 +112,8 @@ public struct DomainControl: Sendable {
         containerID: Int, organizationID: Int?, connection: StoreConnection, at date: Date
     ) async throws -> (dcv: OrderDCV?, added: [String]) {
         guard settings.mode == .checked else { return (existing, []) }
-        let waiting = try await uncovered(names, connection: connection, at: date).filter { existing?.names[$0]?.status != "pending" }
+        let waiting = try await uncovered(names, containerID: containerID, connection: connection, at: date)
+            .filter { existing?.names[$0]?.status != "pending" }
         guard !waiting.isEmpty || (existing == nil && product.validationLevel == .dv) else { return (existing, []) }
         let expires = date.addingTimeInterval(RandomValue.lifetime)
         var dcv = existing ?? OrderDCV(randomValue: RandomValue.make(), expires: expires)
@@ -197,18 +198,30 @@ public struct DomainControl: Sendable {
         }
     }
 
-    /// Following a link validates the domain of the address it was sent to (and the names below it).
-    public func followEmailLink(code: String) async throws -> (domain: String, orderID: Int?) {
+    /// What an e-mailed link would validate, without validating it: opening a link (or a mail
+    /// scanner prefetching it) changes nothing; only ``confirmEmailLink(code:)`` does.
+    public func emailLink(code: String) async throws -> EmailLink {
+        let now = clock.now()
+        return try await store.read { connection in
+            guard let email = try await connection.email(code: code), let link = EmailLink(email, now: now) else {
+                throw WorkflowError.invalidEmailLink
+            }
+            return link
+        }
+    }
+
+    /// The approver's confirmation: validates the domain of the address the link went to (and the
+    /// names below it). A code validates once, before it expires.
+    public func confirmEmailLink(code: String) async throws -> EmailLink {
         let now = clock.now()
         return try await store.write { connection in
-            guard let email = try await connection.email(code: code), email.expires > now,
-                let domain = ApproverEmail.validatedDomain(by: email.recipient, for: email.name)
+            guard let email = try await connection.email(code: code), let link = EmailLink(email, now: now),
+                try await connection.markEmailFollowed(id: email.id, at: now)
             else { throw WorkflowError.invalidEmailLink }
-            try await connection.markEmailFollowed(id: email.id, at: now)
             try await connection.recordDomainValidation(
-                name: domain, containerID: email.containerID, at: now, until: self.validationEnd(from: now),
+                name: link.domain, containerID: email.containerID, at: now, until: self.validationEnd(from: now),
                 coversSubdomains: true, method: DCVMethod.email.rawValue)
-            return (domain, email.orderID)
+            return link
         }
     }
 
@@ -232,7 +245,7 @@ public struct DomainControl: Sendable {
             var tokens: [String: String] = [:]
             for name in waiting.map(\.name) {
                 let bare = name.hasPrefix("*.") ? String(name.dropFirst(2)) : name
-                if let domain = try await connection.domain(name: bare), let token = domain.token,
+                if let domain = try await connection.domain(name: bare, containerID: order.containerID), let token = domain.token,
                     (domain.tokenExpires ?? .distantPast) > now
                 {
                     tokens[name] = token

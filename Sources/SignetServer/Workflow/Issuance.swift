@@ -8,11 +8,13 @@ extension RegistrationAuthority {
     /// What still stands between `names` and their certificate, apart from CAA: names that no
     /// current validation covers, and an organization not validated at the product's level.
     public func blockers(
-        names: CertificateNames, product: Product, organizationID: Int?, connection: StoreConnection, at now: Date
+        names: CertificateNames, product: Product, containerID: Int, organizationID: Int?, connection: StoreConnection,
+        at now: Date
     ) async throws -> [String] {
         guard dcvMode == .checked else { return [] }
         let waiting = try await domainControl.uncovered(
-            DomainControl.validationNames(of: names, isTLS: product.isTLS), connection: connection, at: now)
+            DomainControl.validationNames(of: names, isTLS: product.isTLS), containerID: containerID, connection: connection,
+            at: now)
         var blockers = waiting.map { "domain \($0) is not validated" }
         let level = product.validationLevel
         if level.needsOrganization {
@@ -29,17 +31,21 @@ extension RegistrationAuthority {
 
     func blockers(names: CertificateNames, order: Order, connection: StoreConnection, at now: Date) async throws -> [String] {
         guard let product = order.product else { return ["unknown product \(order.productNameID)"] }
-        return try await blockers(names: names, product: product, organizationID: order.organizationID, connection: connection, at: now)
+        return try await blockers(
+            names: names, product: product, containerID: order.containerID, organizationID: order.organizationID,
+            connection: connection, at: now)
     }
 
     /// Run before a transaction that may issue: whether nothing blocks `names` and CAA permits them
     /// (CAA is checked only once the names are validated, and never inside a transaction).
-    func precheck(names: CertificateNames, product: Product, organizationID: Int?, now: Date) async throws
+    func precheck(names: CertificateNames, product: Product, containerID: Int, organizationID: Int?, now: Date) async throws
         -> (cleared: Bool, caa: [String: String])
     {
         guard dcvMode == .checked else { return (true, [:]) }
         let blocked = try await store.read {
-            try await blockers(names: names, product: product, organizationID: organizationID, connection: $0, at: now)
+            try await blockers(
+                names: names, product: product, containerID: containerID, organizationID: organizationID, connection: $0,
+                at: now)
         }
         guard blocked.isEmpty else { return (false, [:]) }
         guard product.isTLS else { return (true, [:]) }
@@ -168,7 +174,8 @@ extension RegistrationAuthority {
         }
         guard let (certificate, order) = waiting, let product = order.product else { return false }
         let (cleared, caa) = try await precheck(
-            names: certificate.names, product: product, organizationID: order.organizationID, now: now)
+            names: certificate.names, product: product, containerID: order.containerID, organizationID: order.organizationID,
+            now: now)
         guard cleared else {
             try await store.write { try await recordCAA(caa, orderID: order.id, connection: $0, at: now) }
             return false

@@ -37,6 +37,7 @@ extension RegistrationAuthority {
         within: (@Sendable (StoreConnection, Order) async throws -> Void)? = nil
     ) async throws -> PlacedOrder {
         let now = clock.now()
+        try Self.checkMaySkipApproval(submission.skipApproval, principal)
         let action = role == .reissue ? "reissued" : "duplicated"
         let order = try await visibleOrder(orderID, principal: principal)
         try Self.checkTakesCertificates(order, action: action, now: now)
@@ -63,7 +64,9 @@ extension RegistrationAuthority {
         let skipApproval = submission.skipApproval
         var caaCleared = dcvMode == .alwaysValid
         if skipApproval && dcvMode == .checked {
-            caaCleared = try await precheck(names: names, product: product, organizationID: order.organizationID, now: now).cleared
+            caaCleared = try await precheck(
+                names: names, product: product, containerID: order.containerID, organizationID: order.organizationID, now: now
+            ).cleared
         }
         let cleared = caaCleared
         let placed = try await retryingUniqueViolations {

@@ -55,6 +55,7 @@ public struct RegistrationAuthority: Sendable {
     ) async throws -> PlacedOrder {
         let now = clock.now()
         let plan = try OrderRules.plan(submission, now: now, policy: policy)
+        try Self.checkMaySkipApproval(submission.skipApproval, principal)
         let csr: InspectedCSR
         do {
             csr = try CSRInspector.inspect(submission.csr ?? "")
@@ -65,7 +66,7 @@ public struct RegistrationAuthority: Sendable {
         let (newOrganization, existingOrganization) = try await checkReferences(
             submission, containerID: containerID, principal: principal)
         if let key = submission.alternativeOrderID,
-            let earlier = try await store.read({ try await $0.order(alternativeOrderID: key) })
+            let earlier = try await store.read({ try await $0.order(alternativeOrderID: key, containerID: containerID) })
         {
             return try await repeatOf(earlier.order, storedFingerprint: earlier.fingerprint, fingerprint: fingerprint)
         }
@@ -79,12 +80,15 @@ public struct RegistrationAuthority: Sendable {
             var existingOrganization: Int?
             if case .existing(let id) = submission.organization { existingOrganization = id }
             (caaCleared, caaMessages) = try await precheck(
-                names: plan.names, product: plan.product, organizationID: existingOrganization, now: now)
+                names: plan.names, product: plan.product, containerID: containerID, organizationID: existingOrganization,
+                now: now)
         }
         let (clearedForIssuance, caaFindings) = (caaCleared, caaMessages)
         let placed = try await retryingUniqueViolations {
             try await store.write { connection in
-                if let key = submission.alternativeOrderID, let earlier = try await connection.order(alternativeOrderID: key) {
+                if let key = submission.alternativeOrderID,
+                    let earlier = try await connection.order(alternativeOrderID: key, containerID: containerID)
+                {
                     return try await repeatOf(
                         earlier.order, storedFingerprint: earlier.fingerprint, fingerprint: fingerprint,
                         connection: connection)
@@ -207,6 +211,8 @@ public struct RegistrationAuthority: Sendable {
                 throw OrderRuleError.missingField("organization.contacts.first_name")
             }
             guard EmailAddress(details.email) != nil else { throw OrderRuleError.invalidEmail(details.email) }
+            try SubjectText.check(details.firstName, field: "organization.contacts.first_name")
+            try SubjectText.check(details.lastName, field: "organization.contacts.last_name")
         }
         let existing = try await store.read { connection -> Organization? in
             guard try await connection.container(id: containerID) != nil, principal.canSee(containerID: containerID) else {
@@ -219,12 +225,24 @@ public struct RegistrationAuthority: Sendable {
                 else { throw OrderRuleError.unknownOrganization(id) }
                 existing = organization
             }
+            // A contact names a user the caller can see, or nobody: never another team's user.
             for userID in submission.contacts.compactMap(\.userID) {
-                guard try await connection.user(id: userID) != nil else { throw OrderRuleError.unknownUser(userID) }
+                guard let user = try await connection.user(id: userID), principal.canSee(containerID: user.containerID) else {
+                    throw OrderRuleError.invalidValue(
+                        field: "organization.contacts.user_id", reason: "no user \(userID) is visible to this API key")
+                }
             }
             return existing
         }
         return (newOrganization, existing)
+    }
+
+    /// Refuses `skip_approval` from a caller who may not skip approval (a user, unless the account allows it):
+    /// nothing is stored or charged, and the client learns how to place the order instead.
+    static func checkMaySkipApproval(_ skipApproval: Bool, _ principal: Principal) throws {
+        guard skipApproval, !principal.maySkipApproval else { return }
+        throw WorkflowError.forbidden(
+            "a key with the user role may not skip approval on this account; leave skip_approval out and the request waits for an administrator or manager")
     }
 
     /// Charges `price` in the caller's transaction (nothing when it is zero), or refuses with what

@@ -52,7 +52,7 @@ extension RegistrationAuthority {
     /// Renews an order as its owner would by hand: same names, key, product, term and settings,
     /// charged to the account, approved and validated like any order (`skip_approval` carries over).
     private func renewAutomatically(orderID: Int) async throws -> PlacedOrder {
-        let (order, previous, certificate, user, containers) = try await store.read { connection in
+        let (order, previous, certificate, principal) = try await store.read { connection in
             guard let order = try await connection.order(id: orderID) else {
                 throw WorkflowError.orderNotFound(String(orderID))
             }
@@ -61,7 +61,9 @@ extension RegistrationAuthority {
             }
             guard let user = try await connection.user(id: order.userID) else { throw WorkflowError.userNotFound(order.userID) }
             let previous = try await order.options.renewalOfOrderID.asyncMap { try await connection.order(id: $0) } ?? nil
-            return (order, previous, certificate, user, try await connection.containers())
+            let principal = Principal(
+                user: user, containers: try await connection.containers(), settings: try await connection.accountSettings())
+            return (order, previous, certificate, principal)
         }
         guard let product = order.product else { throw OrderRuleError.unknownProduct(order.productNameID) }
         // Its key may be compromised: the owner reissues (new key) or renews by hand.
@@ -69,11 +71,14 @@ extension RegistrationAuthority {
             throw WorkflowError.orderNotEligibleForRenewal(
                 id: orderID, reason: "its current certificate \(certificate.id) is \(certificate.status.rawValue); reissue it first")
         }
-        let submission = RenewalRules.automaticRenewal(
+        var submission = RenewalRules.automaticRenewal(
             of: order, previous: previous, csr: certificate.csr, thumbprint: certificate.issuance?.thumbprint,
             product: product)
+        // A renewal skips approval only while its owner still may; otherwise it waits for approval.
+        submission.skipApproval = submission.skipApproval && principal.maySkipApproval
+        submission.options.skipApproval = submission.skipApproval
         return try await placeOrder(
-            submission, by: Principal(user: user, containers: containers),
+            submission, by: principal,
             fingerprint: Self.fingerprint(Array("automatic renewal of order \(orderID)".utf8)))
     }
 

@@ -39,3 +39,34 @@ public enum WorkflowError: Error, Sendable, Equatable {
     /// Another order renewed this one already.
     case orderRenewedAlready(id: Int, renewedBy: Int)
 }
+
+extension WorkflowError: CustomStringConvertible {
+    /// What went wrong, as a sentence for logs and the command line (dialects render their own messages).
+    public var description: String {
+        switch self {
+        case .orderNotFound(let id): return "there is no order \(id)"
+        case .requestNotFound(let id): return "there is no request \(id)"
+        case .certificateNotFound(let id): return "there is no certificate \(id)"
+        case .organizationNotFound(let id): return "there is no organization \(id)"
+        case .containerNotFound(let id): return "there is no container \(id)"
+        case .userNotFound(let id): return "there is no user \(id)"
+        case .forbidden(let reason): return "not allowed: \(reason)"
+        case .requestAlreadyProcessed(let id, let status): return "request \(id) is \(status.rawValue) already"
+        case .certificateNotIssued(let id, let status): return "certificate \(id) is \(status.rawValue), not issued"
+        case .invalidCSR(let problem): return "the CSR cannot be used: \(problem)"
+        case .invalidOrderStatus(let id, let status, let action): return "order \(id) is \(status.rawValue) and cannot be \(action)"
+        case .orderAlreadyRevoked(let id): return "order \(id) is revoked already"
+        case .certificateAlreadyRevoked(let id): return "certificate \(id) is revoked already"
+        case .reissuePending(let id): return "a reissue of order \(id) is pending"
+        case .domainNotFound(let id): return "there is no domain \(id)"
+        case .domainExists(let name, _): return "the domain \(name) exists already"
+        case .dcvCheckFailed(let method, let details): return "the \(method) check failed: \(details.joined(separator: "; "))"
+        case .caaRefused(let domain, let reason, _): return "CAA keeps \(domain) from being issued: \(reason)"
+        case .wrongDCVMethod(let current, let needed): return "the DCV method is \(current); this needs \(needed)"
+        case .invalidEmailLink: return "the validation link is unknown, used or expired"
+        case .orderNotEligibleForRenewal(let id, let reason): return "order \(id) cannot be renewed: \(reason)"
+        case .orderNotCancelable(let id, let status): return "order \(id) is \(status.rawValue) and cannot be canceled"
+        case .orderRenewedAlready(let id, let renewal): return "order \(id) was renewed already, by order \(renewal)"
+        }
+    }
+}

@@ -31,7 +31,7 @@ final class SignetProcess: @unchecked Sendable {
         process.arguments = [
             "serve", "--data", data.path, "--port", String(port), "--dns-server", try TestDNS.shared.server.description,
             "--caa-identity", "signet.test",
-        ] + arguments
+        ] + (arguments.contains("--rate-limit") ? [] : ["--rate-limit", "off"]) + arguments
         if let databaseURL { process.environment = ProcessInfo.processInfo.environment.merging(["DATABASE_URL": databaseURL]) { $1 } }
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle

@@ -105,8 +105,8 @@ final class TestDNS: Sendable {
         for name in names { _ = try Tools.run("unbound-control", ["-c", configPath, "local_data_remove", name]) }
     }
 
-    /// A fresh zone name for one test, e.g. `t3k9x0.example`.
-    static func uniqueZone() -> String { "t\(UUID().uuidString.prefix(8).lowercased()).example" }
+    /// A fresh registrable domain for one test, e.g. `t3k9x0ab.com` (the DNS is local: nothing leaves the machine).
+    static func uniqueZone() -> String { "t\(UUID().uuidString.prefix(8).lowercased()).com" }
 }
 
 enum TestDNSError: Error {

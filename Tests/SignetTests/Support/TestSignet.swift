@@ -34,6 +34,8 @@ final class TestSignet: Sendable {
         configuration.dnsServer = try TestDNS.shared.server
         configuration.caaIdentity = "signet.test"
         configuration.dcvRecheckBase = 0.2
+        // Suites send bursts; the rate-limit tests turn limits on for themselves.
+        configuration.rateLimit = .off
         configure(&configuration)
         let app = try await Application.make(.testing)
         app.logger.logLevel = ProcessInfo.processInfo.environment["SIGNET_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical

@@ -13,12 +13,26 @@ enum Tools {
         let error: String
     }
 
+    /// Runs `tool` (found on PATH, or `executable`) to its end and returns its status and output.
+    ///
+    /// Standard output and standard error are read at the same time, each on a thread of its own:
+    /// a child that fills one pipe while the other is being read to its end would otherwise block
+    /// forever. A child that runs past `timeout` is killed, and its result says so (status -1).
     @discardableResult
-    static func run(_ tool: String, _ arguments: [String], input: Data? = nil, in directory: URL? = nil) throws -> Result {
+    static func run(
+        _ tool: String, _ arguments: [String], input: Data? = nil, in directory: URL? = nil, executable: URL? = nil,
+        environment: [String: String]? = nil, timeout: TimeInterval = 300
+    ) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
+        if let executable {
+            process.executableURL = executable
+            process.arguments = arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [tool] + arguments
+        }
         if let directory { process.currentDirectoryURL = directory }
+        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let output = Pipe()
         let error = Pipe()
         let standardInput = Pipe()
@@ -26,14 +40,32 @@ enum Tools {
         process.standardError = error
         process.standardInput = standardInput
         try process.run()
-        if let input { standardInput.fileHandleForWriting.write(input) }
-        try standardInput.fileHandleForWriting.close()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let collected = CollectedOutput()
+        let readers = DispatchGroup()
+        for (pipe, isError) in [(output, false), (error, true)] {
+            DispatchQueue.global().async(group: readers) {
+                collected.set(pipe.fileHandleForReading.readDataToEndOfFile(), error: isError)
+            }
+        }
+        DispatchQueue.global().async(group: readers) {
+            if let input { standardInput.fileHandleForWriting.write(input) }
+            try? standardInput.fileHandleForWriting.close()
+        }
+        var timedOut = false
+        if readers.wait(timeout: .now() + timeout) == .timedOut {
+            timedOut = true
+            kill(process)
+            _ = readers.wait(timeout: .now() + 5)
+        }
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        if process.isRunning { kill(process) }
+        let (outputData, errorData) = collected.both
         return Result(
-            status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
-            error: String(decoding: errorData, as: UTF8.self))
+            status: timedOut || process.isRunning ? -1 : process.terminationStatus,
+            output: String(decoding: outputData, as: UTF8.self),
+            error: (timedOut ? "\(tool) ran for more than \(Int(timeout)) s and was killed\n" : "")
+                + String(decoding: errorData, as: UTF8.self))
     }
 
     /// `run` on a thread of its own: for tools that talk to the in-process server, which needs the
@@ -110,6 +142,20 @@ enum Tools {
 }
 
 extension Tools {
+    /// Polls `condition` every `interval` until it holds or `seconds` pass; returns whether it held.
+    /// The one way tests wait for something that happens in the background.
+    @discardableResult
+    static func eventually(
+        within seconds: Double = 10, every interval: Double = 0.1, _ condition: () async throws -> Bool
+    ) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            if try await condition() { return true }
+            if Date() >= deadline { return false }
+            try await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
+        }
+    }
+
     /// Waits for `task` for at most `seconds`; `false` when it is still running then (a hang becomes
     /// a failed expectation rather than a stuck test run).
     static func finishes<T: Sendable>(_ task: Task<T, any Error>, within seconds: Double) async -> Bool {
@@ -122,6 +168,19 @@ extension Tools {
             }
         }
     }
+}
+
+/// What a child wrote, filled by the reader threads.
+private final class CollectedOutput: @unchecked Sendable {
+    private let lock = NSLock()
+    private var output = Data()
+    private var error = Data()
+
+    func set(_ data: Data, error isError: Bool) {
+        lock.withLock { if isError { error = data } else { output = data } }
+    }
+
+    var both: (Data, Data) { lock.withLock { (output, error) } }
 }
 
 /// Resumes a continuation with the first value given, ignoring the later ones.
@@ -149,12 +208,20 @@ extension Tools {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { break }
-            line += chunk
+        // The first line, read on a thread of its own and waited for at most 30 s.
+        let firstLine = CollectedOutput()
+        let reader = DispatchGroup()
+        DispatchQueue.global().async(group: reader) {
+            var line = Data()
+            while !line.contains(UInt8(ascii: "\n")) {
+                let chunk = output.fileHandleForReading.availableData
+                guard !chunk.isEmpty else { break }
+                line += chunk
+            }
+            firstLine.set(line, error: false)
         }
+        if reader.wait(timeout: .now() + 30) == .timedOut { kill(process) }
+        let line = firstLine.both.0
         guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
             kill(process)
             throw TestDNSError.missing(failure)

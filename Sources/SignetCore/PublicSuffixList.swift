@@ -1,0 +1,95 @@
+/// The ICANN section of the Public Suffix List: which names are suffixes under which the public
+/// registers domains (`com`, `co.uk`, `*.ck`).
+///
+/// Signet needs it in three places where "the last two labels" is wrong: a wildcard directly under
+/// a public suffix (`*.co.uk`) would cover every registrant's names; a validation of a suffix
+/// would count for every domain below it; and the e-mail addresses constructed for validation
+/// belong at the registrable domain (`admin@example.co.uk`, never `admin@co.uk`). A TLD the list
+/// does not know is not in the public DNS at all. The copy is dated (``version``) and refreshed
+/// with `scripts/update-public-suffix-list`.
+public struct PublicSuffixList: Sendable {
+    private let rules: Set<String>
+    /// Rules `*.suffix`, stored as `suffix`.
+    private let wildcards: Set<String>
+    /// Rules `!name`, stored as `name`.
+    private let exceptions: Set<String>
+    private let topLevelDomains: Set<String>
+
+    /// The list Signet carries, parsed once.
+    public static let shared = PublicSuffixList(rules: icannRules)
+
+    /// Parses rules in the list's own syntax, one per line; Unicode labels become A-labels.
+    public init(rules text: String) {
+        var rules: Set<String> = []
+        var wildcards: Set<String> = []
+        var exceptions: Set<String> = []
+        var tlds: Set<String> = []
+        for line in text.split(separator: "\n") {
+            let rule = line.trimmingWhitespace().lowercased()
+            guard !rule.isEmpty, !rule.hasPrefix("//") else { continue }
+            let labels = rule.split(separator: ".").map { Punycode.aLabel($0) ?? String($0) }
+            guard let last = labels.last else { continue }
+            tlds.insert(last)
+            if labels.first == "*" {
+                wildcards.insert(labels.dropFirst().joined(separator: "."))
+            } else if labels.first?.hasPrefix("!") == true {
+                exceptions.insert(([String(labels[0].dropFirst())] + labels.dropFirst()).joined(separator: "."))
+            } else {
+                rules.insert(labels.joined(separator: "."))
+            }
+        }
+        self.rules = rules
+        self.wildcards = wildcards
+        self.exceptions = exceptions
+        topLevelDomains = tlds
+    }
+
+    /// Whether `tld` (an A-label, lower case) is a top-level domain the list knows.
+    public func isKnownTopLevelDomain(_ tld: String) -> Bool { topLevelDomains.contains(tld) }
+
+    /// The number of trailing labels of `name` that form its public suffix (the list's algorithm:
+    /// the longest matching rule, exception rules first, `*` when none matches).
+    public func suffixLabelCount(of name: String) -> Int {
+        let labels = name.lowercased().split(separator: ".")
+        for index in labels.indices {
+            let candidate = labels[index...].joined(separator: ".")
+            if exceptions.contains(candidate) { return labels.count - index - 1 }
+        }
+        for index in labels.indices {
+            let candidate = labels[index...].joined(separator: ".")
+            if rules.contains(candidate) { return labels.count - index }
+            if index + 1 < labels.count, wildcards.contains(labels[(index + 1)...].joined(separator: ".")) {
+                return labels.count - index
+            }
+        }
+        return min(1, labels.count)
+    }
+
+    /// Whether `name` is itself a public suffix (`co.uk`, `com`).
+    public func isPublicSuffix(_ name: String) -> Bool {
+        let count = name.split(separator: ".").count
+        return count > 0 && suffixLabelCount(of: name) >= count
+    }
+
+    /// The registrable domain of `name` (`shop.example.co.uk` → `example.co.uk`); `nil` for a public suffix.
+    public func registrableDomain(of name: String) -> String? {
+        let labels = name.lowercased().split(separator: ".")
+        let keep = suffixLabelCount(of: name) + 1
+        guard labels.count >= keep else { return nil }
+        return labels.suffix(keep).joined(separator: ".")
+    }
+
+    /// `name` and its parents down to its registrable domain: the domains whose control covers `name`
+    /// (BR 3.2.2.4's Authorization Domain Names). Empty for a public suffix.
+    public func authorizationDomains(of name: String) -> [String] {
+        var labels = name.lowercased().split(separator: ".").map(String.init)
+        if labels.first == "*" { labels.removeFirst() }
+        let minimum = suffixLabelCount(of: labels.joined(separator: ".")) + 1
+        var domains: [String] = []
+        while labels.count >= minimum {
+            domains.append(labels.joined(separator: "."))
+            labels.removeFirst()
+        }
+        return domains
+    }
+}

@@ -1,0 +1,220 @@
+import ArgumentParser
+import Foundation
+import SignetCore
+import SignetServer
+
+struct APIKeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apikey", abstract: "Manage API keys.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an API key and print it (shown once).")
+
+        @Option(help: "administrator, manager or user.")
+        var role: Role
+
+        @Option(help: "A name for the key's user.")
+        var name: String
+
+        @Option(help: "The container the key's user belongs to (default: the top container).")
+        var container: Int?
+
+        @OptionGroup var data: DataOption
+
+        func run() async throws {
+            try await withStore(data) { administration in
+                let (key, user) = try await administration.createAPIKey(role: role, name: name, containerID: container)
+                FileHandle.standardError.write(Data("created user \(user.id) (\(user.role.rawValue))\n".utf8))
+                print(key)
+            }
+        }
+    }
+}
+
+struct OrganizationCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "org", abstract: "Organization validation (administrator shortcut).", subcommands: [Validate.self])
+
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mark an organization validated.")
+
+        @Argument(help: "The organization id.")
+        var id: Int
+
+        @Option(help: "ov (default) or ev.")
+        var level: ValidationLevelArgument = .ov
+
+        @OptionGroup var data: DataOption
+
+        func run() async throws {
+            try await withStore(data) { administration in
+                let until = try await administration.validateOrganization(id: id, level: level == .ev ? .ev : .ov)
+                print("organization \(id) validated (\(level.rawValue)) until \(until)")
+            }
+        }
+    }
+}
+
+struct DomainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "domain", abstract: "Domain validation (administrator shortcut).", subcommands: [Validate.self])
+
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Mark a domain and the names under it validated, for one container.")
+
+        @Argument(help: "The domain name.")
+        var name: String
+
+        @Option(help: "The container whose orders the validation serves (default: the top container).")
+        var container: Int?
+
+        @OptionGroup var data: DataOption
+
+        func run() async throws {
+            try await withStore(data) { administration in
+                let domain = try await administration.validateDomain(name: name, containerID: container)
+                print(
+                    "domain \(domain.name) validated for container \(domain.containerID) until \(domain.validatedUntil.map { "\($0)" } ?? "-")")
+            }
+        }
+    }
+}
+
+struct BalanceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "balance", abstract: "The account balance.", subcommands: [Add.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add money to the account balance.")
+
+        @Argument(help: "The amount, e.g. 1000 or 99.50.")
+        var amount: String
+
+        @OptionGroup var data: DataOption
+
+        func validate() throws {
+            guard let money = Money(decimal: amount), money.cents > 0 else {
+                throw ValidationError("'\(amount)' is not a positive amount with at most two decimals")
+            }
+        }
+
+        func run() async throws {
+            guard let money = Money(decimal: amount) else { throw ValidationError("'\(amount)' is not an amount") }
+            try await withStore(data) { administration in
+                let balance = try await administration.addBalance(money)
+                print("balance: \(balance.balance) \(balance.currency)")
+            }
+        }
+    }
+}
+
+struct AccountCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "account", abstract: "Account settings.", subcommands: [Show.self, Set.self])
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the account's settings.")
+
+        @OptionGroup var data: DataOption
+
+        func run() async throws {
+            try await withStore(data) { administration in
+                let settings = try await administration.accountSettings()
+                print("users-may-skip-approval: \(settings.usersMaySkipApproval ? "on" : "off")")
+            }
+        }
+    }
+
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change the account's settings.")
+
+        @Option(help: "on: keys with the user role may skip approval; off (the default): their requests wait for approval.")
+        var usersMaySkipApproval: Switch
+
+        @OptionGroup var data: DataOption
+
+        func run() async throws {
+            try await withStore(data) { administration in
+                var settings = try await administration.accountSettings()
+                settings.usersMaySkipApproval = usersMaySkipApproval == .on
+                try await administration.setAccountSettings(settings)
+                print("users-may-skip-approval: \(usersMaySkipApproval.rawValue)")
+            }
+        }
+    }
+}
+
+struct ResellerKeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reseller-key", abstract: "Manage access keys of the reseller API.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an access key; prints accessKeyId and accessKeySecret (shown once).")
+
+        @Option(help: "A name for the reseller.")
+        var name: String
+
+        @Option(help: "The container the reseller's orders go to (default: the top container).")
+        var container: Int?
+
+        @OptionGroup var data: DataOption
+
+        func run() async throws {
+            try await withStore(data) { administration in
+                let (id, secret) = try await administration.createResellerKey(name: name, containerID: container)
+                print("accessKeyId=\(id)")
+                print("accessKeySecret=\(secret)")
+            }
+        }
+    }
+}
+
+struct OutboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outbox", abstract: "Show the validation e-mail Signet wrote, newest first.")
+
+    @Option(help: "How many messages to show (1 to 500).")
+    var limit: Int = 20
+
+    @OptionGroup var data: DataOption
+
+    func validate() throws {
+        guard (1...500).contains(limit) else { throw ValidationError("--limit must be 1 to 500") }
+    }
+
+    func run() async throws {
+        try await withStore(data) { administration in
+            for email in try await administration.outbox(limit: limit) {
+                print("--- #\(email.id) \(email.sentAt == nil ? "not sent" : "sent") \(email.followedAt == nil ? "" : "(followed)")")
+                print("To: \(email.recipient)\nSubject: \(email.subject)\n\n\(email.body)\n")
+            }
+        }
+    }
+}
+
+struct SeedOrdersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seed-orders",
+        abstract: "Copy an order many times, to benchmark lists on a large database (bench/run uses it).")
+
+    @Argument(help: "How many copies.")
+    var count: Int
+
+    @Option(help: "The order to copy (e.g. one placed by the issuance benchmark).")
+    var fromOrder: Int
+
+    @OptionGroup var data: DataOption
+
+    func validate() throws {
+        guard count > 0 else { throw ValidationError("COUNT must be positive") }
+    }
+
+    func run() async throws {
+        try await withStore(data) { administration in
+            let started = Date()
+            let stored = try await administration.seedCopies(ofOrder: fromOrder, count: count)
+            print("stored \(stored) copies of order \(fromOrder) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        }
+    }
+}

@@ -1,0 +1,168 @@
+import ArgumentParser
+import Foundation
+import SignetCore
+import SignetServer
+import SignetValidation
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the Signet server.")
+
+    @Option(help: "Address to listen on (env SIGNET_HOST).")
+    var host: String = ProcessInfo.processInfo.environment["SIGNET_HOST"] ?? "127.0.0.1"
+
+    @Option(help: "Port to listen on, 0 for any free port (env SIGNET_PORT).")
+    var port: Int = Int(ProcessInfo.processInfo.environment["SIGNET_PORT"] ?? "") ?? 8080
+
+    @OptionGroup var data: DataOption
+
+    @Option(help: "Base URL of the server, put in certificates (CRL, OCSP, CA issuers) and e-mailed links (env SIGNET_PUBLIC_URL).")
+    var publicURL: String? = ProcessInfo.processInfo.environment["SIGNET_PUBLIC_URL"]
+
+    @Option(help: "checked (default) or always-valid: a test double in which every name counts as validated.")
+    var dcv: DCVMode = .checked
+
+    @Option(help: "Issuing CA key created on first start: p256 (default) or rsa2048. An existing CA keeps its key.")
+    var caKey: IssuingKeyTypeArgument?
+
+    @Option(help: "Seconds between background passes over pending orders.")
+    var recheckInterval: Double = 5
+
+    @Option(help: "DNS server for validation and CAA, HOST:PORT (default: the first nameserver of /etc/resolv.conf).")
+    var dnsServer: String?
+
+    @Option(help: "Port that http-token validation connects to (default 80).")
+    var dcvHttpPort: Int = 80
+
+    @Option(help: "Port that HTTPS validation connects to (default 443).")
+    var dcvHttpsPort: Int = 443
+
+    @Option(help: "SMTP relay for validation e-mail, smtp://HOST:PORT (default: write to the outbox only).")
+    var smtpUrl: String?
+
+    @Option(help: "Sender of validation e-mail (default dcv@<caa identity>).")
+    var mailFrom: String?
+
+    @Option(help: "The issuer domain that CAA issue records must name to allow Signet.")
+    var caaIdentity: String = "signet.invalid"
+
+    @Option(help: "Zone that dns-cname-token records point into (default dcv.<caa identity>).")
+    var dcvCnameZone: String?
+
+    @Option(help: "Days a domain validation is reused (default: the CA/B Forum period in force, 199 days in 2026).")
+    var domainReuseDays: Int?
+
+    @Option(help: "Seconds before the first background re-check of an order's DCV; doubles up to an hour.")
+    var dcvRecheckBase: Double = 30
+
+    @Option(help: "Brand domain in the reseller dialect's Sectigo-style DCV values.")
+    var resellerDcvBrand: String = "comodoca.com"
+
+    @Flag(
+        name: [.customLong("allow-private-targets"), .customLong("allow-private-callbacks")],
+        help: "Let HTTP validation and notify_url callbacks connect to loopback and private addresses (tests, closed networks).")
+    var allowPrivateTargets = false
+
+    @Option(help: "Seconds before a failed callback is retried; later retries wait 5, 15, 60, 360 and 720 times as long, for a day.")
+    var callbackRetryBase: Double = 60
+
+    @Option(help: "Requests per API key: 'off', or windows such as 100/5s,1000/5m (CertCentral's limits, the default).")
+    var rateLimit: String = RateLimitPolicy.certCentral.argument
+
+    @Option(help: "Seconds that requests in flight may take to finish after SIGTERM before the database closes.")
+    var drainTimeout: Double = 30
+
+    func validate() throws {
+        guard !host.isEmpty else { throw ValidationError("--host needs an address") }
+        try FlagCheck.port(port, "--port", allowZero: true)
+        if let publicURL { try FlagCheck.baseURL(publicURL, "--public-url") }
+        try FlagCheck.positive(recheckInterval, "--recheck-interval", maximum: 3600)
+        if let dnsServer, NameServer(dnsServer) == nil {
+            throw ValidationError("--dns-server must be HOST or HOST:PORT with a port from 1 to 65535, not '\(dnsServer)'")
+        }
+        try FlagCheck.port(dcvHttpPort, "--dcv-http-port")
+        try FlagCheck.port(dcvHttpsPort, "--dcv-https-port")
+        if let smtpUrl {
+            do {
+                _ = try SMTPMailer(url: smtpUrl)
+            } catch {
+                throw ValidationError("--smtp-url must look like smtp://HOST:PORT, not '\(smtpUrl)'")
+            }
+        }
+        if let mailFrom {
+            let parts = mailFrom.split(separator: "@", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, (try? FlagCheck.hostName(String(parts[1]).lowercased(), "")) != nil else {
+                throw ValidationError("--mail-from must be an e-mail address, not '\(mailFrom)'")
+            }
+        }
+        try FlagCheck.hostName(caaIdentity.lowercased(), "--caa-identity")
+        if let dcvCnameZone { try FlagCheck.hostName(dcvCnameZone.lowercased(), "--dcv-cname-zone") }
+        if let days = domainReuseDays, !(1...398).contains(days) {
+            throw ValidationError("--domain-reuse-days must be 1 to 398 (the Baseline Requirements' longest reuse), not \(days)")
+        }
+        try FlagCheck.positive(dcvRecheckBase, "--dcv-recheck-base")
+        try FlagCheck.hostName(resellerDcvBrand.lowercased(), "--reseller-dcv-brand")
+        try FlagCheck.positive(callbackRetryBase, "--callback-retry-base")
+        guard RateLimitPolicy(argument: rateLimit) != nil else {
+            throw ValidationError("--rate-limit must be 'off' or windows such as 100/5s,1000/5m, not '\(rateLimit)'")
+        }
+        try FlagCheck.positive(drainTimeout, "--drain-timeout", maximum: 600)
+    }
+
+    func run() async throws {
+        try await SignetApp.serve(configuration: configuration)
+    }
+
+    var configuration: SignetConfiguration {
+        var configuration = data.configuration
+        configuration.host = host
+        configuration.port = port
+        configuration.publicURL = publicURL
+        configuration.dcvMode = dcv
+        configuration.issuingKeyType = caKey.map { $0 == .p256 ? .p256 : .rsa2048 }
+        configuration.recheckInterval = recheckInterval
+        configuration.dnsServer = dnsServer.flatMap(NameServer.init)
+        configuration.dcvHTTPPort = dcvHttpPort
+        configuration.dcvHTTPSPort = dcvHttpsPort
+        configuration.smtpURL = smtpUrl
+        configuration.mailFrom = mailFrom
+        configuration.caaIdentity = caaIdentity.lowercased()
+        configuration.dcvCNAMEZone = dcvCnameZone?.lowercased()
+        configuration.domainReuseDays = domainReuseDays
+        configuration.dcvRecheckBase = dcvRecheckBase
+        configuration.resellerDCVBrand = resellerDcvBrand.lowercased()
+        configuration.allowPrivateTargets = allowPrivateTargets
+        configuration.callbackRetryBase = callbackRetryBase
+        configuration.rateLimit = RateLimitPolicy(argument: rateLimit) ?? .certCentral
+        configuration.drainTimeout = drainTimeout
+        return configuration
+    }
+}
+
+/// `signet init`: an installation without starting the server.
+struct Initialize: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init", abstract: "Create a data folder: database, CA and administrator key, then stop.")
+
+    @OptionGroup var data: DataOption
+
+    @Option(help: "Issuing CA key: p256 (default) or rsa2048.")
+    var caKey: IssuingKeyTypeArgument?
+
+    @Option(help: "Base URL of the server, as `serve --public-url` takes it.")
+    var publicURL: String?
+
+    func validate() throws {
+        if let publicURL { try FlagCheck.baseURL(publicURL, "--public-url") }
+    }
+
+    func run() async throws {
+        var configuration = data.configuration
+        configuration.issuingKeyType = caKey.map { $0 == .p256 ? .p256 : .rsa2048 }
+        configuration.publicURL = publicURL
+        let authority = try await SignetApp.initialize(configuration: configuration)
+        print("data folder: \(configuration.dataDirectory.path)")
+        print("root CA: \(authority.root.subject)")
+        print("issuing CA: \(authority.issuing.subject)")
+        print("administrator API key file: \(configuration.adminKeyPath)")
+    }
+}
