@@ -135,6 +135,45 @@ struct BadInputTests {
             Case(name: "client certificate without a CSR", product: "client_premium", body: edit { _, c in
                      c["common_name"] = "Lock Cole"; c["dns_names"] = nil; c["emails"] = ["a@example.com"]; c["csr"] = nil
                  }, status: 400, code: "missing_field:certificate.csr"),
+            // Names that must not be issued: a fake A-label, internal and reserved names, a wildcard over a public suffix.
+            Case(name: "invalid punycode", product: "ssl_basic", body: edit { _, c in c["dns_names"] = ["xn--zz.example.com"] },
+                 status: 400, code: "invalid_dns_name|xn--zz.example.com"),
+            Case(name: "an emoji A-label", product: "ssl_basic", body: edit { _, c in c["dns_names"] = ["xn--ls8h.com"] },
+                 status: 400, code: "invalid_dns_name|xn--ls8h.com"),
+            Case(name: "an .internal name", product: "ssl_basic", body: edit { _, c in c["dns_names"] = ["db.internal"] },
+                 status: 400, code: "invalid_dns_name|db.internal"),
+            Case(name: "a .test name", product: "ssl_basic", body: edit { _, c in c["common_name"] = "shop.test" },
+                 status: 400, code: "invalid_dns_name|shop.test"),
+            Case(name: "a .corp name", product: "ssl_basic", body: edit { _, c in c["dns_names"] = ["mail.corp"] },
+                 status: 400, code: "invalid_dns_name|mail.corp"),
+            Case(name: "an .onion name", product: "ssl_basic",
+                 body: edit { _, c in c["dns_names"] = ["duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion"] },
+                 status: 400, code: "invalid_dns_name|duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion"),
+            Case(name: "a TLD nobody delegated", product: "ssl_basic", body: edit { _, c in c["dns_names"] = ["www.example.notatld"] },
+                 status: 400, code: "invalid_dns_name|www.example.notatld"),
+            Case(name: "a wildcard directly under co.uk", product: "ssl_basic", body: edit { _, c in c["dns_names"] = ["*.co.uk"] },
+                 status: 400, code: "invalid_dns_name|*.co.uk"),
+            Case(name: "a public suffix", product: "ssl_basic", body: edit { _, c in c["dns_names"] = ["co.uk"] },
+                 status: 400, code: "invalid_dns_name|co.uk"),
+            // Text that reaches subjects: no bidirectional overrides or other non-printables.
+            Case(name: "a right-to-left override in a department", product: "ssl_basic",
+                 body: edit { _, c in c["organization_units"] = ["Sales\u{202E}evil"] },
+                 status: 400, code: "invalid_value:certificate.organization_units"),
+            Case(name: "a right-to-left override in a client name", product: "client_premium", body: edit { _, c in
+                     c["common_name"] = "Lock \u{202E}eloC"; c["dns_names"] = nil; c["emails"] = ["a@example.com"]
+                 }, status: 400, code: "invalid_value:certificate.common_name"),
+            Case(name: "a zero-width joiner in a new organization's name", product: "ssl_basic",
+                 body: edit { body, _ in
+                     var organization = TestData.organization(name: "Exam\u{200D}ple Inc")
+                     organization["id"] = nil
+                     body["organization"] = organization
+                 }, status: 400, code: "invalid_value:organization.name"),
+            Case(name: "a newline in a new organization's city", product: "ssl_basic",
+                 body: edit { body, _ in
+                     var organization = TestData.organization()
+                     organization["city"] = "Lehi\nUT"
+                     body["organization"] = organization
+                 }, status: 400, code: "invalid_value:organization.city"),
         ]
     }
 

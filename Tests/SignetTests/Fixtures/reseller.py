@@ -3,6 +3,8 @@ shared/api/reseller.md section 2 (not from Signet's code), so that a disagreemen
 
   reseller.py call BASE PATH METHOD AK SECRET JSON [--style sdk|php] [--timestamp T] [--nonce N] [--repeat K]
   reseller.py receiver SECRET LOGFILE FAIL_FIRST      (prints its port, then serves)
+  reseller.py fuzz BASE AK SECRET CASES_FILE          (each line {"path","method","body": raw JSON text};
+                                                        prints one result line per case, /healthz after each)
 """
 import base64, datetime, hashlib, hmac, http.server, json, socketserver, sys, threading, urllib.parse, urllib.request, uuid
 
@@ -66,7 +68,7 @@ def china_time(offset_seconds=0):
     return now.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def call(base, path, method, access_key, secret, body, style="sdk", timestamp=None, nonce=None):
+def call(base, path, method, access_key, secret, body, style="sdk", timestamp=None, nonce=None, raw=None):
     auth = {"accessKeyId": access_key, "nonce": nonce or uuid.uuid4().hex, "timestamp": timestamp or china_time()}
     params = dict(body)
     params.update(auth)
@@ -85,7 +87,7 @@ def call(base, path, method, access_key, secret, body, style="sdk", timestamp=No
     else:
         # Python/Node/Go/Java SDKs: auth fields in the query, business fields in the JSON body.
         url = base + path + "?" + "&".join(http_build_query(auth))
-        data = json.dumps(body).encode() if method != "GET" or body else None
+        data = raw.encode() if raw is not None else json.dumps(body).encode() if method != "GET" or body else None
         if method == "GET" and body:
             url += "&" + "&".join(http_build_query(stringize(body)))
             data = None
@@ -136,9 +138,34 @@ def receiver(secret, log_path, fail_first):
     server.serve_forever()
 
 
+def fuzz(base, access_key, secret, cases_path):
+    """Sends each case signed as the SDKs sign (the body exactly as written), then asks /healthz."""
+    with open(cases_path) as cases:
+        for line in cases:
+            case = json.loads(line)
+            try:
+                body = json.loads(case["body"])
+            except ValueError:
+                body = {}
+            if not isinstance(body, dict):
+                body = {}
+            try:
+                status, text = call(base, case["path"], case["method"], access_key, secret, body, raw=case["body"])
+            except Exception as error:  # a dropped connection is a finding, not a crash of the client
+                status, text = 0, repr(error)
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=10) as response:
+                    health = response.status
+            except Exception:
+                health = 0
+            print(json.dumps({"status": status, "body": text, "health": health}), flush=True)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "receiver":
         receiver(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif sys.argv[1] == "fuzz":
+        fuzz(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5])
     else:
         base, path, method, access_key, secret, body = sys.argv[2:8]
         options = dict(zip(sys.argv[8::2], sys.argv[9::2]))

@@ -66,6 +66,13 @@ final class SignetProcess: @unchecked Sendable {
         Tools.kill(process)
     }
 
+    /// Runs an administrative command of the same binary against this server's data folder.
+    func administer(_ arguments: [String], databaseURL: String? = nil) throws -> Tools.Result {
+        try Tools.run(
+            "signet", arguments + ["--data", data.path], executable: Self.binary,
+            environment: databaseURL.map { ["DATABASE_URL": $0] }, timeout: 120)
+    }
+
     /// SIGKILL at once: no shutdown code runs, as in a power cut of the process.
     func crash() { Tools.kill(process) }
 
@@ -95,7 +102,7 @@ struct LiveClient: Sendable {
     let key: String?
     var timeout: Int64 = 90
 
-    func call(_ method: HTTPMethod, _ path: String, json: Any? = nil) async throws -> TestResponse {
+    func call(_ method: HTTPMethod, _ path: String, json: Any? = nil, rawBody: String? = nil) async throws -> TestResponse {
         let url = path.hasPrefix("/") ? base + path : base + "/services/v2/" + path
         var request = HTTPClientRequest(url: url)
         request.method = method
@@ -103,6 +110,9 @@ struct LiveClient: Sendable {
         if let json {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
+        } else if let rawBody {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: rawBody))
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeout))
         let body = try await response.body.collect(upTo: 4 << 20)

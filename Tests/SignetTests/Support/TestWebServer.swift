@@ -15,6 +15,8 @@ final class TestWebServer: Sendable {
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
             host = (self.headers.get("Host") or "").split(":")[0].lower()
+            with open(os.path.join(root, "requests.log"), "a") as log:
+                log.write(host + self.path + "\n")
             path = os.path.normpath(os.path.join(root, host, self.path.split("?")[0].lstrip("/")))
             if not path.startswith(root):
                 self.send_error(403); return
@@ -48,6 +50,12 @@ final class TestWebServer: Sendable {
         let file = root.appendingPathComponent(host).appendingPathComponent(path.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + suffix)
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         try contents.write(to: file, atomically: true, encoding: .utf8)
+    }
+
+    /// Every request received so far, as `host/path`.
+    var requests: [String] {
+        ((try? String(contentsOf: root.appendingPathComponent("requests.log"), encoding: .utf8)) ?? "")
+            .split(separator: "\n").map(String.init)
     }
 
     func stop() {
