@@ -9,20 +9,41 @@ import Vapor
 /// default, answered 429 with `Retry-After` in each dialect's error format.
 @Suite("Rate limits")
 struct RateLimitTests {
-    @Test("CertCentral's defaults: the 101st request within 5 seconds is a 429 request_limit_exceeded with Retry-After; other keys go on")
-    func certCentralDefaults() async throws {
-        try await withSignet(configure: { $0.rateLimit = .certCentral }) { signet in
+    @Test("Over the limit: 429 request_limit_exceeded with Retry-After in CertCentral's format; other keys go on")
+    func certCentralFormat() async throws {
+        // An hour-long window keeps the count independent of how fast this machine sends.
+        let hourly = RateLimitPolicy(windows: [.init(requests: 100, seconds: 3600)])
+        try await withSignet(configure: { $0.rateLimit = hourly }) { signet in
             var statuses: [UInt] = []
-            for _ in 0..<101 { statuses.append(try await signet.call(.GET, "user/me").status.code) }
-            #expect(statuses.prefix(100).allSatisfy { $0 == 200 })
+            for _ in 0..<100 { statuses.append(try await signet.call(.GET, "user/me").status.code) }
+            #expect(statuses.allSatisfy { $0 == 200 })
             let limited = try await signet.call(.GET, "user/me")
             #expect(limited.status == .tooManyRequests)
             #expect(limited.errorCode == "request_limit_exceeded")
             let retryAfter = try #require(limited.headers.first(name: .retryAfter).flatMap(Int.init))
-            #expect((1...5).contains(retryAfter))
+            #expect((3500...3600).contains(retryAfter))
             let (otherKey, _) = try await signet.administration.createAPIKey(role: .user, name: "other")
             #expect(try await signet.call(.GET, "user/me", key: otherKey).status == .ok)
         }
+    }
+
+    @Test("The defaults are CertCentral's: 100 in any 5 seconds and 1,000 in any 5 minutes per key")
+    func certCentralDefaults() {
+        #expect(SignetConfiguration().rateLimit == .certCentral)
+        let limiter = RateLimiter(policy: .certCentral)
+        for index in 0..<100 { #expect(limiter.admit("k", now: Double(index) * 0.01) == nil) }
+        let wait = limiter.admit("k", now: 1)
+        #expect(wait.map { abs($0 - 4) < 0.001 } == true, "the first request leaves the 5-second window at 5: \(String(describing: wait))")
+        // 1,000 spread over five minutes, each 5-second window holding at most 100.
+        var time = 5.0
+        var admitted = 100
+        while admitted < 1000 {
+            if limiter.admit("k", now: time) == nil { admitted += 1 }
+            time += 0.06
+        }
+        #expect(time < 300)
+        #expect(limiter.admit("k", now: time).map { $0 > 0 } == true, "the 1,001st within five minutes waits")
+        #expect(limiter.admit("k", now: 300.01) == nil, "the first ones left the five-minute window")
     }
 
     @Test("Sliding windows: at most N requests in any window, the wait is exact, and the longer window holds too")
