@@ -60,7 +60,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "signet", dependencies: [
-            "SignetServer", "SignetValidation",
+            "SignetCore", "SignetPKI", "SignetServer", "SignetValidation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "SignetTests", dependencies: [

@@ -193,13 +193,29 @@ public struct ApprovalRequest: Sendable, Equatable {
 }
 
 extension Order {
-    /// When the certificate issued at `date` must end: the order's end, the requested
+    /// When a certificate starting at `notBefore` must end: the order's end, the requested
     /// certificate end, or the industry maximum, whichever comes first.
     ///
     /// The Baseline Requirements count validity inclusively (notAfter − notBefore + 1 s), so
     /// the cap ends one second before a whole number of days.
-    public func certificateEnd(issuedAt date: Date, product: Product, policy: ValidityPolicy) -> Date {
-        let cap = date.addingTimeInterval(Double(policy.maximumCertificateDays(for: product, on: date)) * 86_400 - 1)
-        return [orderValidTill, certificateValidTill ?? orderValidTill, cap].min()!
+    public func certificateEnd(notBefore: Date, product: Product, policy: ValidityPolicy) -> Date {
+        Self.certificateEnd(
+            notBefore: notBefore, orderValidTill: orderValidTill, certificateValidTill: certificateValidTill, product: product,
+            policy: policy)
+    }
+
+    /// The same, for an order not yet stored.
+    public static func certificateEnd(
+        notBefore: Date, orderValidTill: Date, certificateValidTill: Date?, product: Product, policy: ValidityPolicy
+    ) -> Date {
+        let cap = notBefore.addingTimeInterval(Double(policy.maximumCertificateDays(for: product, on: notBefore)) * 86_400 - 1)
+        return min(orderValidTill, certificateValidTill ?? orderValidTill, cap)
+    }
+
+    /// When a certificate signed at `date` starts: midnight UTC of that day, as DigiCert does, so
+    /// that a relying party whose clock runs a little behind accepts a new certificate. The Baseline
+    /// Requirements (7.1.2.7) allow backdating by up to 48 hours.
+    public static func notBefore(signedAt date: Date) -> Date {
+        Calendar.utc.startOfDay(for: date)
     }
 }

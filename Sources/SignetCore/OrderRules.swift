@@ -89,9 +89,10 @@ public enum OrderRules {
 
     /// Checks and normalizes the names of an order or a reissue against a product.
     public static func checkedNames(_ submission: OrderSubmission, product: Product) throws(OrderRuleError) -> CertificateNames {
-        guard let rawCommonName = submission.commonName?.trimmingWhitespace(), !rawCommonName.isEmpty else {
-            throw .missingField("certificate.common_name")
-        }
+        let rawCommonName = submission.commonName?.trimmingWhitespace() ?? ""
+        // A mailbox-validated certificate's common name is its e-mail address: it may be left out.
+        let mailboxValidated = product.isSMIME && product.validationLevel == .dv
+        guard !rawCommonName.isEmpty || mailboxValidated else { throw .missingField("certificate.common_name") }
         switch product.kind {
         case .tls:
             return try checkedTLSNames(commonName: rawCommonName, dnsNames: submission.dnsNames, product: product)
@@ -148,10 +149,9 @@ public enum OrderRules {
         name == "www." + commonName || commonName == "www." + name
     }
 
-    private static func checkedClientNames(commonName: String, submission: OrderSubmission, product: Product)
+    private static func checkedClientNames(commonName raw: String, submission: OrderSubmission, product: Product)
         throws(OrderRuleError) -> CertificateNames
     {
-        try SubjectText.check(commonName, field: "certificate.common_name")
         guard submission.dnsNames.isEmpty else {
             throw .invalidValue(field: "certificate.dns_names", reason: "client certificates carry e-mail addresses, not DNS names")
         }
@@ -163,6 +163,40 @@ public enum OrderRules {
             if seen.insert(email.value.lowercased()).inserted { emails.append(email.value) }
         }
         guard emails.count <= product.maximumNames else { throw .tooManyNames(limit: product.maximumNames) }
-        return CertificateNames(commonName: commonName, dnsNames: [], emails: emails)
+        let person = try checkedPerson(submission)
+        let commonName = raw.isEmpty ? emails[0] : raw
+        try SubjectText.check(commonName, field: "certificate.common_name")
+        let isEmail = emails.contains { $0.caseInsensitiveCompare(commonName) == .orderedSame }
+        if product.isSMIME && product.validationLevel == .dv && !isEmail {
+            // S/MIME BR 7.1.4.2.2(a): a mailbox-validated subject names the mailbox, nobody.
+            throw .invalidValue(
+                field: "certificate.common_name",
+                reason: "a mailbox-validated certificate's common name is its e-mail address (or absent), not '\(commonName)'")
+        }
+        if product.isSMIME && product.validationLevel != .dv && !isEmail && person?.displayName != commonName {
+            // S/MIME BR 7.1.4.2.2(a): a personal name in the common name comes with givenName and surname.
+            throw .invalidValue(
+                field: "certificate.common_name",
+                reason: person.map { "the common name must be the person's name '\($0.displayName)' or one of the e-mail addresses" }
+                    ?? "a personal name as common name needs the person's given name and surname: send certificate.first_name and certificate.last_name (or use an e-mail address)")
+        }
+        return CertificateNames(commonName: commonName, dnsNames: [], emails: emails, person: person)
+    }
+
+    /// The subscriber's name: `certificate.first_name` and `last_name`, or else an order contact
+    /// whose first and last names are exactly the common name. Never split out of a common name.
+    static func checkedPerson(_ submission: OrderSubmission) throws(OrderRuleError) -> PersonName? {
+        var person = submission.person
+        if person == nil, let commonName = submission.commonName?.trimmingWhitespace() {
+            person = submission.contacts.compactMap(\.details)
+                .map { PersonName(givenName: $0.firstName.trimmingWhitespace(), surname: $0.lastName.trimmingWhitespace()) }
+                .first { $0.displayName == commonName }
+        }
+        guard let person else { return nil }
+        guard !person.givenName.isEmpty else { throw .missingField("certificate.first_name") }
+        guard !person.surname.isEmpty else { throw .missingField("certificate.last_name") }
+        try SubjectText.check(person.givenName, field: "certificate.first_name")
+        try SubjectText.check(person.surname, field: "certificate.last_name")
+        return person
     }
 }

@@ -31,10 +31,26 @@ public struct CustomFieldValue: Sendable, Equatable, Codable {
     }
 }
 
+/// A person's name as a subject shows it (X.520 givenName and surname).
+public struct PersonName: Sendable, Equatable, Codable {
+    public var givenName: String
+    public var surname: String
+
+    public init(givenName: String, surname: String) {
+        self.givenName = givenName
+        self.surname = surname
+    }
+
+    /// "Given Surname", the personal name a common name may hold.
+    public var displayName: String { "\(givenName) \(surname)" }
+}
+
 /// A request to place an order, decoded from a dialect but not yet checked.
 public struct OrderSubmission: Sendable {
     public var productNameID: String
     public var commonName: String?
+    /// The subscriber's own name (`certificate.first_name`, `certificate.last_name`), when given.
+    public var person: PersonName?
     public var dnsNames: [String] = []
     public var emails: [String] = []
     public var csr: String?
@@ -78,11 +94,15 @@ public struct CertificateNames: Sendable, Equatable, Codable {
     public var dnsNames: [String]
     /// Mailboxes (client certificates).
     public var emails: [String]
+    /// The subscriber's given name and surname, for sponsor-validated S/MIME subjects: taken from
+    /// explicit fields, never guessed by splitting a common name.
+    public var person: PersonName?
 
-    public init(commonName: String, dnsNames: [String], emails: [String]) {
+    public init(commonName: String, dnsNames: [String], emails: [String], person: PersonName? = nil) {
         self.commonName = commonName
         self.dnsNames = dnsNames
         self.emails = emails
+        self.person = person
     }
 
     /// Every DNS name the certificate's SAN extension lists: for TLS the common name first.

@@ -81,8 +81,8 @@ public struct OrganizationDetails: Sendable, Equatable, Codable {
         copy.name = name.trimmingWhitespace()
         guard !copy.name.isEmpty else { throw .missingField(fieldPrefix + "name") }
         copy.country = country.trimmingWhitespace().uppercased()
-        guard copy.country.count == 2, copy.country.allSatisfy({ $0.isASCII && $0.isLetter }) else {
-            throw .invalidValue(field: fieldPrefix + "country", reason: "use a two-letter ISO 3166 country code")
+        if let problem = CountryCode.problem(copy.country) {
+            throw .invalidValue(field: fieldPrefix + "country", reason: problem)
         }
         let bounded: [(String, String?, Int)] = [
             ("name", copy.name, 64), ("assumed_name", assumedName, 64), ("address", address, 128),
@@ -99,7 +99,51 @@ public struct OrganizationDetails: Sendable, Equatable, Codable {
                 try SubjectText.check(value, field: fieldPrefix + "organization_contact." + field)
             }
         }
+        // X.520 serialNumber is a PrintableString (EV Guidelines 9.2.6): other characters cannot be encoded.
+        if let number = registrationNumber?.trimmingWhitespace(), !number.isEmpty, !Self.isPrintableString(number) {
+            throw .invalidValue(
+                field: fieldPrefix + "registration_number",
+                reason: "use letters, digits, spaces and ' ( ) + , - . / : = ? only (an X.520 PrintableString)")
+        }
+        if let category = businessCategory?.trimmingWhitespace(), !category.isEmpty,
+            !Self.businessCategories.contains(category)
+        {
+            throw .invalidValue(
+                field: fieldPrefix + "business_category",
+                reason: "use one of \(Self.businessCategories.sorted().map { "'\($0)'" }.joined(separator: ", ")) (EV Guidelines 9.2.3)")
+        }
         return copy
+    }
+
+    /// The values EV Guidelines 9.2.3 allows in `businessCategory`.
+    public static let businessCategories: Set<String> = [
+        "Private Organization", "Government Entity", "Business Entity", "Non-Commercial Entity",
+    ]
+
+    /// X.680's PrintableString alphabet.
+    public static func isPrintableString(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII
+                && (("A"..."Z").contains(scalar) || ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar)
+                    || " '()+,-./:=?".unicodeScalars.contains(scalar))
+        }
+    }
+
+    /// Checks what a subject at `level` needs of the organization (BR 7.1.4.2.2, EV Guidelines 9.2):
+    /// OV and EV subjects name a locality or a state; EV subjects carry a registration number.
+    public func checkSubject(for level: ValidationLevel, fieldPrefix: String) throws(OrderRuleError) {
+        guard level != .dv else { return }
+        let locality = city?.trimmingWhitespace() ?? ""
+        let region = state?.trimmingWhitespace() ?? ""
+        if locality.isEmpty && region.isEmpty {
+            throw .invalidValue(
+                field: fieldPrefix + "city",
+                reason: "an \(level.rawValue) certificate names the organization's locality (city) or state; the organization has neither")
+        }
+        if level == .ev, (registrationNumber?.trimmingWhitespace() ?? "").isEmpty {
+            throw .invalidValue(
+                field: fieldPrefix + "registration_number", reason: "an EV certificate carries the organization's registration number")
+        }
     }
 }
 

@@ -1,3 +1,11 @@
+/// The families of subscriber certificates. Each is issued by its own issuing CA, constrained by
+/// extended key usage as both sets of Baseline Requirements want: TLS server certificates, and
+/// client certificates (S/MIME, and client authentication, which the S/MIME CA's `clientAuth` allows).
+public enum CertificateFamily: String, Sendable, Codable, CaseIterable {
+    case tls
+    case smime
+}
+
 /// How much identity a product's certificates assert, and therefore what must be
 /// validated before one is issued.
 public enum ValidationLevel: String, Sendable, Codable, CaseIterable {
@@ -61,6 +69,12 @@ public struct Product: Sendable, Equatable {
     public let pricePerAdditionalName: Money
 
     public var isTLS: Bool { kind == .tls }
+
+    /// The issuing CA family that signs this product's certificates.
+    public var family: CertificateFamily { isTLS ? .tls : .smime }
+
+    /// Whether the certificates are S/MIME certificates (they carry `emailProtection`).
+    public var isSMIME: Bool { clientUsage?.contains(.emailProtection) ?? false }
 
     public var clientUsage: ClientUsage? {
         if case .client(let usage) = kind { return usage }

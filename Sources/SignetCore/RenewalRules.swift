@@ -33,6 +33,7 @@ public enum RenewalRules {
     ) -> OrderSubmission {
         var submission = OrderSubmission(productNameID: order.productNameID)
         submission.commonName = order.names.commonName
+        submission.person = order.names.person
         submission.dnsNames = order.names.dnsNames
         submission.emails = order.names.emails
         submission.csr = csr

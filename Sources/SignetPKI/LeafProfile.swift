@@ -17,12 +17,15 @@ public struct LeafRequest: Sendable {
     public var profileOption: TLSProfileOption?
     public var notBefore: Date
     public var notAfter: Date
+    /// Where the certificate points for its CRL, OCSP and issuer.
+    public var endpoints: PKIEndpoints
 
     public init(
         publicKey: Certificate.PublicKey, key: KeyDescription, product: Product, names: CertificateNames,
         organization: OrganizationDetails?, organizationUnits: [String], signatureHash: SignatureHash,
-        profileOption: TLSProfileOption?, notBefore: Date, notAfter: Date
+        profileOption: TLSProfileOption?, notBefore: Date, notAfter: Date, endpoints: PKIEndpoints
     ) {
+        self.endpoints = endpoints
         self.publicKey = publicKey
         self.key = key
         self.product = product
@@ -40,12 +43,12 @@ public struct LeafRequest: Sendable {
 /// 7.1.2.7) and client certificates per product usage (S/MIME BR multipurpose profiles:
 /// mailbox-validated without an organization, sponsor-validated with one).
 enum LeafProfile {
-    private static let businessCategory: ASN1ObjectIdentifier = [2, 5, 4, 15]
-    private static let jurisdictionCountry: ASN1ObjectIdentifier = [1, 3, 6, 1, 4, 1, 311, 60, 2, 1, 3]
-    private static let serialNumber: ASN1ObjectIdentifier = [2, 5, 4, 5]
-    private static let organizationIdentifier: ASN1ObjectIdentifier = [2, 5, 4, 97]
-    private static let givenName: ASN1ObjectIdentifier = [2, 5, 4, 42]
-    private static let surname: ASN1ObjectIdentifier = [2, 5, 4, 4]
+    private static let businessCategory = SubjectOID.businessCategory
+    private static let jurisdictionCountry = SubjectOID.jurisdictionCountry
+    private static let serialNumber = SubjectOID.serialNumber
+    private static let organizationIdentifier = SubjectOID.organizationIdentifier
+    private static let givenName = SubjectOID.givenName
+    private static let surname = SubjectOID.surname
 
     static func subject(for request: LeafRequest) throws -> DistinguishedName {
         var rdns: [RelativeDistinguishedName] = []
@@ -57,10 +60,10 @@ enum LeafProfile {
             rdns.append(RelativeDistinguishedName(attribute))
         }
         let level = request.product.validationLevel
-        let isSMIME = request.product.clientUsage?.contains(.emailProtection) ?? false
+        let isSMIME = request.product.isSMIME
         if isSMIME && level == .dv {
-            // Mailbox-validated (S/MIME BR 7.1.4.2.2): the common name is the mailbox itself.
-            try add(.RDNAttributeType.commonName, request.names.emails.first)
+            // Mailbox-validated (S/MIME BR 7.1.4.2.2(a)): the common name is one of the mailboxes (OrderRules checked it).
+            try add(.RDNAttributeType.commonName, request.names.commonName)
             return DistinguishedName(rdns)
         }
         if level != .dv, let organization = request.organization {
@@ -81,29 +84,21 @@ enum LeafProfile {
                 for unit in request.organizationUnits { try add(.RDNAttributeType.organizationalUnitName, unit) }
             }
         }
-        if isSMIME, let (given, family) = personalName(request.names.commonName) {
-            try add(givenName, given)
-            try add(surname, family)
+        if !request.product.isTLS, let person = request.names.person {
+            // The person's own given name and surname, from explicit fields, never split out of a common name.
+            try add(givenName, person.givenName)
+            try add(surname, person.surname)
         }
         try add(.RDNAttributeType.commonName, request.names.commonName)
         return DistinguishedName(rdns)
     }
 
-    /// "Locke Cole" as given name "Locke" and surname "Cole": S/MIME subjects state where a
-    /// personal common name comes from.
-    static func personalName(_ name: String) -> (String, String)? {
-        guard let space = name.lastIndex(of: " ") else { return nil }
-        let given = name[..<space].trimmingCharacters(in: .whitespaces)
-        let family = name[name.index(after: space)...].trimmingCharacters(in: .whitespaces)
-        return given.isEmpty || family.isEmpty ? nil : (given, family)
-    }
-
-    static func extensions(
-        for request: LeafRequest, issuerKeyIdentifier: ArraySlice<UInt8>, endpoints: CAEndpoints
-    ) throws -> Certificate.Extensions {
+    static func extensions(for request: LeafRequest, issuer: CACertificate, endpoints: PKIEndpoints) throws
+        -> Certificate.Extensions
+    {
         let isRSA = request.key.algorithm == .rsa
         var list: [Certificate.Extension] = [
-            try Certificate.Extension(AuthorityKeyIdentifier(keyIdentifier: issuerKeyIdentifier), critical: false),
+            try Certificate.Extension(AuthorityKeyIdentifier(keyIdentifier: issuer.keyIdentifier), critical: false),
             try Certificate.Extension(SubjectKeyIdentifier(hash: request.publicKey), critical: false),
             try Certificate.Extension(BasicConstraints.notCertificateAuthority, critical: true),
         ]
@@ -122,10 +117,14 @@ enum LeafProfile {
             case .ev: policy = PolicyOID.extendedValidation
             }
         case .client(let usage):
+            // S/MIME BR 7.1.2.3(e), multipurpose: RSA keys also encrypt by key transport, EC keys by key agreement.
             let signing = usage.contains(.documentSigning)
+            let encrypts = usage.contains(.emailProtection)
             list.append(
                 try Certificate.Extension(
-                    KeyUsage(digitalSignature: true, nonRepudiation: signing, keyEncipherment: isRSA), critical: true))
+                    KeyUsage(
+                        digitalSignature: true, nonRepudiation: signing, keyEncipherment: encrypts && isRSA,
+                        keyAgreement: encrypts && !isRSA), critical: true))
             var usages: [ExtendedKeyUsage.Usage] = []
             if usage.contains(.clientAuthentication) { usages.append(.clientAuth) }
             if usage.contains(.emailProtection) { usages.append(.emailProtection) }
@@ -140,28 +139,13 @@ enum LeafProfile {
             }
         }
         if let policy { list.append(try PolicyExtensions.certificatePolicies([policy])) }
-        list.append(PolicyExtensions.crlDistributionPoint(uri: endpoints.crlURL))
+        list.append(PolicyExtensions.crlDistributionPoint(uri: endpoints.crlURL(of: issuer.id)))
         list.append(
             try Certificate.Extension(
                 AuthorityInformationAccess([
                     .init(method: .ocspServer, location: .uniformResourceIdentifier(endpoints.ocspURL)),
-                    .init(method: .issuingCA, location: .uniformResourceIdentifier(endpoints.caIssuersURL)),
+                    .init(method: .issuingCA, location: .uniformResourceIdentifier(endpoints.issuerURL(of: issuer.id))),
                 ]), critical: false))
         return try Certificate.Extensions(list)
-    }
-}
-
-/// Where relying parties fetch revocation data and the issuer certificate.
-public struct CAEndpoints: Sendable, Equatable {
-    public let crlURL: String
-    public let ocspURL: String
-    public let caIssuersURL: String
-
-    /// The URLs under `publicURL` for the issuing CA `issuerID`.
-    public init(publicURL: String, issuerID: String) {
-        let base = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
-        crlURL = "\(base)/crl/\(issuerID).crl"
-        ocspURL = "\(base)/ocsp"
-        caIssuersURL = "\(base)/ca/\(issuerID).crt"
     }
 }

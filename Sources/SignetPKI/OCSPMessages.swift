@@ -17,7 +17,8 @@ public struct OCSPQuery: Sendable {
     }
 
     public let items: [Item]
-    /// The nonce extension's value (RFC 8954), echoed in the response.
+    /// The nonce extension's value (RFC 8954), echoed in the response: the DER of an OCTET STRING
+    /// of 1 to 32 octets. A request with a nonce outside that range is malformed (RFC 9654).
     public let nonce: [UInt8]?
 
     static let nonceOID: ASN1ObjectIdentifier = [1, 3, 6, 1, 5, 5, 7, 48, 1, 2]
@@ -44,7 +45,10 @@ public struct OCSPQuery: Sendable {
             {
                 for node in extensions {
                     let ext = try Certificate.Extension(derEncoded: node)
-                    if ext.oid == Self.nonceOID { nonce = Array(ext.value) }
+                    guard ext.oid == Self.nonceOID else { continue }
+                    let inner = try ASN1OctetString(derEncoded: ext.value)
+                    guard (1...32).contains(inner.bytes.count) else { throw OCSPError.malformed }
+                    nonce = Array(ext.value)
                 }
             }
         }
@@ -79,15 +83,21 @@ public enum OCSPStatus: Sendable, Equatable {
     case unknown
 }
 
-/// Builds OCSP responses (RFC 6960 4.2), signed by the issuing CA itself, responder named by key hash.
-enum OCSPResponseBuilder {
+/// An OCSP response before it is signed (RFC 6960 4.2): signed by the CA that issued what it
+/// answers about (an issuing CA for subscriber certificates, the root for issuing CAs), the
+/// responder named by key hash. The pre-issuance lint judges this value.
+struct OCSPResponseBuilder: Sendable {
     static let basicResponseOID: ASN1ObjectIdentifier = [1, 3, 6, 1, 5, 5, 7, 48, 1, 1]
 
-    static func successful(
-        statuses: [(certIDDER: [UInt8], status: OCSPStatus)], producedAt: Date, nextUpdate: Date, nonce: [UInt8]?,
-        key: SigningKey, responderKeyHash: [UInt8]
-    ) throws -> [UInt8] {
+    let responder: CACertificate
+    let statuses: [(certIDDER: [UInt8], status: OCSPStatus)]
+    let producedAt: Date
+    let nextUpdate: Date
+    let nonce: [UInt8]?
+
+    func signed(by key: Certificate.PrivateKey) throws -> [UInt8] {
         let context = { (number: UInt) in ASN1Identifier(tagWithNumber: number, tagClass: .contextSpecific) }
+        let responderKeyHash = responder.certIDHashes[CACertificate.sha1]?.key ?? []
         var data = DER.Serializer()
         try data.appendConstructedNode(identifier: .sequence) { responseData in
             try responseData.serialize(explicitlyTaggedWithTagNumber: 2, tagClass: .contextSpecific) {
@@ -128,13 +138,14 @@ enum OCSPResponseBuilder {
                 }
             }
         }
-        let basic = try key.signedStructure(tbs: data.serializedBytes, hash: key.naturalHash)
+        let algorithm = responder.keyFamily.algorithm(for: responder.keyFamily.naturalHash)
+        let basic = try key.signedStructure(tbs: data.serializedBytes, algorithm: algorithm)
         var response = DER.Serializer()
         try response.appendConstructedNode(identifier: .sequence) { outer in
             outer.appendEnumerated(0)  // successful
             try outer.serialize(explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific) { explicit in
                 try explicit.appendConstructedNode(identifier: .sequence) { bytes in
-                    try bytes.serialize(basicResponseOID)
+                    try bytes.serialize(Self.basicResponseOID)
                     try bytes.serialize(ASN1OctetString(contentBytes: basic[...]))
                 }
             }

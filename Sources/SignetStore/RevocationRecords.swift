@@ -86,3 +86,38 @@ extension StoreConnection {
             .run()
     }
 }
+
+private struct IssuerRevocationRow: Codable, Sendable {
+    var issuerId: String
+    var serialNumber: String
+    var revokedAt: Date
+    var revocationReason: String
+}
+
+extension StoreConnection {
+    // MARK: revoked issuing CAs
+
+    /// Records that the issuing CA `issuerID` (serial `serialNumber`) is revoked; `false` when it was already.
+    public func revokeIssuer(issuerID: String, serialNumber: String, _ revocation: Revocation) async throws -> Bool {
+        if try await issuerRevocations().contains(where: { $0.issuerID == issuerID }) { return false }
+        try await sql.insert(into: "issuer_revocations")
+            .model(
+                IssuerRevocationRow(
+                    issuerId: issuerID, serialNumber: serialNumber, revokedAt: revocation.date,
+                    revocationReason: revocation.reason.rawValue),
+                with: Self.encoder
+            )
+            .run()
+        return true
+    }
+
+    /// Every revoked issuing CA, oldest first.
+    public func issuerRevocations() async throws -> [(issuerID: String, serialNumber: String, revocation: Revocation)] {
+        try await sql.select().column("*").from("issuer_revocations").orderBy("revoked_at")
+            .all(decoding: IssuerRevocationRow.self, with: Self.decoder)
+            .map {
+                ($0.issuerId, $0.serialNumber,
+                 Revocation(date: $0.revokedAt, reason: RevocationReason(rawValue: $0.revocationReason) ?? .unspecified))
+            }
+    }
+}

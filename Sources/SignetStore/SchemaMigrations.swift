@@ -23,7 +23,7 @@ public enum SchemaMigrations {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
-    public static var all: [any Migration] { [CreateSchema(), RecordCertificateAuthority(), TrackRenewals(), CountOrdersByStatus(), ScopeUniquenessToContainers(), AddAccountSettings()] }
+    public static var all: [any Migration] { [CreateSchema(), RecordCertificateAuthority(), TrackRenewals(), CountOrdersByStatus(), ScopeUniquenessToContainers(), AddAccountSettings(), RecordIssuerRevocations()] }
 }
 
 struct CreateSchema: AsyncMigration {

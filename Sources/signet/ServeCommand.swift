@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SignetCore
+import SignetPKI
 import SignetServer
 import SignetValidation
 
@@ -18,11 +19,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Base URL of the server, put in certificates (CRL, OCSP, CA issuers) and e-mailed links (env SIGNET_PUBLIC_URL).")
     var publicURL: String? = ProcessInfo.processInfo.environment["SIGNET_PUBLIC_URL"]
 
+    @OptionGroup var pki: PKIOptions
+
     @Option(help: "checked (default) or always-valid: a test double in which every name counts as validated.")
     var dcv: DCVMode = .checked
 
-    @Option(help: "Issuing CA key created on first start: p256 (default) or rsa2048. An existing CA keeps its key.")
-    var caKey: IssuingKeyTypeArgument?
 
     @Option(help: "Seconds between background passes over pending orders.")
     var recheckInterval: Double = 5
@@ -117,8 +118,8 @@ struct Serve: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.publicURL = publicURL
+        pki.apply(to: &configuration)
         configuration.dcvMode = dcv
-        configuration.issuingKeyType = caKey.map { $0 == .p256 ? .p256 : .rsa2048 }
         configuration.recheckInterval = recheckInterval
         configuration.dnsServer = dnsServer.flatMap(NameServer.init)
         configuration.dcvHTTPPort = dcvHttpPort
@@ -145,8 +146,7 @@ struct Initialize: AsyncParsableCommand {
 
     @OptionGroup var data: DataOption
 
-    @Option(help: "Issuing CA key: p256 (default) or rsa2048.")
-    var caKey: IssuingKeyTypeArgument?
+    @OptionGroup var pki: PKIOptions
 
     @Option(help: "Base URL of the server, as `serve --public-url` takes it.")
     var publicURL: String?
@@ -157,12 +157,49 @@ struct Initialize: AsyncParsableCommand {
 
     func run() async throws {
         var configuration = data.configuration
-        configuration.issuingKeyType = caKey.map { $0 == .p256 ? .p256 : .rsa2048 }
         configuration.publicURL = publicURL
+        pki.apply(to: &configuration)
         let authority = try await SignetApp.initialize(configuration: configuration)
         print("data folder: \(configuration.dataDirectory.path)")
         print("root CA: \(authority.root.subject)")
-        print("issuing CA: \(authority.issuing.subject)")
+        for issuer in authority.issuers where issuer.isCurrent {
+            print("issuing CA (\(issuer.families.map(\.rawValue).sorted().joined(separator: ", "))): \(issuer.ca.subject)")
+        }
         print("administrator API key file: \(configuration.adminKeyPath)")
+    }
+}
+
+/// Where certificates point and who a new CA is: shared by `serve`, `init` and `ca rotate`.
+struct PKIOptions: ParsableArguments {
+    @Option(help: "Issuing CA key of a new CA: p256 (default) or rsa2048. An existing CA keeps its key.")
+    var caKey: IssuingKeyTypeArgument?
+
+    @Option(help: "Base of the http addresses in certificates for CRLs, OCSP and issuer certificates (default: the public URL's host over http).")
+    var pkiURL: String?
+
+    @Option(help: "ISO 3166-1 country code in a new CA's subjects (default US).")
+    var caCountry: String = "US"
+
+    @Option(help: "Organization name in a new CA's subjects (default Signet).")
+    var caOrganization: String = "Signet"
+
+    func validate() throws {
+        if let pkiURL {
+            try FlagCheck.baseURL(pkiURL, "--pki-url")
+            guard pkiURL.lowercased().hasPrefix("http://") else {
+                throw ValidationError("--pki-url must be an http URL: relying parties fetch CRLs and OCSP over http (BR 7.1.2.11.2)")
+            }
+        }
+        if let problem = CountryCode.problem(caCountry.uppercased()) { throw ValidationError("--ca-country: \(problem)") }
+        if let problem = SubjectText.problem(caOrganization), !caOrganization.isEmpty {
+            throw ValidationError("--ca-organization: \(problem)")
+        }
+        guard (1...40).contains(caOrganization.count) else { throw ValidationError("--ca-organization needs 1 to 40 characters") }
+    }
+
+    func apply(to configuration: inout SignetConfiguration) {
+        configuration.issuingKeyType = caKey.map { $0 == .p256 ? .p256 : .rsa2048 }
+        configuration.pkiURL = pkiURL
+        configuration.caIdentity = CAIdentity(country: caCountry.uppercased(), organization: caOrganization)
     }
 }

@@ -13,7 +13,8 @@ struct Signet: AsyncParsableCommand {
         abstract: "A self-hosted certificate authority that speaks the DigiCert CertCentral API.",
         subcommands: [
             Serve.self, Initialize.self, APIKeyCommand.self, ResellerKeyCommand.self, OrganizationCommand.self,
-            DomainCommand.self, BalanceCommand.self, AccountCommand.self, OutboxCommand.self, SeedOrdersCommand.self,
+            DomainCommand.self, BalanceCommand.self, AccountCommand.self, CACommand.self, OutboxCommand.self,
+            SeedOrdersCommand.self,
         ])
 
     /// Parses, runs, and reports a failure as a sentence followed by the failing command's usage.

@@ -124,16 +124,16 @@ struct BadInputTests {
             Case(name: "unknown DCV method", product: "ssl_basic", body: edit { body, _ in body["dcv_method"] = "carrier-pigeon" },
                  status: 400, code: "invalid_value:dcv_method"),
             Case(name: "client certificate without e-mails", product: "client_premium", body: edit { _, c in
-                     c["common_name"] = "Lock Cole"; c["dns_names"] = nil
+                     c["common_name"] = "Lock Cole"; c["first_name"] = "Lock"; c["last_name"] = "Cole"; c["dns_names"] = nil
                  }, status: 400, code: "missing_field:certificate.emails"),
             Case(name: "client certificate with a bad e-mail", product: "client_premium", body: edit { _, c in
-                     c["common_name"] = "Lock Cole"; c["dns_names"] = nil; c["emails"] = ["not-an-email"]
+                     c["common_name"] = "Lock Cole"; c["first_name"] = "Lock"; c["last_name"] = "Cole"; c["dns_names"] = nil; c["emails"] = ["not-an-email"]
                  }, status: 400, code: "invalid_email|not-an-email"),
             Case(name: "client certificate with SHA-384", product: "client_premium", body: edit { _, c in
-                     c["common_name"] = "Lock Cole"; c["dns_names"] = nil; c["emails"] = ["a@example.com"]; c["signature_hash"] = "sha384"
+                     c["common_name"] = "Lock Cole"; c["first_name"] = "Lock"; c["last_name"] = "Cole"; c["dns_names"] = nil; c["emails"] = ["a@example.com"]; c["signature_hash"] = "sha384"
                  }, status: 400, code: "invalid_value:signature_hash"),
             Case(name: "client certificate without a CSR", product: "client_premium", body: edit { _, c in
-                     c["common_name"] = "Lock Cole"; c["dns_names"] = nil; c["emails"] = ["a@example.com"]; c["csr"] = nil
+                     c["common_name"] = "Lock Cole"; c["first_name"] = "Lock"; c["last_name"] = "Cole"; c["dns_names"] = nil; c["emails"] = ["a@example.com"]; c["csr"] = nil
                  }, status: 400, code: "missing_field:certificate.csr"),
             // Names that must not be issued: a fake A-label, internal and reserved names, a wildcard over a public suffix.
             Case(name: "invalid punycode", product: "ssl_basic", body: edit { _, c in c["dns_names"] = ["xn--zz.example.com"] },

@@ -36,7 +36,7 @@ struct CommandLineTests {
 
         let keyFile = data.appendingPathComponent("admin-api-key")
         let adminKey = try String(contentsOf: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        for file in [keyFile, data.appendingPathComponent("ca/root.key"), data.appendingPathComponent("ca/issuing.key")] {
+        for file in [keyFile, data.appendingPathComponent("ca/root.key"), data.appendingPathComponent("ca/tls.key"), data.appendingPathComponent("ca/smime.key")] {
             let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
             #expect(mode == 0o600, "\(file.lastPathComponent) has mode \(String(mode ?? 0, radix: 8))")
         }

@@ -39,7 +39,11 @@ struct LintTests {
         try await withSignet { signet in
             let organizationID = try await signet.prepareAccount()
             var body = TestData.clientOrder(csr: try TestData.csr(), organizationID: organizationID, skipApproval: true)
-            body["certificate"] = (body["certificate"] as! [String: Any]).merging(["common_name": "Locke Cole"]) { $1 }
+            // A mailbox-validated subject names the mailbox; a sponsor-validated one the person, from explicit fields.
+            let names: [String: Any] = product == "client_email_security_plus"
+                ? ["common_name": "locke.cole@example.com", "first_name": NSNull(), "last_name": NSNull()]
+                : ["common_name": "Locke Cole", "first_name": "Locke", "last_name": "Cole"]
+            body["certificate"] = (body["certificate"] as? [String: Any] ?? [:]).merging(names) { $1 }
             let response = try await signet.call(.POST, "order/certificate/\(product)", json: body)
             let certificateID = try #require(response.json["certificate_id"] as? Int, "\(response.text)")
             let pem = try await signet.call(.GET, "certificate/\(certificateID)/download/format/pem_noroot").text

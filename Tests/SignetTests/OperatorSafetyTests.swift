@@ -32,7 +32,7 @@ struct OperatorSafetyTests {
         try await server.waitUntilServing()
         #expect(server.output.contains("tightened permissions in \(data.path)"), "\(server.output)")
         #expect(Self.mode(data.path) == 0o700)
-        var files = ["notes.txt", "admin-api-key", "reseller-secrets.key", "ca/root.key", "ca/issuing.key", "ca/root.crt"]
+        var files = ["notes.txt", "admin-api-key", "reseller-secrets.key", "ca/root.key", "ca/tls.key", "ca/smime.key", "ca/root.crt"]
         if database == nil { files += ["signet.sqlite", "signet.sqlite-wal", "signet.sqlite-shm"] }
         for file in files {
             #expect(Self.mode(data.appendingPathComponent(file).path) == 0o600, "\(file): \(String(Self.mode(data.appendingPathComponent(file).path), radix: 8))")

@@ -19,7 +19,7 @@ struct PersistenceTests {
             json: TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organizationID, skipApproval: false))
         let requestID = try #require((waiting.json["requests"] as? [[String: Any]])?.first?["id"] as? Int)
         let balance = try await first.balance()
-        let issuerID = first.services.authority.issuerID
+        let issuerID = first.services.authority.issuer(for: .tls).id
         let adminKey = first.adminKey
         let directory = first.directory
         try await first.stop(removingData: false)
@@ -27,7 +27,7 @@ struct PersistenceTests {
         let second = try await TestSignet.start(directory: directory)
         do {
             #expect(second.adminKey == adminKey)
-            #expect(second.services.authority.issuerID == issuerID)
+            #expect(second.services.authority.issuer(for: .tls).id == issuerID)
             #expect(try await second.balance() == balance)
             let info = try await second.call(.GET, "order/certificate/\(orderID)")
             #expect(info.json["status"] as? String == "issued")

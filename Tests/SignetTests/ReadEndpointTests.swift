@@ -169,7 +169,7 @@ struct ReadEndpointTests {
             #expect(details.json["order_id"] as? Int == orderID)
             let chain = try #require(try await signet.call(.GET, "certificate/\(certificateID)/chain").json["intermediates"] as? [[String: Any]])
             #expect(chain.count == 2)
-            #expect((chain.first?["subject_common_name"] as? String)?.hasPrefix("Signet Issuing CA") == true)
+            #expect((chain.first?["subject_common_name"] as? String)?.hasPrefix("Signet TLS Issuing CA") == true)
 
             let directory = try Tools.temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: directory) }
@@ -215,7 +215,7 @@ struct ReadEndpointTests {
             #expect(unknown.status == .badRequest)
             #expect(unknown.errorCode == "invalid_value:format")
 
-            let issuer = try await signet.call(.GET, "/ca/\(signet.services.authority.issuerID).crt")
+            let issuer = try await signet.call(.GET, "/ca/\(signet.services.authority.issuer(for: .tls).id).crt")
             #expect(issuer.headers.contentType?.serialize() == "application/pkix-cert")
             #expect(issuer.body.count > 300)
         }

@@ -31,7 +31,7 @@ struct RevocationTests {
 
     /// Fetches the CRL and writes it as crl.der and crl.pem.
     static func fetchCRL(_ signet: TestSignet, into directory: URL) async throws {
-        let response = try await signet.call(.GET, "/crl/\(signet.services.authority.issuerID).crl")
+        let response = try await signet.call(.GET, "/crl/\(signet.services.authority.issuer(for: .tls).id).crl")
         #expect(response.status == .ok)
         #expect(response.headers.contentType?.serialize() == "application/pkix-crl")
         try response.body.write(to: directory.appendingPathComponent("crl.der"))
@@ -215,13 +215,14 @@ struct RevocationTests {
         let clock = FixedWallClock(ValidityPolicy.utcDay(2026, 11, 23))
         try await withSignet(clock: clock) { signet in
             let authority = signet.services.authority
-            let first = try await signet.services.registration.revocations.currentCRL(store: signet.store, now: clock.now())
+            let tls = authority.issuer(for: .tls).id
+            let first = try #require(try await signet.services.registration.revocations.currentCRL(caID: tls, store: signet.store, now: clock.now()))
             #expect(first.nextUpdate.timeIntervalSince(first.thisUpdate) == 7 * 86_400)
             clock.advance(by: 3600)
-            let same = try await signet.services.registration.revocations.currentCRL(store: signet.store, now: clock.now())
+            let same = try #require(try await signet.services.registration.revocations.currentCRL(caID: tls, store: signet.store, now: clock.now()))
             #expect(same.number == first.number)
             clock.advance(by: 86_400)
-            let renewed = try await signet.services.registration.revocations.currentCRL(store: signet.store, now: clock.now())
+            let renewed = try #require(try await signet.services.registration.revocations.currentCRL(caID: tls, store: signet.store, now: clock.now()))
             #expect(renewed.number == first.number + 1)
             #expect(renewed.thisUpdate == clock.now())
 
@@ -231,7 +232,7 @@ struct RevocationTests {
                 json: TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organizationID))
             let certificateID = try #require(placed.json["certificate_id"] as? Int)
             _ = try await signet.call(.PUT, "certificate/\(certificateID)/revoke", json: ["skip_approval": true])
-            let afterRevocation = try await signet.store.read { try await $0.publishedCRL(issuerID: authority.issuerID) }
+            let afterRevocation = try await signet.store.read { try await $0.publishedCRL(issuerID: tls) }
             #expect(afterRevocation?.number == renewed.number + 1)
         }
     }

@@ -29,8 +29,7 @@ final class BackgroundJobs: LifecycleHandler, @unchecked Sendable {
                     if issued > 0 { logger.info("issued \(issued) approved certificate(s)") }
                     await services.registration.domainControl.deliverPendingEmails()
                     await services.callbacks.deliverDue()
-                    _ = try await services.registration.revocations.currentCRL(
-                        store: services.store, now: services.clock.now())
+                    try await services.registration.revocations.refreshCRLs(store: services.store, now: services.clock.now())
                     try await services.store.write { try await $0.foldOrderCountChanges() }
                     let renewals = try await services.registration.renewDueOrders()
                     for renewal in renewals.renewed {

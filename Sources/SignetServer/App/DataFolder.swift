@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SignetPKI
 
 #if canImport(Glibc)
 import Glibc
@@ -88,7 +89,7 @@ enum DataFolder {
 
     /// Whether the folder holds a CA (its issuing certificate).
     static func holdsCertificateAuthority(_ configuration: SignetConfiguration) -> Bool {
-        FileManager.default.fileExists(atPath: configuration.caDirectory.appendingPathComponent("issuing.crt").path)
+        CAFolder(folder: configuration.caDirectory).exists
     }
 
     /// An error of the file system as a sentence (Foundation's own text, not its domain and code).

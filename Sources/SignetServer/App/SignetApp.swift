@@ -123,13 +123,11 @@ public enum SignetApp {
         ) {
             let (store, administration, sealer) = try await openStoreLocked(
                 app, configuration: configuration, clock: clock, create: true)
-            let files = CAKeyFiles(folder: configuration.caDirectory)
-            let (authority, created) = try files.loadOrCreate(
-                issuingKeyType: configuration.issuingKeyType ?? .p256, publicURL: configuration.effectivePublicURL,
-                now: clock.now())
-            if !created, let asked = configuration.issuingKeyType, asked != authority.issuingKeyType {
-                throw StartupError.caKeyMismatch(
-                    caFolder: configuration.caDirectory.path, existing: authority.issuingKeyType, asked: asked)
+            let (authority, created) = try CAFolder(folder: configuration.caDirectory)
+                .loadOrCreate(configuration.caSettings, now: clock.now())
+            let existing = authority.issuer(for: .tls).ca.keyType
+            if !created, let asked = configuration.issuingKeyType, asked != existing {
+                throw StartupError.caKeyMismatch(caFolder: configuration.caDirectory.path, existing: existing, asked: asked)
             }
             try await CertificateAuthorityBinding.check(
                 authority, store: store, dataFolder: configuration.dataDirectory, now: clock.now())
@@ -138,7 +136,13 @@ public enum SignetApp {
         _ = try DataFolder.tightenPermissions(configuration.dataDirectory)
         if created {
             app.logger.notice(
-                "created the CA in \(configuration.caDirectory.path): \(authority.root.subject) / \(authority.issuing.subject)")
+                """
+                created the CA in \(configuration.caDirectory.path): \(authority.root.subject) with issuing CAs \
+                \(authority.issuers.map { "\($0.ca.subject)" }.joined(separator: " and "))
+                """)
+        } else if authority.issuers.contains(where: { $0.families.count > 1 && $0.isCurrent }) {
+            app.logger.notice(
+                "the CA in \(configuration.caDirectory.path) has one issuing CA for TLS and S/MIME; `signet ca rotate` makes one per family (docs/pki.md)")
         }
         return (store, administration, sealer, authority)
     }
@@ -161,8 +165,8 @@ public enum SignetApp {
         domainControl.events.add(ResellerCallbacks(renderer: renderer))
         let callbackPolicy = CallbackAddressPolicy(outbound: domainControl.checker.web.policy)
         let registration = RegistrationAuthority(
-            store: store, authority: authority, clock: clock, dcvMode: configuration.dcvMode, revocations: revocations,
-            domainControl: domainControl)
+            store: store, authority: authority, endpoints: PKIEndpoints(base: configuration.effectivePKIURL), clock: clock,
+            dcvMode: configuration.dcvMode, revocations: revocations, domainControl: domainControl)
         let services = SignetServices(
             configuration: configuration, store: store, authority: authority, registration: registration,
             administration: administration, clock: clock, authenticator: APIKeyAuthenticator(store: store),
@@ -170,7 +174,7 @@ public enum SignetApp {
             callbacks: CallbackDelivery(
                 store: store, clock: clock, sealer: sealer, policy: callbackPolicy, retryBase: configuration.callbackRetryBase),
             rateLimiter: RateLimiter(policy: configuration.rateLimit))
-        _ = try await revocations.currentCRL(store: store, now: clock.now())
+        try await revocations.refreshCRLs(store: store, now: clock.now())
         app.signet = services
 
         app.http.server.configuration.hostname = configuration.host
@@ -226,6 +230,17 @@ public enum SignetApp {
         }
         guard let authority else { throw StoreError.inconsistent("the installation did not open") }
         return authority
+    }
+
+    /// Runs an administrative command that needs the CA as well as the database.
+    public static func withCertificateAuthority(
+        configuration: SignetConfiguration, _ body: (Administration, CertificateAuthority) async throws -> Void
+    ) async throws {
+        try await withApplication { app in
+            let (_, administration, _) = try await openStore(app, configuration: configuration)
+            let authority = try CAFolder(folder: configuration.caDirectory).load()
+            try await body(administration, authority)
+        }
     }
 
     /// Runs an administrative command against an existing installation's database.

@@ -18,8 +18,14 @@ public struct SignetConfiguration: Sendable {
     /// `postgres://user:password@host:port/database` selects PostgreSQL (`--database-url`, env
     /// `DATABASE_URL`); without it, the SQLite file in the data folder.
     public var databaseURL: String?
-    /// The base URL baked into certificates (CRL, OCSP, CA issuers). Defaults to `http://host:port`.
+    /// The server's base URL, as clients and e-mailed links reach it (`--public-url`); `http://host:port` by default.
     public var publicURL: String?
+    /// The base of the addresses certificates point to for CRLs, OCSP and issuer certificates
+    /// (`--pki-url`). Always http (BR 7.1.2.11.2): by default the public URL's host over http, so that
+    /// an operator behind a TLS proxy (`--public-url https://…`) still gets http PKI addresses.
+    public var pkiURL: String?
+    /// Who a new CA says it is (`--ca-country`, `--ca-organization`).
+    public var caIdentity = CAIdentity()
     public var dcvMode = DCVMode.checked
     /// The issuing key of a new CA (`--ca-key`, P-256 when not given); an existing CA keeps its own,
     /// and naming another one for it is an error rather than silently ignored.
@@ -63,6 +69,24 @@ public struct SignetConfiguration: Sendable {
     public init() {}
 
     public var effectivePublicURL: String { publicURL ?? "http://\(host):\(port)" }
+
+    /// The PKI base: `--pki-url`, or the public URL over http (an https public URL loses its port,
+    /// which belonged to TLS).
+    public var effectivePKIURL: String {
+        if let pkiURL { return pkiURL }
+        guard var components = URLComponents(string: effectivePublicURL), components.scheme?.lowercased() == "https" else {
+            return effectivePublicURL
+        }
+        components.scheme = "http"
+        components.port = nil
+        return components.string ?? effectivePublicURL
+    }
+
+    /// How a new CA is made from this configuration.
+    public var caSettings: CASettings {
+        CASettings(
+            issuingKeyType: issuingKeyType ?? .p256, identity: caIdentity, endpoints: PKIEndpoints(base: effectivePKIURL))
+    }
 
     /// A database URL without its password, for messages and logs.
     public static func redacted(_ url: String) -> String {

@@ -48,6 +48,9 @@ enum CertCentralErrorTable {
         case let error as OrderRuleError: return map(error)
         case let error as WorkflowError: return map(error)
         case let error as StoreError: return map(error)
+        case let failure as LintFailure where failure.isCausedByRequest:
+            let field = failure.field ?? "certificate"
+            return .init(.badRequest, "invalid_value:\(field)", "\(field) cannot be certified: \(failure).")
         case is DecodingError: return .badRequestFormat
         default: return nil
         }

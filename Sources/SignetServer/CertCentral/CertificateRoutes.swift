@@ -40,12 +40,13 @@ struct CertificateRoutes: RouteCollection {
         return try CertCentralFormat.response(
             CertificateView(
                 certificate, order: order, now: services.clock.now(),
-                issuerName: services.authority.issuing.subject.commonName, standalone: true))
+                issuerName: services.authority.issuer(of: certificate, family: order.product?.family ?? .tls).ca.commonName,
+                standalone: true))
     }
 
     func chain(_ request: Request) async throws -> Response {
-        _ = try await load(request)
-        let entries = request.signet.authority.chain.map {
+        let (certificate, order) = try await load(request)
+        let entries = request.signet.authority.chain(of: certificate, family: order.product?.family ?? .tls).map {
             OrderCreatedView.ChainEntry(subjectCommonName: $0.commonName, pem: $0.pem)
         }
         return try CertCentralFormat.response(["intermediates": entries])
@@ -65,20 +66,20 @@ struct CertificateRoutes: RouteCollection {
             }
             format = DownloadFormat.forPlatform(platform ?? certificate.serverPlatformID ?? order.serverPlatformID)
         }
-        return try respond(certificate, format: format, request: request)
+        return try respond(certificate, family: order.product?.family ?? .tls, format: format, request: request)
     }
 
     func downloadForOrder(_ request: Request) async throws -> Response {
         let principal = try request.principal
         let orderID = try request.intParameter("order_id") { .orderNotFound($0) }
         let format = try request.parameters.get("format").map(Self.format) ?? .default
-        let certificate = try await request.signet.store.read { connection in
+        let (certificate, order) = try await request.signet.store.read { connection in
             guard let order = try await connection.order(id: orderID), principal.canSee(containerID: order.containerID),
                 let certificate = try await connection.certificate(id: order.certificateID)
             else { throw WorkflowError.orderNotFound(String(orderID)) }
-            return certificate
+            return (certificate, order)
         }
-        return try respond(certificate, format: format, request: request)
+        return try respond(certificate, family: order.product?.family ?? .tls, format: format, request: request)
     }
 
     private static func format(_ name: String) throws -> DownloadFormat {
@@ -90,7 +91,9 @@ struct CertificateRoutes: RouteCollection {
         return format
     }
 
-    private func respond(_ certificate: CertificateRecord, format: DownloadFormat, request: Request) throws -> Response {
+    private func respond(
+        _ certificate: CertificateRecord, family: CertificateFamily, format: DownloadFormat, request: Request
+    ) throws -> Response {
         guard let issuance = certificate.issuance, certificate.status == .issued || certificate.status == .revoked else {
             throw WorkflowError.certificateNotIssued(id: certificate.id, status: certificate.status)
         }
@@ -98,6 +101,6 @@ struct CertificateRoutes: RouteCollection {
         let acceptsZip = request.headers[.accept].contains { $0.lowercased().contains("application/zip") }
         return try format.response(
             commonName: certificate.names.commonName, leafPEM: issuance.pem, leafDER: leafDER,
-            chain: request.signet.authority.chain, acceptsZip: acceptsZip)
+            chain: request.signet.authority.chain(of: certificate, family: family), acceptsZip: acceptsZip)
     }
 }

@@ -22,6 +22,7 @@ struct LifecycleRoutes: RouteCollection {
         guard let certificate = try body.object("certificate") else { throw OrderRuleError.missingField("certificate") }
         var submission = OrderSubmission(productNameID: "")
         submission.commonName = try certificate.string("common_name")
+        submission.person = try OrderRequestDecoding.person(certificate)
         submission.dnsNames = try certificate.strings("dns_names") ?? []
         submission.emails = try certificate.strings("emails") ?? []
         submission.csr = try certificate.string("csr")
@@ -36,16 +37,14 @@ struct LifecycleRoutes: RouteCollection {
         let principal = try request.principal
         let orderID = try request.intParameter("id") { .orderNotFound($0) }
         let placed = try await request.signet.registration.reissue(orderID: orderID, try submission(request), by: principal)
-        return try CertCentralFormat.response(
-            AddedCertificateView(placed, chain: request.signet.authority.chain), status: .created)
+        return try CertCentralFormat.response(AddedCertificateView(placed, authority: request.signet.authority), status: .created)
     }
 
     func duplicate(_ request: Request) async throws -> Response {
         let principal = try request.principal
         let orderID = try request.intParameter("id") { .orderNotFound($0) }
         let placed = try await request.signet.registration.duplicate(orderID: orderID, try submission(request), by: principal)
-        return try CertCentralFormat.response(
-            AddedCertificateView(placed, chain: request.signet.authority.chain), status: .created)
+        return try CertCentralFormat.response(AddedCertificateView(placed, authority: request.signet.authority), status: .created)
     }
 
     func listReissues(_ request: Request) async throws -> Response {
@@ -56,9 +55,10 @@ struct LifecycleRoutes: RouteCollection {
     }
 
     func listDuplicates(_ request: Request) async throws -> Response {
-        let issuer = request.signet.authority.issuerID
+        let authority = request.signet.authority
         let views = try await certificates(request, roles: [.duplicate]) { certificate, users, now in
-            DuplicateView(certificate, user: users[certificate.userID], now: now, issuerID: issuer)
+            DuplicateView(
+                certificate, user: users[certificate.userID], now: now, issuerID: authority.issuer(of: certificate, family: .tls).id)
         }
         return try CertCentralFormat.response(["certificates": views])
     }
@@ -150,12 +150,12 @@ struct AddedCertificateView: Encodable {
     let certificateId: Int?
     let certificateChain: [OrderCreatedView.ChainEntry]?
 
-    init(_ placed: PlacedOrder, chain: [ChainCertificate]) {
+    init(_ placed: PlacedOrder, authority: CertificateAuthority) {
         id = placed.order.id
         let skipped = placed.order.options.skipApproval ?? false
         requests = skipped ? nil : placed.requests.map { RequestStub(id: $0.id) }
         certificateId = skipped ? placed.certificate.id : nil
-        certificateChain = OrderCreatedView.chain(placed.certificate, chain: chain)
+        certificateChain = OrderCreatedView.chain(placed.certificate, authority: authority, family: placed.order.product?.family ?? .tls)
     }
 }
 

@@ -9,6 +9,7 @@ enum OrderRequestDecoding {
         var submission = OrderSubmission(productNameID: productNameID)
         guard let certificate = try body.object("certificate") else { throw .missingField("certificate") }
         submission.commonName = try certificate.string("common_name")
+        submission.person = try person(certificate)
         submission.dnsNames = try certificate.strings("dns_names") ?? []
         submission.emails = try certificate.strings("emails") ?? []
         submission.csr = try certificate.string("csr")
@@ -38,6 +39,18 @@ enum OrderRequestDecoding {
         submission.options = try options(body)
         submission.options.skipApproval = submission.skipApproval
         return submission
+    }
+
+    /// `certificate.first_name` and `last_name`: the subscriber of a client certificate, both or neither.
+    static func person(_ certificate: JSONFields) throws(OrderRuleError) -> PersonName? {
+        let first = try certificate.string("first_name")?.trimmingWhitespace()
+        let last = try certificate.string("last_name")?.trimmingWhitespace()
+        switch (first, last) {
+        case (nil, nil): return nil
+        case (let first?, let last?): return PersonName(givenName: first, surname: last)
+        case (nil, _): throw .missingField(certificate.path + "first_name")
+        case (_, nil): throw .missingField(certificate.path + "last_name")
+        }
     }
 
     static func validity(_ object: JSONFields?) throws(OrderRuleError) -> ValidityRequest? {

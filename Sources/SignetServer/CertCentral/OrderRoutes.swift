@@ -25,7 +25,7 @@ struct OrderRoutes: RouteCollection {
             Array(productNameID.lowercased().utf8) + [0] + JSONValue.object(body.fields).canonicalBytes)
         let placed = try await request.signet.registration.placeOrder(submission, by: principal, fingerprint: fingerprint)
         return try CertCentralFormat.response(
-            OrderCreatedView(placed, chain: request.signet.authority.chain), status: .created)
+            OrderCreatedView(placed, authority: request.signet.authority), status: .created)
     }
 
     func orderInfo(_ request: Request) async throws -> Response {
@@ -158,7 +158,7 @@ struct OrderCreatedView: Encodable {
     let dcvRandomValue: String?
     let domains: [DomainToken]?
 
-    init(_ placed: PlacedOrder, chain: [ChainCertificate]) {
+    init(_ placed: PlacedOrder, authority: CertificateAuthority) {
         let dcv = placed.order.dcv
         dcvRandomValue = dcv?.randomValue
         domains = dcv.map { dcv in
@@ -175,13 +175,13 @@ struct OrderCreatedView: Encodable {
         let approved = approvalRequest?.status == .approved
         requests = skipped ? nil : approvalRequest.map { [RequestStub(id: $0.id, status: $0.status.rawValue)] }
         certificateId = skipped || approved ? placed.certificate.id : nil
-        certificateChain = Self.chain(placed.certificate, chain: chain)
+        certificateChain = Self.chain(placed.certificate, authority: authority, family: placed.order.product?.family ?? .tls)
     }
 
     /// Leaf, issuing CA, root when `certificate` is issued; `nil` before.
-    static func chain(_ certificate: CertificateRecord, chain: [ChainCertificate]) -> [ChainEntry]? {
+    static func chain(_ certificate: CertificateRecord, authority: CertificateAuthority, family: CertificateFamily) -> [ChainEntry]? {
         guard let issuance = certificate.issuance, certificate.status == .issued else { return nil }
         return [ChainEntry(subjectCommonName: certificate.names.commonName, pem: issuance.pem)]
-            + chain.map { ChainEntry(subjectCommonName: $0.commonName, pem: $0.pem) }
+            + authority.chain(of: certificate, family: family).map { ChainEntry(subjectCommonName: $0.commonName, pem: $0.pem) }
     }
 }

@@ -225,7 +225,8 @@ struct OrderInfoView: Encodable {
         let order = context.order
         id = order.id
         certificate = CertificateView(
-            context.certificate, order: order, now: now, issuerName: authority.issuing.subject.commonName,
+            context.certificate, order: order, now: now,
+            issuerName: authority.issuer(of: context.certificate, family: order.product?.family ?? .tls).ca.commonName,
             standalone: false)
         status = order.reportedStatus(now: now)
         isRenewal = order.options.renewalOfOrderID != nil

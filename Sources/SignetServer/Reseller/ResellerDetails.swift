@@ -79,7 +79,7 @@ struct ResellerRenderer: Sendable {
             ])
         }
         let issuance = current.status == .issued || current.status == .revoked ? current.issuance : nil
-        let chain = authority.chain.map(\.pem).joined()
+        let chain = authority.chain(of: current, family: .tls).map(\.pem).joined()
         var data: [String: JSONValue] = [
             "service_id": .string(reseller.serviceID),
             "caid": .string(String(order.id)),

@@ -66,8 +66,20 @@ enum ResellerErrorTable {
             case .inconsistent: return ResellerError(.internalServerError, "INTERNAL_ERROR", "An internal error occurred.")
             }
         case is DecodingError: return ResellerError(.badRequest, "BAD_REQUEST", "The request body is not valid JSON.")
+        case let failure as LintFailure where failure.isCausedByRequest:
+            return .invalid(Self.field(failure.field ?? "csr"), "\(failure.field ?? "the certificate") cannot be certified: \(failure).")
         default: return nil
         }
+    }
+
+    /// The reseller parameter behind a field of Signet's order model.
+    static func field(_ field: String) -> String {
+        let parameters = [
+            "organization.country": "country", "organization.city": "city", "organization.state": "state",
+            "organization.name": "organization", "organization.registration_number": "serial_no",
+            "certificate.dns_names": "domain_dcv", "certificate.common_name": "domain_dcv", "certificate.csr": "csr",
+        ]
+        return parameters[field] ?? field.replacingOccurrences(of: "certificate.", with: "")
     }
 
     static func map(_ error: OrderRuleError) -> ResellerError {

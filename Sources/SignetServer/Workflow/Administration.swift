@@ -159,6 +159,25 @@ public struct Administration: Sendable {
         return stored
     }
 
+    /// Revokes a retired issuing CA (`signet ca revoke`): the root's CRL and its OCSP answers list it
+    /// from now on. The current issuing CAs cannot be revoked: rotate first, so that nothing new is
+    /// issued under a revoked CA.
+    public func revokeIssuer(id: String, reason: RevocationReason, authority: CertificateAuthority) async throws -> PublishedCRL {
+        guard let issuer = authority.issuer(id: id) else { throw WorkflowError.certificateNotFound(id) }
+        guard !issuer.isCurrent else {
+            throw WorkflowError.forbidden("\(id) still issues certificates; run `signet ca rotate` first, then revoke it")
+        }
+        let now = clock.now()
+        let serial = issuer.ca.certificate.serialNumber.bytes.drop(while: { $0 == 0 }).hexString
+        let publisher = RevocationPublisher(authority: authority)
+        return try await store.write { connection in
+            guard try await connection.revokeIssuer(issuerID: id, serialNumber: serial, Revocation(date: now, reason: reason)) else {
+                throw WorkflowError.certificateAlreadyRevoked(0)
+            }
+            return try await publisher.publish(caID: authority.root.id, connection: connection, now: now)
+        }
+    }
+
     /// Adds money to the account through the ledger.
     public func addBalance(_ amount: Money) async throws -> Balance {
         guard amount.cents > 0 else { throw OrderRuleError.invalidValue(field: "amount", reason: "must be positive") }

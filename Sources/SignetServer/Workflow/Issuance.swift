@@ -99,12 +99,11 @@ extension RegistrationAuthority {
         if organization?.id != order.organizationID {
             organization = try await order.organizationID.asyncMap { try await connection.organization(id: $0) } ?? nil
         }
-        let request = LeafRequest(
-            publicKey: csr.publicKey, key: csr.key, product: product, names: certificate.names,
-            organization: organization?.details, organizationUnits: order.organizationUnits,
-            signatureHash: certificate.signatureHash, profileOption: order.profileOption, notBefore: now,
-            notAfter: order.certificateEnd(issuedAt: now, product: product, policy: policy))
-        let signed = try authority.issue(request)
+        let request = leafRequest(
+            product: product, names: certificate.names, csr: csr, organization: organization?.details,
+            organizationUnits: order.organizationUnits, hash: certificate.signatureHash, profileOption: order.profileOption,
+            orderValidTill: order.orderValidTill, certificateValidTill: order.certificateValidTill, now: now)
+        let signed = try authority.signNow(try authority.prepare(request, now: now))
         var issued = certificate
         issued.status = .issued
         issued.signatureHash = signed.signatureHash
@@ -112,6 +111,23 @@ extension RegistrationAuthority {
             serialNumber: signed.serialNumber, thumbprint: signed.thumbprint, pem: signed.pem, validFrom: request.notBefore,
             validTill: request.notAfter, dateIssued: now, issuerID: signed.issuerID)
         return issued
+    }
+
+    /// What the CA is asked to sign for a certificate signed `now`: from midnight UTC of the day
+    /// (``Order/notBefore(signedAt:)``) to the order's, the requested or the industry's end.
+    func leafRequest(
+        product: Product, names: CertificateNames, csr: InspectedCSR, organization: OrganizationDetails?,
+        organizationUnits: [String], hash: SignatureHash, profileOption: TLSProfileOption?, orderValidTill: Date,
+        certificateValidTill: Date?, now: Date
+    ) -> LeafRequest {
+        let notBefore = Order.notBefore(signedAt: now)
+        return LeafRequest(
+            publicKey: csr.publicKey, key: csr.key, product: product, names: names, organization: organization,
+            organizationUnits: organizationUnits, signatureHash: hash, profileOption: profileOption, notBefore: notBefore,
+            notAfter: Order.certificateEnd(
+                notBefore: notBefore, orderValidTill: orderValidTill, certificateValidTill: certificateValidTill,
+                product: product, policy: policy),
+            endpoints: endpoints)
     }
 
     /// Issues an approved certificate of `order` inside the caller's transaction when nothing blocks it.
@@ -146,7 +162,7 @@ extension RegistrationAuthority {
                 Self.dropsNames(previous.names, replacedBy: certificate.names, isTLS: product.isTLS)
             {
                 try await connection.revokeCertificate(id: previous.id, Revocation(date: now, reason: .superseded))
-                try await revocations.publish(connection: connection, now: now)
+                try await revocations.publish(Set([previous.issuance?.issuerID].compactMap { $0 }), connection: connection, now: now)
             }
             try await events.emit(.issued, orderID: order.id, connection: connection, at: now)
         case .duplicate:

@@ -44,6 +44,8 @@ extension RegistrationAuthority {
         guard let product = order.product else { throw WorkflowError.orderNotFound(String(orderID)) }
         var checked = submission
         checked.productNameID = product.nameID
+        // The subscriber stays who the order named, unless the request names someone.
+        if checked.person == nil { checked.person = order.names.person }
         let (names, requestedHash) = try OrderRules.checkedCertificate(checked, product: product)
         if role == .duplicate {
             let allowed = Set(order.names.subjectAlternativeDNSNames(isTLS: product.isTLS) + order.names.emails)
@@ -60,7 +62,14 @@ extension RegistrationAuthority {
         } catch {
             throw WorkflowError.invalidCSR(error)
         }
-        let hash = authority.signatureHash(for: requestedHash)
+        let hash = authority.signatureHash(for: requestedHash, family: product.family)
+        let organization = try await store.read { connection in
+            try await order.organizationID.asyncMap { try await connection.organization(id: $0) } ?? nil
+        }
+        try preflight(
+            product: product, names: names, csr: csr, organization: organization?.details,
+            organizationUnits: order.organizationUnits, hash: hash, profileOption: order.profileOption,
+            orderValidTill: order.orderValidTill, certificateValidTill: nil, now: now)
         let skipApproval = submission.skipApproval
         var caaCleared = dcvMode == .alwaysValid
         if skipApproval && dcvMode == .checked {
@@ -200,15 +209,19 @@ extension RegistrationAuthority {
         processorID: Int? = nil
     ) async throws {
         let revocation = Revocation(date: now, reason: reason)
+        var issuers: Set<String> = []
         if let certificateID {
             guard let certificate = try await connection.certificate(id: certificateID), certificate.status == .issued
             else { return }
             try await connection.revokeCertificate(id: certificateID, revocation)
+            if let issuer = certificate.issuance?.issuerID { issuers.insert(issuer) }
         } else {
             guard order.status != .revoked else { return }
             for certificate in try await connection.certificates(orderID: order.id) {
                 switch certificate.status {
-                case .issued: try await connection.revokeCertificate(id: certificate.id, revocation)
+                case .issued:
+                    try await connection.revokeCertificate(id: certificate.id, revocation)
+                    if let issuer = certificate.issuance?.issuerID { issuers.insert(issuer) }
                 case .pending, .approved: try await connection.setCertificateStatus(id: certificate.id, status: .canceled)
                 default: break
                 }
@@ -217,7 +230,7 @@ extension RegistrationAuthority {
             try await connection.rejectPendingRequests(
                 orderID: order.id, processorID: processorID ?? order.userID, comment: "the order was revoked", at: now)
         }
-        try await revocations.publish(connection: connection, now: now)
+        try await revocations.publish(issuers, connection: connection, now: now)
         try await events.emit(.revoked, orderID: order.id, connection: connection, at: now)
     }
 }

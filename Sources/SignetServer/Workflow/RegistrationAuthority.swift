@@ -24,6 +24,8 @@ public struct PlacedOrder: Sendable {
 public struct RegistrationAuthority: Sendable {
     public let store: SignetStore
     public let authority: CertificateAuthority
+    /// Where the certificates point for CRLs, OCSP and issuer certificates.
+    public let endpoints: PKIEndpoints
     public let clock: any WallClock
     public let policy: ValidityPolicy
     public let dcvMode: DCVMode
@@ -32,11 +34,12 @@ public struct RegistrationAuthority: Sendable {
     var events: OrderEvents { domainControl.events }
 
     public init(
-        store: SignetStore, authority: CertificateAuthority, clock: any WallClock, policy: ValidityPolicy = .cabForum,
-        dcvMode: DCVMode, revocations: RevocationPublisher, domainControl: DomainControl
+        store: SignetStore, authority: CertificateAuthority, endpoints: PKIEndpoints, clock: any WallClock,
+        policy: ValidityPolicy = .cabForum, dcvMode: DCVMode, revocations: RevocationPublisher, domainControl: DomainControl
     ) {
         self.store = store
         self.authority = authority
+        self.endpoints = endpoints
         self.clock = clock
         self.policy = policy
         self.dcvMode = dcvMode
@@ -71,7 +74,11 @@ public struct RegistrationAuthority: Sendable {
             return try await repeatOf(earlier.order, storedFingerprint: earlier.fingerprint, fingerprint: fingerprint)
         }
 
-        let hash = authority.signatureHash(for: plan.signatureHash)
+        let hash = authority.signatureHash(for: plan.signatureHash, family: plan.product.family)
+        try preflight(
+            product: plan.product, names: plan.names, csr: csr, organization: newOrganization ?? existingOrganization?.details,
+            organizationUnits: plan.organizationUnits, hash: hash, profileOption: plan.profileOption,
+            orderValidTill: plan.orderValidTill, certificateValidTill: plan.certificateValidTill, now: now)
         let skipApproval = submission.skipApproval
         let dcvMethod = submission.options.dcvMethod ?? "email"
         let validationNames = DomainControl.validationNames(of: plan.names, isTLS: plan.product.isTLS)
@@ -235,6 +242,23 @@ public struct RegistrationAuthority: Sendable {
             return existing
         }
         return (newOrganization, existing)
+    }
+
+    /// Builds and lints the certificate an order or reissue will get, as if it were signed now: what
+    /// the request gets wrong (a subject its organization cannot fill, a name the profile refuses) is
+    /// a 400 before anything is stored, charged or signed.
+    func preflight(
+        product: Product, names: CertificateNames, csr: InspectedCSR, organization: OrganizationDetails?,
+        organizationUnits: [String], hash: SignatureHash, profileOption: TLSProfileOption?, orderValidTill: Date,
+        certificateValidTill: Date?, now: Date
+    ) throws {
+        if let organization { try organization.checkSubject(for: product.validationLevel, fieldPrefix: "organization.") }
+        _ = try authority.prepare(
+            leafRequest(
+                product: product, names: names, csr: csr, organization: organization, organizationUnits: organizationUnits,
+                hash: hash, profileOption: profileOption, orderValidTill: orderValidTill,
+                certificateValidTill: certificateValidTill, now: now),
+            now: now)
     }
 
     /// Refuses `skip_approval` from a caller who may not skip approval (a user, unless the account allows it):

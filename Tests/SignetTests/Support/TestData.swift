@@ -50,9 +50,10 @@ enum TestData {
     /// Seed 001's body.
     static func clientOrder(csr: String, organizationID: Int, skipApproval: Bool = false) -> [String: Any] {
         [
+            // Seed 001's fields, and the subscriber's own name: a personal common name needs it (S/MIME BR 7.1.4.2.2).
             "certificate": [
-                "common_name": "Lock Cole", "emails": ["locke.cole@example.com"], "signature_hash": "sha256",
-                "organization_units": ["Accounting"], "csr": csr,
+                "common_name": "Lock Cole", "first_name": "Lock", "last_name": "Cole", "emails": ["locke.cole@example.com"],
+                "signature_hash": "sha256", "organization_units": ["Accounting"], "csr": csr,
             ],
             "skip_approval": skipApproval,
             "organization": ["id": organizationID],

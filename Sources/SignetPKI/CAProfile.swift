@@ -1,0 +1,74 @@
+import Foundation
+import SignetCore
+import SwiftASN1
+import X509
+
+/// Who the CA is, as its certificates' subjects name it.
+public struct CAIdentity: Sendable, Equatable {
+    /// ISO 3166-1 alpha-2.
+    public var country: String
+    public var organization: String
+
+    public init(country: String = "US", organization: String = "Signet") {
+        self.country = country
+        self.organization = organization
+    }
+}
+
+/// The CA certificate profiles: the root (BR 7.1.2.1) and the issuing CAs, one per family, each
+/// constrained by extended key usage (BR 7.1.2.10; S/MIME BR 7.1.2.2) and pointing at the root's
+/// CRL and certificate, so that relying parties can check its revocation.
+enum CAProfile {
+    static func root(key: Certificate.PublicKey, identity: CAIdentity, tag: String, now: Date) throws -> ToBeSignedCertificate {
+        let name = try DistinguishedName {
+            CountryName(identity.country)
+            OrganizationName(identity.organization)
+            CommonName("\(identity.organization) Root CA \(tag)")
+        }
+        return ToBeSignedCertificate(
+            profile: .root, serialNumber: .random(), publicKey: key, notBefore: now,
+            notAfter: now.addingTimeInterval(20 * 365.25 * 86_400), issuer: name, subject: name,
+            signatureAlgorithm: KeyFamily(key).algorithm(for: KeyFamily(key).naturalHash),
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
+                Critical(KeyUsage(digitalSignature: true, keyCertSign: true, cRLSign: true))
+                SubjectKeyIdentifier(hash: key)
+            })
+    }
+
+    /// An issuing CA for `family` under `root`, whose CRL and certificate are at `endpoints`.
+    static func issuing(
+        family: CertificateFamily, key: Certificate.PublicKey, root: CACertificate, identity: CAIdentity, tag: String,
+        endpoints: PKIEndpoints, now: Date
+    ) throws -> ToBeSignedCertificate {
+        let suffix = KeyFamily(key) == .rsa ? "R1" : "E1"
+        let label = family == .tls ? "TLS" : "S/MIME"
+        let name = try DistinguishedName {
+            CountryName(identity.country)
+            OrganizationName(identity.organization)
+            CommonName("\(identity.organization) \(label) Issuing CA \(suffix) \(tag)")
+        }
+        let usages: [ExtendedKeyUsage.Usage] = family == .tls ? [.serverAuth, .clientAuth] : [.emailProtection, .clientAuth]
+        let policies: [ASN1ObjectIdentifier] = family == .tls
+            ? [PolicyOID.domainValidated, PolicyOID.organizationValidated, PolicyOID.extendedValidation]
+            : [PolicyOID.mailboxValidatedMultipurpose, PolicyOID.sponsorValidatedMultipurpose]
+        let extensions = try Certificate.Extensions([
+            try Certificate.Extension(BasicConstraints.isCertificateAuthority(maxPathLength: 0), critical: true),
+            try Certificate.Extension(KeyUsage(digitalSignature: true, keyCertSign: true, cRLSign: true), critical: true),
+            try Certificate.Extension(ExtendedKeyUsage(usages), critical: false),
+            try PolicyExtensions.certificatePolicies(policies),
+            PolicyExtensions.crlDistributionPoint(uri: endpoints.crlURL(of: root.id)),
+            try Certificate.Extension(
+                AuthorityInformationAccess([
+                    .init(method: .ocspServer, location: .uniformResourceIdentifier(endpoints.ocspURL)),
+                    .init(method: .issuingCA, location: .uniformResourceIdentifier(endpoints.issuerURL(of: root.id))),
+                ]), critical: false),
+            try Certificate.Extension(AuthorityKeyIdentifier(keyIdentifier: root.keyIdentifier), critical: false),
+            try Certificate.Extension(SubjectKeyIdentifier(hash: key), critical: false),
+        ])
+        return ToBeSignedCertificate(
+            profile: .issuingCA([family]), serialNumber: .random(), publicKey: key, notBefore: now,
+            notAfter: now.addingTimeInterval(10 * 365.25 * 86_400), issuer: root.subject, subject: name,
+            signatureAlgorithm: root.keyFamily.algorithm(for: root.keyFamily.naturalHash), extensions: extensions)
+    }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import SignetCore
+import SignetPKI
+import SignetServer
+
+extension RevocationReason: ExpressibleByArgument {}
+
+/// `signet ca`: the hierarchy (root, issuing CAs), rotating issuing CAs, revoking retired ones.
+struct CACommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ca", abstract: "The CA hierarchy (docs/pki.md).", subcommands: [Show.self, Rotate.self, Revoke.self])
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the root and the issuing CAs.")
+
+        @OptionGroup var data: DataOption
+
+        func run() async throws {
+            guard CAFolder(folder: data.configuration.caDirectory).exists else {
+                throw ValidationError("there is no CA in \(data.configuration.caDirectory.path)")
+            }
+            let authority = try CAFolder(folder: data.configuration.caDirectory).load()
+            print("root \(authority.root.id)  \(authority.root.subject)  until \(authority.root.certificate.notValidAfter)")
+            for issuer in authority.issuers {
+                let role = issuer.isCurrent ? issuer.families.map(\.rawValue).sorted().joined(separator: "+") : "retired"
+                print("issuing \(issuer.id)  \(role)  \(issuer.ca.subject)  until \(issuer.ca.certificate.notValidAfter)")
+            }
+        }
+    }
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make new TLS and S/MIME issuing CAs under the root; the current ones retire (restart serve after).")
+
+        @OptionGroup var data: DataOption
+
+        @OptionGroup var pki: PKIOptions
+
+        @Option(help: "The server's --public-url, for the addresses in the new issuing CAs.")
+        var publicURL: String?
+
+        func validate() throws {
+            if let publicURL { try FlagCheck.baseURL(publicURL, "--public-url") }
+        }
+
+        func run() async throws {
+            var configuration = data.configuration
+            configuration.publicURL = publicURL
+            pki.apply(to: &configuration)
+            let folder = CAFolder(folder: configuration.caDirectory)
+            guard folder.exists else { throw ValidationError("there is no CA in \(configuration.caDirectory.path)") }
+            let existing = try folder.load()
+            var settings = configuration.caSettings
+            settings.issuingKeyType = configuration.issuingKeyType ?? existing.issuer(for: .tls).ca.keyType ?? .p256
+            for issuing in try folder.rotate(settings, now: Date()) {
+                print("new issuing CA \(issuing.id): \(issuing.subject)")
+            }
+            print("retired: \(existing.issuers.filter(\.isCurrent).map(\.id).joined(separator: ", ")); restart every `signet serve` of this data folder")
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a retired issuing CA: the root's CRL and OCSP list it from now on.")
+
+        @Argument(help: "The issuing CA's id (`signet ca show`).")
+        var id: String
+
+        @Option(help: "keyCompromise, cessationOfOperation, superseded, affiliationChanged, privilegeWithdrawn or unspecified.")
+        var reason: RevocationReason = .cessationOfOperation
+
+        @OptionGroup var data: DataOption
+
+        func run() async throws {
+            try await SignetApp.withCertificateAuthority(configuration: data.configuration) { administration, authority in
+                let crl = try await administration.revokeIssuer(id: id.uppercased(), reason: reason, authority: authority)
+                print("revoked \(id.uppercased()); root CRL \(crl.number) published")
+            }
+        }
+    }
+}
