@@ -32,6 +32,8 @@ enum CAProfile {
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
                 Critical(KeyUsage(digitalSignature: true, keyCertSign: true, cRLSign: true))
+                // BR 7.1.2.1.3: a root's authorityKeyIdentifier is its own key identifier.
+                AuthorityKeyIdentifier(keyIdentifier: SubjectKeyIdentifier(hash: key).keyIdentifier)
                 SubjectKeyIdentifier(hash: key)
             })
     }
@@ -49,8 +51,11 @@ enum CAProfile {
             CommonName("\(identity.organization) \(label) Issuing CA \(suffix) \(tag)")
         }
         let usages: [ExtendedKeyUsage.Usage] = family == .tls ? [.serverAuth, .clientAuth] : [.emailProtection, .clientAuth]
+        // BR 7.1.2.10.5: a CA that is the root's affiliate may assert anyPolicy, which lets every
+        // reserved policy of its leaves (DV, OV, EV) pass `openssl verify -explicit_policy`; pkilint
+        // refuses several reserved OIDs in one TLS CA. The S/MIME CA names its two generations.
         let policies: [ASN1ObjectIdentifier] = family == .tls
-            ? [PolicyOID.domainValidated, PolicyOID.organizationValidated, PolicyOID.extendedValidation]
+            ? [PolicyOID.anyPolicy]
             : [PolicyOID.mailboxValidatedMultipurpose, PolicyOID.sponsorValidatedMultipurpose]
         let extensions = try Certificate.Extensions([
             try Certificate.Extension(BasicConstraints.isCertificateAuthority(maxPathLength: 0), critical: true),

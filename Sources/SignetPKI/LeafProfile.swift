@@ -105,7 +105,9 @@ enum LeafProfile {
         let policy: ASN1ObjectIdentifier?
         switch request.product.kind {
         case .tls:
-            list.append(try Certificate.Extension(KeyUsage(digitalSignature: true, keyEncipherment: isRSA), critical: true))
+            // digitalSignature only, for RSA keys too: TLS 1.3 and ECDHE suites sign; RSA key transport
+            // (keyEncipherment) is obsolete, and pkilint warns of a key allowed both.
+            list.append(try Certificate.Extension(KeyUsage(digitalSignature: true), critical: true))
             let usages: [ExtendedKeyUsage.Usage] =
                 request.profileOption == .serverAndClientAuth ? [.serverAuth, .clientAuth] : [.serverAuth]
             list.append(try Certificate.Extension(ExtendedKeyUsage(usages), critical: false))

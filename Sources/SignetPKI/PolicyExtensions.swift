@@ -45,6 +45,8 @@ enum PolicyOID {
     static let domainValidated: ASN1ObjectIdentifier = [2, 23, 140, 1, 2, 1]
     static let organizationValidated: ASN1ObjectIdentifier = [2, 23, 140, 1, 2, 2]
     static let extendedValidation: ASN1ObjectIdentifier = [2, 23, 140, 1, 1]
+    /// RFC 5280 4.2.1.4: any policy.
+    static let anyPolicy: ASN1ObjectIdentifier = [2, 5, 29, 32, 0]
     /// S/MIME "multipurpose" generations; the legacy ones may not be issued since 2025-07-15.
     static let mailboxValidatedMultipurpose: ASN1ObjectIdentifier = [2, 23, 140, 1, 5, 1, 2]
     static let sponsorValidatedMultipurpose: ASN1ObjectIdentifier = [2, 23, 140, 1, 5, 3, 2]

@@ -104,7 +104,7 @@ final class TestSignet: Sendable {
     @discardableResult
     func call(
         _ method: HTTPMethod, _ path: String, key: String?? = .none, json: Any? = nil, rawBody: String? = nil,
-        headers extra: [(String, String)] = []
+        binaryBody: [UInt8]? = nil, headers extra: [(String, String)] = []
     ) async throws -> TestResponse {
         var headers = HTTPHeaders()
         switch key {
@@ -119,6 +119,9 @@ final class TestSignet: Sendable {
         } else if let rawBody {
             body.writeString(rawBody)
             headers.add(name: .contentType, value: "application/json")
+        } else if let binaryBody {
+            body.writeBytes(binaryBody)
+            headers.add(name: .contentType, value: "application/ocsp-request")
         }
         for (name, value) in extra { headers.add(name: name, value: value) }
         let url = path.hasPrefix("/") ? path : "/services/v2/\(path)"
