@@ -44,6 +44,31 @@ struct PKIHierarchyTests {
             try Self.write(tls.ca.pem, "tls.pem", in: directory)
             let strict = try Tools.run("openssl", ["verify", "-x509_strict", "-CAfile", "root.pem", "tls.pem"], in: directory)
             #expect(strict.status == 0, "\(strict.output) \(strict.error)")
+
+            // The CRLs and OCSP answers this key type signs: a revoked leaf's, and the root's about its issuing CA.
+            let organizationID = try await signet.prepareAccount()
+            let placed = try await signet.call(
+                .POST, "order/certificate/ssl_basic", json: TestData.secureSiteOrder(csr: try TestData.csr(.rsa2048), organizationID: organizationID))
+            let certificateID = try #require(placed.json["certificate_id"] as? Int, "\(placed.text)")
+            let leaf = try Certificate(pemEncoded: try #require((placed.json["certificate_chain"] as? [[String: Any]])?.first?["pem"] as? String))
+            #expect(try await signet.call(.PUT, "certificate/\(certificateID)/revoke", json: ["skip_approval": true, "revocation_reason": "keyCompromise"]).status == .noContent)
+            let leafCRL = try await signet.call(.GET, "/crl/\(tls.id).crl")
+            let rootCRL = try await signet.call(.GET, "/crl/\(authority.root.id).crl")
+            let leafOCSP = try await signet.call(
+                .POST, "/ocsp", binaryBody: try Self.ocspRequest(issuer: tls.ca.certificate, serial: leaf.serialNumber.bytes, nonceLength: 16))
+            let caOCSP = try await signet.call(
+                .POST, "/ocsp",
+                binaryBody: try Self.ocspRequest(issuer: authority.root.certificate, serial: tls.ca.certificate.serialNumber.bytes, nonceLength: nil))
+            let revocationReports = try PKIJudge.judge([
+                .init(linter: "lint_crl", arguments: ["-t", "CRL", "-p", "BR"], contents: leafCRL.body, label: "TLS CA's CRL"),
+                .init(linter: "lint_crl", arguments: ["-t", "ARL", "-p", "BR"], contents: rootCRL.body, label: "root's CRL"),
+                .init(linter: "lint_ocsp_response", arguments: [], contents: leafOCSP.body, label: "OCSP of a revoked leaf"),
+                .init(linter: "lint_ocsp_response", arguments: [], contents: caOCSP.body, label: "root's OCSP of the TLS CA"),
+            ])
+            for report in revocationReports {
+                #expect(report.errors.isEmpty && report.warnings.isEmpty, "\(keyType) \(report.label): \(report.output)")
+            }
+            #expect(Array(caOCSP.body).prefix(5) != [0x30, 0x03, 0x0A, 0x01, 0x06], "the root answers for its issuing CAs")
         }
     }
 
