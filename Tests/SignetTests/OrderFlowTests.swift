@@ -225,7 +225,8 @@ struct OrderFlowTests {
             let pems = try Self.verifyChain(response)
             let text = try Tools.describe(pems[0])
             #expect(text.contains("Signature Algorithm: sha384WithRSAEncryption"))
-            #expect(text.contains("Key Encipherment"))
+            // TLS keys sign only, RSA ones too (docs/pki.md): no RSA key transport.
+            #expect(text.contains("Digital Signature") && !text.contains("Key Encipherment"))
         }
     }
 

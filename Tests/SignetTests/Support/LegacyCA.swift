@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SignetPKI
 import SwiftASN1
 import X509
 
@@ -16,7 +17,7 @@ enum LegacyCA {
         }
         let rootPublic = Certificate.PublicKey(rootKey.publicKey)
         let root = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: rootPublic, notValidBefore: now.addingTimeInterval(-86_400),
+            version: .v3, serialNumber: Certificate.SerialNumber(bytes: SerialNumber.random().bytes), publicKey: rootPublic, notValidBefore: now.addingTimeInterval(-86_400),
             notValidAfter: now.addingTimeInterval(20 * 365 * 86_400), issuer: rootName, subject: rootName,
             signatureAlgorithm: .ecdsaWithSHA384,
             extensions: try Certificate.Extensions {
@@ -32,7 +33,7 @@ enum LegacyCA {
             CommonName("Signet Issuing CA E1 0LD0")
         }
         let issuing = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: issuingPublic,
+            version: .v3, serialNumber: Certificate.SerialNumber(bytes: SerialNumber.random().bytes), publicKey: issuingPublic,
             notValidBefore: now.addingTimeInterval(-86_400), notValidAfter: now.addingTimeInterval(10 * 365 * 86_400),
             issuer: rootName, subject: issuingName, signatureAlgorithm: .ecdsaWithSHA384,
             extensions: try Certificate.Extensions {
