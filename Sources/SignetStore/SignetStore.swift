@@ -1,10 +1,9 @@
-import AsyncKit
-import FluentKit
-import FluentPostgresDriver
 import Foundation
+import GRDB
+import Logging
 import NIOCore
 import NIOPosix
-import SQLKit
+import PostgresNIO
 import SignetCore
 
 /// Why the store refused or failed an operation.
@@ -29,72 +28,133 @@ extension StoreError: CustomStringConvertible {
 
 /// Persistence for Signet: the only place that knows SQL.
 ///
-/// Reads run on any pooled connection. Writes run in a transaction; on SQLite they queue for the
-/// single writer and share commits (``GroupCommit``), because SQLite's busy handling between
-/// connections would otherwise spin and every commit waits for the disk.
+/// ``read(_:)`` and ``write(_:)`` hand a ``StoreSession`` to a synchronous closure; the record methods
+/// are extensions of `StoreSession` (reads on every session, changes only on write transactions).
+/// SQLite runs through GRDB (``SQLiteBackend``), PostgreSQL through PostgresNIO
+/// (``PostgresBackend``); both run the same statements and the same migrations.
 public final class SignetStore: Sendable {
-    private let databaseHandle: @Sendable () -> (any Database)?
-    private let writerHandle: @Sendable () -> (any Database)?
-    private let groupCommit: GroupCommit?
-
-    /// - Parameters:
-    ///   - database: hands out a database handle for each operation (Fluent binds handles to event
-    ///     loops); `nil` once the databases are shut down.
-    ///   - sqliteWriter: for SQLite, handles on connections of their own for writes, so that a write
-    ///     transaction never holds the connection that reads wait for (WAL lets them run side by
-    ///     side). `nil` for PostgreSQL, whose pool serves both.
-    public init(
-        database: @escaping @Sendable () -> (any Database)?, sqliteWriter: (@Sendable () -> (any Database)?)? = nil
-    ) {
-        self.databaseHandle = database
-        self.writerHandle = sqliteWriter ?? database
-        self.groupCommit = sqliteWriter == nil ? nil : GroupCommit()
+    private enum Backend: Sendable {
+        case sqlite(SQLiteBackend)
+        case postgres(PostgresBackend)
     }
 
-    private func makeDatabase(_ handle: @Sendable () -> (any Database)?) throws -> any Database {
-        guard let database = handle() else { throw StoreError.unavailable("the database is shut down") }
-        return database
-    }
+    private let backend: Backend
 
-    /// Runs `body` outside a transaction, for reads.
-    public func read<T: Sendable>(_ body: @escaping @Sendable (StoreConnection) async throws -> T) async throws -> T {
-        let database = try makeDatabase(databaseHandle)
-        return try await translatingErrors {
-            if database is any PostgresDatabase { return try await GuardedPostgres.read(on: database, body) }
-            return try await body(StoreConnection(sql: database as! any SQLDatabase))
-        }
-    }
+    private init(_ backend: Backend) { self.backend = backend }
 
-    /// Runs `body` in one transaction: everything it writes commits together or not at all.
-    public func write<T: Sendable>(_ body: @escaping @Sendable (StoreConnection) async throws -> T) async throws -> T {
-        let database = try makeDatabase(writerHandle)
-        return try await translatingErrors {
-            if let groupCommit { return try await groupCommit.write(on: database, body) }
-            if database is any PostgresDatabase { return try await GuardedPostgres.transaction(on: database, body) }
-            return try await database.transaction { transaction in
-                try await body(StoreConnection(sql: transaction as! any SQLDatabase))
-            }
-        }
-    }
-
-    private func translatingErrors<T>(_ body: () async throws -> T) async throws -> T {
+    /// Opens (creating when absent) the SQLite database at `path`.
+    public static func sqlite(path: String) async throws -> SignetStore {
         do {
-            return try await body()
-        } catch let error as any DatabaseError where error.isConstraintFailure {
-            throw StoreError.uniqueViolation(String(describing: error))
-        } catch let error as PSQLError {
+            return SignetStore(.sqlite(try await SQLiteBackend.open(path: path)))
+        } catch {
             throw Self.translate(error)
-        } catch let error as any DatabaseError where error.isConnectionClosed {
-            throw StoreError.unavailable(String(describing: error))
-        } catch let error where error is NIOConnectionError || error is ChannelError
-            || error is ConnectionPoolTimeoutError || error is ConnectionPoolError {
-            // PostgreSQL is restarting or unreachable: a clear 503 now, success again once it is back.
-            throw StoreError.unavailable("the database cannot be reached (\(error))")
         }
     }
 
-    /// PostgreSQL's errors: lost connections and shutdowns are `unavailable`; serialization
-    /// failures and deadlocks are retried like uniqueness races.
+    /// Connects to PostgreSQL at `url` (`postgres://user:password@host:port/database`); connections
+    /// open on first use.
+    public static func postgres(url: String, connections: Int = 8, logger: Logger = Logger(label: "signet.store")) throws
+        -> SignetStore
+    {
+        SignetStore(.postgres(try PostgresBackend(url: url, lanes: connections, logger: logger)))
+    }
+
+    public var isPostgreSQL: Bool {
+        if case .postgres = backend { return true }
+        return false
+    }
+
+    /// A handle that can only read: what the dialects' routes get.
+    public var reader: StoreReader { StoreReader(store: self) }
+
+    /// Runs `body` on a read connection (SQLite: a snapshot of the last commit; it never waits for the writer).
+    public func read<T: Sendable>(_ body: @escaping @Sendable (ReadSession) throws -> T) async throws -> T {
+        do {
+            switch backend {
+            case .sqlite(let sqlite): return try await sqlite.read(body)
+            case .postgres(let postgres): return try await postgres.read(body)
+            }
+        } catch {
+            throw Self.translate(error)
+        }
+    }
+
+    /// Runs `body` in one transaction: everything it writes commits together or not at all, and
+    /// the call returns only once the commit is durable.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (WriteSession) throws -> T) async throws -> T {
+        do {
+            switch backend {
+            case .sqlite(let sqlite): return try await sqlite.write(body)
+            case .postgres(let postgres): return try await postgres.write(body)
+            }
+        } catch {
+            throw Self.translate(error)
+        }
+    }
+
+    /// SQLite's writer: how many transactions committed and how many writes they carried
+    /// (`nil` on PostgreSQL, which commits each transaction on its own).
+    public var groupCommitStatistics: (transactions: Int, writes: Int)? {
+        if case .sqlite(let sqlite) = backend { return sqlite.writer.statistics }
+        return nil
+    }
+
+    /// Closes every connection; the store cannot be used afterwards.
+    public func close() async {
+        switch backend {
+        case .sqlite(let sqlite): try? await sqlite.close()
+        case .postgres(let postgres): await postgres.close()
+        }
+    }
+
+    // MARK: schema
+
+    /// Whether the database holds Signet's schema (any migration has run), read before migrating.
+    public func hasSchema() async throws -> Bool {
+        try await withMigrationExecutor { try SchemaMigrations.hasSchema($0) }
+    }
+
+    /// Brings the schema up to date, each migration in a transaction of its own.
+    public func migrate() async throws {
+        try await withMigrationExecutor { try SchemaMigrations.run(on: $0) }
+    }
+
+    private func withMigrationExecutor<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) throws -> T) async throws -> T {
+        do {
+            switch backend {
+            case .sqlite(let sqlite): return try await sqlite.withWriter(body)
+            case .postgres(let postgres): return try await postgres.withExecutor(body)
+            }
+        } catch {
+            throw Self.translate(error)
+        }
+    }
+
+    // MARK: errors
+
+    /// Database errors in the store's terms: broken uniqueness rules, an unreachable or failing
+    /// database; anything else (the caller's own errors among them) passes unchanged.
+    static func translate(_ error: any Error) -> any Error {
+        switch error {
+        case let error as DatabaseError:
+            switch error.resultCode {
+            case .SQLITE_CONSTRAINT: return StoreError.uniqueViolation(error.message ?? "constraint failed")
+            case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_NOMEM,
+                .SQLITE_READONLY, .SQLITE_CORRUPT, .SQLITE_NOTADB, .SQLITE_MISUSE:
+                return StoreError.unavailable("SQLite: \(error.message ?? String(describing: error.resultCode))")
+            default: return error
+            }
+        case let error as PSQLError:
+            return translate(error)
+        case is NIOConnectionError, is ChannelError, is IOError:
+            return StoreError.unavailable("the database cannot be reached (\(error))")
+        default:
+            return error
+        }
+    }
+
+    /// PostgreSQL's errors: lost connections and shutdowns are `unavailable`; broken constraints,
+    /// serialization failures and deadlocks are retried like uniqueness races.
     static func translate(_ error: PSQLError) -> any Error {
         switch error.code {
         case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown, .poolClosed:
@@ -104,27 +164,25 @@ public final class SignetStore: Sendable {
             if state.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300"].contains(state) {
                 return StoreError.unavailable("the database is shutting down or refuses connections (\(state))")
             }
-            if ["40001", "40P01"].contains(state) { return StoreError.uniqueViolation("serialization failure (\(state))") }
-            return error
+            let message = error.serverInfo?[.message] ?? state
+            if state.hasPrefix("23") || ["40001", "40P01"].contains(state) {
+                return StoreError.uniqueViolation("\(message) (\(state))")
+            }
+            // The server's own words (never the statement's values, which may hold secrets).
+            return StoreError.inconsistent("PostgreSQL refused a statement: \(message) (\(state))")
         default:
             return error
         }
     }
 }
 
-/// The operations on Signet's records, run on one connection or inside one transaction.
-public struct StoreConnection: Sendable {
-    let sql: any SQLDatabase
+/// Read-only access to the store: the handle dialects get, so that a route can look but every
+/// change goes through the registration authority.
+public struct StoreReader: Sendable {
+    let store: SignetStore
 
-    static let decoder = SQLRowDecoder(keyDecodingStrategy: ColumnNames.decoding)
-    static let encoder = SQLQueryEncoder(keyEncodingStrategy: ColumnNames.encoding, nilEncodingStrategy: .default)
-
-    func insert(into table: String, _ row: some Encodable & Sendable) async throws -> Int {
-        guard
-            let id = try await sql.insert(into: table).model(row, with: Self.encoder).returning("id")
-                .first(decodingColumn: "id", as: Int.self)
-        else { throw StoreError.inconsistent("insert into \(table) returned no id") }
-        return id
+    public func read<T: Sendable>(_ body: @escaping @Sendable (ReadSession) throws -> T) async throws -> T {
+        try await store.read(body)
     }
 }
 

@@ -179,7 +179,7 @@ struct BadInputTests {
 
     @Test("Malformed orders are refused with a precise CertCentral error and change nothing")
     func malformedOrders() async throws {
-        let weak = [
+        let weak = await [
             "rsa1024": try Tools.opensslCSR(["-newkey", "rsa:1024"]),
             "rsa2047": try Tools.opensslCSR(["-newkey", "rsa:2047"]),
             "p521": try Tools.opensslCSR(["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-521"]),

@@ -52,7 +52,7 @@ struct CancellationTests {
             #expect(request["status"] as? String == "rejected")
             #expect(request["processor_comment"] as? String == "ordered by mistake")
             #expect(try await signet.balance() == balance, "credited back in full")
-            let ledgerSum = try await signet.store.read { try await $0.ledgerSum() }
+            let ledgerSum = try await signet.store.read { try $0.ledgerSum() }
             #expect(ledgerSum == balance)
             let listed = try await signet.call(.GET, "order/certificate?filters[status]=canceled")
             #expect((listed.json["page"] as? [String: Any])?["total"] as? Int == 1)

@@ -83,7 +83,7 @@ struct ConnectionLossTests {
                 #expect(try await signet.call(.GET, "order/certificate/\(id)").json["status"] as? String == "issued", "order \(id)")
             }
             let balance = try await signet.balance()
-            #expect(try await signet.store.read { try await $0.ledgerSum() } == balance)
+            #expect(try await signet.store.read { try $0.ledgerSum() } == balance)
             let stored = try await signet.orderCount()
             #expect(balance == "101000.00" - CrashTests.price(stored))
         } catch {

@@ -17,7 +17,7 @@ struct ContainerIsolationTests {
 
     static func secondTeam(_ signet: TestSignet) async throws -> Team {
         let container = try await signet.store.write {
-            try await $0.createContainer(name: "Team B", parentID: 1, at: Date())
+            try $0.createContainer(name: "Team B", parentID: 1, at: Date())
         }
         let (key, _) = try await signet.administration.createAPIKey(
             role: .administrator, name: "team-b", containerID: container.id)

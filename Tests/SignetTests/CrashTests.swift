@@ -26,21 +26,22 @@ struct CrashTests {
         let root = try Tools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let data = root.appendingPathComponent("signet-data")
-        let databaseURL = try TestSignet.database(for: data)
+        let databaseURL = try await TestSignet.database(for: data)
         let server = try SignetProcess(data: data, arguments: ["--dcv", "always-valid"], databaseURL: databaseURL)
         defer { server.crash() }
         try await server.waitUntilServing()
-        let funds = try CommandLineTests.signet(["balance", "add", "100000", "--data", data.path], databaseURL: databaseURL)
+        let funds = try await CommandLineTests.signet(["balance", "add", "200000", "--data", data.path], databaseURL: databaseURL)
         #expect(funds.status == 0, "\(funds.error)")
-        let start: Money = "100000.00"
+        let start: Money = "200000.00"
         // A short deadline: once the server is gone, the HTTP client would otherwise retry connecting until it.
         let client = LiveClient(base: server.base, key: try server.adminKey, timeout: 15)
         let organization = try await client.call(.POST, "organization", json: TestData.organization())
         let organizationID = try #require(organization.json["id"] as? Int, "\(organization.text)")
 
-        // 120 orders, each with its own idempotency key, 8 at a time (the HTTP client's limit per host).
+        // 300 orders, each with its own idempotency key, 8 at a time (the HTTP client's limit per host):
+        // enough that the kill lands mid-burst even when the server answers hundreds a second.
         let csr = try TestData.csr()
-        let keys = (0..<120).map { "crash-\($0)" }
+        let keys = (0..<300).map { "crash-\($0)" }
         func body(_ key: String) -> [String: Any] {
             TestData.secureSiteOrder(csr: csr, organizationID: organizationID, dnsNames: [])
                 .merging(["alternative_order_id": key]) { $1 }
@@ -58,7 +59,7 @@ struct CrashTests {
                 }
             }
         }
-        for _ in 0..<600 where acknowledged.count < 30 { try await Task.sleep(nanoseconds: 20_000_000) }
+        for _ in 0..<3000 where acknowledged.count < 30 { try await Task.sleep(nanoseconds: 5_000_000) }
         server.crash()
         burst.cancel()  // what was still queued in the client would only wait for its deadline
         await burst.value
@@ -73,18 +74,18 @@ struct CrashTests {
                 #expect(order.json["status"] as? String == "issued", "order \(id) (\(key)): \(order.text)")
                 let certificate = order.json["certificate"] as? [String: Any]
                 #expect(certificate?["serial_number"] is String, "order \(id) has no certificate")
-                let stored = try await restarted.store.read { try await $0.order(alternativeOrderID: key, containerID: 1) }
+                let stored = try await restarted.store.read { try $0.order(alternativeOrderID: key, containerID: 1) }
                 #expect(stored?.order.id == id)
             }
             let storedOrders = try await restarted.orderCount()
             #expect(storedOrders >= acked.count && storedOrders <= keys.count)
-            #expect(try await restarted.store.read { try await $0.repeatedSerialCount() } == 0)
-            #expect(try await restarted.store.read { try await $0.issuedCertificateCount() } == storedOrders)
+            #expect(try await restarted.store.read { try $0.repeatedSerialCount() } == 0)
+            #expect(try await restarted.store.read { try $0.issuedCertificateCount() } == storedOrders)
             // Orders committed just before the kill but never answered are charged too: what the
             // acknowledged orders cost is taken, plus exactly what the unanswered-but-stored ones cost.
             let balance = try await restarted.balance()
             #expect(balance == start - Self.price(storedOrders))
-            #expect(try await restarted.store.read { try await $0.ledgerSum() } == balance)
+            #expect(try await restarted.store.read { try $0.ledgerSum() } == balance)
 
                 // The clients retry what got no answer, with the same keys: each key ends as one order.
             for key in keys where acked[key] == nil {
@@ -93,8 +94,8 @@ struct CrashTests {
             }
             #expect(try await restarted.orderCount() == keys.count)
             #expect(try await restarted.balance() == start - Self.price(keys.count))
-            #expect(try await restarted.store.read { try await $0.ledgerSum() } == start - Self.price(keys.count))
-            #expect(try await restarted.store.read { try await $0.repeatedSerialCount() } == 0)
+            #expect(try await restarted.store.read { try $0.ledgerSum() } == start - Self.price(keys.count))
+            #expect(try await restarted.store.read { try $0.repeatedSerialCount() } == 0)
         } catch {
             try? await restarted.stop()
             throw error
@@ -106,9 +107,12 @@ struct CrashTests {
           .enabled(if: !TestPostgres.isEnabled, "SQLite settings"))
     func sqliteDurability() async throws {
         try await withSignet { signet in
-            // Several pooled connections: each must have the setting, not only the first.
+            // The writer, which commits, and several pooled readers: each must have the setting.
+            let writer = try await signet.store.write { try $0.sqliteDurabilitySettings() }
+            #expect(writer.journalMode == "wal")
+            #expect(writer.synchronous == 2, "the writer commits with synchronous=FULL (2)")
             for _ in 0..<6 {
-                let settings = try await signet.store.read { try await $0.sqliteDurabilitySettings() }
+                let settings = try await signet.store.read { try $0.sqliteDurabilitySettings() }
                 #expect(settings.journalMode == "wal")
                 #expect(settings.synchronous == 2, "2 is FULL")
             }
@@ -116,19 +120,14 @@ struct CrashTests {
     }
 }
 
-extension StoreConnection {
+extension StoreSession {
     /// Certificates that carry a serial number, i.e. were issued.
-    func issuedCertificateCount() async throws -> Int {
-        let rows = try await sql.raw("SELECT COUNT(*) AS issued FROM certificates WHERE serial_number IS NOT NULL").all()
-        return try rows.first?.decode(column: "issued", as: Int.self) ?? 0
+    func issuedCertificateCount() throws -> Int {
+        try count("SELECT COUNT(*) AS issued FROM certificates WHERE serial_number IS NOT NULL")
     }
-}
 
-extension StoreConnection {
     /// SQLite's journal mode and synchronous level as the connection sees them.
-    func sqliteDurabilitySettings() async throws -> (journalMode: String, synchronous: Int) {
-        let mode = try await sql.raw("PRAGMA journal_mode").first(decodingColumn: "journal_mode", as: String.self)
-        let level = try await sql.raw("PRAGMA synchronous").first(decodingColumn: "synchronous", as: Int.self)
-        return (mode ?? "", level ?? -1)
+    func sqliteDurabilitySettings() throws -> (journalMode: String, synchronous: Int) {
+        (try row("PRAGMA journal_mode")?.string("journal_mode") ?? "", try row("PRAGMA synchronous")?.int("synchronous") ?? -1)
     }
 }

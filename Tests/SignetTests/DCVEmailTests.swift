@@ -123,7 +123,7 @@ struct DCVEmailTests {
 
             let early = try await signet.call(.PUT, "domain/\(domainID)/dcv/validate-token")
             #expect(early.errorCode == "invalid_dns_txt")
-            try dns.add(["_dnsauth.\(zone). TXT \(token)"])
+            try await dns.add(["_dnsauth.\(zone). TXT \(token)"])
             let validated = try await signet.call(.PUT, "domain/\(domainID)/dcv/validate-token")
             #expect(validated.status == .ok, "\(validated.text)")
             #expect(validated.json["status"] as? String == "active")

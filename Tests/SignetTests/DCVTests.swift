@@ -51,14 +51,14 @@ struct DCVTests {
             #expect(missing.errorCode == "invalid_dns_txt")
             #expect(Self.message(missing).contains("NXDOMAIN"), "\(missing.text)")
 
-            try dns.add(["_dnsauth.shop.\(zone). TXT wrongvalue"])
+            try await dns.add(["_dnsauth.shop.\(zone). TXT wrongvalue"])
             let wrong = try await signet.call(.PUT, "order/certificate/\(orderID)/check-dcv")
             #expect(wrong.errorCode == "invalid_dns_txt")
             #expect(Self.message(wrong).contains("do not contain the random value"), "\(wrong.text)")
             #expect(try await Self.status(signet, orderID) == "pending")
 
-            try dns.remove(["_dnsauth.shop.\(zone)."])
-            try dns.add(["_dnsauth.shop.\(zone). TXT \(token)"])
+            try await dns.remove(["_dnsauth.shop.\(zone)."])
+            try await dns.add(["_dnsauth.shop.\(zone). TXT \(token)"])
             let passed = try await signet.call(.PUT, "order/certificate/\(orderID)/check-dcv")
             #expect(passed.status == .ok, "\(passed.text)")
             #expect(passed.json["order_status"] as? String == "issued")
@@ -85,7 +85,7 @@ struct DCVTests {
                 signet, organizationID: organizationID, names: ["a.\(zone)", "b.\(zone)"], method: "dns-txt-token")
             let orderID = try #require(placed.json["id"] as? Int)
             let token = try #require(placed.json["dcv_random_value"] as? String)
-            try dns.add(["\(zone). TXT \"signet-validation=\(token)\""])
+            try await dns.add(["\(zone). TXT \"signet-validation=\(token)\""])
             #expect(try await signet.call(.PUT, "order/certificate/\(orderID)/check-dcv").status == .ok)
             #expect(try await Self.status(signet, orderID) == "issued")
 
@@ -104,11 +104,11 @@ struct DCVTests {
             let placed = try await Self.order(signet, organizationID: organizationID, names: ["www.\(zone)"], method: "dns-cname-token")
             let orderID = try #require(placed.json["id"] as? Int)
             let token = try #require(placed.json["dcv_random_value"] as? String)
-            try dns.add(["_dnsauth.www.\(zone). CNAME elsewhere.dcv.signet.test."])
+            try await dns.add(["_dnsauth.www.\(zone). CNAME elsewhere.dcv.signet.test."])
             let wrong = try await signet.call(.PUT, "order/certificate/\(orderID)/check-dcv")
             #expect(wrong.errorCode == "invalid_dns_cname", "\(wrong.text)")
-            try dns.remove(["_dnsauth.www.\(zone)."])
-            try dns.add(["_dnsauth.www.\(zone). CNAME \(token).dcv.signet.test."])
+            try await dns.remove(["_dnsauth.www.\(zone)."])
+            try await dns.add(["_dnsauth.www.\(zone). CNAME \(token).dcv.signet.test."])
             let passed = try await signet.call(.PUT, "order/certificate/\(orderID)/check-dcv")
             #expect(passed.status == .ok, "\(passed.text)")
             #expect(passed.json["order_status"] as? String == "issued")
@@ -121,7 +121,7 @@ struct DCVTests {
         let web = try TestWebServer()
         defer { web.stop() }
         let zone = TestDNS.uniqueZone()
-        try dns.add(["\(zone). A 127.0.0.1", "www.\(zone). A 127.0.0.1", "moved.\(zone). A 127.0.0.1", "api.\(zone). A 127.0.0.1"])
+        try await dns.add(["\(zone). A 127.0.0.1", "www.\(zone). A 127.0.0.1", "moved.\(zone). A 127.0.0.1", "api.\(zone). A 127.0.0.1"])
         try await withSignet(configure: { $0.dcvHTTPPort = web.port; $0.dcvHTTPSPort = web.port; $0.allowPrivateTargets = true }) { signet in
             let organizationID = try await signet.prepareAccount(domains: [])
             let path = "/.well-known/pki-validation/fileauth.txt"
@@ -168,7 +168,7 @@ struct DCVTests {
         defer { web.stop() }
         let dns = try TestDNS.shared
         let zone = TestDNS.uniqueZone()
-        try dns.add(["slow.\(zone). A 127.0.0.1"])
+        try await dns.add(["slow.\(zone). A 127.0.0.1"])
         try web.serve("60", host: "slow.\(zone)", path: "/.well-known/pki-validation/fileauth.txt", suffix: ".sleep")
         try await withSignet(configure: { $0.dcvHTTPPort = web.port; $0.dcvHTTPSPort = web.port; $0.allowPrivateTargets = true }) { signet in
             let organizationID = try await signet.prepareAccount(domains: [])
@@ -217,7 +217,7 @@ struct DCVTests {
     func caa() async throws {
         let dns = try TestDNS.shared
         let zone = TestDNS.uniqueZone()
-        try dns.add([
+        try await dns.add([
             "allowed.\(zone). CAA 0 issue signet.test",
             "denied.\(zone). CAA 0 issue letsencrypt.org",
             "wild.\(zone). CAA 0 issue signet.test", "wild.\(zone). CAA 0 issuewild letsencrypt.org",
@@ -258,7 +258,7 @@ struct DCVTests {
             let token = try #require(placed.json["dcv_random_value"] as? String)
             try await Task.sleep(nanoseconds: 500_000_000)
             #expect(try await Self.status(signet, orderID) == "pending")
-            try dns.add(["_dnsauth.auto.\(zone). TXT \(token)"])
+            try await dns.add(["_dnsauth.auto.\(zone). TXT \(token)"])
             var status = ""
             for _ in 0..<100 where status != "issued" {
                 try await Task.sleep(nanoseconds: 100_000_000)
@@ -269,7 +269,7 @@ struct DCVTests {
 
             let reused = try await Self.order(signet, organizationID: organizationID, names: ["auto.\(zone)"], method: "dns-txt-token")
             #expect((reused.json["certificate_chain"] as? [Any])?.count == 3)
-            try dns.remove(["_dnsauth.auto.\(zone)."])
+            try await dns.remove(["_dnsauth.auto.\(zone)."])
             clock.advance(by: 200 * 86_400)
             try await signet.administration.validateOrganization(id: organizationID, level: .ov)
             let expired = try await Self.order(signet, organizationID: organizationID, names: ["auto.\(zone)"], method: "dns-txt-token")

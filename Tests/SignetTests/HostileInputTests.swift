@@ -40,11 +40,11 @@ struct HostileInputTests {
         try await server.waitUntilServing()
         let admin = LiveClient(base: server.base, key: try server.adminKey)
 
-        #expect(try server.administer(["balance", "add", "10000000"]).status == 0)
-        #expect(try server.administer(["domain", "validate", "example.com"]).status == 0)
+        await #expect(try server.administer(["balance", "add", "10000000"]).status == 0)
+        await #expect(try server.administer(["domain", "validate", "example.com"]).status == 0)
         let organization = try await admin.call(.POST, "organization", json: TestData.organization())
         let organizationID = try #require(organization.json["id"] as? Int)
-        #expect(try server.administer(["org", "validate", String(organizationID)]).status == 0)
+        await #expect(try server.administer(["org", "validate", String(organizationID)]).status == 0)
         let csr = try TestData.csr()
         let order = TestData.secureSiteOrder(csr: csr, organizationID: organizationID)
         let issued = try await admin.call(.POST, "order/certificate/ssl_basic", json: order)
@@ -141,7 +141,7 @@ struct HostileInputTests {
         }
 
         // The reseller dialect, signed by the independent client, one process for every case.
-        let key = try server.administer(["reseller-key", "create", "--name", "fuzz"]).output
+        let key = try await server.administer(["reseller-key", "create", "--name", "fuzz"]).output
         let accessKey = try #require(key.split(separator: "\n").first { $0.hasPrefix("accessKeyId=") }?.dropFirst(12))
         let secret = try #require(key.split(separator: "\n").first { $0.hasPrefix("accessKeySecret=") }?.dropFirst(16))
         let client = ResellerClient(base: server.base, accessKey: String(accessKey), secret: String(secret))
@@ -168,7 +168,7 @@ struct HostileInputTests {
         }
         let casesFile = root.appendingPathComponent("reseller-cases.jsonl")
         try cases.joined(separator: "\n").write(to: casesFile, atomically: true, encoding: .utf8)
-        let result = try await Tools.runOffPool(
+        let result = try await Tools.run(
             "python3", [ResellerClient.script, "fuzz", server.base, String(accessKey), String(secret), casesFile.path])
         let answers = result.output.split(separator: "\n")
         #expect(answers.count == cases.count, "\(result.error)")

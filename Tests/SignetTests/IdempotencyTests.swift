@@ -64,9 +64,9 @@ struct IdempotencyTests {
             #expect(ids.count == 1)
             #expect(ids.first! != nil)
             #expect(try await signet.orderCount() == 1)
-            let price = try await signet.store.read { try await $0.order(id: ids.first!!)!.price }
+            let price = try await signet.store.read { try $0.order(id: ids.first!!)!.price }
             #expect(try await signet.balance() == before - price)
-            #expect(try await signet.store.read { try await $0.ledgerSum() } == before - price)
+            #expect(try await signet.store.read { try $0.ledgerSum() } == before - price)
         }
     }
 
@@ -89,9 +89,9 @@ struct IdempotencyTests {
             }
             #expect(failures.isEmpty, "\(failures)")
             #expect(try await signet.orderCount() == 30)
-            #expect(try await signet.store.read { try await $0.repeatedSerialCount() } == 0)
+            #expect(try await signet.store.read { try $0.repeatedSerialCount() } == 0)
             let balance = try await signet.balance()
-            #expect(try await signet.store.read { try await $0.ledgerSum() } == balance)
+            #expect(try await signet.store.read { try $0.ledgerSum() } == balance)
             #expect(before - balance == Money(cents: 21_800 * 2 * 30))
         }
     }

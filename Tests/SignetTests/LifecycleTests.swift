@@ -44,7 +44,7 @@ struct LifecycleTests {
             #expect(response.json["id"] as? Int == orderID)
             let newID = try #require(response.json["certificate_id"] as? Int)
             #expect(newID != firstID)
-            _ = try OrderFlowTests.verifyChain(response)
+            _ = try await OrderFlowTests.verifyChain(response)
 
             let info = try await signet.call(.GET, "order/certificate/\(orderID)")
             #expect(info.json["status"] as? String == "issued")
@@ -74,7 +74,7 @@ struct LifecycleTests {
                 .POST, "order/certificate/\(orderID)/reissue", json: try Self.reissueBody(dnsNames: ["www.example.com"]))
             #expect(response.status == .created, "\(response.text)")
             #expect(try await Self.certificateStatus(signet, firstID) == "revoked")
-            let record = try await signet.store.read { try await $0.certificate(id: firstID) }
+            let record = try await signet.store.read { try $0.certificate(id: firstID) }
             #expect(record?.revocation?.reason == .superseded)
             let info = try await signet.call(.GET, "order/certificate/\(orderID)")
             let names = (info.json["certificate"] as? [String: Any])?["dns_names"] as? [String]
@@ -161,13 +161,13 @@ struct LifecycleTests {
 
             let (orderID, _) = try await Self.issuedOrder(signet, organizationID: organizationID)
             var weak = try Self.reissueBody()
-            weak["certificate"] = (weak["certificate"] as! [String: Any]).merging(["csr": try Tools.opensslCSR(["-newkey", "rsa:1024"])]) { $1 }
+            weak["certificate"] = await (weak["certificate"] as! [String: Any]).merging(["csr": try Tools.opensslCSR(["-newkey", "rsa:1024"])]) { $1 }
             #expect(try await signet.call(.POST, "order/certificate/\(orderID)/reissue", json: weak).errorCode == "csr_invalid_key_size")
             var wildcard = try Self.reissueBody(commonName: "*.example.com")
             wildcard["certificate"] = (wildcard["certificate"] as! [String: Any]).merging(["common_name": "bad name"]) { $1 }
             #expect(try await signet.call(.POST, "order/certificate/\(orderID)/reissue", json: wildcard).errorCode == "invalid_dns_name|bad name")
 
-            let child = try await signet.store.write { try await $0.createContainer(name: "Other", parentID: 1, at: Date()) }
+            let child = try await signet.store.write { try $0.createContainer(name: "Other", parentID: 1, at: Date()) }
             let (otherKey, _) = try await signet.administration.createAPIKey(role: .manager, name: "other", containerID: child.id)
             for path in ["reissue", "duplicate"] {
                 let foreign = try await signet.call(.POST, "order/certificate/\(orderID)/\(path)", key: otherKey, json: try Self.reissueBody())
@@ -193,7 +193,7 @@ struct LifecycleTests {
                 json: try Self.reissueBody(commonName: "sub.example.com", dnsNames: ["example.com"]))
             #expect(issued.status == .created, "\(issued.text)")
             let duplicateID = try #require(issued.json["certificate_id"] as? Int)
-            _ = try OrderFlowTests.verifyChain(issued)
+            _ = try await OrderFlowTests.verifyChain(issued)
 
             let waiting = try await signet.call(
                 .POST, "order/certificate/\(orderID)/duplicate", json: try Self.reissueBody(skipApproval: false))

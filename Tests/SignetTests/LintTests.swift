@@ -6,12 +6,12 @@ import Testing
 @Suite("pkilint")
 struct LintTests {
     /// Findings at ERROR or FATAL in pkilint's text output.
-    static func lint(_ tool: String, _ pem: String, arguments: [String] = ["-d"]) throws -> [String] {
+    static func lint(_ tool: String, _ pem: String, arguments: [String] = ["-d"]) async throws -> [String] {
         let directory = try Tools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("certificate.pem")
         try pem.write(to: file, atomically: true, encoding: .utf8)
-        let result = try Tools.run(tool, ["lint"] + arguments + [file.path])
+        let result = try await Tools.run(tool, ["lint"] + arguments + [file.path])
         #expect(!result.error.contains("command not found") && !result.error.contains("No such file"),
                 "\(tool) is missing: pip install pkilint (.ci/run does)")
         #expect(result.error.isEmpty || !result.error.contains("Traceback"), "\(tool) failed: \(result.error)")
@@ -27,7 +27,7 @@ struct LintTests {
             let response = try await signet.call(.POST, "order/certificate/\(product)", json: body)
             #expect(response.status == .created, "\(response.text)")
             let leaf = try #require((response.json["certificate_chain"] as? [[String: Any]])?.first?["pem"] as? String)
-            let findings = try Self.lint("lint_cabf_serverauth_cert", leaf)
+            let findings = try await Self.lint("lint_cabf_serverauth_cert", leaf)
             #expect(findings.isEmpty, "\(product): \(findings)")
         }
     }
@@ -47,7 +47,7 @@ struct LintTests {
             let response = try await signet.call(.POST, "order/certificate/\(product)", json: body)
             let certificateID = try #require(response.json["certificate_id"] as? Int, "\(response.text)")
             let pem = try await signet.call(.GET, "certificate/\(certificateID)/download/format/pem_noroot").text
-            let findings = try Self.lint("lint_cabf_smime_cert", Tools.pemBlocks(pem)[0])
+            let findings = try await Self.lint("lint_cabf_smime_cert", Tools.pemBlocks(pem)[0])
             #expect(findings.isEmpty, "\(product): \(findings)")
         }
     }

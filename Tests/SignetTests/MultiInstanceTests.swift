@@ -13,7 +13,7 @@ struct MultiInstanceTests {
         let root = try Tools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let data = root.appendingPathComponent("signet-data")
-        let databaseURL = try TestSignet.database(for: data)
+        let databaseURL = try await TestSignet.database(for: data)
 
         // Both start on an empty folder and an empty database: one creates the schema and the CA, the other waits.
         let arguments = ["--dcv", "always-valid", "--allow-private-callbacks", "--callback-retry-base", "0.3", "--recheck-interval", "0.3"]
@@ -26,8 +26,8 @@ struct MultiInstanceTests {
         let key = try instances[0].adminKey
         let clients = instances.map { LiveClient(base: $0.base, key: key) }
 
-        #expect(try CommandLineTests.signet(["balance", "add", "1000000", "--data", data.path], databaseURL: databaseURL).status == 0)
-        let created = try CommandLineTests.signet(["reseller-key", "create", "--name", "shop", "--data", data.path], databaseURL: databaseURL)
+        await #expect(try CommandLineTests.signet(["balance", "add", "1000000", "--data", data.path], databaseURL: databaseURL).status == 0)
+        let created = try await CommandLineTests.signet(["reseller-key", "create", "--name", "shop", "--data", data.path], databaseURL: databaseURL)
         let lines = Dictionary(uniqueKeysWithValues: created.output.split(separator: "\n").compactMap { line -> (String, String)? in
             let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
             return parts.count == 2 ? (parts[0], parts[1]) : nil
@@ -97,7 +97,7 @@ struct MultiInstanceTests {
         let issued = plain.compactMap { $0.json["certificate_id"] as? Int }.prefix(4)
         let chainFolder = root.appendingPathComponent("chain")
         try FileManager.default.createDirectory(at: chainFolder, withIntermediateDirectories: true)
-        for (name, pem) in zip(["leaf.pem", "ica.pem", "root.pem"], try OrderFlowTests.verifyChain(try #require(plain.first))) {
+        for (name, pem) in await zip(["leaf.pem", "ica.pem", "root.pem"], try OrderFlowTests.verifyChain(try #require(plain.first))) {
             try pem.write(to: chainFolder.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
         let good = try await RevocationTests.ocsp(instances[1].base, in: chainFolder, extra: ["-no_nonce"])
@@ -117,7 +117,7 @@ struct MultiInstanceTests {
         let crls = try await clients.asyncMap { try await $0.call(.GET, crlPath) }
         #expect(crls.allSatisfy { $0.status == .ok })
         #expect(crls[0].body == crls[1].body, "both instances serve one CRL")
-        let crlText = try Tools.run("openssl", ["crl", "-inform", "DER", "-noout", "-text"], input: crls[0].body).output
+        let crlText = try await Tools.run("openssl", ["crl", "-inform", "DER", "-noout", "-text"], input: crls[0].body).output
         #expect(crlText.components(separatedBy: "Serial Number:").count - 1 == issued.count, "\(crlText)")
 
         // Callbacks: each event delivered exactly once, whichever instance leased it; the two refused calls were retried.
@@ -134,31 +134,31 @@ struct MultiInstanceTests {
         // certificate was revoked, which are left for their owner and tried again a day later.
         let plainIDs = plain.compactMap { $0.json["id"] as? Int }
         let psqlURL = try #require(databaseURL)
-        func psql(_ statement: String) throws -> [String] {
-            let result = try Tools.run("psql", [psqlURL, "-Atq", "-v", "ON_ERROR_STOP=1", "-c", statement])
+        func psql(_ statement: String) async throws -> [String] {
+            let result = try await Tools.run("psql", [psqlURL, "-Atq", "-v", "ON_ERROR_STOP=1", "-c", statement])
             #expect(result.status == 0, "\(statement): \(result.error)")
             return result.output.split(separator: "\n").map(String.init)
         }
         let plainList = plainIDs.map(String.init).joined(separator: ",")
-        #expect(try psql("UPDATE orders SET auto_renewal_due = now() - interval '1 second' WHERE id IN (\(plainList)) RETURNING id").count == 30)
+        await #expect(try psql("UPDATE orders SET auto_renewal_due = now() - interval '1 second' WHERE id IN (\(plainList)) RETURNING id").count == 30)
         let renewable = plainIDs.count - issued.count
-        for _ in 0..<150 where try psql("SELECT count(*) FROM orders WHERE renewal_of_order_id IS NOT NULL") != ["\(renewable)"] {
+        for _ in 0..<150 where try await psql("SELECT count(*) FROM orders WHERE renewal_of_order_id IS NOT NULL") != ["\(renewable)"] {
             try await Task.sleep(nanoseconds: 100_000_000)
         }
         try await Task.sleep(nanoseconds: 1_500_000_000)  // room for a second renewal to show up, if there were one
-        #expect(try psql("SELECT count(*) FROM orders WHERE renewal_of_order_id IS NOT NULL") == ["\(renewable)"])
-        #expect(try psql("SELECT count(*) FROM orders WHERE renewal_of_order_id IS NOT NULL AND status <> 'issued'") == ["0"])
-        #expect(try psql("SELECT count(*) FROM orders WHERE id IN (\(plainList)) AND renewed_order_id IS NULL AND auto_renewal_due > now() + interval '23 hours'") == ["\(issued.count)"])
+        await #expect(try psql("SELECT count(*) FROM orders WHERE renewal_of_order_id IS NOT NULL") == ["\(renewable)"])
+        await #expect(try psql("SELECT count(*) FROM orders WHERE renewal_of_order_id IS NOT NULL AND status <> 'issued'") == ["0"])
+        await #expect(try psql("SELECT count(*) FROM orders WHERE id IN (\(plainList)) AND renewed_order_id IS NULL AND auto_renewal_due > now() + interval '23 hours'") == ["\(issued.count)"])
 
         instances.forEach { $0.stop() }
         let audit = try await TestSignet.start(dcv: .alwaysValid, directory: data)
         do {
             let orders = try await audit.orderCount()
             #expect(orders == 30 + 10 + 10 + resellerOrders.count + renewable)
-            #expect(try await audit.store.read { try await $0.repeatedSerialCount() } == 0)
-            #expect(try await audit.store.read { try await $0.issuedCertificateCount() } == orders)
+            #expect(try await audit.store.read { try $0.repeatedSerialCount() } == 0)
+            #expect(try await audit.store.read { try $0.issuedCertificateCount() } == orders)
             let balance = try await audit.balance()
-            #expect(try await audit.store.read { try await $0.ledgerSum() } == balance)
+            #expect(try await audit.store.read { try $0.ledgerSum() } == balance)
             #expect(balance == "1000000.00" - CrashTests.price(50 + renewable) - Money(cents: 11_800 * Int64(resellerOrders.count)))
         } catch {
             try? await audit.stop()
@@ -170,7 +170,7 @@ struct MultiInstanceTests {
     /// The CRL path a certificate names in its distribution point.
     static func crlPath(_ client: LiveClient, certificateID: Int) async throws -> String {
         let pem = try await client.call(.GET, "certificate/\(certificateID)/download/format/pem_all").text
-        let text = try Tools.describe(Tools.pemBlocks(pem).first ?? "")
+        let text = try await Tools.describe(Tools.pemBlocks(pem).first ?? "")
         let uri = try #require(text.split(separator: "\n").first { $0.contains("URI:") && $0.contains(".crl") })
         return "/crl/" + (uri.components(separatedBy: "/crl/").last ?? "").trimmingCharacters(in: .whitespaces)
     }

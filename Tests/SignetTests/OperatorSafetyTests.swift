@@ -17,7 +17,7 @@ struct OperatorSafetyTests {
         let root = try Tools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let data = root.appendingPathComponent("data")
-        let database = try TestPostgres.createDatabase()
+        let database = try await TestPostgres.createDatabase()
         defer { database.map(TestPostgres.dropDatabase) }
         var server = try SignetProcess(data: data, databaseURL: database)
         try await server.waitUntilServing()
@@ -45,12 +45,12 @@ struct OperatorSafetyTests {
         let root = try Tools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let original = root.appendingPathComponent("original")
-        let database = try TestPostgres.createDatabase()
+        let database = try await TestPostgres.createDatabase()
         defer { database.map(TestPostgres.dropDatabase) }
         let server = try SignetProcess(data: original, databaseURL: database)
         defer { server.stop() }
         try await server.waitUntilServing()
-        #expect(try server.administer(["balance", "add", "100"], databaseURL: database).status == 0)
+        await #expect(try server.administer(["balance", "add", "100"], databaseURL: database).status == 0)
 
         // The copy an operator might make of a running installation: every file but the -wal.
         let copy = root.appendingPathComponent("copy")
@@ -58,10 +58,10 @@ struct OperatorSafetyTests {
         for item in try FileManager.default.contentsOfDirectory(atPath: original.path) where !item.hasSuffix("-wal") && !item.hasSuffix("-shm") {
             try FileManager.default.copyItem(at: original.appendingPathComponent(item), to: copy.appendingPathComponent(item))
         }
-        let emptyDatabase = try database.map { _ in try TestPostgres.createDatabase() } ?? nil
+        let emptyDatabase = database == nil ? nil : try await TestPostgres.createDatabase()
         defer { emptyDatabase.map(TestPostgres.dropDatabase) }
         let adminKey = try String(contentsOf: copy.appendingPathComponent("admin-api-key"), encoding: .utf8)
-        let restarted = try Tools.run(
+        let restarted = try await Tools.run(
             "signet", ["serve", "--data", copy.path, "--port", "0", "--dns-server", try TestDNS.shared.server.description],
             executable: SignetProcess.binary, environment: emptyDatabase.map { ["DATABASE_URL": $0] }, timeout: 60)
         #expect(restarted.status != 0 && restarted.status != -1, "it must refuse, not serve: \(restarted.error)")
@@ -75,20 +75,20 @@ struct OperatorSafetyTests {
         let root = try Tools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let mistyped = root.appendingPathComponent("signet-dta")
-        let typo = try Tools.run("signet", ["org", "validate", "1", "--data", mistyped.path], executable: SignetProcess.binary)
+        let typo = try await Tools.run("signet", ["org", "validate", "1", "--data", mistyped.path], executable: SignetProcess.binary)
         #expect(typo.status == 1)
         #expect(typo.error.contains("Error: There is no Signet installation in \(mistyped.path)."), "\(typo.error)")
         #expect(typo.error.contains("Usage: signet org validate"), "\(typo.error)")
         #expect(!FileManager.default.fileExists(atPath: mistyped.path), "an admin command created a data folder")
 
         let data = root.appendingPathComponent("data")
-        let database = try TestPostgres.createDatabase()
+        let database = try await TestPostgres.createDatabase()
         defer { database.map(TestPostgres.dropDatabase) }
         let environment = database.map { ["DATABASE_URL": $0] }
-        let initialized = try Tools.run("signet", ["init", "--data", data.path], executable: SignetProcess.binary, environment: environment)
+        let initialized = try await Tools.run("signet", ["init", "--data", data.path], executable: SignetProcess.binary, environment: environment)
         #expect(initialized.status == 0, "\(initialized.error)")
         #expect(initialized.output.contains("root CA: CN=Signet Root CA"))
-        let missing = try Tools.run(
+        let missing = try await Tools.run(
             "signet", ["org", "validate", "99", "--data", data.path], executable: SignetProcess.binary, environment: environment)
         #expect(missing.error.hasPrefix("Error: There is no organization 99.\nUsage: signet org validate"), "\(missing.error)")
         #expect(!missing.error.contains("organizationNotFound"))
@@ -102,7 +102,7 @@ struct OperatorSafetyTests {
             (["--domain-reuse-days", "1000"], "--domain-reuse-days must be 1 to 398"),
             (["--ca-key", "rsa2048"], "--ca-key rsa2048 applies to a new CA only"),
         ] {
-            let refused = try Tools.run(
+            let refused = try await Tools.run(
                 "signet", ["serve", "--data", data.path] + flags, executable: SignetProcess.binary, environment: environment,
                 timeout: 60)
             #expect(refused.status != 0 && refused.status != -1, "\(flags) must be refused: \(refused.error)")
@@ -116,11 +116,11 @@ struct OperatorSafetyTests {
         let web = try TestWebServer()
         defer { web.stop() }
         let zone = TestDNS.uniqueZone()
-        try TestDNS.shared.add(["slow.\(zone). A 127.0.0.1"])
+        await try TestDNS.shared.add(["slow.\(zone). A 127.0.0.1"])
         try web.serve("3", host: "slow.\(zone)", path: "/.well-known/pki-validation/fileauth.txt", suffix: ".sleep")
         let root = try Tools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
-        let database = try TestPostgres.createDatabase()
+        let database = try await TestPostgres.createDatabase()
         defer { database.map(TestPostgres.dropDatabase) }
         let server = try SignetProcess(
             data: root.appendingPathComponent("data"),
@@ -129,10 +129,10 @@ struct OperatorSafetyTests {
         defer { server.stop() }
         try await server.waitUntilServing()
         let admin = LiveClient(base: server.base, key: try server.adminKey)
-        #expect(try server.administer(["balance", "add", "1000"], databaseURL: database).status == 0)
+        await #expect(try server.administer(["balance", "add", "1000"], databaseURL: database).status == 0)
         let organization = try await admin.call(.POST, "organization", json: TestData.organization())
         let organizationID = try #require(organization.json["id"] as? Int)
-        #expect(try server.administer(["org", "validate", String(organizationID)], databaseURL: database).status == 0)
+        await #expect(try server.administer(["org", "validate", String(organizationID)], databaseURL: database).status == 0)
         var body = TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organizationID, commonName: "slow.\(zone)", dnsNames: [])
         body["dcv_method"] = "http-token"
         let placed = try await admin.call(.POST, "order/certificate/ssl_basic", json: body)
@@ -149,9 +149,9 @@ struct OperatorSafetyTests {
     }
 
     @Test("The tests' process runner reads standard output and error at once: a chatty child cannot block it")
-    func processRunnerReadsBothPipes() throws {
+    func processRunnerReadsBothPipes() async throws {
         let script = "import sys; sys.stderr.write('e' * 2_000_000); sys.stderr.flush(); sys.stdout.write('o' * 2_000_000)"
-        let result = try Tools.run("python3", ["-c", script], timeout: 60)
+        let result = try await Tools.run("python3", ["-c", script], timeout: 60)
         #expect(result.status == 0)
         #expect(result.output.count == 2_000_000 && result.error.count == 2_000_000)
     }

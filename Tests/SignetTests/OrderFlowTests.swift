@@ -9,11 +9,11 @@ import Testing
 @Suite("Order flow")
 struct OrderFlowTests {
     /// The chain of a 201 answer, checked by `openssl verify`.
-    static func verifyChain(_ response: TestResponse, purpose: String = "sslserver") throws -> [String] {
+    static func verifyChain(_ response: TestResponse, purpose: String = "sslserver") async throws -> [String] {
         let chain = try #require(response.json["certificate_chain"] as? [[String: Any]], "no chain in \(response.text)")
         #expect(chain.count == 3)
         let pems = chain.compactMap { $0["pem"] as? String }
-        let verdict = try Tools.verify(leaf: pems[0], intermediate: pems[1], root: pems[2], purpose: purpose)
+        let verdict = try await Tools.verify(leaf: pems[0], intermediate: pems[1], root: pems[2], purpose: purpose)
         #expect(verdict.status == 0, "openssl verify: \(verdict.output) \(verdict.error)")
         #expect(verdict.output.contains("OK"))
         return pems
@@ -32,11 +32,11 @@ struct OrderFlowTests {
             let orderID = try #require(response.json["id"] as? Int)
             #expect(response.json["certificate_id"] is Int)
             #expect(response.json["requests"] == nil)
-            let pems = try Self.verifyChain(response)
+            let pems = try await Self.verifyChain(response)
             let chain = response.json["certificate_chain"] as! [[String: Any]]
             #expect(chain[0]["subject_common_name"] as? String == "example.com")
 
-            let text = try Tools.describe(pems[0])
+            let text = try await Tools.describe(pems[0])
             #expect(text.contains("DNS:example.com, DNS:sub.example.com, DNS:app.example.com"))
             #expect(text.contains("O = Example Inc"))
             #expect(text.contains("2.23.140.1.2.2"))
@@ -60,7 +60,7 @@ struct OrderFlowTests {
             #expect(price == (995 + 2 * 199) * 2)
             let after = try await signet.balance()
             #expect(before - after == Money(cents: Int64(price * 100)))
-            let ledger = try await signet.store.read { try await $0.ledgerSum() }
+            let ledger = try await signet.store.read { try $0.ledgerSum() }
             #expect(ledger == after)
         }
     }
@@ -108,10 +108,10 @@ struct OrderFlowTests {
             let pems = Tools.pemBlocks(download.text)
             #expect(pems.count == 3)
             for purpose in ["sslclient", "smimesign"] {
-                let verdict = try Tools.verify(leaf: pems[0], intermediate: pems[1], root: pems[2], purpose: purpose)
+                let verdict = try await Tools.verify(leaf: pems[0], intermediate: pems[1], root: pems[2], purpose: purpose)
                 #expect(verdict.status == 0, "\(purpose): \(verdict.output) \(verdict.error)")
             }
-            let text = try Tools.describe(pems[0])
+            let text = try await Tools.describe(pems[0])
             #expect(text.contains("email:locke.cole@example.com"))
             #expect(text.contains("OU = Accounting"))
             #expect(text.contains("E-mail Protection"))
@@ -145,7 +145,7 @@ struct OrderFlowTests {
             let info = try await signet.call(.GET, "order/certificate/\(orderID)")
             #expect(info.json["status"] as? String == "rejected")
             #expect(try await signet.balance() == before)
-            #expect(try await signet.store.read { try await $0.ledgerSum() } == before)
+            #expect(try await signet.store.read { try $0.ledgerSum() } == before)
         }
     }
 
@@ -204,8 +204,8 @@ struct OrderFlowTests {
                 .POST, "order/certificate/ssl_ev_securesite_pro",
                 json: TestData.secureSiteOrder(csr: try TestData.csr(.p384), organizationID: organizationID))
             #expect(response.status == .created, "\(response.text)")
-            let pems = try Self.verifyChain(response)
-            let text = try Tools.describe(pems[0])
+            let pems = try await Self.verifyChain(response)
+            let text = try await Tools.describe(pems[0])
             #expect(text.contains("2.23.140.1.1"))
             #expect(text.contains("businessCategory = Private Organization"))
             #expect(text.contains("jurisdictionC = US"))
@@ -222,8 +222,8 @@ struct OrderFlowTests {
             body["certificate"] = certificate
             let response = try await signet.call(.POST, "order/certificate/ssl_basic", json: body)
             #expect(response.status == .created, "\(response.text)")
-            let pems = try Self.verifyChain(response)
-            let text = try Tools.describe(pems[0])
+            let pems = try await Self.verifyChain(response)
+            let text = try await Tools.describe(pems[0])
             #expect(text.contains("Signature Algorithm: sha384WithRSAEncryption"))
             // TLS keys sign only, RSA ones too (docs/pki.md): no RSA key transport.
             #expect(text.contains("Digital Signature") && !text.contains("Key Encipherment"))
@@ -246,7 +246,7 @@ struct OrderFlowTests {
                 #expect(response.status == .created, "\(response.text)")
                 let orderID = try #require(response.json["id"] as? Int)
                 let record = try await signet.store.read { connection in
-                    try await connection.certificate(id: try #require(response.json["certificate_id"] as? Int))
+                    try connection.certificate(id: try #require(response.json["certificate_id"] as? Int))
                 }
                 let issuance = try #require(record?.issuance)
                 // Inclusive period (BR 6.3.2): notAfter - notBefore + 1 second.

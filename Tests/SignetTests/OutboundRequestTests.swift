@@ -37,7 +37,7 @@ struct OutboundRequestTests {
         defer { web.stop() }
         let dns = try TestDNS.shared
         let zone = TestDNS.uniqueZone()
-        try dns.add(["www.\(zone). A 127.0.0.1"])
+        await try dns.add(["www.\(zone). A 127.0.0.1"])
         try await withSignet(configure: { $0.dcvHTTPPort = web.port; $0.dcvHTTPSPort = web.port }) { signet in
             let organizationID = try await signet.prepareAccount(domains: [])
             let placed = try await DCVTests.order(signet, organizationID: organizationID, names: ["www.\(zone)"], method: "http-token")
@@ -76,7 +76,7 @@ struct OutboundRequestTests {
         // own resolver gave: the system resolver does not know the name at all.
         let dns = try TestDNS.shared
         let zone = TestDNS.uniqueZone()
-        try dns.add(["hook.\(zone). A 127.0.0.1"])
+        await try dns.add(["hook.\(zone). A 127.0.0.1"])
         try await withSignet(dcv: .alwaysValid, configure: { $0.allowPrivateTargets = true; $0.callbackRetryBase = 0.3 }) { signet in
             let client = try await ResellerTests.start(signet)
             let receiver = try CallbackReceiver(secret: client.secret, failFirst: 0)

@@ -24,7 +24,7 @@ struct PKIHierarchyTests {
             let tls = authority.issuer(for: .tls)
             let smime = authority.issuer(for: .smime)
             #expect(tls.id != smime.id)
-            let reports = try PKIJudge.judge([
+            let reports = await try PKIJudge.judge([
                 .init(linter: "lint_cabf_serverauth_cert", arguments: ["-t", "ROOT-CA"], contents: Data(authority.root.pem.utf8), label: "root"),
                 .init(linter: "lint_cabf_serverauth_cert", arguments: ["-t", "INTERNAL-UNCONSTRAINED-TLS-CA"], contents: Data(tls.ca.pem.utf8), label: "TLS CA"),
                 .init(linter: "lint_cabf_serverauth_cert", arguments: ["-t", "NON-TLS-CA"], contents: Data(smime.ca.pem.utf8), label: "S/MIME CA"),
@@ -32,17 +32,17 @@ struct PKIHierarchyTests {
             for report in reports {
                 #expect(report.errors.isEmpty && report.warnings.isEmpty, "\(keyType) \(report.label): \(report.output)")
             }
-            let tlsText = try Tools.describe(tls.ca.pem)
+            let tlsText = try await Tools.describe(tls.ca.pem)
             #expect(tlsText.contains("TLS Web Server Authentication") && !tlsText.contains("E-mail Protection"))
             #expect(tlsText.contains("http://pki.signet-test.com/crl/\(authority.root.id).crl"))
             #expect(tlsText.contains("C=US") || tlsText.contains("C = US"))
-            let smimeText = try Tools.describe(smime.ca.pem)
+            let smimeText = try await Tools.describe(smime.ca.pem)
             #expect(smimeText.contains("E-mail Protection") && !smimeText.contains("TLS Web Server Authentication"))
             let directory = try Tools.temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: directory) }
             try Self.write(authority.root.pem, "root.pem", in: directory)
             try Self.write(tls.ca.pem, "tls.pem", in: directory)
-            let strict = try Tools.run("openssl", ["verify", "-x509_strict", "-CAfile", "root.pem", "tls.pem"], in: directory)
+            let strict = try await Tools.run("openssl", ["verify", "-x509_strict", "-CAfile", "root.pem", "tls.pem"], in: directory)
             #expect(strict.status == 0, "\(strict.output) \(strict.error)")
 
             // The CRLs and OCSP answers this key type signs: a revoked leaf's, and the root's about its issuing CA.
@@ -59,7 +59,7 @@ struct PKIHierarchyTests {
             let caOCSP = try await signet.call(
                 .POST, "/ocsp",
                 binaryBody: try Self.ocspRequest(issuer: authority.root.certificate, serial: tls.ca.certificate.serialNumber.bytes, nonceLength: nil))
-            let revocationReports = try PKIJudge.judge([
+            let revocationReports = await try PKIJudge.judge([
                 .init(linter: "lint_crl", arguments: ["-t", "CRL", "-p", "BR"], contents: leafCRL.body, label: "TLS CA's CRL"),
                 .init(linter: "lint_crl", arguments: ["-t", "ARL", "-p", "BR"], contents: rootCRL.body, label: "root's CRL"),
                 .init(linter: "lint_ocsp_response", arguments: [], contents: leafOCSP.body, label: "OCSP of a revoked leaf"),
@@ -82,7 +82,7 @@ struct PKIHierarchyTests {
             let directory = try Tools.temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: directory) }
             for (name, pem) in zip(["leaf.pem", "ica.pem", "root.pem"], chain) { try Self.write(pem, name, in: directory) }
-            let verdict = try Tools.run(
+            let verdict = try await Tools.run(
                 "openssl",
                 ["verify", "-x509_strict", "-explicit_policy", "-policy", "2.23.140.1.1", "-CAfile", "root.pem", "-untrusted", "ica.pem", "leaf.pem"],
                 in: directory)
@@ -95,11 +95,11 @@ struct PKIHierarchyTests {
                 json: TestData.clientOrder(csr: try TestData.csr(.p256), organizationID: organizationID, skipApproval: true))
             let smimeChain = try #require(smime.json["certificate_chain"] as? [[String: Any]], "\(smime.text)").compactMap { $0["pem"] as? String }
             #expect(smimeChain[1] == signet.services.authority.issuer(for: .smime).ca.pem)
-            let text = try Tools.describe(smimeChain[0])
+            let text = try await Tools.describe(smimeChain[0])
             #expect(text.contains("Key Agreement"), "an EC S/MIME key encrypts by key agreement: \(text)")
             #expect(text.contains("GN=Lock") || text.contains("GN = Lock"))
             #expect(text.contains("SN=Cole") || text.contains("SN = Cole"))
-            let email = try Tools.verify(leaf: smimeChain[0], intermediate: smimeChain[1], root: smimeChain[2], purpose: "smimesign")
+            let email = try await Tools.verify(leaf: smimeChain[0], intermediate: smimeChain[1], root: smimeChain[2], purpose: "smimesign")
             #expect(email.status == 0, "\(email.output) \(email.error)")
         }
     }
@@ -131,10 +131,10 @@ struct PKIHierarchyTests {
             let placed = try await signet.call(
                 .POST, "order/certificate/ssl_basic", json: TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organizationID))
             let leaf = try #require((placed.json["certificate_chain"] as? [[String: Any]])?.first?["pem"] as? String)
-            let text = try Tools.describe(leaf)
+            let text = try await Tools.describe(leaf)
             #expect(text.contains("URI:http://ca.example.com/crl/") && text.contains("OCSP - URI:http://ca.example.com/ocsp"), "\(text)")
             #expect(!text.contains("https://"))
-            let report = try PKIJudge.judge([.init(linter: "lint_cabf_serverauth_cert", arguments: ["-d"], contents: Data(leaf.utf8), label: "leaf")])
+            let report = await try PKIJudge.judge([.init(linter: "lint_cabf_serverauth_cert", arguments: ["-d"], contents: Data(leaf.utf8), label: "leaf")])
             #expect(report.first?.errors.isEmpty == true, "\(report.first?.output ?? "")")
         }
     }
@@ -195,7 +195,7 @@ struct PKIHierarchyTests {
             #expect(get.status == .ok)
             #expect(get.headers.first(name: .cacheControl)?.contains("max-age=") == true, "\(get.headers)")
             #expect(get.headers.first(name: .lastModified) != nil && get.headers.first(name: .eTag) != nil)
-            let reports = try PKIJudge.judge([.init(linter: "lint_ocsp_response", arguments: [], contents: get.body, label: "OCSP")])
+            let reports = await try PKIJudge.judge([.init(linter: "lint_ocsp_response", arguments: [], contents: get.body, label: "OCSP")])
             #expect(reports.first?.errors.isEmpty == true, "\(reports.first?.output ?? "")")
         }
     }
@@ -209,7 +209,7 @@ struct PKIHierarchyTests {
         let ca = directory.appendingPathComponent("ca")
         try FileManager.default.removeItem(at: ca)
         try LegacyCA.write(into: ca)
-        try await first.store.write { try await $0.sql.raw("DELETE FROM certificate_authority").run() }
+        try await first.store.write { try $0.execute("DELETE FROM certificate_authority") }
         try await first.stop(removingData: false)
 
         var signet = try await TestSignet.start(directory: directory)
@@ -220,7 +220,7 @@ struct PKIHierarchyTests {
         let organizationID = try await signet.prepareAccount()
         let old = try await signet.call(
             .POST, "order/certificate/ssl_basic", json: TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organizationID))
-        let oldPEMs = try OrderFlowTests.verifyChain(old)
+        let oldPEMs = try await OrderFlowTests.verifyChain(old)
         #expect(oldPEMs[1] == legacy.ca.pem, "issued by the folder's own issuing CA")
         let oldCertificateID = try #require(old.json["certificate_id"] as? Int)
         try await signet.stop(removingData: false)
@@ -235,11 +235,11 @@ struct PKIHierarchyTests {
             #expect(authority.issuer(id: legacy.id)?.isCurrent == false)
             let fresh = try await signet.call(
                 .POST, "order/certificate/ssl_basic", json: TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organizationID))
-            #expect(try OrderFlowTests.verifyChain(fresh)[1] == authority.issuer(for: .tls).ca.pem)
+            await #expect(try OrderFlowTests.verifyChain(fresh)[1] == authority.issuer(for: .tls).ca.pem)
 
             // The old certificate: still served, valid, then revoked through the retired CA's CRL and OCSP.
             #expect(try await signet.call(.GET, "/ca/\(legacy.id).crt").status == .ok)
-            #expect(try Tools.verify(leaf: oldPEMs[0], intermediate: oldPEMs[1], root: oldPEMs[2]).status == 0)
+            await #expect(try Tools.verify(leaf: oldPEMs[0], intermediate: oldPEMs[1], root: oldPEMs[2]).status == 0)
             #expect(try await signet.call(.PUT, "certificate/\(oldCertificateID)/revoke", json: ["skip_approval": true]).status == .noContent)
             let base = try await signet.listen()
             for (name, pem) in zip(["leaf.pem", "ica.pem", "root.pem"], oldPEMs) { try Self.write(pem, name, in: work) }
@@ -247,7 +247,7 @@ struct PKIHierarchyTests {
             #expect(revoked.contains("leaf.pem: revoked"), "\(revoked)")
             let legacyCRL = try await signet.call(.GET, "/crl/\(legacy.id).crl")
             try legacyCRL.body.write(to: work.appendingPathComponent("legacy.crl"))
-            let listed = try Tools.run("openssl", ["crl", "-inform", "DER", "-in", "legacy.crl", "-noout", "-text"], in: work)
+            let listed = try await Tools.run("openssl", ["crl", "-inform", "DER", "-in", "legacy.crl", "-noout", "-text"], in: work)
             let serial = try Certificate(pemEncoded: oldPEMs[0]).serialNumber.bytes.hexString
             #expect(listed.output.replacingOccurrences(of: ":", with: "").uppercased().contains(serial), "\(listed.output)")
 
@@ -257,18 +257,18 @@ struct PKIHierarchyTests {
             let served = try await signet.call(.GET, "/crl/\(authority.root.id).crl")
             #expect(Array(served.body) == rootCRL.der)
             try served.body.write(to: work.appendingPathComponent("root.crl"))
-            let rootListed = try Tools.run("openssl", ["crl", "-inform", "DER", "-in", "root.crl", "-noout", "-text"], in: work)
+            let rootListed = try await Tools.run("openssl", ["crl", "-inform", "DER", "-in", "root.crl", "-noout", "-text"], in: work)
             let legacySerial = legacy.ca.certificate.serialNumber.bytes.drop(while: { $0 == 0 }).hexString
             #expect(rootListed.output.replacingOccurrences(of: ":", with: "").uppercased().contains(legacySerial), "\(rootListed.output)")
             try Self.write(oldPEMs[1], "legacy.pem", in: work)
-            let caStatus = try await Tools.runOffPool(
+            let caStatus = try await Tools.run(
                 "openssl", ["ocsp", "-issuer", "root.pem", "-cert", "legacy.pem", "-url", "\(base)/ocsp", "-CAfile", "root.pem", "-respout", "root-ocsp.der"],
                 in: work)
             #expect((caStatus.output + caStatus.error).contains("legacy.pem: revoked"), "\(caStatus.output) \(caStatus.error)")
             #expect((caStatus.output + caStatus.error).contains("Response verify OK"))
 
             let tlsCRL = try await signet.call(.GET, "/crl/\(authority.issuer(for: .tls).id).crl")
-            let reports = try PKIJudge.judge([
+            let reports = await try PKIJudge.judge([
                 .init(linter: "lint_crl", arguments: ["-t", "CRL", "-p", "BR"], contents: legacyCRL.body, label: "retired CA's CRL"),
                 .init(linter: "lint_crl", arguments: ["-t", "CRL", "-p", "BR"], contents: tlsCRL.body, label: "TLS CA's CRL"),
                 .init(linter: "lint_crl", arguments: ["-t", "ARL", "-p", "BR"], contents: served.body, label: "root CRL"),

@@ -144,7 +144,7 @@ struct PKILintCorpusTests {
                 documents.append(PKIJudge.Document(linter: linter, arguments: arguments, contents: Data(leaf.utf8), label: testCase.label))
             }
             #expect(documents.count >= 60)
-            for report in try PKIJudge.judge(documents) {
+            for report in await try PKIJudge.judge(documents) {
                 #expect(report.errors.isEmpty, "\(keyType) \(report.label): \(report.errors)")
                 let unexpected = report.warnings.filter { warning in !Self.allowedWarnings.contains { warning.contains($0) } }
                 #expect(unexpected.isEmpty, "\(keyType) \(report.label): \(unexpected)")

@@ -187,7 +187,7 @@ struct ReadEndpointTests {
                 try response.body.write(to: file)
                 switch type {
                 case "application/zip":
-                    let listing = try Tools.run(
+                    let listing = try await Tools.run(
                         "python3", ["-c", "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; [print(n) for n in z.namelist()]; assert all(z.read(n).startswith(b'-----BEGIN CERTIFICATE-----') for n in z.namelist())", file.path])
                     #expect(listing.status == 0, "\(format): \(listing.error)")
                     #expect(listing.output.split(separator: "\n").count == count, "\(format): \(listing.output)")
@@ -197,7 +197,7 @@ struct ReadEndpointTests {
                     #expect(Tools.pemBlocks(response.text).first == leaf, "\(format)")
                 default:
                     #expect(response.text.hasPrefix("-----BEGIN PKCS7-----"))
-                    let printed = try Tools.run("openssl", ["pkcs7", "-in", file.path, "-print_certs", "-noout"])
+                    let printed = try await Tools.run("openssl", ["pkcs7", "-in", file.path, "-print_certs", "-noout"])
                     #expect(printed.status == 0, "\(printed.error)")
                     #expect(printed.output.components(separatedBy: "subject=").count - 1 == count, "\(format): \(printed.output)")
                 }
@@ -240,7 +240,7 @@ struct ReadEndpointTests {
         try await withSignet { signet in
             let organizationID = try await signet.prepareAccount()
             let child = try await signet.store.write { connection in
-                try await connection.createContainer(name: "Division", parentID: 1, at: Date())
+                try connection.createContainer(name: "Division", parentID: 1, at: Date())
             }
             let (divisionKey, _) = try await signet.administration.createAPIKey(role: .user, name: "division", containerID: child.id)
             let placed = try await signet.call(

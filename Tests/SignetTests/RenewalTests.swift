@@ -1,5 +1,4 @@
 import Foundation
-import SQLKit
 import SignetCore
 import Testing
 
@@ -43,7 +42,7 @@ struct RenewalTests {
     static func waitForAutoRenewalDue(_ signet: TestSignet, _ orderID: Int, _ date: Date) async throws {
         var due: Date?
         for _ in 0..<200 {
-            due = try await signet.store.read { try await Self.autoRenewalDue(orderID, $0) }
+            due = try await signet.store.read { try Self.autoRenewalDue(orderID, $0) }
             if due == date { return }
             try await Task.sleep(nanoseconds: 100_000_000)
         }
@@ -86,16 +85,16 @@ struct RenewalTests {
 
             // The same names and key (the old order's CSR), a chain that openssl verifies.
             let newCertificate = try #require((renewal["certificate"] as? [String: Any])?["id"] as? Int)
-            let records = try await signet.store.read { try await $0.certificates(ids: [oldCertificate, newCertificate]) }
+            let records = try await signet.store.read { try $0.certificates(ids: [oldCertificate, newCertificate]) }
             #expect(records[newCertificate]?.csr == records[oldCertificate]?.csr)
             #expect(records[newCertificate]?.names == records[oldCertificate]?.names)
             let pems = try Tools.pemBlocks(try await signet.call(.GET, "certificate/\(newCertificate)/download/format/pem_all").text)
-            let verdict = try Tools.verify(leaf: pems[0], intermediate: pems[1], root: pems[2], purpose: "sslserver", at: clock.now())
+            let verdict = try await Tools.verify(leaf: pems[0], intermediate: pems[1], root: pems[2], purpose: "sslserver", at: clock.now())
             #expect(verdict.status == 0, "openssl verify: \(verdict.output) \(verdict.error)")
 
             // Charged once, at the old order's price; the ledger agrees.
             #expect(try await signet.balance() == funded - price)
-            #expect(try await signet.store.read { try await $0.ledgerSum() } == funded - price)
+            #expect(try await signet.store.read { try $0.ledgerSum() } == funded - price)
             let renewed = try await signet.call(.GET, "order/certificate?filters[is_renewed]=1").json
             #expect((renewed["orders"] as? [[String: Any]])?.compactMap { $0["id"] as? Int } == [first])
 
@@ -234,7 +233,7 @@ struct RenewalTests {
             #expect(try await signet.call(.PUT, "request/\(requestID)/status", json: ["status": "rejected"]).status == .noContent)
             let old = try await signet.call(.GET, "order/certificate/\(first)").json
             #expect(old["is_renewed"] as? Bool == false, "\(old)")
-            #expect(try await signet.store.read { try await Self.autoRenewalDue(first, $0) } == nil)
+            #expect(try await signet.store.read { try Self.autoRenewalDue(first, $0) } == nil)
             body["skip_approval"] = true
             let again = try await signet.call(.POST, "order/certificate/ssl_basic", json: body)
             #expect(again.status == .created, "\(again.text)")
@@ -258,9 +257,9 @@ struct RenewalTests {
                     "DROP INDEX idx_orders_renewal_of_order_id", "DROP INDEX idx_orders_auto_renewal_due",
                     "ALTER TABLE orders DROP COLUMN renewal_of_order_id", "ALTER TABLE orders DROP COLUMN renewed_order_id",
                     "ALTER TABLE orders DROP COLUMN auto_renewal_due",
-                    "DELETE FROM _fluent_migrations WHERE name = 'signet.TrackRenewals.v3'",
+                    "DELETE FROM schema_migrations WHERE name = 'signet.TrackRenewals.v3'",
                 ] {
-                    try await connection.sql.raw(SQLQueryString(statement)).run()
+                    try connection.execute(statement)
                 }
             }
             return (first, second)
@@ -271,9 +270,9 @@ struct RenewalTests {
         do {
             let old = try await upgraded.call(.GET, "order/certificate/\(first)").json
             #expect(old["renewed_order_id"] as? Int == second)
-            #expect(try await upgraded.store.read { try await Self.autoRenewalDue(first, $0) } == nil)
-            let renewal = try await upgraded.store.read { try await $0.order(id: second) }
-            let due = try await upgraded.store.read { try await Self.autoRenewalDue(second, $0) }
+            #expect(try await upgraded.store.read { try Self.autoRenewalDue(first, $0) } == nil)
+            let renewal = try await upgraded.store.read { try $0.order(id: second) }
+            let due = try await upgraded.store.read { try Self.autoRenewalDue(second, $0) }
             #expect(due == renewal.map { $0.orderValidTill.addingTimeInterval(-RenewalRules.autoRenewalLead) })
             // The unique index is back: the renewed order cannot be renewed again.
             var body = TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: 1, dnsNames: [])
@@ -286,8 +285,7 @@ struct RenewalTests {
         try await upgraded.stop()
     }
 
-    static func autoRenewalDue(_ orderID: Int, _ connection: StoreConnection) async throws -> Date? {
-        try await connection.sql.select().column("auto_renewal_due").from("orders").where("id", .equal, orderID)
-            .first(decodingColumn: "auto_renewal_due", as: Date?.self) ?? nil
+    static func autoRenewalDue(_ orderID: Int, _ connection: StoreSession<some SessionAccess>) throws -> Date? {
+        try connection.row("SELECT auto_renewal_due FROM orders WHERE id = ?", [orderID])?.optionalDate("auto_renewal_due")
     }
 }

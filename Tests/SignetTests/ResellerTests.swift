@@ -30,7 +30,7 @@ struct ResellerTests {
         let web = try TestWebServer()
         defer { web.stop() }
         let zone = TestDNS.uniqueZone()
-        try dns.add(["api.\(zone). A 127.0.0.1"])
+        await try dns.add(["api.\(zone). A 127.0.0.1"])
         try await withSignet(configure: { $0.dcvHTTPPort = web.port; $0.dcvHTTPSPort = web.port; $0.allowPrivateTargets = true }) {
             signet in
             let client = try await Self.start(signet)
@@ -61,7 +61,7 @@ struct ResellerTests {
             #expect(http["url"] as? String == "http://api.\(zone)/.well-known/pki-validation/\(fileName)")
             #expect(fileContent.split(separator: "\n").count == 3)
 
-            try dns.add(["\(hostname).www.\(zone). CNAME \(value)."])
+            await try dns.add(["\(hostname).www.\(zone). CNAME \(value)."])
             try web.serve(fileContent, host: "api.\(zone)", path: "/.well-known/pki-validation/\(fileName)")
             let validated = try await client.call("certificate/validate-dcv", ["service_id": serviceID])
             #expect(validated.data["status"] as? String == "issued", "\(validated.text)")
@@ -72,7 +72,7 @@ struct ResellerTests {
             #expect(detail.data["issued_cert"] as? String == certificate)
             let chain = Tools.pemBlocks(try #require(detail.data["ca_pem"] as? String))
             #expect(chain.count == 2)
-            let verdict = try Tools.verify(leaf: certificate, intermediate: chain[0], root: chain[1])
+            let verdict = try await Tools.verify(leaf: certificate, intermediate: chain[0], root: chain[1])
             #expect(verdict.status == 0, "\(verdict.output) \(verdict.error)")
             #expect(detail.data["not_after"] is String)
             #expect((detail.data["dcv"] as? [String: [String: Any]])?.values.allSatisfy { $0["status"] as? String == "valid" } == true)
@@ -101,7 +101,7 @@ struct ResellerTests {
             cases.append((Self.createBody(zone: zone, csr: csr).merging(["product_id": "ssl_nothing"]) { $1 }, "product_id"))
             cases.append((Self.createBody(zone: zone, csr: csr).merging(["period": "monthly"]) { $1 }, "period"))
             cases.append((Self.createBody(zone: zone, csr: csr).merging(["product_id": "ssl_basic"]) { $1 }, "serial_no"))
-            cases.append((Self.createBody(zone: zone, csr: csr).merging(["csr": try Tools.opensslCSR(["-newkey", "rsa:3072"])]) { $1 }, "csr"))
+            await cases.append((Self.createBody(zone: zone, csr: csr).merging(["csr": try Tools.opensslCSR(["-newkey", "rsa:3072"])]) { $1 }, "csr"))
             cases.append((Self.createBody(zone: zone, csr: "garbage"), "csr"))
             cases.append((Self.createBody(zone: zone, csr: csr, choices: ["www.\(zone)": "ceo@\(zone)"]), "domain_dcv"))
             cases.append((Self.createBody(zone: zone, csr: csr, choices: ["bad name.\(zone)": "dns"]), "domain_dcv"))
@@ -172,7 +172,7 @@ struct ResellerTests {
             #expect(Set(answers.compactMap { $0.data["cost"] as? Double }) == [118])
             #expect(try await signet.orderCount() == 1)
             #expect(try await signet.balance() == Money(cents: 100_000 - 11_800))
-            #expect(try await signet.store.read { try await $0.ledgerSum() } == Money(cents: 100_000 - 11_800))
+            #expect(try await signet.store.read { try $0.ledgerSum() } == Money(cents: 100_000 - 11_800))
             var other = body
             other["period"] = "biennially"
             let refused = try await client.call("certificate/create", other)
@@ -192,14 +192,14 @@ struct ResellerTests {
             let serviceID = try #require(created.data["service_id"] as? String)
             let caid = try #require(created.data["caid"] as? String)
             let orderID = try #require(Int(caid))
-            let firstCertificate = try await signet.store.read { try await $0.order(id: orderID)!.certificateID }
+            let firstCertificate = try await signet.store.read { try $0.order(id: orderID)!.certificateID }
 
             let keyOnly = try await client.call(
                 "certificate/reissue", ["unique_id": "r1", "service_id": serviceID, "csr": try TestData.csr(.p384)])
             #expect(keyOnly.success, "\(keyOnly.text)")
             #expect(keyOnly.data["cost"] as? Double == 0)
             #expect(keyOnly.data["status"] as? String == "issued")
-            let secondCertificate = try await signet.store.read { try await $0.order(id: orderID)!.certificateID }
+            let secondCertificate = try await signet.store.read { try $0.order(id: orderID)!.certificateID }
             #expect(secondCertificate != firstCertificate)
             #expect(try await LifecycleTests.certificateStatus(signet, firstCertificate) == "issued", "same names: the old one stays")
             let again = try await client.call(
@@ -257,7 +257,7 @@ struct ResellerTests {
             #expect(refunds.filter(\.success).count == 1, "\(refunds.map(\.text))")
             #expect(refunds.first(where: \.success)?.data["status"] as? String == "refunded")
             #expect(try await signet.balance() == Money(cents: 100_000))
-            #expect(try await signet.store.read { try await $0.ledgerSum() } == Money(cents: 100_000))
+            #expect(try await signet.store.read { try $0.ledgerSum() } == Money(cents: 100_000))
             #expect(try await client.call("certificate/detail", method: "GET", ["service_id": serviceID]).data["status"] as? String == "refunded")
             #expect(try await client.call("certificate/refund", ["service_id": serviceID]).status == 400)
 

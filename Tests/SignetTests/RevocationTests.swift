@@ -12,7 +12,7 @@ struct RevocationTests {
         let response = try await signet.call(
             .POST, "order/certificate/ssl_basic",
             json: TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organizationID))
-        let pems = try OrderFlowTests.verifyChain(response)
+        let pems = try await OrderFlowTests.verifyChain(response)
         for (name, pem) in zip(["leaf.pem", "ica.pem", "root.pem"], pems) {
             try pem.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
@@ -21,7 +21,7 @@ struct RevocationTests {
 
     /// `openssl ocsp` against the live responder; returns its output.
     static func ocsp(_ base: String, in directory: URL, extra: [String] = []) async throws -> String {
-        let result = try await Tools.runOffPool(
+        let result = try await Tools.run(
             "openssl",
             ["ocsp", "-issuer", "ica.pem", "-cert", "leaf.pem", "-url", "\(base)/ocsp", "-CAfile", "root.pem",
              "-respout", "response.der"] + extra,
@@ -35,12 +35,12 @@ struct RevocationTests {
         #expect(response.status == .ok)
         #expect(response.headers.contentType?.serialize() == "application/pkix-crl")
         try response.body.write(to: directory.appendingPathComponent("crl.der"))
-        let converted = try Tools.run("openssl", ["crl", "-inform", "DER", "-in", "crl.der", "-out", "crl.pem"], in: directory)
+        let converted = try await Tools.run("openssl", ["crl", "-inform", "DER", "-in", "crl.der", "-out", "crl.pem"], in: directory)
         #expect(converted.status == 0, "\(converted.error)")
     }
 
-    static func lintFindings(_ arguments: [String], in directory: URL) throws -> [String] {
-        let result = try Tools.run(arguments[0], Array(arguments.dropFirst()), in: directory)
+    static func lintFindings(_ arguments: [String], in directory: URL) async throws -> [String] {
+        let result = try await Tools.run(arguments[0], Array(arguments.dropFirst()), in: directory)
         #expect(!result.error.contains("Traceback"), "\(result.error)")
         return result.output.split(separator: "\n").map(String.init).filter { $0.contains("(ERROR)") || $0.contains("(FATAL)") }
     }
@@ -58,10 +58,10 @@ struct RevocationTests {
             #expect(good.contains("Response verify OK"), "\(good)")
             #expect(good.contains("leaf.pem: good"), "\(good)")
             #expect(!good.contains("WARNING"), "the nonce must be echoed: \(good)")
-            #expect(try Self.lintFindings(["lint_ocsp_response", "lint", "response.der"], in: directory).isEmpty)
+            await #expect(try Self.lintFindings(["lint_ocsp_response", "lint", "response.der"], in: directory).isEmpty)
 
             try await Self.fetchCRL(signet, into: directory)
-            let clean = try Tools.run(
+            let clean = try await Tools.run(
                 "openssl", ["verify", "-crl_check", "-CRLfile", "crl.pem", "-CAfile", "root.pem", "-untrusted", "ica.pem", "leaf.pem"],
                 in: directory)
             #expect(clean.status == 0, "\(clean.output) \(clean.error)")
@@ -77,20 +77,20 @@ struct RevocationTests {
             #expect(after.contains("leaf.pem: revoked"), "\(after)")
             #expect(after.contains("Reason: keyCompromise"), "\(after)")
             #expect(after.contains("Revocation Time:"), "\(after)")
-            #expect(try Self.lintFindings(["lint_ocsp_response", "lint", "response.der"], in: directory).isEmpty)
+            await #expect(try Self.lintFindings(["lint_ocsp_response", "lint", "response.der"], in: directory).isEmpty)
 
             try await Self.fetchCRL(signet, into: directory)
-            let verified = try Tools.run("openssl", ["crl", "-in", "crl.pem", "-CAfile", "ica.pem", "-noout", "-text"], in: directory)
+            let verified = try await Tools.run("openssl", ["crl", "-in", "crl.pem", "-CAfile", "ica.pem", "-noout", "-text"], in: directory)
             #expect(verified.output.contains("Key Compromise"), "\(verified.output)")
             #expect(verified.output.contains("X509v3 CRL Number"), "\(verified.output)")
-            let signature = try Tools.run("openssl", ["crl", "-in", "crl.pem", "-CAfile", "ica.pem", "-verify", "-noout"], in: directory)
+            let signature = try await Tools.run("openssl", ["crl", "-in", "crl.pem", "-CAfile", "ica.pem", "-verify", "-noout"], in: directory)
             #expect((signature.output + signature.error).contains("verify OK"), "\(signature.error)")
-            let rejected = try Tools.run(
+            let rejected = try await Tools.run(
                 "openssl", ["verify", "-crl_check", "-CRLfile", "crl.pem", "-CAfile", "root.pem", "-untrusted", "ica.pem", "leaf.pem"],
                 in: directory)
             #expect(rejected.status != 0)
             #expect((rejected.output + rejected.error).contains("certificate revoked"))
-            #expect(try Self.lintFindings(["lint_crl", "lint", "-t", "CRL", "-p", "BR", "crl.der"], in: directory).isEmpty)
+            await #expect(try Self.lintFindings(["lint_crl", "lint", "-t", "CRL", "-p", "BR", "crl.der"], in: directory).isEmpty)
         }
     }
 
@@ -108,19 +108,19 @@ struct RevocationTests {
             let cached = try await Self.ocsp(base, in: directory, extra: ["-no_nonce"])
             #expect(cached.contains("leaf.pem: good"), "\(cached)")
 
-            let made = try Tools.run(
+            let made = try await Tools.run(
                 "openssl", ["ocsp", "-issuer", "ica.pem", "-cert", "leaf.pem", "-no_nonce", "-reqout", "request.der"], in: directory)
             #expect(made.status == 0, "\(made.error)")
             let request = try Data(contentsOf: directory.appendingPathComponent("request.der"))
             let encoded = request.base64EncodedString().addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-            let fetched = try await Tools.runOffPool("curl", ["-s", "-o", "get.der", "\(base)/ocsp/\(encoded)"], in: directory)
+            let fetched = try await Tools.run("curl", ["-s", "-o", "get.der", "\(base)/ocsp/\(encoded)"], in: directory)
             #expect(fetched.status == 0)
-            let read = try Tools.run(
+            let read = try await Tools.run(
                 "openssl", ["ocsp", "-respin", "get.der", "-issuer", "ica.pem", "-cert", "leaf.pem", "-CAfile", "root.pem"],
                 in: directory)
             #expect((read.output + read.error).contains("leaf.pem: good"), "\(read.output) \(read.error)")
 
-            let unknown = try await Tools.runOffPool(
+            let unknown = try await Tools.run(
                 "openssl",
                 ["ocsp", "-issuer", "ica.pem", "-serial", "0x0102030405060708", "-url", "\(base)/ocsp", "-CAfile", "root.pem"],
                 in: directory)
@@ -160,7 +160,7 @@ struct RevocationTests {
             let requestID = try #require(response.json["id"] as? Int)
             let approved = try await signet.call(.PUT, "request/\(requestID)/status", key: managerKey, json: ["status": "approved"])
             #expect(approved.status == .noContent)
-            let record = try await signet.store.read { try await $0.certificate(id: certificateID) }
+            let record = try await signet.store.read { try $0.certificate(id: certificateID) }
             #expect(record?.status == .revoked)
             #expect(record?.revocation?.reason == .cessationOfOperation)
 
@@ -201,7 +201,7 @@ struct RevocationTests {
             #expect(pendingRequests?.isEmpty == true)
 
             try await Self.fetchCRL(signet, into: directory)
-            let text = try Tools.run("openssl", ["crl", "-in", "crl.pem", "-noout", "-text"], in: directory).output
+            let text = try await Tools.run("openssl", ["crl", "-in", "crl.pem", "-noout", "-text"], in: directory).output
             #expect(text.contains(serial), "the duplicate's serial is on the CRL")
             #expect(text.components(separatedBy: "Serial Number:").count - 1 == 3)
             #expect(text.contains("Affiliation Changed"))
@@ -232,7 +232,7 @@ struct RevocationTests {
                 json: TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organizationID))
             let certificateID = try #require(placed.json["certificate_id"] as? Int)
             _ = try await signet.call(.PUT, "certificate/\(certificateID)/revoke", json: ["skip_approval": true])
-            let afterRevocation = try await signet.store.read { try await $0.publishedCRL(issuerID: tls) }
+            let afterRevocation = try await signet.store.read { try $0.publishedCRL(issuerID: tls) }
             #expect(afterRevocation?.number == renewed.number + 1)
         }
     }

@@ -13,7 +13,7 @@ struct ValidationEngineTests {
         let dns = try TestDNS.shared
         let zone = TestDNS.uniqueZone()
         let long = String(repeating: "x", count: 200)
-        try dns.add(
+        await try dns.add(
             ["txt.\(zone). TXT \"first part\" \"second\"", "caa.\(zone). CAA 128 issue signet.test"]
                 + (0..<12).map { "big.\(zone). TXT \(long)\($0)" })
         let resolver = NetworkDNSResolver(server: dns.server)
@@ -52,7 +52,7 @@ struct ValidationEngineTests {
     func caaClimbing() async throws {
         let dns = try TestDNS.shared
         let zone = TestDNS.uniqueZone()
-        try dns.add(["\(zone). CAA 0 issue other.ca", "open.\(zone). CAA 0 issue signet.test", "link.\(zone). CNAME open.\(zone)."])
+        await try dns.add(["\(zone). CAA 0 issue other.ca", "open.\(zone). CAA 0 issue signet.test", "link.\(zone). CNAME open.\(zone)."])
         let checker = CAAChecker(resolver: NetworkDNSResolver(server: dns.server), identities: ["signet.test"])
         #expect(await checker.check("deep.sub.\(zone)") == .forbidden(domain: zone, reason: "its CAA issue records do not allow signet.test"))
         #expect(await checker.check("a.open.\(zone)") == .permitted)
@@ -63,11 +63,11 @@ struct ValidationEngineTests {
     }
 
     @Test("Sectigo values match MD5 and SHA-256 of the CSR's DER as Python computes them")
-    func sectigoValues() throws {
+    func sectigoValues() async throws {
         let pem = try TestData.csr()
         let der = try PEM.derBytes(of: pem)
         let values = SectigoDCVValues(csrDER: der, uniqueValue: "20240424", brand: "comodoca.com")
-        let python = try Tools.run(
+        let python = try await Tools.run(
             "python3", ["-c", "import hashlib,sys; d=sys.stdin.buffer.read(); print(hashlib.md5(d).hexdigest(), hashlib.sha256(d).hexdigest())"],
             input: Data(der))
         let hashes = python.output.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
@@ -87,7 +87,7 @@ struct ValidationEngineTests {
         defer { web.stop() }
         let zone = TestDNS.uniqueZone()
         let values = SectigoDCVValues(csrDER: try PEM.derBytes(of: try TestData.csr()), uniqueValue: "u1", brand: "signet.test")
-        try dns.add(["\(values.dnsHostname).\(zone). CNAME \(values.dnsValue).", "files.\(zone). A 127.0.0.1"])
+        await try dns.add(["\(values.dnsHostname).\(zone). CNAME \(values.dnsValue).", "files.\(zone). A 127.0.0.1"])
         try web.serve(values.fileContent, host: "files.\(zone)", path: "/" + values.filePath + values.fileName)
         let resolver = NetworkDNSResolver(server: dns.server)
         let fetcher = WebFetcher(

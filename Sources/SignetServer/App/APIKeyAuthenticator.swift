@@ -25,11 +25,11 @@ final class APIKeyAuthenticator: @unchecked Sendable {
         let now = Date()
         if let hit = lock.withLock({ cache[digest] }), hit.expires > now { return hit.principal }
         let principal: Principal? = try await store.read { connection in
-            guard let stored = try await connection.apiKey(lookupID: lookupID),
+            guard let stored = try connection.apiKey(lookupID: lookupID),
                 APIKeyFormat.matches(key, storedHash: stored.keyHash)
             else { return nil }
-            let containers = try await connection.containers()
-            return Principal(user: stored.user, containers: containers, settings: try await connection.accountSettings())
+            let containers = try connection.containers()
+            return Principal(user: stored.user, containers: containers, settings: try connection.accountSettings())
         }
         if let principal {
             lock.withLock {

@@ -30,7 +30,7 @@ final class BackgroundJobs: LifecycleHandler, @unchecked Sendable {
                     await services.registration.domainControl.deliverPendingEmails()
                     await services.callbacks.deliverDue()
                     try await services.registration.revocations.refreshCRLs(store: services.store, now: services.clock.now())
-                    try await services.store.write { try await $0.foldOrderCountChanges() }
+                    try await services.store.write { try $0.foldOrderCountChanges() }
                     let renewals = try await services.registration.renewDueOrders()
                     for renewal in renewals.renewed {
                         logger.info("order \(renewal.orderID) renewed automatically by order \(renewal.renewalID)")

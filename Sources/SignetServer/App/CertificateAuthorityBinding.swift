@@ -36,7 +36,7 @@ public enum StartupError: Error, Sendable, Equatable, CustomStringConvertible {
 enum CertificateAuthorityBinding {
     static func check(_ authority: CertificateAuthority, store: SignetStore, dataFolder: URL, now: Date) async throws {
         let fingerprint = SHA256.hash(data: authority.root.der).map { String(format: "%02X", $0) }.joined()
-        if let recorded = try await store.write({ try await $0.bindCertificateAuthority(rootFingerprint: fingerprint, at: now) }) {
+        if let recorded = try await store.write({ try $0.bindCertificateAuthority(rootFingerprint: fingerprint, at: now) }) {
             throw StartupError.foreignCertificateAuthority(
                 dataFolder: dataFolder.path, folderRoot: fingerprint, databaseRoot: recorded)
         }

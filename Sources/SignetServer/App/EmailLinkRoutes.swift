@@ -39,7 +39,7 @@ struct EmailLinkRoutes: RouteCollection {
             if let orderID = link.orderID {
                 let registration = services.registration
                 Task {
-                    let approved = try await registration.store.read { try await $0.certificates(orderID: orderID) }
+                    let approved = try await registration.store.read { try $0.certificates(orderID: orderID) }
                     for certificate in approved where certificate.status == .approved {
                         try await registration.advance(certificateID: certificate.id)
                     }

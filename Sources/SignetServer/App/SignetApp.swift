@@ -1,17 +1,9 @@
-import Fluent
-import FluentSQLiteDriver
 import Foundation
-import SQLKit
 import SignetCore
 import SignetPKI
 import SignetStore
 import SignetValidation
 import Vapor
-
-extension DatabaseID {
-    /// SQLite connections kept for writes, beside the default ones that reads use.
-    static let sqliteWriter = DatabaseID(string: "sqlite-writer")
-}
 
 /// The parts of a running Signet, shared by the routes and the background jobs.
 public struct SignetServices: Sendable {
@@ -64,47 +56,32 @@ public enum SignetApp {
         _ app: Application, configuration: SignetConfiguration, clock: any WallClock, create: Bool
     ) async throws -> (store: SignetStore, administration: Administration, sealer: SecretSealer) {
         let databaseExisted = configuration.databaseURL != nil || FileManager.default.fileExists(atPath: configuration.databasePath)
+        let store: SignetStore
         if let url = configuration.databaseURL {
-            // Several instances share one PostgreSQL; each holds a few connections per event loop.
-            // A request waits up to 30 s for a connection: a burst queues rather than failing, while
-            // an unreachable database still fails at once (a refused connection is not a wait).
-            app.databases.use(
-                try .postgres(url: url, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(30), sqlLogLevel: .trace),
-                as: .psql)
+            store = try SignetStore.postgres(url: url, logger: app.logger)
         } else {
-            app.databases.use(.sqlite(.file(configuration.databasePath), sqlLogLevel: nil), as: .sqlite)
-            app.databases.use(.sqlite(.file(configuration.databasePath), sqlLogLevel: nil), as: .sqliteWriter)
+            store = try await SignetStore.sqlite(path: configuration.databasePath)
         }
-        guard let sql = app.db as? any SQLDatabase else { throw StoreError.inconsistent("the database does not speak SQL") }
-        if try await !SchemaMigrations.hasSchema(sql) {
-            // An empty database beside an existing CA is a database that lost its contents (one copied
-            // without its -wal file, a wrong DATABASE_URL): starting would forget every order and revocation.
-            if DataFolder.holdsCertificateAuthority(configuration) || !create {
-                try await app.databases.shutdownAsync()
-                if !databaseExisted { SchemaMigrations.removeSQLiteFiles(at: configuration.databasePath) }
-                throw DataFolder.holdsCertificateAuthority(configuration)
-                    ? DataFolderError.emptyDatabase(
-                        dataFolder: configuration.dataDirectory.path,
-                        database: configuration.databaseURL.map(SignetConfiguration.redacted) ?? configuration.databasePath)
-                    : DataFolderError.missing(path: configuration.dataDirectory.path)
+        do {
+            if try await !store.hasSchema() {
+                // An empty database beside an existing CA is a database that lost its contents (one copied
+                // without its -wal file, a wrong DATABASE_URL): starting would forget every order and revocation.
+                if DataFolder.holdsCertificateAuthority(configuration) || !create {
+                    throw DataFolder.holdsCertificateAuthority(configuration)
+                        ? DataFolderError.emptyDatabase(
+                            dataFolder: configuration.dataDirectory.path,
+                            database: configuration.databaseURL.map(SignetConfiguration.redacted) ?? configuration.databasePath)
+                        : DataFolderError.missing(path: configuration.dataDirectory.path)
+                }
             }
+            try await store.migrate()
+        } catch {
+            await store.close()
+            if !databaseExisted { SchemaMigrations.removeSQLiteFiles(at: configuration.databasePath) }
+            throw error
         }
-        if configuration.databaseURL == nil {
-            // WAL lets readers run beside the writer; with synchronous=FULL (SQLite's default, which
-            // Signet's SQLite build keeps) a committed transaction survives a crash of the process.
-            try await sql.raw("PRAGMA journal_mode=WAL").run()
-        }
-        app.migrations.add(SchemaMigrations.all)
-        try await app.autoMigrate()
+        app.lifecycle.use(StoreShutdown(store: store))
         if configuration.databaseURL == nil { _ = try DataFolder.tightenPermissions(configuration.dataDirectory) }
-        let databases = app.databases
-        let logger = app.logger
-        let loops = app.eventLoopGroup
-        let writeOnOwnConnections: @Sendable () -> (any Database)? = {
-            databases.database(.sqliteWriter, logger: logger, on: loops.any())
-        }
-        let writer = configuration.databaseURL == nil ? writeOnOwnConnections : nil
-        let store = SignetStore(database: { databases.database(logger: logger, on: loops.any()) }, sqliteWriter: writer)
         let sealer = try SecretSealer.loadOrCreate(directory: configuration.dataDirectory)
         let administration = Administration(store: store, clock: clock, sealer: sealer)
         if try await administration.bootstrap(adminKeyPath: configuration.adminKeyPath) {

@@ -22,10 +22,10 @@ struct AccountRoutes: RouteCollection {
         let containerID = try body.object("container")?.int("id") ?? principal.user.containerID
         let services = request.signet
         let organization = try await services.store.write { connection in
-            guard try await connection.container(id: containerID) != nil, principal.canSee(containerID: containerID) else {
+            guard try connection.container(id: containerID) != nil, principal.canSee(containerID: containerID) else {
                 throw OrderRuleError.unknownContainer(containerID)
             }
-            return try await connection.createOrganization(details, containerID: containerID, at: services.clock.now())
+            return try connection.createOrganization(details, containerID: containerID, at: services.clock.now())
         }
         return try CertCentralFormat.response(["id": organization.id], status: .created)
     }
@@ -35,8 +35,8 @@ struct AccountRoutes: RouteCollection {
         let now = request.signet.clock.now()
         let views = try await request.signet.store.read { connection in
             let visible = principal.containerFilter
-            let containers = try await connection.containers()
-            return try await connection.organizations(containerIDs: visible).map {
+            let containers = try connection.containers()
+            return try connection.organizations(containerIDs: visible).map {
                 OrganizationView($0, containers: containers, now: now)
             }
         }
@@ -48,17 +48,17 @@ struct AccountRoutes: RouteCollection {
         let id = try request.intParameter("id") { _ in .organizationNotFound(0) }
         let now = request.signet.clock.now()
         let view = try await request.signet.store.read { connection in
-            guard let organization = try await connection.organization(id: id),
+            guard let organization = try connection.organization(id: id),
                 principal.canSee(containerID: organization.containerID)
             else { throw WorkflowError.organizationNotFound(id) }
-            return OrganizationView(organization, containers: try await connection.containers(), now: now)
+            return OrganizationView(organization, containers: try connection.containers(), now: now)
         }
         return try CertCentralFormat.response(view)
     }
 
     func listContainers(_ request: Request) async throws -> Response {
         let principal = try request.principal
-        let containers = try await request.signet.store.read { try await $0.containers() }
+        let containers = try await request.signet.store.read { try $0.containers() }
         return try CertCentralFormat.response([
             "containers": containers.filter { principal.canSee(containerID: $0.id) }.map(ContainerView.init)
         ])
@@ -67,7 +67,7 @@ struct AccountRoutes: RouteCollection {
     func container(_ request: Request) async throws -> Response {
         let principal = try request.principal
         let id = try request.intParameter("id") { _ in .containerNotFound(0) }
-        guard let container = try await request.signet.store.read({ try await $0.container(id: id) }),
+        guard let container = try await request.signet.store.read({ try $0.container(id: id) }),
             principal.canSee(containerID: id)
         else { throw WorkflowError.containerNotFound(id) }
         return try CertCentralFormat.response(ContainerView(container))
@@ -75,12 +75,12 @@ struct AccountRoutes: RouteCollection {
 
     func me(_ request: Request) async throws -> Response {
         let principal = try request.principal
-        let container = try await request.signet.store.read { try await $0.container(id: principal.user.containerID) }
+        let container = try await request.signet.store.read { try $0.container(id: principal.user.containerID) }
         return try CertCentralFormat.response(UserView(principal.user, container: container))
     }
 
     func balance(_ request: Request) async throws -> Response {
-        let balance = try await request.signet.store.read { try await $0.balance() }
+        let balance = try await request.signet.store.read { try $0.balance() }
         return try CertCentralFormat.response(BalanceView(balance))
     }
 }

@@ -23,11 +23,11 @@ struct CertificateRoutes: RouteCollection {
         return try await request.signet.store.read { connection in
             let certificate: CertificateRecord?
             if let id = Int(reference), reference.count < 16 {
-                certificate = try await connection.certificate(id: id)
+                certificate = try connection.certificate(id: id)
             } else {
-                certificate = try await connection.certificate(serialNumber: reference)
+                certificate = try connection.certificate(serialNumber: reference)
             }
-            guard let certificate, let order = try await connection.order(id: certificate.orderID),
+            guard let certificate, let order = try connection.order(id: certificate.orderID),
                 principal.canSee(containerID: order.containerID)
             else { throw WorkflowError.certificateNotFound(reference) }
             return (certificate, order)
@@ -74,8 +74,8 @@ struct CertificateRoutes: RouteCollection {
         let orderID = try request.intParameter("order_id") { .orderNotFound($0) }
         let format = try request.parameters.get("format").map(Self.format) ?? .default
         let (certificate, order) = try await request.signet.store.read { connection in
-            guard let order = try await connection.order(id: orderID), principal.canSee(containerID: order.containerID),
-                let certificate = try await connection.certificate(id: order.certificateID)
+            guard let order = try connection.order(id: orderID), principal.canSee(containerID: order.containerID),
+                let certificate = try connection.certificate(id: order.certificateID)
             else { throw WorkflowError.orderNotFound(String(orderID)) }
             return (certificate, order)
         }

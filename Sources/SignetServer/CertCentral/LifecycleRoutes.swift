@@ -72,11 +72,11 @@ struct LifecycleRoutes: RouteCollection {
         let orderID = try request.intParameter("id") { .orderNotFound($0) }
         let now = request.signet.clock.now()
         return try await request.signet.store.read { connection in
-            guard let order = try await connection.order(id: orderID), principal.canSee(containerID: order.containerID) else {
+            guard let order = try connection.order(id: orderID), principal.canSee(containerID: order.containerID) else {
                 throw WorkflowError.orderNotFound(String(orderID))
             }
-            let certificates = try await connection.certificates(orderID: orderID).filter { roles.contains($0.role) }
-            let users = try await connection.users(ids: certificates.map(\.userID))
+            let certificates = try connection.certificates(orderID: orderID).filter { roles.contains($0.role) }
+            let users = try connection.users(ids: certificates.map(\.userID))
             return certificates.map { render($0, users, now) }
         }
     }
@@ -132,7 +132,7 @@ struct LifecycleRoutes: RouteCollection {
         case .revoked:
             return Response(status: .noContent)
         case .requested(let approval):
-            let requester = try await request.signet.store.read { try await $0.user(id: approval.requesterID) }
+            let requester = try await request.signet.store.read { try $0.user(id: approval.requesterID) }
             return try CertCentralFormat.response(RevokeRequestView(approval, requester: requester), status: .created)
         }
     }

@@ -33,21 +33,21 @@ struct OrderRoutes: RouteCollection {
         let reference = request.parameters.get("id") ?? ""
         let services = request.signet
         let context = try await services.store.read { connection in
-            let orderID = try await resolveOrderID(reference, connection: connection)
-            return try await OrderContext.load(orderID: orderID, principal: principal, connection: connection, now: services.clock.now())
+            let orderID = try resolveOrderID(reference, connection: connection)
+            return try OrderContext.load(orderID: orderID, principal: principal, connection: connection, now: services.clock.now())
         }
         return try CertCentralFormat.response(OrderInfoView(context, authority: services.authority, now: services.clock.now()))
     }
 
     /// Order info accepts an order id, or the primary certificate's thumbprint or serial number.
-    private func resolveOrderID(_ reference: String, connection: StoreConnection) async throws -> Int {
+    private func resolveOrderID(_ reference: String, connection: StoreSession<some SessionAccess>) throws -> Int {
         if let id = Int(reference), reference.count < 16 { return id }
         let hex = reference.uppercased()
         guard !hex.isEmpty, hex.allSatisfy(\.isHexDigit) else { throw WorkflowError.orderNotFound(reference) }
-        if let certificate = try await connection.certificate(serialNumber: hex), certificate.role == .primary {
+        if let certificate = try connection.certificate(serialNumber: hex), certificate.role == .primary {
             return certificate.orderID
         }
-        if hex.count == 40, let certificate = try await connection.certificate(thumbprint: hex), certificate.role == .primary {
+        if hex.count == 40, let certificate = try connection.certificate(thumbprint: hex), certificate.role == .primary {
             return certificate.orderID
         }
         throw WorkflowError.orderNotFound(reference)
@@ -78,7 +78,7 @@ struct OrderRoutes: RouteCollection {
         }
         if let sort = request.queryString("sort") { query.sort = try Self.sortKeys(sort) }
         let page = query
-        let (orders, total) = try await services.store.read { try await $0.orderSummaries(page) }
+        let (orders, total) = try await services.store.read { try $0.orderSummaries(page) }
         let response = Response(status: .ok)
         response.headers.contentType = .json
         response.body = .init(
@@ -109,7 +109,7 @@ struct OrderRoutes: RouteCollection {
         let key = request.parameters.get("alternative_order_id") ?? ""
         let now = request.signet.clock.now()
         let orders = try await request.signet.store.read {
-            try await $0.orders(alternativeOrderID: key, containerIDs: principal.containerFilter)
+            try $0.orders(alternativeOrderID: key, containerIDs: principal.containerFilter)
         }
         guard !orders.isEmpty else { throw WorkflowError.orderNotFound(key) }
         return try CertCentralFormat.response([

@@ -16,23 +16,23 @@ struct OrderContext: Sendable {
     /// Per name that needed validation: its domain, and whether a current validation covers it now.
     let dcvNames: [OrderDCVNameView]
 
-    static func load(orderID: Int, principal: Principal, connection: StoreConnection, now: Date) async throws -> OrderContext {
-        guard let order = try await connection.order(id: orderID), principal.canSee(containerID: order.containerID) else {
+    static func load(orderID: Int, principal: Principal, connection: StoreSession<some SessionAccess>, now: Date) throws -> OrderContext {
+        guard let order = try connection.order(id: orderID), principal.canSee(containerID: order.containerID) else {
             throw WorkflowError.orderNotFound(String(orderID))
         }
-        guard let certificate = try await connection.certificate(id: order.certificateID) else {
+        guard let certificate = try connection.certificate(id: order.certificateID) else {
             throw StoreError.inconsistent("order \(order.id) has no certificate")
         }
-        let requests = try await connection.requests(orderIDs: [order.id])[order.id] ?? []
+        let requests = try connection.requests(orderIDs: [order.id])[order.id] ?? []
         let userIDs = [order.userID] + order.contacts.compactMap(\.userID) + requests.compactMap(\.processorID)
         return OrderContext(
             order: order, certificate: certificate,
-            organization: try await order.organizationID.asyncMap { try await connection.organization(id: $0) } ?? nil,
-            container: try await connection.container(id: order.containerID),
-            users: try await connection.users(ids: userIDs), requests: requests,
-            duplicatesCount: try await connection.certificateCounts(orderIDs: [order.id], role: .duplicate)[order.id] ?? 0,
-            reissuesCount: try await connection.certificateCounts(orderIDs: [order.id], role: .reissue)[order.id] ?? 0,
-            dcvNames: try await OrderDCVNameView.load(order, connection: connection, now: now))
+            organization: try order.organizationID.map { try connection.organization(id: $0) } ?? nil,
+            container: try connection.container(id: order.containerID),
+            users: try connection.users(ids: userIDs), requests: requests,
+            duplicatesCount: try connection.certificateCounts(orderIDs: [order.id], role: .duplicate)[order.id] ?? 0,
+            reissuesCount: try connection.certificateCounts(orderIDs: [order.id], role: .reissue)[order.id] ?? 0,
+            dcvNames: try OrderDCVNameView.load(order, connection: connection, now: now))
     }
 }
 
@@ -362,15 +362,15 @@ struct OrderDCVNameView: Encodable, Sendable {
     let dcvToken: Token?
     let message: String?
 
-    static func load(_ order: Order, connection: StoreConnection, now: Date) async throws -> [OrderDCVNameView] {
+    static func load(_ order: Order, connection: StoreSession<some SessionAccess>, now: Date) throws -> [OrderDCVNameView] {
         guard let dcv = order.dcv else { return [] }
         let names = dcv.names.keys.sorted()
-        let valid = try await connection.validDomains(covering: names, containerID: order.containerID, at: now)
+        let valid = try connection.validDomains(covering: names, containerID: order.containerID, at: now)
         var views: [OrderDCVNameView] = []
         for name in names {
             guard let state = dcv.names[name] else { continue }
             let covered = (try? DNSName(name)).map { dnsName in valid.contains { $0.covers(dnsName, at: now) } } ?? false
-            let domain = try await connection.domain(
+            let domain = try connection.domain(
                 name: name.hasPrefix("*.") ? String(name.dropFirst(2)) : name, containerID: order.containerID)
             views.append(
                 OrderDCVNameView(

@@ -36,8 +36,8 @@ struct RequestRoutes: RouteCollection {
         }
         let page = query
         let views = try await request.signet.store.read { connection in
-            let (requests, total) = try await connection.requests(page)
-            let context = try await RequestContext.load(requests, connection: connection)
+            let (requests, total) = try connection.requests(page)
+            let context = try RequestContext.load(requests, connection: connection)
             return RequestListView(
                 requests: requests.map { RequestView($0, context: context, detailed: false) },
                 page: PageView(total: total, limit: page.limit, offset: page.offset))
@@ -49,8 +49,8 @@ struct RequestRoutes: RouteCollection {
         let principal = try request.principal
         let id = try request.intParameter("request_id") { _ in .requestNotFound(0) }
         let view = try await request.signet.store.read { connection in
-            guard let approval = try await connection.request(id: id) else { throw WorkflowError.requestNotFound(id) }
-            let context = try await RequestContext.load([approval], connection: connection)
+            guard let approval = try connection.request(id: id) else { throw WorkflowError.requestNotFound(id) }
+            let context = try RequestContext.load([approval], connection: connection)
             guard let order = context.orders[approval.orderID], principal.canSee(containerID: order.containerID) else {
                 throw WorkflowError.requestNotFound(id)
             }
@@ -84,15 +84,15 @@ struct RequestContext: Sendable {
     let organizations: [Int: Organization]
     let containers: [Container]
 
-    static func load(_ requests: [ApprovalRequest], connection: StoreConnection) async throws -> RequestContext {
+    static func load(_ requests: [ApprovalRequest], connection: StoreSession<some SessionAccess>) throws -> RequestContext {
         var orders: [Int: Order] = [:]
-        for id in Set(requests.map(\.orderID)) { orders[id] = try await connection.order(id: id) }
+        for id in Set(requests.map(\.orderID)) { orders[id] = try connection.order(id: id) }
         var organizations: [Int: Organization] = [:]
-        for id in Set(orders.values.compactMap(\.organizationID)) { organizations[id] = try await connection.organization(id: id) }
+        for id in Set(orders.values.compactMap(\.organizationID)) { organizations[id] = try connection.organization(id: id) }
         return RequestContext(
-            orders: orders, certificates: try await connection.certificates(ids: requests.compactMap(\.certificateID)),
-            users: try await connection.users(ids: requests.map(\.requesterID) + requests.compactMap(\.processorID)),
-            organizations: organizations, containers: try await connection.containers())
+            orders: orders, certificates: try connection.certificates(ids: requests.compactMap(\.certificateID)),
+            users: try connection.users(ids: requests.map(\.requesterID) + requests.compactMap(\.processorID)),
+            organizations: organizations, containers: try connection.containers())
     }
 }
 

@@ -35,16 +35,16 @@ struct CallbackAddressPolicy: Sendable {
 struct ResellerCallbacks: OrderEventSink {
     let renderer: ResellerRenderer
 
-    func record(_ event: OrderEvent, orderID: Int, connection: StoreConnection, at date: Date) async throws {
-        guard let reseller = try await connection.resellerOrder(orderID: orderID),
+    func record(_ event: OrderEvent, orderID: Int, connection: WriteSession, at date: Date) throws {
+        guard let reseller = try connection.resellerOrder(orderID: orderID),
             let details = try? JSONDecoder().decode(ResellerDetails.self, from: Data(reseller.detailsJSON.utf8)),
             let url = details.notifyURL
         else { return }
         let payload = JSONValue.object([
             "event": .string(event.rawValue),
-            "data": try await renderer.detail(orderID: orderID, connection: connection, now: date),
+            "data": try renderer.detail(orderID: orderID, connection: connection, now: date),
         ])
-        try await connection.enqueueCallback(
+        try connection.enqueueCallback(
             orderID: orderID, accessKeyID: reseller.accessKeyID, url: url, event: event.rawValue, payload: payload.jsonText, at: date)
     }
 }
@@ -83,8 +83,8 @@ final class CallbackDelivery: Sendable {
         let now = clock.now()
         guard
             let due = try? await store.write({ connection -> [Callback] in
-                let due = try await connection.dueCallbacks(at: now, limit: 20)
-                try await connection.leaseCallbacks(ids: due.map(\.id), until: now.addingTimeInterval(120))
+                let due = try connection.dueCallbacks(at: now, limit: 20)
+                try connection.leaseCallbacks(ids: due.map(\.id), until: now.addingTimeInterval(120))
                 return due
             })
         else { return }
@@ -96,7 +96,7 @@ final class CallbackDelivery: Sendable {
         var failure: String?
         var permanent = false
         do {
-            guard let key = try await store.read({ try await $0.resellerKey(accessKeyID: callback.accessKeyID) }) else {
+            guard let key = try await store.read({ try $0.resellerKey(accessKeyID: callback.accessKeyID) }) else {
                 permanent = true
                 throw ResellerError(.badRequest, "REFUSED", "the access key is gone")
             }
@@ -145,7 +145,7 @@ final class CallbackDelivery: Sendable {
         if permanent || next! > callback.dateCreated.addingTimeInterval(Self.giveUpAfter) { next = nil }
         let (answer, error, retry) = (status, failure, failure == nil ? nil : next)
         _ = try? await store.write {
-            try await $0.recordCallbackAttempt(id: callback.id, at: now, status: answer, error: error, delivered: error == nil, next: retry)
+            try $0.recordCallbackAttempt(id: callback.id, at: now, status: answer, error: error, delivered: error == nil, next: retry)
         }
     }
 

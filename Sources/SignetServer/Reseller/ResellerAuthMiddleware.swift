@@ -71,7 +71,7 @@ struct ResellerAuthMiddleware: AsyncMiddleware {
         guard abs(sentAt.timeIntervalSince(now)) <= Self.window else {
             throw ResellerError(.unauthorized, "TIMESTAMP_EXPIRED", "timestamp is more than five minutes away from the server's time (UTC+8).")
         }
-        guard let key = try await services.store.read({ try await $0.resellerKey(accessKeyID: accessKeyID) }),
+        guard let key = try await services.store.read({ try $0.resellerKey(accessKeyID: accessKeyID) }),
             let secret = try? services.secretSealer.open(key.sealedSecret)
         else { throw ResellerError(.unauthorized, "INVALID_ACCESS_KEY", "The access key is unknown.") }
         let path = request.url.path
@@ -84,17 +84,17 @@ struct ResellerAuthMiddleware: AsyncMiddleware {
         let fresh: Bool
         do {
             fresh = try await services.store.write { connection in
-                try await connection.useNonce(
+                try connection.useNonce(
                     nonce, accessKeyID: accessKeyID, at: now, forgetBefore: now.addingTimeInterval(-2 * Self.window))
             }
         } catch StoreError.uniqueViolation {
             fresh = false
         }
         guard fresh else { throw ResellerError(.unauthorized, "NONCE_REUSED", "This nonce was used before.") }
-        guard let user = try await services.store.read({ try await $0.user(id: key.userID) }) else {
+        guard let user = try await services.store.read({ try $0.user(id: key.userID) }) else {
             throw ResellerError(.unauthorized, "INVALID_ACCESS_KEY", "The access key has no user.")
         }
-        let containers = try await services.store.read { try await $0.containers() }
+        let containers = try await services.store.read { try $0.containers() }
         // The reseller API has no approval step: the operator who issued the key approved its orders.
         var principal = Principal(user: user, containers: containers)
         principal.maySkipApproval = true

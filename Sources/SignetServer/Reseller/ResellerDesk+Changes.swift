@@ -24,9 +24,9 @@ extension ResellerDesk {
 
     /// Locks the order's row and checks that it and its reseller details are as read before the
     /// transaction (`order` nil: only the details); a difference is retried as a race.
-    static func confirmUnchanged(_ order: Order?, _ reseller: ResellerOrder, connection: StoreConnection) async throws {
-        let locked = try await connection.order(id: reseller.orderID, forUpdate: true)
-        let current = try await connection.resellerOrder(orderID: reseller.orderID)
+    static func confirmUnchanged(_ order: Order?, _ reseller: ResellerOrder, connection: StoreSession<some SessionAccess>) throws {
+        let locked = try connection.order(id: reseller.orderID, forUpdate: true)
+        let current = try connection.resellerOrder(orderID: reseller.orderID)
         guard current?.detailsJSON == reseller.detailsJSON, order == nil || locked == order else {
             throw StoreError.uniqueViolation("order \(reseller.orderID) changed concurrently")
         }
@@ -47,7 +47,7 @@ extension ResellerDesk {
         guard choices != nil || csrText != nil else {
             throw ResellerError.invalid("domain_dcv", "Give domain_dcv or csr (or both).")
         }
-        let current = try await store.read { try await $0.certificate(id: order.certificateID) }
+        let current = try await store.read { try $0.certificate(id: order.certificateID) }
         guard let current else { throw WorkflowError.orderNotFound(String(order.id)) }
         let csr = try Self.checkedCSR(csrText ?? current.csr)
         let names = choices?.names ?? current.names.subjectAlternativeDNSNames(isTLS: product.isTLS)
@@ -85,10 +85,10 @@ extension ResellerDesk {
         let now = clock.now()
         do {
             _ = try await registration.reissue(orderID: order.id, submission, by: caller.principal) { connection, order in
-                try await Self.confirmUnchanged(nil, reseller, connection: connection)
-                try await RegistrationAuthority.charge(cost, orderID: order.id, note: "reissue of order \(order.id)", connection: connection, at: now)
-                try await connection.setResellerDetails(orderID: order.id, detailsJSON)
-                try await connection.recordResellerRequest(
+                try Self.confirmUnchanged(nil, reseller, connection: connection)
+                try RegistrationAuthority.charge(cost, orderID: order.id, note: "reissue of order \(order.id)", connection: connection, at: now)
+                try connection.setResellerDetails(orderID: order.id, detailsJSON)
+                try connection.recordResellerRequest(
                     accessKeyID: accessKeyID, uniqueID: uniqueID, fingerprint: fingerprint, orderID: order.id, cost: cost, at: now)
             }
         } catch {
@@ -96,15 +96,15 @@ extension ResellerDesk {
             if let earlier = try await repeatAnswer(caller, uniqueID: uniqueID, fingerprint: fingerprint) { return earlier }
             throw error
         }
-        return try await store.read { try await self.renderer.detail(orderID: order.id, connection: $0, now: self.clock.now(), cost: cost) }
+        return try await store.read { try self.renderer.detail(orderID: order.id, connection: $0, now: self.clock.now(), cost: cost) }
     }
 
     /// The answer to an earlier call under the same `unique_id`, or a refusal when the request differs.
     private func repeatAnswer(_ caller: ResellerCaller, uniqueID: String, fingerprint: String) async throws -> JSONValue? {
         try await store.read { connection in
-            guard let earlier = try await connection.resellerRequest(accessKeyID: caller.accessKeyID, uniqueID: uniqueID) else { return nil }
+            guard let earlier = try connection.resellerRequest(accessKeyID: caller.accessKeyID, uniqueID: uniqueID) else { return nil }
             guard earlier.fingerprint == fingerprint else { throw OrderRuleError.idempotencyKeyReused(uniqueID) }
-            return try await self.renderer.detail(orderID: earlier.orderID, connection: connection, now: self.clock.now(), cost: earlier.cost)
+            return try self.renderer.detail(orderID: earlier.orderID, connection: connection, now: self.clock.now(), cost: earlier.cost)
         }
     }
 
@@ -117,8 +117,8 @@ extension ResellerDesk {
             let now = clock.now()
             let control = registration.domainControl
             let data = try await store.write { connection -> JSONValue in
-                try await Self.confirmUnchanged(order, reseller, connection: connection)
-                let certificates = try await connection.certificates(orderID: order.id)
+                try Self.confirmUnchanged(order, reseller, connection: connection)
+                let certificates = try connection.certificates(orderID: order.id)
                 let known = Set(certificates.flatMap { $0.names.subjectAlternativeDNSNames(isTLS: order.product?.isTLS ?? true) })
                 if let foreign = choices.names.first(where: { !known.contains($0) }) {
                     throw ResellerError.invalid("domain_dcv", "\(foreign) is not a name of this order")
@@ -133,15 +133,15 @@ extension ResellerDesk {
                         dcv.names[name] = state
                     }
                 }
-                try await connection.setResellerDetails(orderID: order.id, try self.encode(updated))
-                try await connection.setOrderDCV(orderID: order.id, dcv, nextCheck: dcv.awaitsChecks ? now : nil)
+                try connection.setResellerDetails(orderID: order.id, try self.encode(updated))
+                try connection.setOrderDCV(orderID: order.id, dcv, nextCheck: dcv.awaitsChecks ? now : nil)
                 for (name, email) in choices.emails where dcv.names[name]?.status == "pending" {
-                    try await control.queueEmails(
+                    try control.queueEmails(
                         for: [name], recipients: [email], orderID: order.id, domainID: nil, containerID: order.containerID,
                         connection: connection, at: now)
                 }
-                try await control.events.emit(.dcvUpdated, orderID: order.id, connection: connection, at: now)
-                return try await self.renderer.detail(orderID: order.id, connection: connection, now: now)
+                try control.events.emit(.dcvUpdated, orderID: order.id, connection: connection, at: now)
+                return try self.renderer.detail(orderID: order.id, connection: connection, now: now)
             }
             Task { await control.deliverPendingEmails() }
             if case .object(let fields) = data, let dcv = fields["dcv"] { return dcv }
@@ -153,7 +153,7 @@ extension ResellerDesk {
     func validateDCV(_ caller: ResellerCaller) async throws -> JSONValue {
         let (order, _, _) = try await self.order(caller, serviceID: try caller.parameters.string("service_id"))
         _ = try await registration.checkDCV(orderID: order.id, by: caller.principal)
-        return try await store.read { try await self.renderer.detail(orderID: order.id, connection: $0, now: self.clock.now()) }
+        return try await store.read { try self.renderer.detail(orderID: order.id, connection: $0, now: self.clock.now()) }
     }
 
     /// `certificate/add-san`: buys `san` more names for the order's remaining term.
@@ -171,9 +171,9 @@ extension ResellerDesk {
             let json = try encode(updated)
             let now = clock.now()
             try await store.write { connection in
-                try await Self.confirmUnchanged(order, reseller, connection: connection)
-                try await RegistrationAuthority.charge(cost, orderID: order.id, note: "\(count) SAN(s) for order \(order.id)", connection: connection, at: now)
-                try await connection.setResellerDetails(orderID: order.id, json)
+                try Self.confirmUnchanged(order, reseller, connection: connection)
+                try RegistrationAuthority.charge(cost, orderID: order.id, note: "\(count) SAN(s) for order \(order.id)", connection: connection, at: now)
+                try connection.setResellerDetails(orderID: order.id, json)
             }
             return .object(["cost": .number(cost.asDouble), "service_id": .string(ResellerDetails.serviceID(orderID: order.id))])
         }
@@ -190,25 +190,25 @@ extension ResellerDesk {
             }
             let now = clock.now()
             return try await store.write { connection in
-                try await Self.confirmUnchanged(order, reseller, connection: connection)
-                guard let certificate = try await connection.certificate(id: order.certificateID) else { throw WorkflowError.orderNotFound(reseller.serviceID) }
+                try Self.confirmUnchanged(order, reseller, connection: connection)
+                guard let certificate = try connection.certificate(id: order.certificateID) else { throw WorkflowError.orderNotFound(reseller.serviceID) }
                 guard domain != certificate.names.commonName, certificate.names.dnsNames.contains(domain) else {
                     throw ResellerError.invalid("domain", "\(domain) is not an additional name of this order (the first name stays)")
                 }
                 var names = certificate.names
                 names.dnsNames.removeAll { $0 == domain }
-                try await connection.setCertificateNames(id: certificate.id, orderID: order.id, names, isCurrent: true, at: now)
+                try connection.setCertificateNames(id: certificate.id, orderID: order.id, names, isCurrent: true, at: now)
                 var updated = details
                 updated.domainDCV.removeValue(forKey: domain)
                 let refund = Money(cents: product.pricePerAdditionalName.cents * Int64(order.billedYears))
                 if updated.purchasedNames > 1 {
                     updated.purchasedNames -= 1
-                    try await connection.post(refund, kind: .refund, orderID: order.id, note: "\(domain) removed", at: now)
+                    try connection.post(refund, kind: .refund, orderID: order.id, note: "\(domain) removed", at: now)
                 }
-                try await connection.setResellerDetails(orderID: order.id, try self.encode(updated))
+                try connection.setResellerDetails(orderID: order.id, try self.encode(updated))
                 if var dcv = order.dcv {
                     dcv.names.removeValue(forKey: domain)
-                    try await connection.setOrderDCV(orderID: order.id, dcv, nextCheck: dcv.awaitsChecks ? now : nil)
+                    try connection.setOrderDCV(orderID: order.id, dcv, nextCheck: dcv.awaitsChecks ? now : nil)
                 }
                 let status = ResellerRenderer.status(order, details: updated, allValidated: false)
                 return .object(["service_id": .string(reseller.serviceID), "status": .string(status)])
@@ -223,26 +223,26 @@ extension ResellerDesk {
             let now = clock.now()
             let registration = self.registration
             try await store.write { connection in
-                try await Self.confirmUnchanged(order, reseller, connection: connection)
-                guard let order = try await connection.order(id: order.id) else { return }
+                try Self.confirmUnchanged(order, reseller, connection: connection)
+                guard let order = try connection.order(id: order.id) else { return }
                 switch order.status {
                 case .issued:
-                    try await registration.revokeNow(
+                    try registration.revokeNow(
                         order: order, certificateID: nil, reason: .cessationOfOperation, connection: connection, now: now,
                         processorID: caller.principal.user.id)
                 case .revoked:
                     break
                 default:
-                    try await registration.withdrawUnissued(
+                    try registration.withdrawUnissued(
                         order, as: .canceled, processorID: caller.principal.user.id, comment: "refunded", connection: connection,
                         now: now)
                 }
-                try await RegistrationAuthority.refundAll(
+                try RegistrationAuthority.refundAll(
                     orderID: order.id, note: "refund of \(reseller.serviceID)", connection: connection, at: now)
                 var updated = details
                 updated.refunded = true
-                try await connection.setResellerDetails(orderID: order.id, try self.encode(updated))
-                try await registration.events.emit(.refunded, orderID: order.id, connection: connection, at: now)
+                try connection.setResellerDetails(orderID: order.id, try self.encode(updated))
+                try registration.events.emit(.refunded, orderID: order.id, connection: connection, at: now)
             }
             return .object(["service_id": .string(reseller.serviceID), "status": .string("refunded")])
         }

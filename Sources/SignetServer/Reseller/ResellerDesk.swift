@@ -148,16 +148,16 @@ struct ResellerDesk: Sendable {
         let accessKeyID = caller.accessKeyID
         let now = clock.now()
         let placed = try await registration.placeOrder(submission, by: caller.principal, fingerprint: fingerprint) { connection, order in
-            try await connection.insertResellerOrder(
+            try connection.insertResellerOrder(
                 ResellerOrder(
                     orderID: order.id, accessKeyID: accessKeyID, serviceID: ResellerDetails.serviceID(orderID: order.id),
                     detailsJSON: String(decoding: try JSONEncoder().encode(details), as: UTF8.self)))
-            try await connection.recordResellerRequest(
+            try connection.recordResellerRequest(
                 accessKeyID: accessKeyID, uniqueID: uniqueID, fingerprint: fingerprint, orderID: order.id, cost: order.price, at: now)
         }
         return try await store.read { connection in
-            let cost = try await connection.resellerRequest(accessKeyID: accessKeyID, uniqueID: uniqueID)?.cost ?? placed.order.price
-            return try await self.renderer.detail(orderID: placed.order.id, connection: connection, now: self.clock.now(), cost: cost)
+            let cost = try connection.resellerRequest(accessKeyID: accessKeyID, uniqueID: uniqueID)?.cost ?? placed.order.price
+            return try self.renderer.detail(orderID: placed.order.id, connection: connection, now: self.clock.now(), cost: cost)
         }
     }
 
@@ -165,8 +165,8 @@ struct ResellerDesk: Sendable {
     func order(_ caller: ResellerCaller, serviceID: String?) async throws -> (Order, ResellerOrder, ResellerDetails) {
         guard let serviceID, !serviceID.isEmpty else { throw ResellerError.invalid("service_id", "The service_id field is required.") }
         return try await store.read { connection in
-            guard let reseller = try await connection.resellerOrder(serviceID: serviceID), reseller.accessKeyID == caller.accessKeyID,
-                let order = try await connection.order(id: reseller.orderID),
+            guard let reseller = try connection.resellerOrder(serviceID: serviceID), reseller.accessKeyID == caller.accessKeyID,
+                let order = try connection.order(id: reseller.orderID),
                 let details = try? JSONDecoder().decode(ResellerDetails.self, from: Data(reseller.detailsJSON.utf8))
             else { throw WorkflowError.orderNotFound(serviceID) }
             return (order, reseller, details)
@@ -175,7 +175,7 @@ struct ResellerDesk: Sendable {
 
     func detail(_ caller: ResellerCaller) async throws -> JSONValue {
         let (order, _, _) = try await self.order(caller, serviceID: try caller.parameters.string("service_id"))
-        return try await store.read { try await self.renderer.detail(orderID: order.id, connection: $0, now: self.clock.now()) }
+        return try await store.read { try self.renderer.detail(orderID: order.id, connection: $0, now: self.clock.now()) }
     }
 
     /// `certificate/list`: a Laravel-style page of the caller's orders.
@@ -188,13 +188,13 @@ struct ResellerDesk: Sendable {
         let now = clock.now()
         return try await store.read { connection in
             var rows: [JSONValue] = []
-            let (orders, _) = try await connection.resellerOrders(accessKeyID: caller.accessKeyID, offset: 0, limit: 100_000)
+            let (orders, _) = try connection.resellerOrders(accessKeyID: caller.accessKeyID, offset: 0, limit: 100_000)
             for reseller in orders {
-                guard let order = try await connection.order(id: reseller.orderID),
+                guard let order = try connection.order(id: reseller.orderID),
                     let details = try? JSONDecoder().decode(ResellerDetails.self, from: Data(reseller.detailsJSON.utf8))
                 else { continue }
                 if let keyword, !details.domainDCV.keys.contains(where: { $0.contains(keyword) }) { continue }
-                let current = try await connection.certificate(id: order.certificateID)
+                let current = try connection.certificate(id: order.certificateID)
                 let expires = current?.issuance?.validTill
                 let listStatus: String
                 switch order.status {

@@ -47,17 +47,17 @@ struct ResellerRenderer: Sendable {
     }
 
     /// The detail object of `order` (the `data` of create, detail, reissue and validate-dcv).
-    func detail(orderID: Int, connection: StoreConnection, now: Date, cost: Money? = nil) async throws -> JSONValue {
-        guard let order = try await connection.order(id: orderID),
-            let reseller = try await connection.resellerOrder(orderID: orderID),
+    func detail(orderID: Int, connection: StoreSession<some SessionAccess>, now: Date, cost: Money? = nil) throws -> JSONValue {
+        guard let order = try connection.order(id: orderID),
+            let reseller = try connection.resellerOrder(orderID: orderID),
             let details = try? JSONDecoder().decode(ResellerDetails.self, from: Data(reseller.detailsJSON.utf8)),
-            let current = try await connection.certificate(id: order.certificateID)
+            let current = try connection.certificate(id: order.certificateID)
         else { throw WorkflowError.orderNotFound(String(orderID)) }
-        let certificates = try await connection.certificates(orderID: orderID)
+        let certificates = try connection.certificates(orderID: orderID)
         let waiting = certificates.last { $0.status == .pending || $0.status == .approved }
         let names = (waiting ?? current).names
         let dnsNames = names.subjectAlternativeDNSNames(isTLS: order.product?.isTLS ?? true)
-        let valid = try await connection.validDomains(covering: dnsNames, containerID: order.containerID, at: now)
+        let valid = try connection.validDomains(covering: dnsNames, containerID: order.containerID, at: now)
         var dcv: [String: JSONValue] = [:]
         var allValidated = true
         let csr = (waiting ?? current).csr
@@ -69,7 +69,7 @@ struct ResellerRenderer: Sendable {
             allValidated = allValidated && covered
             dcv[name] = entry(name: name, choice: details.domainDCV[name] ?? "dns", covered: covered, values: values)
         }
-        let callbacks = try await connection.callbacks(orderID: orderID).map { callback -> JSONValue in
+        let callbacks = try connection.callbacks(orderID: orderID).map { callback -> JSONValue in
             .object([
                 "event": .string(callback.event), "url": .string(callback.url), "attempts": .number(Double(callback.attempts)),
                 "delivered_at": callback.deliveredAt.map { .string(CertCentralFormat.timestamp($0)) } ?? .null,

@@ -24,14 +24,14 @@ public struct Administration: Sendable {
     public func bootstrap(adminKeyPath: String) async throws -> Bool {
         let now = clock.now()
         return try await store.write { connection in
-            try await connection.ensureAccount()
-            guard try await connection.containers().isEmpty else { return false }
-            let container = try await connection.createContainer(name: "Signet", parentID: nil, at: now)
-            let user = try await connection.createUser(
+            try connection.ensureAccount()
+            guard try connection.containers().isEmpty else { return false }
+            let container = try connection.createContainer(name: "Signet", parentID: nil, at: now)
+            let user = try connection.createUser(
                 containerID: container.id, username: "admin", firstName: "Signet", lastName: "Administrator",
                 email: "admin@signet.invalid", role: .administrator, isAPIOnly: true, at: now)
             let key = APIKeyFormat.generate()
-            try await connection.createAPIKey(
+            try connection.createAPIKey(
                 userID: user.id, name: "bootstrap administrator", lookupID: key.lookupID, keyHash: key.hash, at: now)
             try SecretFile.write(key.key + "\n", to: adminKeyPath)
             return true
@@ -47,21 +47,21 @@ public struct Administration: Sendable {
         return try await store.write { connection in
             let container: Int
             if let containerID {
-                guard try await connection.container(id: containerID) != nil else {
+                guard try connection.container(id: containerID) != nil else {
                     throw WorkflowError.containerNotFound(containerID)
                 }
                 container = containerID
             } else {
-                guard let root = try await connection.containers().first else {
+                guard let root = try connection.containers().first else {
                     throw StoreError.inconsistent("no container: the database was not bootstrapped")
                 }
                 container = root.id
             }
-            let user = try await connection.createUser(
+            let user = try connection.createUser(
                 containerID: container, username: "\(trimmed)-\(key.lookupID.lowercased())", firstName: trimmed,
                 lastName: "(API key)", email: "api-\(key.lookupID.lowercased())@signet.invalid", role: role,
                 isAPIOnly: true, at: now)
-            try await connection.createAPIKey(
+            try connection.createAPIKey(
                 userID: user.id, name: trimmed, lookupID: key.lookupID, keyHash: key.hash, at: now)
             return (key.key, user)
         }
@@ -77,7 +77,7 @@ public struct Administration: Sendable {
         let sealed = try sealer.seal(secret)
         let now = clock.now()
         try await store.write { connection in
-            try await connection.createResellerKey(accessKeyID: accessKeyID, sealedSecret: sealed, userID: user.id, name: name, at: now)
+            try connection.createResellerKey(accessKeyID: accessKeyID, sealedSecret: sealed, userID: user.id, name: name, at: now)
         }
         return (accessKeyID, secret)
     }
@@ -88,7 +88,7 @@ public struct Administration: Sendable {
         let now = clock.now()
         let until = now.addingTimeInterval(Double(policy.organizationReuseDays(on: now)) * 86_400)
         try await store.write { connection in
-            guard let organization = try await connection.organization(id: id) else {
+            guard let organization = try connection.organization(id: id) else {
                 throw WorkflowError.organizationNotFound(id)
             }
             // EV subjects carry the registration number (EV Guidelines 9.2.6).
@@ -96,7 +96,7 @@ public struct Administration: Sendable {
                 throw OrderRuleError.invalidValue(
                     field: "registration_number", reason: "EV validation needs the organization's registration number")
             }
-            try await connection.setOrganizationValidation(id: id, level: level, until: until)
+            try connection.setOrganizationValidation(id: id, level: level, until: until)
         }
         return until
     }
@@ -116,32 +116,32 @@ public struct Administration: Sendable {
         return try await store.write { connection in
             let container: Int
             if let containerID {
-                guard try await connection.container(id: containerID) != nil else {
+                guard try connection.container(id: containerID) != nil else {
                     throw WorkflowError.containerNotFound(containerID)
                 }
                 container = containerID
             } else {
-                guard let top = try await connection.containers().first else {
+                guard let top = try connection.containers().first else {
                     throw StoreError.inconsistent("no container: the database was not bootstrapped")
                 }
                 container = top.id
             }
-            return try await connection.recordDomainValidation(
+            return try connection.recordDomainValidation(
                 name: domain.value, containerID: container, at: now, until: until)
         }
     }
 
     public func accountSettings() async throws -> AccountSettings {
-        try await store.read { try await $0.accountSettings() }
+        try await store.read { try $0.accountSettings() }
     }
 
     public func setAccountSettings(_ settings: AccountSettings) async throws {
-        try await store.write { try await $0.setAccountSettings(settings) }
+        try await store.write { try $0.setAccountSettings(settings) }
     }
 
     /// The newest validation e-mails of the outbox, of `containerIDs` (all when `nil`).
     public func outbox(limit: Int, containerIDs: Set<Int>? = nil) async throws -> [DCVEmail] {
-        try await store.read { try await $0.emails(limit: limit, containerIDs: containerIDs) }
+        try await store.read { try $0.emails(limit: limit, containerIDs: containerIDs) }
     }
 
     /// Copies order `id` `count` times (a fixture for list benchmarks; nothing is charged or signed),
@@ -151,8 +151,8 @@ public struct Administration: Sendable {
         while stored < count {
             let batch = min(20_000, count - stored)
             stored += try await store.write { connection in
-                let inserted = try await connection.insertCopies(ofOrder: id, count: batch)
-                try await connection.foldOrderCountChanges()
+                let inserted = try connection.insertCopies(ofOrder: id, count: batch)
+                try connection.foldOrderCountChanges()
                 return inserted
             }
         }
@@ -171,10 +171,10 @@ public struct Administration: Sendable {
         let serial = issuer.ca.certificate.serialNumber.bytes.drop(while: { $0 == 0 }).hexString
         let publisher = RevocationPublisher(authority: authority)
         return try await store.write { connection in
-            guard try await connection.revokeIssuer(issuerID: id, serialNumber: serial, Revocation(date: now, reason: reason)) else {
+            guard try connection.revokeIssuer(issuerID: id, serialNumber: serial, Revocation(date: now, reason: reason)) else {
                 throw WorkflowError.certificateAlreadyRevoked(0)
             }
-            return try await publisher.publish(caID: authority.root.id, connection: connection, now: now)
+            return try publisher.publish(caID: authority.root.id, connection: connection, now: now)
         }
     }
 
@@ -183,8 +183,8 @@ public struct Administration: Sendable {
         guard amount.cents > 0 else { throw OrderRuleError.invalidValue(field: "amount", reason: "must be positive") }
         let now = clock.now()
         return try await store.write { connection in
-            try await connection.post(amount, kind: .deposit, orderID: nil, note: "deposit", at: now)
-            return try await connection.balance()
+            try connection.post(amount, kind: .deposit, orderID: nil, note: "deposit", at: now)
+            return try connection.balance()
         }
     }
 }

@@ -18,9 +18,9 @@ extension RegistrationAuthority {
         var caaCleared = dcvMode == .alwaysValid
         if approve, dcvMode == .checked,
             let (certificate, order) = try await store.read({ connection -> (CertificateRecord, Order)? in
-                guard let request = try await connection.request(id: requestID), request.type != .revoke,
-                    let id = request.certificateID, let certificate = try await connection.certificate(id: id),
-                    let order = try await connection.order(id: request.orderID)
+                guard let request = try connection.request(id: requestID), request.type != .revoke,
+                    let id = request.certificateID, let certificate = try connection.certificate(id: id),
+                    let order = try connection.order(id: request.orderID)
                 else { return nil }
                 return (certificate, order)
             }), let product = order.product
@@ -33,19 +33,19 @@ extension RegistrationAuthority {
         let cleared = caaCleared
         try await retryingUniqueViolations {
             try await store.write { connection in
-                guard let request = try await connection.request(id: requestID, forUpdate: true),
-                    let order = try await connection.order(id: request.orderID, forUpdate: true),
+                guard let request = try connection.request(id: requestID, forUpdate: true),
+                    let order = try connection.order(id: request.orderID, forUpdate: true),
                     principal.canSee(containerID: order.containerID)
                 else { throw WorkflowError.requestNotFound(requestID) }
                 guard request.status == .pending || request.status == .submitted else {
                     throw WorkflowError.requestAlreadyProcessed(id: requestID, status: request.status)
                 }
-                try await connection.decideRequest(
+                try connection.decideRequest(
                     id: requestID, status: approve ? .approved : .rejected, processorID: principal.user.id,
                     comment: comment, at: now)
                 if request.type == .revoke {
                     if approve {
-                        try await revokeNow(
+                        try revokeNow(
                             order: order, certificateID: request.certificateID,
                             reason: request.revocationReason ?? .unspecified, connection: connection, now: now,
                             processorID: principal.user.id)
@@ -53,29 +53,29 @@ extension RegistrationAuthority {
                     return
                 }
                 guard let certificateID = request.certificateID,
-                    var certificate = try await connection.certificate(id: certificateID, forUpdate: true)
+                    var certificate = try connection.certificate(id: certificateID, forUpdate: true)
                 else { return }
                 if approve {
                     var approvedOrder = order
                     if request.type == .newRequest {
                         approvedOrder.status = .pending
-                        try await connection.setOrderStatus(orderID: order.id, status: .pending, at: now)
+                        try connection.setOrderStatus(orderID: order.id, status: .pending, at: now)
                     }
                     certificate.status = .approved
-                    try await connection.setCertificateStatus(id: certificateID, status: .approved)
-                    _ = try await issueIfReady(
+                    try connection.setCertificateStatus(id: certificateID, status: .approved)
+                    _ = try issueIfReady(
                         approvedOrder, certificate, csr: nil, caaCleared: cleared, connection: connection, now: now)
                 } else {
-                    try await connection.setCertificateStatus(id: certificateID, status: .rejected)
+                    try connection.setCertificateStatus(id: certificateID, status: .rejected)
                     switch request.type {
                     case .newRequest:
-                        try await withdrawUnissued(
+                        try withdrawUnissued(
                             order, as: .rejected, processorID: principal.user.id,
                             comment: "request \(requestID) was rejected", connection: connection, now: now)
-                        try await Self.refundAll(
+                        try Self.refundAll(
                             orderID: order.id, note: "request \(requestID) rejected", connection: connection, at: now)
                     case .reissue:
-                        try await connection.setOrderStatus(orderID: order.id, status: .issued, at: now)
+                        try connection.setOrderStatus(orderID: order.id, status: .issued, at: now)
                     case .duplicate, .revoke:
                         break
                     }

@@ -15,22 +15,22 @@ extension RegistrationAuthority {
     public func cancel(orderID: Int, note: String, by principal: Principal) async throws {
         let now = clock.now()
         try await store.write { connection in
-            guard let order = try await connection.order(id: orderID, forUpdate: true),
+            guard let order = try connection.order(id: orderID, forUpdate: true),
                 principal.canSee(containerID: order.containerID)
             else { throw WorkflowError.orderNotFound(String(orderID)) }
             switch order.status {
             case .needsApproval, .pending:
-                try await withdrawUnissued(
+                try withdrawUnissued(
                     order, as: .canceled, processorID: principal.user.id, comment: note, connection: connection, now: now)
-                try await Self.refundAll(orderID: order.id, note: "order \(order.id) canceled", connection: connection, at: now)
+                try Self.refundAll(orderID: order.id, note: "order \(order.id) canceled", connection: connection, at: now)
             case .reissuePending:
-                for certificate in try await connection.certificates(orderID: order.id)
+                for certificate in try connection.certificates(orderID: order.id)
                 where certificate.role == .reissue && [.pending, .approved].contains(certificate.status) {
-                    try await connection.setCertificateStatus(id: certificate.id, status: .canceled)
+                    try connection.setCertificateStatus(id: certificate.id, status: .canceled)
                 }
-                try await connection.rejectPendingRequests(
+                try connection.rejectPendingRequests(
                     orderID: order.id, processorID: principal.user.id, comment: note, at: now)
-                try await connection.setOrderStatus(orderID: order.id, status: .issued, at: now)
+                try connection.setOrderStatus(orderID: order.id, status: .issued, at: now)
             default:
                 throw WorkflowError.orderNotCancelable(id: order.id, status: order.status)
             }
@@ -42,21 +42,21 @@ extension RegistrationAuthority {
     /// its DCV checks stopped and any renewal link undone, so that the order it renewed can be
     /// renewed again. Charges are the caller's to credit back (``refundAll(orderID:note:connection:at:)``).
     func withdrawUnissued(
-        _ order: Order, as status: OrderStatus, processorID: Int, comment: String, connection: StoreConnection, now: Date
-    ) async throws {
-        for certificate in try await connection.certificates(orderID: order.id)
+        _ order: Order, as status: OrderStatus, processorID: Int, comment: String, connection: WriteSession, now: Date
+    ) throws {
+        for certificate in try connection.certificates(orderID: order.id)
         where [.pending, .approved].contains(certificate.status) {
-            try await connection.setCertificateStatus(id: certificate.id, status: .canceled)
+            try connection.setCertificateStatus(id: certificate.id, status: .canceled)
         }
-        try await connection.setOrderStatus(orderID: order.id, status: status, at: now)
-        try await connection.rejectPendingRequests(orderID: order.id, processorID: processorID, comment: comment, at: now)
-        try await connection.setOrderDCV(orderID: order.id, order.dcv, nextCheck: nil)
-        if order.options.renewalOfOrderID != nil { try await connection.unlinkRenewal(renewalID: order.id, at: now) }
+        try connection.setOrderStatus(orderID: order.id, status: status, at: now)
+        try connection.rejectPendingRequests(orderID: order.id, processorID: processorID, comment: comment, at: now)
+        try connection.setOrderDCV(orderID: order.id, order.dcv, nextCheck: nil)
+        if order.options.renewalOfOrderID != nil { try connection.unlinkRenewal(renewalID: order.id, at: now) }
     }
 
     /// Credits back what is still owed on an order: its charges less the refunds it had.
-    static func refundAll(orderID: Int, note: String, connection: StoreConnection, at now: Date) async throws {
-        let owed = -(try await connection.ledger(orderID: orderID)).reduce(Money.zero) { $0 + $1.amount }
-        if owed.cents > 0 { _ = try await connection.post(owed, kind: .refund, orderID: orderID, note: note, at: now) }
+    static func refundAll(orderID: Int, note: String, connection: WriteSession, at now: Date) throws {
+        let owed = -(try connection.ledger(orderID: orderID)).reduce(Money.zero) { $0 + $1.amount }
+        if owed.cents > 0 { _ = try connection.post(owed, kind: .refund, orderID: orderID, note: note, at: now) }
     }
 }

@@ -12,8 +12,8 @@ public struct OrderDCVCheck: Sendable {
 }
 
 extension RegistrationAuthority {
-    private func visibleOrder(_ orderID: Int, principal: Principal, connection: StoreConnection) async throws -> Order {
-        guard let order = try await connection.order(id: orderID), principal.canSee(containerID: order.containerID) else {
+    private func visibleOrder(_ orderID: Int, principal: Principal, connection: StoreSession<some SessionAccess>) throws -> Order {
+        guard let order = try connection.order(id: orderID), principal.canSee(containerID: order.containerID) else {
             throw WorkflowError.orderNotFound(String(orderID))
         }
         return order
@@ -31,7 +31,7 @@ extension RegistrationAuthority {
         let method = try Self.method(raw)
         let now = clock.now()
         let dcv = try await store.write { connection in
-            var order = try await self.visibleOrder(orderID, principal: principal, connection: connection)
+            var order = try self.visibleOrder(orderID, principal: principal, connection: connection)
             guard let product = order.product else { throw WorkflowError.orderNotFound(String(orderID)) }
             if !method.allows(wildcard: true),
                 let wildcard = order.names.subjectAlternativeDNSNames(isTLS: product.isTLS).first(where: { $0.hasPrefix("*.") })
@@ -39,18 +39,18 @@ extension RegistrationAuthority {
                 throw OrderRuleError.dcvMethodNotAllowed(name: wildcard, method: method.rawValue)
             }
             order.options.dcvMethod = method.rawValue
-            try await connection.setOrderOptions(orderID: orderID, order.options)
-            let waiting = try await self.domainControl.awaitingNames(of: order, connection: connection, at: now)
-            var (dcv, _) = try await self.domainControl.prepare(
+            try connection.setOrderOptions(orderID: orderID, order.options)
+            let waiting = try self.domainControl.awaitingNames(of: order, connection: connection, at: now)
+            var (dcv, _) = try self.domainControl.prepare(
                 existing: order.dcv, names: waiting, product: product, method: method.rawValue,
                 containerID: order.containerID, organizationID: order.organizationID, connection: connection, at: now)
             var state = dcv ?? OrderDCV(randomValue: RandomValue.make(), expires: now.addingTimeInterval(RandomValue.lifetime))
             for name in waiting { state.names[name] = OrderDCV.NameState(method: method.rawValue, status: "pending") }
             state.attempts = 0
             dcv = state
-            try await connection.setOrderDCV(orderID: orderID, state, nextCheck: state.awaitsChecks ? now : nil)
+            try connection.setOrderDCV(orderID: orderID, state, nextCheck: state.awaitsChecks ? now : nil)
             if method == .email, !waiting.isEmpty {
-                try await self.domainControl.queueEmails(
+                try self.domainControl.queueEmails(
                     for: waiting, orderID: orderID, domainID: nil, containerID: order.containerID, connection: connection, at: now)
             }
             return state
@@ -66,23 +66,23 @@ extension RegistrationAuthority {
     public func dcvRandomValue(orderID: Int, by principal: Principal) async throws -> OrderDCV {
         let now = clock.now()
         return try await store.write { connection in
-            let order = try await self.visibleOrder(orderID, principal: principal, connection: connection)
+            let order = try self.visibleOrder(orderID, principal: principal, connection: connection)
             if let dcv = order.dcv, dcv.expires > now { return dcv }
             var dcv = order.dcv ?? OrderDCV(randomValue: RandomValue.make(), expires: now)
             dcv.randomValue = RandomValue.make()
             dcv.expires = now.addingTimeInterval(RandomValue.lifetime)
-            try await connection.setOrderDCV(orderID: orderID, dcv, nextCheck: dcv.awaitsChecks ? now : nil)
+            try connection.setOrderDCV(orderID: orderID, dcv, nextCheck: dcv.awaitsChecks ? now : nil)
             return dcv
         }
     }
 
     /// `PUT …/check-dcv`: checks every waiting name now and issues what became ready.
     public func checkDCV(orderID: Int, by principal: Principal) async throws -> OrderDCVCheck {
-        _ = try await store.read { try await self.visibleOrder(orderID, principal: principal, connection: $0) }
+        _ = try await store.read { try self.visibleOrder(orderID, principal: principal, connection: $0) }
         let results = try await domainControl.check(orderID: orderID)
-        let approved = try await store.read { try await $0.certificates(orderID: orderID).filter { $0.status == .approved } }
+        let approved = try await store.read { try $0.certificates(orderID: orderID).filter { $0.status == .approved } }
         for certificate in approved { try await advance(certificateID: certificate.id) }
-        let order = try await store.read { try await self.visibleOrder(orderID, principal: principal, connection: $0) }
+        let order = try await store.read { try self.visibleOrder(orderID, principal: principal, connection: $0) }
         return OrderDCVCheck(order: order, results: results, caaMessages: order.dcv?.caaMessages ?? [:])
     }
 
@@ -91,10 +91,10 @@ extension RegistrationAuthority {
     public func resendDCVEmails(orderID: Int, recipients: [(domain: String, email: String)], by principal: Principal) async throws {
         let now = clock.now()
         try await store.write { connection in
-            let order = try await self.visibleOrder(orderID, principal: principal, connection: connection)
+            let order = try self.visibleOrder(orderID, principal: principal, connection: connection)
             let current = order.options.dcvMethod ?? DCVMethod.email.rawValue
             guard current == DCVMethod.email.rawValue else { throw WorkflowError.wrongDCVMethod(current: current, needed: "email") }
-            let waiting = try await self.domainControl.awaitingNames(of: order, connection: connection, at: now)
+            let waiting = try self.domainControl.awaitingNames(of: order, connection: connection, at: now)
             for (domain, email) in recipients {
                 guard let name = waiting.first(where: { $0 == domain || $0 == "*." + domain }) ?? waiting.first(where: {
                     ApproverEmail.validatedDomain(by: email, for: $0) != nil
@@ -102,12 +102,12 @@ extension RegistrationAuthority {
                     throw OrderRuleError.invalidValue(
                         field: "domain_approval_emails", reason: "\(email) is not an approver address of a name waiting for validation")
                 }
-                try await self.domainControl.queueEmails(
+                try self.domainControl.queueEmails(
                     for: [name], recipients: [email.lowercased()], orderID: orderID, domainID: nil,
                     containerID: order.containerID, connection: connection, at: now)
             }
             if recipients.isEmpty {
-                try await self.domainControl.queueEmails(
+                try self.domainControl.queueEmails(
                     for: waiting, orderID: orderID, domainID: nil, containerID: order.containerID, connection: connection, at: now)
             }
         }
@@ -117,8 +117,8 @@ extension RegistrationAuthority {
 }
 
 extension DomainControl {
-    private func visibleDomain(_ id: Int, principal: Principal, connection: StoreConnection) async throws -> DomainValidation {
-        guard let domain = try await connection.domain(id: id), principal.canSee(containerID: domain.containerID) else {
+    private func visibleDomain(_ id: Int, principal: Principal, connection: StoreSession<some SessionAccess>) throws -> DomainValidation {
+        guard let domain = try connection.domain(id: id), principal.canSee(containerID: domain.containerID) else {
             throw WorkflowError.domainNotFound(id)
         }
         return domain
@@ -143,21 +143,21 @@ extension DomainControl {
         let container = containerID ?? principal.user.containerID
         let name = parsed
         let domain = try await store.write { connection in
-            guard try await connection.container(id: container) != nil, principal.canSee(containerID: container) else {
+            guard try connection.container(id: container) != nil, principal.canSee(containerID: container) else {
                 throw OrderRuleError.unknownContainer(container)
             }
             if let id = organizationID {
-                guard let organization = try await connection.organization(id: id), principal.canSee(containerID: organization.containerID)
+                guard let organization = try connection.organization(id: id), principal.canSee(containerID: organization.containerID)
                 else { throw OrderRuleError.unknownOrganization(id) }
             }
-            if let existing = try await connection.domain(name: name.value, containerID: container) {
+            if let existing = try connection.domain(name: name.value, containerID: container) {
                 throw WorkflowError.domainExists(name: existing.name, id: existing.id)
             }
-            let domain = try await connection.addDomain(
+            let domain = try connection.addDomain(
                 name: name.value, containerID: container, method: method.rawValue, token: RandomValue.make(),
                 tokenExpires: now.addingTimeInterval(RandomValue.lifetime), organizationID: organizationID, at: now)
             if method == .email {
-                try await self.queueEmails(
+                try self.queueEmails(
                     for: [domain.name], orderID: nil, domainID: domain.id, containerID: container, connection: connection, at: now)
             }
             return domain
@@ -167,11 +167,11 @@ extension DomainControl {
     }
 
     public func domain(id: Int, by principal: Principal) async throws -> DomainValidation {
-        try await store.read { try await self.visibleDomain(id, principal: principal, connection: $0) }
+        try await store.read { try self.visibleDomain(id, principal: principal, connection: $0) }
     }
 
     public func domains(by principal: Principal) async throws -> [DomainValidation] {
-        try await store.read { try await $0.domains(containerIDs: principal.containerFilter) }
+        try await store.read { try $0.domains(containerIDs: principal.containerFilter) }
     }
 
     /// `PUT /domain/{id}/dcv/method`: a new random value for token methods, new messages for e-mail.
@@ -179,13 +179,13 @@ extension DomainControl {
         let method = try RegistrationAuthority.method(rawMethod)
         let now = clock.now()
         let domain = try await store.write { connection in
-            var domain = try await self.visibleDomain(domainID, principal: principal, connection: connection)
+            var domain = try self.visibleDomain(domainID, principal: principal, connection: connection)
             domain.method = method.rawValue
             domain.token = RandomValue.make()
             domain.tokenExpires = now.addingTimeInterval(RandomValue.lifetime)
-            try await connection.setDomainMethod(id: domainID, method: method.rawValue, token: domain.token, tokenExpires: domain.tokenExpires)
+            try connection.setDomainMethod(id: domainID, method: method.rawValue, token: domain.token, tokenExpires: domain.tokenExpires)
             if method == .email {
-                try await self.queueEmails(
+                try self.queueEmails(
                     for: [domain.name], orderID: nil, domainID: domainID, containerID: domain.containerID, connection: connection, at: now)
             }
             return domain
@@ -198,13 +198,13 @@ extension DomainControl {
     public func newToken(domainID: Int, by principal: Principal) async throws -> DomainValidation {
         let now = clock.now()
         return try await store.write { connection in
-            var domain = try await self.visibleDomain(domainID, principal: principal, connection: connection)
+            var domain = try self.visibleDomain(domainID, principal: principal, connection: connection)
             guard domain.method != DCVMethod.email.rawValue else {
                 throw WorkflowError.wrongDCVMethod(current: domain.method, needed: "a token method")
             }
             domain.token = RandomValue.make()
             domain.tokenExpires = now.addingTimeInterval(RandomValue.lifetime)
-            try await connection.setDomainMethod(id: domainID, method: domain.method, token: domain.token, tokenExpires: domain.tokenExpires)
+            try connection.setDomainMethod(id: domainID, method: domain.method, token: domain.token, tokenExpires: domain.tokenExpires)
             return domain
         }
     }
@@ -212,7 +212,7 @@ extension DomainControl {
     /// `PUT /domain/{id}/dcv/validate-token`: checks the domain's random value now.
     public func validateToken(domainID: Int, by principal: Principal) async throws -> DomainValidation {
         let now = clock.now()
-        let domain = try await store.read { try await self.visibleDomain(domainID, principal: principal, connection: $0) }
+        let domain = try await store.read { try self.visibleDomain(domainID, principal: principal, connection: $0) }
         guard let method = DCVMethod(rawValue: domain.method), method != .email else {
             throw WorkflowError.wrongDCVMethod(current: domain.method, needed: "a token method")
         }
@@ -222,18 +222,18 @@ extension DomainControl {
         switch await checker.check(method, name: domain.name, tokens: [token]) {
         case .passed(let validated):
             return try await store.write { connection in
-                let recorded = try await connection.recordDomainValidation(
+                let recorded = try connection.recordDomainValidation(
                     name: validated, containerID: domain.containerID, at: now, until: self.validationEnd(from: now),
                     coversSubdomains: method.coversSubdomains, method: method.rawValue)
                 if validated != domain.name {
-                    try await connection.recordDomainValidation(
+                    try connection.recordDomainValidation(
                         name: domain.name, containerID: domain.containerID, at: now, until: self.validationEnd(from: now),
                         coversSubdomains: method.coversSubdomains, method: method.rawValue)
                 }
-                return try await connection.domain(id: domainID) ?? recorded
+                return try connection.domain(id: domainID) ?? recorded
             }
         case .failed(let failure):
-            try await store.write { try await $0.setDomainError(id: domainID, failure.detail) }
+            try await store.write { try $0.setDomainError(id: domainID, failure.detail) }
             throw WorkflowError.dcvCheckFailed(method: method.rawValue, details: [failure.detail])
         }
     }
@@ -242,11 +242,11 @@ extension DomainControl {
     public func resendEmails(domainID: Int, addresses: [String], by principal: Principal) async throws {
         let now = clock.now()
         try await store.write { connection in
-            let domain = try await self.visibleDomain(domainID, principal: principal, connection: connection)
+            let domain = try self.visibleDomain(domainID, principal: principal, connection: connection)
             for address in addresses where ApproverEmail.validatedDomain(by: address, for: domain.name) == nil {
                 throw OrderRuleError.invalidValue(field: "email_array", reason: "\(address) is not an approver address of \(domain.name)")
             }
-            try await self.queueEmails(
+            try self.queueEmails(
                 for: [domain.name], recipients: addresses.isEmpty ? nil : addresses.map { $0.lowercased() }, orderID: nil,
                 domainID: domainID, containerID: domain.containerID, connection: connection, at: now)
         }
@@ -256,15 +256,15 @@ extension DomainControl {
     /// `PUT /domain/{id}/activate|deactivate`: a deactivated domain no longer counts as validated.
     public func setActive(domainID: Int, _ active: Bool, by principal: Principal) async throws {
         try await store.write { connection in
-            _ = try await self.visibleDomain(domainID, principal: principal, connection: connection)
-            try await connection.setDomainActive(id: domainID, active)
+            _ = try self.visibleDomain(domainID, principal: principal, connection: connection)
+            try connection.setDomainActive(id: domainID, active)
         }
     }
 
     public func delete(domainID: Int, by principal: Principal) async throws {
         try await store.write { connection in
-            _ = try await self.visibleDomain(domainID, principal: principal, connection: connection)
-            try await connection.deleteDomain(id: domainID)
+            _ = try self.visibleDomain(domainID, principal: principal, connection: connection)
+            try connection.deleteDomain(id: domainID)
         }
     }
 }

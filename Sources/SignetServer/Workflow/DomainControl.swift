@@ -67,8 +67,8 @@ public struct DomainControl: Sendable {
     }
 
     /// Those of `names` that no current validation of the container covers at `date`.
-    func uncovered(_ names: [String], containerID: Int, connection: StoreConnection, at date: Date) async throws -> [String] {
-        let domains = try await connection.validDomains(covering: names, containerID: containerID, at: date)
+    func uncovered(_ names: [String], containerID: Int, connection: StoreSession<some SessionAccess>, at date: Date) throws -> [String] {
+        let domains = try connection.validDomains(covering: names, containerID: containerID, at: date)
         return names.filter { name in
             guard let dnsName = try? DNSName(name) else { return true }
             return !domains.contains { $0.covers(dnsName, at: date) }
@@ -76,24 +76,24 @@ public struct DomainControl: Sendable {
     }
 
     /// The names of an order's waiting certificates (pending or approved) that still need validation.
-    func awaitingNames(of order: Order, connection: StoreConnection, at date: Date) async throws -> [String] {
-        try await awaitingNamesWithCSR(of: order, connection: connection, at: date).map(\.name)
+    func awaitingNames(of order: Order, connection: StoreSession<some SessionAccess>, at date: Date) throws -> [String] {
+        try awaitingNamesWithCSR(of: order, connection: connection, at: date).map(\.name)
     }
 
     /// The same, each with the CSR of the certificate that asks for it (Sectigo values hash it).
-    func awaitingNamesWithCSR(of order: Order, connection: StoreConnection, at date: Date) async throws
+    func awaitingNamesWithCSR(of order: Order, connection: StoreSession<some SessionAccess>, at date: Date) throws
         -> [(name: String, csr: String)]
     {
         guard let product = order.product else { return [] }
         var names: [(String, String)] = []
         var seen: Set<String> = []
-        for certificate in try await connection.certificates(orderID: order.id)
+        for certificate in try connection.certificates(orderID: order.id)
         where certificate.status == .pending || certificate.status == .approved {
             for name in Self.validationNames(of: certificate.names, isTLS: product.isTLS) where seen.insert(name).inserted {
                 names.append((name, certificate.csr))
             }
         }
-        let waiting = Set(try await uncovered(names.map(\.0), containerID: order.containerID, connection: connection, at: date))
+        let waiting = Set(try uncovered(names.map(\.0), containerID: order.containerID, connection: connection, at: date))
         return names.filter { waiting.contains($0.0) }
     }
 
@@ -109,10 +109,10 @@ public struct DomainControl: Sendable {
     /// Returns the new state (`nil` when nothing needs validating) and the names it added.
     func prepare(
         existing: OrderDCV?, names: [String], product: Product, method: String, methodsByName: [String: String] = [:],
-        containerID: Int, organizationID: Int?, connection: StoreConnection, at date: Date
-    ) async throws -> (dcv: OrderDCV?, added: [String]) {
+        containerID: Int, organizationID: Int?, connection: WriteSession, at date: Date
+    ) throws -> (dcv: OrderDCV?, added: [String]) {
         guard settings.mode == .checked else { return (existing, []) }
-        let waiting = try await uncovered(names, containerID: containerID, connection: connection, at: date)
+        let waiting = try uncovered(names, containerID: containerID, connection: connection, at: date)
             .filter { existing?.names[$0]?.status != "pending" }
         guard !waiting.isEmpty || (existing == nil && product.validationLevel == .dv) else { return (existing, []) }
         let expires = date.addingTimeInterval(RandomValue.lifetime)
@@ -123,7 +123,7 @@ public struct DomainControl: Sendable {
         }
         for name in waiting {
             dcv.names[name] = OrderDCV.NameState(method: methodsByName[name] ?? method, status: "pending")
-            _ = try await connection.addDomain(
+            _ = try connection.addDomain(
                 name: name.hasPrefix("*.") ? String(name.dropFirst(2)) : name, containerID: containerID, method: method,
                 token: RandomValue.make(), tokenExpires: expires, organizationID: organizationID, at: date)
         }
@@ -144,8 +144,8 @@ public struct DomainControl: Sendable {
     @discardableResult
     func queueEmails(
         for names: [String], recipients: [String]? = nil, orderID: Int?, domainID: Int?, containerID: Int,
-        connection: StoreConnection, at date: Date
-    ) async throws -> [DCVEmail] {
+        connection: WriteSession, at date: Date
+    ) throws -> [DCVEmail] {
         var queued: [DCVEmail] = []
         for name in names {
             let bare = name.hasPrefix("*.") ? String(name.dropFirst(2)) : name
@@ -167,7 +167,7 @@ public struct DomainControl: Sendable {
                         The link works until \(CertCentralFormat.timestamp(expires)). If you did not expect this message, ignore it.
                         """,
                     code: code, dateCreated: date, expires: expires)
-                email.id = try await connection.insertEmail(email)
+                email.id = try connection.insertEmail(email)
                 queued.append(email)
             }
         }
@@ -182,7 +182,7 @@ public struct DomainControl: Sendable {
         // Leased rows are this pass's alone: no other pass or instance sends them twice.
         guard
             let pending = try? await store.write({
-                try await $0.leaseUnsentEmails(at: now, leaseUntil: now.addingTimeInterval(120), limit: limit)
+                try $0.leaseUnsentEmails(at: now, leaseUntil: now.addingTimeInterval(120), limit: limit)
             })
         else { return }
         for email in pending {
@@ -194,7 +194,7 @@ public struct DomainControl: Sendable {
             }
             let now = clock.now()
             let outcome = failure
-            _ = try? await store.write { try await $0.markEmailSent(id: email.id, at: outcome == nil ? now : nil, error: outcome) }
+            _ = try? await store.write { try $0.markEmailSent(id: email.id, at: outcome == nil ? now : nil, error: outcome) }
         }
     }
 
@@ -203,7 +203,7 @@ public struct DomainControl: Sendable {
     public func emailLink(code: String) async throws -> EmailLink {
         let now = clock.now()
         return try await store.read { connection in
-            guard let email = try await connection.email(code: code), let link = EmailLink(email, now: now) else {
+            guard let email = try connection.email(code: code), let link = EmailLink(email, now: now) else {
                 throw WorkflowError.invalidEmailLink
             }
             return link
@@ -215,10 +215,10 @@ public struct DomainControl: Sendable {
     public func confirmEmailLink(code: String) async throws -> EmailLink {
         let now = clock.now()
         return try await store.write { connection in
-            guard let email = try await connection.email(code: code), let link = EmailLink(email, now: now),
-                try await connection.markEmailFollowed(id: email.id, at: now)
+            guard let email = try connection.email(code: code), let link = EmailLink(email, now: now),
+                try connection.markEmailFollowed(id: email.id, at: now)
             else { throw WorkflowError.invalidEmailLink }
-            try await connection.recordDomainValidation(
+            try connection.recordDomainValidation(
                 name: link.domain, containerID: email.containerID, at: now, until: self.validationEnd(from: now),
                 coversSubdomains: true, method: DCVMethod.email.rawValue)
             return link
@@ -240,12 +240,12 @@ public struct DomainControl: Sendable {
         let now = clock.now()
         guard settings.mode == .checked else { return [] }
         let (order, waitingWithCSR, domainTokens) = try await store.read { connection -> (Order, [(name: String, csr: String)], [String: String]) in
-            guard let order = try await connection.order(id: orderID) else { throw WorkflowError.orderNotFound(String(orderID)) }
-            let waiting = try await awaitingNamesWithCSR(of: order, connection: connection, at: now)
+            guard let order = try connection.order(id: orderID) else { throw WorkflowError.orderNotFound(String(orderID)) }
+            let waiting = try awaitingNamesWithCSR(of: order, connection: connection, at: now)
             var tokens: [String: String] = [:]
             for name in waiting.map(\.name) {
                 let bare = name.hasPrefix("*.") ? String(name.dropFirst(2)) : name
-                if let domain = try await connection.domain(name: bare, containerID: order.containerID), let token = domain.token,
+                if let domain = try connection.domain(name: bare, containerID: order.containerID), let token = domain.token,
                     (domain.tokenExpires ?? .distantPast) > now
                 {
                     tokens[name] = token
@@ -286,7 +286,7 @@ public struct DomainControl: Sendable {
     private func record(_ results: [NameResult], orderID: Int, at now: Date) async throws {
         let end = validationEnd(from: now)
         try await store.write { connection in
-            guard let order = try await connection.order(id: orderID, forUpdate: true) else { return }
+            guard let order = try connection.order(id: orderID, forUpdate: true) else { return }
             var dcv = order.dcv ?? OrderDCV(randomValue: RandomValue.make(), expires: now.addingTimeInterval(RandomValue.lifetime))
             for result in results {
                 var state = dcv.names[result.name] ?? OrderDCV.NameState(method: result.method, status: "pending")
@@ -295,7 +295,7 @@ public struct DomainControl: Sendable {
                 case .passed(let domain)?:
                     // Only DNS methods validate the names below; HTTP validates the one name (BR 3.2.2.4.18).
                     let coversSubdomains = ["dns-txt-token", "dns-cname-token", "dns"].contains(result.method)
-                    try await connection.recordDomainValidation(
+                    try connection.recordDomainValidation(
                         name: domain, containerID: order.containerID, at: now, until: end,
                         coversSubdomains: coversSubdomains, method: result.method)
                     state.status = "valid"
@@ -315,8 +315,8 @@ public struct DomainControl: Sendable {
                 return false
             }
             dcv.attempts += 1
-            try await connection.setOrderDCV(orderID: orderID, dcv, nextCheck: self.nextCheck(after: dcv.attempts, dcv: dcv, from: now))
-            if anyPassed { try await self.events.emit(.dcvUpdated, orderID: orderID, connection: connection, at: now) }
+            try connection.setOrderDCV(orderID: orderID, dcv, nextCheck: self.nextCheck(after: dcv.attempts, dcv: dcv, from: now))
+            if anyPassed { try self.events.emit(.dcvUpdated, orderID: orderID, connection: connection, at: now) }
         }
     }
 
@@ -336,7 +336,7 @@ public struct DomainControl: Sendable {
         guard settings.mode == .checked else { return [] }
         let now = clock.now()
         let due = try await store.write {
-            try await $0.leaseOrdersDueForDCV(at: now, leaseUntil: now.addingTimeInterval(300), limit: limit)
+            try $0.leaseOrdersDueForDCV(at: now, leaseUntil: now.addingTimeInterval(300), limit: limit)
         }
         for orderID in due { _ = try await check(orderID: orderID) }
         return due

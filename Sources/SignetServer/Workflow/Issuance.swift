@@ -8,17 +8,17 @@ extension RegistrationAuthority {
     /// What still stands between `names` and their certificate, apart from CAA: names that no
     /// current validation covers, and an organization not validated at the product's level.
     public func blockers(
-        names: CertificateNames, product: Product, containerID: Int, organizationID: Int?, connection: StoreConnection,
+        names: CertificateNames, product: Product, containerID: Int, organizationID: Int?, connection: StoreSession<some SessionAccess>,
         at now: Date
-    ) async throws -> [String] {
+    ) throws -> [String] {
         guard dcvMode == .checked else { return [] }
-        let waiting = try await domainControl.uncovered(
+        let waiting = try domainControl.uncovered(
             DomainControl.validationNames(of: names, isTLS: product.isTLS), containerID: containerID, connection: connection,
             at: now)
         var blockers = waiting.map { "domain \($0) is not validated" }
         let level = product.validationLevel
         if level.needsOrganization {
-            if let id = organizationID, let organization = try await connection.organization(id: id) {
+            if let id = organizationID, let organization = try connection.organization(id: id) {
                 if !organization.isValidated(for: level, at: now) {
                     blockers.append("organization \(id) is not validated for \(level.rawValue)")
                 }
@@ -29,9 +29,9 @@ extension RegistrationAuthority {
         return blockers
     }
 
-    func blockers(names: CertificateNames, order: Order, connection: StoreConnection, at now: Date) async throws -> [String] {
+    func blockers(names: CertificateNames, order: Order, connection: StoreSession<some SessionAccess>, at now: Date) throws -> [String] {
         guard let product = order.product else { return ["unknown product \(order.productNameID)"] }
-        return try await blockers(
+        return try blockers(
             names: names, product: product, containerID: order.containerID, organizationID: order.organizationID,
             connection: connection, at: now)
     }
@@ -43,7 +43,7 @@ extension RegistrationAuthority {
     {
         guard dcvMode == .checked else { return (true, [:]) }
         let blocked = try await store.read {
-            try await blockers(
+            try blockers(
                 names: names, product: product, containerID: containerID, organizationID: organizationID, connection: $0,
                 at: now)
         }
@@ -62,12 +62,12 @@ extension RegistrationAuthority {
     }
 
     /// Keeps the latest CAA findings on the order, for order info (`caa_status_message`).
-    func recordCAA(_ messages: [String: String], orderID: Int, connection: StoreConnection, at now: Date) async throws {
-        guard let order = try await connection.order(id: orderID) else { return }
+    func recordCAA(_ messages: [String: String], orderID: Int, connection: WriteSession, at now: Date) throws {
+        guard let order = try connection.order(id: orderID) else { return }
         guard (order.dcv?.caaMessages ?? [:]) != messages else { return }
         var dcv = order.dcv ?? OrderDCV(randomValue: RandomValue.make(), expires: now.addingTimeInterval(RandomValue.lifetime))
         dcv.caaMessages = messages
-        try await connection.setOrderDCV(
+        try connection.setOrderDCV(
             orderID: orderID, dcv, nextCheck: domainControl.nextCheck(after: dcv.attempts, dcv: dcv, from: now))
     }
 
@@ -79,11 +79,11 @@ extension RegistrationAuthority {
     ///   that it is not read twice; otherwise it is read here.
     func signIfReady(
         _ order: Order, _ certificate: CertificateRecord, csr inspected: InspectedCSR?, caaCleared: Bool,
-        organization known: Organization? = nil, connection: StoreConnection, now: Date
-    ) async throws -> CertificateRecord? {
+        organization known: Organization? = nil, connection: WriteSession, now: Date
+    ) throws -> CertificateRecord? {
         guard certificate.status == .approved, caaCleared, let product = order.product,
             [.pending, .issued, .reissuePending].contains(order.status),
-            try await blockers(names: certificate.names, order: order, connection: connection, at: now).isEmpty
+            try blockers(names: certificate.names, order: order, connection: connection, at: now).isEmpty
         else { return nil }
         let csr: InspectedCSR
         if let inspected {
@@ -97,7 +97,7 @@ extension RegistrationAuthority {
         }
         var organization = known
         if organization?.id != order.organizationID {
-            organization = try await order.organizationID.asyncMap { try await connection.organization(id: $0) } ?? nil
+            organization = try order.organizationID.map { try connection.organization(id: $0) } ?? nil
         }
         let request = leafRequest(
             product: product, names: certificate.names, csr: csr, organization: organization?.details,
@@ -137,34 +137,34 @@ extension RegistrationAuthority {
     /// `superseded` (seed 004's rule; docs/lifecycle.md). A duplicate changes nothing on the order.
     func issueIfReady(
         _ order: Order, _ certificate: CertificateRecord, csr inspected: InspectedCSR?, caaCleared: Bool,
-        connection: StoreConnection, now: Date
-    ) async throws -> (Order, CertificateRecord) {
+        connection: WriteSession, now: Date
+    ) throws -> (Order, CertificateRecord) {
         guard
-            let certificate = try await signIfReady(
+            let certificate = try signIfReady(
                 order, certificate, csr: inspected, caaCleared: caaCleared, connection: connection, now: now),
             let issuance = certificate.issuance, let product = order.product
         else { return (order, certificate) }
-        try await connection.recordIssuance(certificateID: certificate.id, issuance, signatureHash: certificate.signatureHash)
+        try connection.recordIssuance(certificateID: certificate.id, issuance, signatureHash: certificate.signatureHash)
         var order = order
         switch certificate.role {
         case .primary:
-            try await connection.setOrderStatus(orderID: order.id, status: .issued, at: now)
+            try connection.setOrderStatus(orderID: order.id, status: .issued, at: now)
             order.status = .issued
-            try await events.emit(.issued, orderID: order.id, connection: connection, at: now)
+            try events.emit(.issued, orderID: order.id, connection: connection, at: now)
         case .reissue:
-            let previous = try await connection.certificate(id: order.certificateID)
-            try await connection.setOrderCurrentCertificate(orderID: order.id, certificate: certificate, at: now)
-            try await connection.setOrderStatus(orderID: order.id, status: .issued, at: now)
+            let previous = try connection.certificate(id: order.certificateID)
+            try connection.setOrderCurrentCertificate(orderID: order.id, certificate: certificate, at: now)
+            try connection.setOrderStatus(orderID: order.id, status: .issued, at: now)
             order.status = .issued
             order.certificateID = certificate.id
             order.names = certificate.names
             if let previous, previous.status == .issued,
                 Self.dropsNames(previous.names, replacedBy: certificate.names, isTLS: product.isTLS)
             {
-                try await connection.revokeCertificate(id: previous.id, Revocation(date: now, reason: .superseded))
-                try await revocations.publish(Set([previous.issuance?.issuerID].compactMap { $0 }), connection: connection, now: now)
+                try connection.revokeCertificate(id: previous.id, Revocation(date: now, reason: .superseded))
+                try revocations.publish(Set([previous.issuance?.issuerID].compactMap { $0 }), connection: connection, now: now)
             }
-            try await events.emit(.issued, orderID: order.id, connection: connection, at: now)
+            try events.emit(.issued, orderID: order.id, connection: connection, at: now)
         case .duplicate:
             break
         }
@@ -183,8 +183,8 @@ extension RegistrationAuthority {
     public func advance(certificateID: Int) async throws -> Bool {
         let now = clock.now()
         let waiting = try await store.read { connection -> (CertificateRecord, Order)? in
-            guard let certificate = try await connection.certificate(id: certificateID), certificate.status == .approved,
-                let order = try await connection.order(id: certificate.orderID)
+            guard let certificate = try connection.certificate(id: certificateID), certificate.status == .approved,
+                let order = try connection.order(id: certificate.orderID)
             else { return nil }
             return (certificate, order)
         }
@@ -193,17 +193,17 @@ extension RegistrationAuthority {
             names: certificate.names, product: product, containerID: order.containerID, organizationID: order.organizationID,
             now: now)
         guard cleared else {
-            try await store.write { try await recordCAA(caa, orderID: order.id, connection: $0, at: now) }
+            try await store.write { try recordCAA(caa, orderID: order.id, connection: $0, at: now) }
             return false
         }
         return try await retryingUniqueViolations {
             try await store.write { connection in
                 // Locks, so that another instance advancing the same certificate waits and then finds it issued.
-                guard let certificate = try await connection.certificate(id: certificateID, forUpdate: true),
-                    let order = try await connection.order(id: certificate.orderID, forUpdate: true)
+                guard let certificate = try connection.certificate(id: certificateID, forUpdate: true),
+                    let order = try connection.order(id: certificate.orderID, forUpdate: true)
                 else { return false }
-                try await recordCAA([:], orderID: order.id, connection: connection, at: now)
-                let (_, result) = try await issueIfReady(order, certificate, csr: nil, caaCleared: true, connection: connection, now: now)
+                try recordCAA([:], orderID: order.id, connection: connection, at: now)
+                let (_, result) = try issueIfReady(order, certificate, csr: nil, caaCleared: true, connection: connection, now: now)
                 return result.status == .issued
             }
         }
@@ -211,16 +211,9 @@ extension RegistrationAuthority {
 
     /// One background pass: tries every approved certificate. Returns how many issued.
     public func advanceApprovedCertificates(limit: Int = 500) async throws -> Int {
-        let ids = try await store.read { try await $0.certificateIDs(status: .approved, limit: limit) }
+        let ids = try await store.read { try $0.certificateIDs(status: .approved, limit: limit) }
         var issued = 0
         for id in ids where try await advance(certificateID: id) { issued += 1 }
         return issued
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let self else { return nil }
-        return try await transform(self)
     }
 }

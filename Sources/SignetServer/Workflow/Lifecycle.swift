@@ -22,7 +22,7 @@ extension RegistrationAuthority {
     /// runs in the same transaction (a dialect's idempotency record or charge).
     public func reissue(
         orderID: Int, _ submission: OrderSubmission, by principal: Principal,
-        within: (@Sendable (StoreConnection, Order) async throws -> Void)? = nil
+        within: (@Sendable (WriteSession, Order) throws -> Void)? = nil
     ) async throws -> PlacedOrder {
         try await addCertificate(role: .reissue, orderID: orderID, submission, by: principal, within: within)
     }
@@ -34,7 +34,7 @@ extension RegistrationAuthority {
 
     private func addCertificate(
         role: CertificateRole, orderID: Int, _ submission: OrderSubmission, by principal: Principal,
-        within: (@Sendable (StoreConnection, Order) async throws -> Void)? = nil
+        within: (@Sendable (WriteSession, Order) throws -> Void)? = nil
     ) async throws -> PlacedOrder {
         let now = clock.now()
         try Self.checkMaySkipApproval(submission.skipApproval, principal)
@@ -64,7 +64,7 @@ extension RegistrationAuthority {
         }
         let hash = authority.signatureHash(for: requestedHash, family: product.family)
         let organization = try await store.read { connection in
-            try await order.organizationID.asyncMap { try await connection.organization(id: $0) } ?? nil
+            try order.organizationID.map { try connection.organization(id: $0) } ?? nil
         }
         try preflight(
             product: product, names: names, csr: csr, organization: organization?.details,
@@ -80,7 +80,7 @@ extension RegistrationAuthority {
         let cleared = caaCleared
         let placed = try await retryingUniqueViolations {
             try await store.write { connection in
-                guard var order = try await connection.order(id: orderID, forUpdate: true) else {
+                guard var order = try connection.order(id: orderID, forUpdate: true) else {
                     throw WorkflowError.orderNotFound(String(orderID))
                 }
                 try Self.checkTakesCertificates(order, action: action, now: now)
@@ -89,35 +89,35 @@ extension RegistrationAuthority {
                     csr: csr.pem, key: csr.key, signatureHash: hash,
                     serverPlatformID: submission.serverPlatformID ?? order.serverPlatformID, userID: principal.user.id,
                     dateCreated: now, issuance: nil)
-                certificate.id = try await connection.insertCertificate(certificate)
+                certificate.id = try connection.insertCertificate(certificate)
                 var request = ApprovalRequest(
                     id: 0, orderID: order.id, certificateID: certificate.id, type: role == .reissue ? .reissue : .duplicate,
                     status: skipApproval ? .approved : .pending, requesterID: principal.user.id,
                     processorID: skipApproval ? principal.user.id : nil, comments: submission.options.comments,
                     processorComment: nil, date: now, dateProcessed: skipApproval ? now : nil)
-                request.id = try await connection.insertRequest(request, containerID: order.containerID)
+                request.id = try connection.insertRequest(request, containerID: order.containerID)
                 if role == .reissue {
-                    try await connection.setOrderStatus(orderID: order.id, status: .reissuePending, at: now)
+                    try connection.setOrderStatus(orderID: order.id, status: .reissuePending, at: now)
                     order.status = .reissuePending
                 }
                 // New names need validation like a new order's.
                 let method = order.options.dcvMethod ?? "email"
-                let (dcv, waiting) = try await domainControl.prepare(
+                let (dcv, waiting) = try domainControl.prepare(
                     existing: order.dcv, names: DomainControl.validationNames(of: names, isTLS: product.isTLS),
                     product: product, method: method, methodsByName: submission.dcvMethodsByName,
                     containerID: order.containerID, organizationID: order.organizationID, connection: connection, at: now)
                 if !waiting.isEmpty, let dcv {
                     order.dcv = dcv
-                    try await connection.setOrderDCV(orderID: order.id, dcv, nextCheck: dcv.awaitsChecks ? now : nil)
+                    try connection.setOrderDCV(orderID: order.id, dcv, nextCheck: dcv.awaitsChecks ? now : nil)
                     for name in waiting where (submission.dcvMethodsByName[name] ?? method) == "email" {
-                        try await domainControl.queueEmails(
+                        try domainControl.queueEmails(
                             for: [name], recipients: submission.approverEmails[name].map { [$0] }, orderID: order.id,
                             domainID: nil, containerID: order.containerID, connection: connection, at: now)
                     }
                 }
-                if let within { try await within(connection, order) }
+                if let within { try within(connection, order) }
                 if skipApproval {
-                    (order, certificate) = try await issueIfReady(
+                    (order, certificate) = try issueIfReady(
                         order, certificate, csr: csr, caaCleared: cleared, connection: connection, now: now)
                 }
                 var shown = order
@@ -138,7 +138,7 @@ extension RegistrationAuthority {
     }
 
     private func visibleOrder(_ orderID: Int, principal: Principal) async throws -> Order {
-        guard let order = try await store.read({ try await $0.order(id: orderID) }),
+        guard let order = try await store.read({ try $0.order(id: orderID) }),
             principal.canSee(containerID: order.containerID)
         else { throw WorkflowError.orderNotFound(String(orderID)) }
         return order
@@ -152,7 +152,7 @@ extension RegistrationAuthority {
         let (order, certificateID) = try await store.read { connection -> (Order, Int?) in
             switch target {
             case .order(let id):
-                guard let order = try await connection.order(id: id), principal.canSee(containerID: order.containerID) else {
+                guard let order = try connection.order(id: id), principal.canSee(containerID: order.containerID) else {
                     throw WorkflowError.orderNotFound(String(id))
                 }
                 switch order.status {
@@ -164,11 +164,11 @@ extension RegistrationAuthority {
             case .certificate(let reference):
                 let certificate: CertificateRecord?
                 if let id = Int(reference), reference.count < 16 {
-                    certificate = try await connection.certificate(id: id)
+                    certificate = try connection.certificate(id: id)
                 } else {
-                    certificate = try await connection.certificate(serialNumber: reference)
+                    certificate = try connection.certificate(serialNumber: reference)
                 }
-                guard let certificate, let order = try await connection.order(id: certificate.orderID),
+                guard let certificate, let order = try connection.order(id: certificate.orderID),
                     principal.canSee(containerID: order.containerID)
                 else { throw WorkflowError.certificateNotFound(reference) }
                 switch certificate.status {
@@ -185,9 +185,9 @@ extension RegistrationAuthority {
         let immediate = skipApproval && principal.role == .administrator
         let outcome = try await store.write { connection -> RevocationOutcome in
             // The order's lock orders this revocation after any concurrent change of the same order.
-            _ = try await connection.order(id: order.id, forUpdate: true)
+            _ = try connection.order(id: order.id, forUpdate: true)
             if immediate {
-                try await self.revokeNow(
+                try self.revokeNow(
                     order: order, certificateID: certificateID, reason: reason, connection: connection, now: now,
                     processorID: principal.user.id)
                 return .revoked
@@ -196,7 +196,7 @@ extension RegistrationAuthority {
                 id: 0, orderID: order.id, certificateID: certificateID, type: .revoke, status: .pending,
                 requesterID: principal.user.id, processorID: nil, comments: comment, processorComment: nil, date: now,
                 dateProcessed: nil, revocationReason: reason)
-            request.id = try await connection.insertRequest(request, containerID: order.containerID)
+            request.id = try connection.insertRequest(request, containerID: order.containerID)
             return .requested(request)
         }
         return outcome
@@ -205,32 +205,32 @@ extension RegistrationAuthority {
     /// Revokes one certificate of `order`, or (with no certificate) the whole order: every issued
     /// certificate, duplicates and reissues included; certificates not yet issued are cancelled.
     func revokeNow(
-        order: Order, certificateID: Int?, reason: RevocationReason, connection: StoreConnection, now: Date,
+        order: Order, certificateID: Int?, reason: RevocationReason, connection: WriteSession, now: Date,
         processorID: Int? = nil
-    ) async throws {
+    ) throws {
         let revocation = Revocation(date: now, reason: reason)
         var issuers: Set<String> = []
         if let certificateID {
-            guard let certificate = try await connection.certificate(id: certificateID), certificate.status == .issued
+            guard let certificate = try connection.certificate(id: certificateID), certificate.status == .issued
             else { return }
-            try await connection.revokeCertificate(id: certificateID, revocation)
+            try connection.revokeCertificate(id: certificateID, revocation)
             if let issuer = certificate.issuance?.issuerID { issuers.insert(issuer) }
         } else {
             guard order.status != .revoked else { return }
-            for certificate in try await connection.certificates(orderID: order.id) {
+            for certificate in try connection.certificates(orderID: order.id) {
                 switch certificate.status {
                 case .issued:
-                    try await connection.revokeCertificate(id: certificate.id, revocation)
+                    try connection.revokeCertificate(id: certificate.id, revocation)
                     if let issuer = certificate.issuance?.issuerID { issuers.insert(issuer) }
-                case .pending, .approved: try await connection.setCertificateStatus(id: certificate.id, status: .canceled)
+                case .pending, .approved: try connection.setCertificateStatus(id: certificate.id, status: .canceled)
                 default: break
                 }
             }
-            try await connection.setOrderStatus(orderID: order.id, status: .revoked, at: now)
-            try await connection.rejectPendingRequests(
+            try connection.setOrderStatus(orderID: order.id, status: .revoked, at: now)
+            try connection.rejectPendingRequests(
                 orderID: order.id, processorID: processorID ?? order.userID, comment: "the order was revoked", at: now)
         }
-        try await revocations.publish(issuers, connection: connection, now: now)
-        try await events.emit(.revoked, orderID: order.id, connection: connection, at: now)
+        try revocations.publish(issuers, connection: connection, now: now)
+        try events.emit(.revoked, orderID: order.id, connection: connection, at: now)
     }
 }

@@ -12,7 +12,7 @@ public enum OrderEvent: String, Sendable {
 /// Something that hears about order changes inside the transaction that makes them, so that
 /// what it records (a callback to deliver) commits with the change or not at all.
 public protocol OrderEventSink: Sendable {
-    func record(_ event: OrderEvent, orderID: Int, connection: StoreConnection, at date: Date) async throws
+    func record(_ event: OrderEvent, orderID: Int, connection: WriteSession, at date: Date) throws
 }
 
 /// The sinks of a running Signet. Filled once at start, before any request.
@@ -24,7 +24,7 @@ public final class OrderEvents: @unchecked Sendable {
 
     public func add(_ sink: any OrderEventSink) { lock.withLock { sinks.append(sink) } }
 
-    func emit(_ event: OrderEvent, orderID: Int, connection: StoreConnection, at date: Date) async throws {
-        for sink in lock.withLock({ sinks }) { try await sink.record(event, orderID: orderID, connection: connection, at: date) }
+    func emit(_ event: OrderEvent, orderID: Int, connection: WriteSession, at date: Date) throws {
+        for sink in lock.withLock({ sinks }) { try sink.record(event, orderID: orderID, connection: connection, at: date) }
     }
 }

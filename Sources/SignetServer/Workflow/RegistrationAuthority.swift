@@ -54,7 +54,7 @@ public struct RegistrationAuthority: Sendable {
     ///     dialect's own records commit together with the order.
     public func placeOrder(
         _ submission: OrderSubmission, by principal: Principal, fingerprint: String,
-        within: (@Sendable (StoreConnection, Order) async throws -> Void)? = nil
+        within: (@Sendable (WriteSession, Order) throws -> Void)? = nil
     ) async throws -> PlacedOrder {
         let now = clock.now()
         let plan = try OrderRules.plan(submission, now: now, policy: policy)
@@ -69,9 +69,11 @@ public struct RegistrationAuthority: Sendable {
         let (newOrganization, existingOrganization) = try await checkReferences(
             submission, containerID: containerID, principal: principal)
         if let key = submission.alternativeOrderID,
-            let earlier = try await store.read({ try await $0.order(alternativeOrderID: key, containerID: containerID) })
+            let earlier = try await store.read({ try $0.order(alternativeOrderID: key, containerID: containerID) })
         {
-            return try await repeatOf(earlier.order, storedFingerprint: earlier.fingerprint, fingerprint: fingerprint)
+            return try await store.read {
+                try self.repeatOf(earlier.order, storedFingerprint: earlier.fingerprint, fingerprint: fingerprint, connection: $0)
+            }
         }
 
         let hash = authority.signatureHash(for: plan.signatureHash, family: plan.product.family)
@@ -94,14 +96,14 @@ public struct RegistrationAuthority: Sendable {
         let placed = try await retryingUniqueViolations {
             try await store.write { connection in
                 if let key = submission.alternativeOrderID,
-                    let earlier = try await connection.order(alternativeOrderID: key, containerID: containerID)
+                    let earlier = try connection.order(alternativeOrderID: key, containerID: containerID)
                 {
-                    return try await repeatOf(
+                    return try repeatOf(
                         earlier.order, storedFingerprint: earlier.fingerprint, fingerprint: fingerprint,
                         connection: connection)
                 }
                 // Locked, so that of two renewals of one order only one commits.
-                let renewed = try await orderToRenew(for: submission, by: principal, connection: connection)
+                let renewed = try orderToRenew(for: submission, by: principal, connection: connection)
                 // A renewal is credited what is left of the order it renews.
                 let orderEnd = plan.orderValidTill.addingTimeInterval(renewed.map { RenewalRules.credit(renewing: $0, now: now) } ?? 0)
                 var organizationID: Int?
@@ -110,7 +112,7 @@ public struct RegistrationAuthority: Sendable {
                 case .existing(let id)?: organizationID = id
                 case nil: organizationID = nil
                 case .new?:
-                    let created = try await connection.createOrganization(newOrganization!, containerID: containerID, at: now)
+                    let created = try connection.createOrganization(newOrganization!, containerID: containerID, at: now)
                     organizationID = created.id
                     createdOrganizationID = created.id
                 }
@@ -123,7 +125,7 @@ public struct RegistrationAuthority: Sendable {
                     billedYears: plan.billedYears, price: plan.price, alternativeOrderID: submission.alternativeOrderID,
                     contacts: submission.contacts, options: submission.options, certificateID: 0, dateCreated: now,
                     dateUpdated: now)
-                let (dcv, waiting) = try await domainControl.prepare(
+                let (dcv, waiting) = try domainControl.prepare(
                     existing: nil, names: validationNames, product: plan.product, method: dcvMethod,
                     methodsByName: submission.dcvMethodsByName, containerID: containerID, organizationID: organizationID,
                     connection: connection, at: now)
@@ -138,22 +140,22 @@ public struct RegistrationAuthority: Sendable {
                     key: csr.key, signatureHash: hash, serverPlatformID: submission.serverPlatformID,
                     userID: principal.user.id, dateCreated: now, issuance: nil)
                 let firstCheck = order.dcv?.awaitsChecks == true ? now : nil
-                order.id = try await connection.insertOrder(order, fingerprint: fingerprint, dcvNextCheck: firstCheck)
-                if let renewed { try await connection.markOrderRenewed(orderID: renewed.id, by: order.id, at: now) }
+                order.id = try connection.insertOrder(order, fingerprint: fingerprint, dcvNextCheck: firstCheck)
+                if let renewed { try connection.markOrderRenewed(orderID: renewed.id, by: order.id, at: now) }
                 for name in waiting where (submission.dcvMethodsByName[name] ?? dcvMethod) == "email" {
-                    try await domainControl.queueEmails(
+                    try domainControl.queueEmails(
                         for: [name], recipients: submission.approverEmails[name].map { [$0] }, orderID: order.id, domainID: nil,
                         containerID: containerID, connection: connection, at: now)
                 }
-                if let within { try await within(connection, order) }
+                if let within { try within(connection, order) }
                 // Paid for before anything is signed: an order refused for lack of funds has
                 // nothing signed for it.
-                try await Self.charge(
+                try Self.charge(
                     plan.price, orderID: order.id, note: "order \(order.id) \(plan.product.nameID)", connection: connection,
                     at: now)
                 // Signed before the certificate is stored, so that it is written once, as issued.
                 if skipApproval,
-                    let issued = try await signIfReady(
+                    let issued = try signIfReady(
                         order, certificate, csr: csr, caaCleared: clearedForIssuance, organization: existingOrganization,
                         connection: connection, now: now)
                 {
@@ -161,17 +163,17 @@ public struct RegistrationAuthority: Sendable {
                     order.status = .issued
                 }
                 certificate.orderID = order.id
-                certificate.id = try await connection.insertCertificate(certificate)
+                certificate.id = try connection.insertCertificate(certificate)
                 order.certificateID = certificate.id
-                try await connection.setOrderCertificate(
+                try connection.setOrderCertificate(
                     orderID: order.id, certificateID: certificate.id, status: order.status, at: now)
                 var request = ApprovalRequest(
                     id: 0, orderID: order.id, certificateID: certificate.id, type: .newRequest,
                     status: skipApproval ? .approved : .pending, requesterID: principal.user.id,
                     processorID: skipApproval ? principal.user.id : nil, comments: submission.options.comments,
                     processorComment: nil, date: now, dateProcessed: skipApproval ? now : nil)
-                request.id = try await connection.insertRequest(request, containerID: containerID)
-                if order.status == .issued { try await events.emit(.issued, orderID: order.id, connection: connection, at: now) }
+                request.id = try connection.insertRequest(request, containerID: containerID)
+                if order.status == .issued { try events.emit(.issued, orderID: order.id, connection: connection, at: now) }
                 return PlacedOrder(
                     order: order, certificate: certificate, requests: [request], createdOrganizationID: createdOrganizationID,
                     isRepeat: false)
@@ -187,21 +189,16 @@ public struct RegistrationAuthority: Sendable {
     /// An earlier order under the same idempotency key: returned as it stands now, or refused
     /// when the new request differs from the one that created it.
     private func repeatOf(
-        _ order: Order, storedFingerprint: String?, fingerprint: String, connection: StoreConnection? = nil
-    ) async throws -> PlacedOrder {
+        _ order: Order, storedFingerprint: String?, fingerprint: String, connection: StoreSession<some SessionAccess>
+    ) throws -> PlacedOrder {
         guard storedFingerprint == fingerprint else {
             throw OrderRuleError.idempotencyKeyReused(order.alternativeOrderID ?? "")
         }
-        let load: @Sendable (StoreConnection) async throws -> PlacedOrder = { connection in
-            guard let certificate = try await connection.certificate(id: order.certificateID) else {
-                throw StoreError.inconsistent("order \(order.id) has no certificate")
-            }
-            let requests = try await connection.requests(orderIDs: [order.id])[order.id] ?? []
-            return PlacedOrder(
-                order: order, certificate: certificate, requests: requests, createdOrganizationID: nil, isRepeat: true)
+        guard let certificate = try connection.certificate(id: order.certificateID) else {
+            throw StoreError.inconsistent("order \(order.id) has no certificate")
         }
-        if let connection { return try await load(connection) }
-        return try await store.read(load)
+        let requests = try connection.requests(orderIDs: [order.id])[order.id] ?? []
+        return PlacedOrder(order: order, certificate: certificate, requests: requests, createdOrganizationID: nil, isRepeat: true)
     }
 
     /// Checks that the organization, container and contact users an order names exist and are the caller's.
@@ -222,19 +219,19 @@ public struct RegistrationAuthority: Sendable {
             try SubjectText.check(details.lastName, field: "organization.contacts.last_name")
         }
         let existing = try await store.read { connection -> Organization? in
-            guard try await connection.container(id: containerID) != nil, principal.canSee(containerID: containerID) else {
+            guard try connection.container(id: containerID) != nil, principal.canSee(containerID: containerID) else {
                 throw OrderRuleError.unknownContainer(containerID)
             }
             var existing: Organization?
             if case .existing(let id) = submission.organization {
-                guard let organization = try await connection.organization(id: id),
+                guard let organization = try connection.organization(id: id),
                     principal.canSee(containerID: organization.containerID)
                 else { throw OrderRuleError.unknownOrganization(id) }
                 existing = organization
             }
             // A contact names a user the caller can see, or nobody: never another team's user.
             for userID in submission.contacts.compactMap(\.userID) {
-                guard let user = try await connection.user(id: userID), principal.canSee(containerID: user.containerID) else {
+                guard let user = try connection.user(id: userID), principal.canSee(containerID: user.containerID) else {
                     throw OrderRuleError.invalidValue(
                         field: "organization.contacts.user_id", reason: "no user \(userID) is visible to this API key")
                 }
@@ -271,10 +268,10 @@ public struct RegistrationAuthority: Sendable {
 
     /// Charges `price` in the caller's transaction (nothing when it is zero), or refuses with what
     /// the account has available (CertCentral `insufficient_funds`, reseller INSUFFICIENT_BALANCE).
-    static func charge(_ price: Money, orderID: Int, note: String, connection: StoreConnection, at now: Date) async throws {
+    static func charge(_ price: Money, orderID: Int, note: String, connection: WriteSession, at now: Date) throws {
         guard price.cents > 0 else { return }
-        guard try await connection.debit(price, kind: .orderCharge, orderID: orderID, note: note, at: now) else {
-            throw OrderRuleError.insufficientFunds(needed: price, available: try await connection.balance().availableFunds)
+        guard try connection.debit(price, kind: .orderCharge, orderID: orderID, note: note, at: now) else {
+            throw OrderRuleError.insufficientFunds(needed: price, available: try connection.balance().availableFunds)
         }
     }
 

@@ -31,7 +31,7 @@ extension RegistrationAuthority {
     public func renewDueOrders(limit: Int = 20) async throws -> RenewalPass {
         let now = clock.now()
         let due = try await store.write {
-            try await $0.leaseOrdersDueForRenewal(at: now, leaseUntil: now.addingTimeInterval(Self.renewalLease), limit: limit)
+            try $0.leaseOrdersDueForRenewal(at: now, leaseUntil: now.addingTimeInterval(Self.renewalLease), limit: limit)
         }
         var pass = RenewalPass()
         for (orderID, orderValidTill) in due {
@@ -42,7 +42,7 @@ extension RegistrationAuthority {
                 continue  // renewed by hand meanwhile, which ended its automatic renewal
             } catch {
                 let next = orderValidTill > now ? now.addingTimeInterval(RenewalRules.retryAfterFailure) : nil
-                try await store.write { try await $0.setAutoRenewalDue(orderID: orderID, next) }
+                try await store.write { try $0.setAutoRenewalDue(orderID: orderID, next) }
                 pass.failed.append(.init(orderID: orderID, reason: String(describing: error), nextAttempt: next))
             }
         }
@@ -53,16 +53,16 @@ extension RegistrationAuthority {
     /// charged to the account, approved and validated like any order (`skip_approval` carries over).
     private func renewAutomatically(orderID: Int) async throws -> PlacedOrder {
         let (order, previous, certificate, principal) = try await store.read { connection in
-            guard let order = try await connection.order(id: orderID) else {
+            guard let order = try connection.order(id: orderID) else {
                 throw WorkflowError.orderNotFound(String(orderID))
             }
-            guard let certificate = try await connection.certificate(id: order.certificateID) else {
+            guard let certificate = try connection.certificate(id: order.certificateID) else {
                 throw StoreError.inconsistent("order \(orderID) has no certificate")
             }
-            guard let user = try await connection.user(id: order.userID) else { throw WorkflowError.userNotFound(order.userID) }
-            let previous = try await order.options.renewalOfOrderID.asyncMap { try await connection.order(id: $0) } ?? nil
+            guard let user = try connection.user(id: order.userID) else { throw WorkflowError.userNotFound(order.userID) }
+            let previous = try order.options.renewalOfOrderID.map { try connection.order(id: $0) } ?? nil
             let principal = Principal(
-                user: user, containers: try await connection.containers(), settings: try await connection.accountSettings())
+                user: user, containers: try connection.containers(), settings: try connection.accountSettings())
             return (order, previous, certificate, principal)
         }
         guard let product = order.product else { throw OrderRuleError.unknownProduct(order.productNameID) }
@@ -85,11 +85,11 @@ extension RegistrationAuthority {
     /// The order a submission renews (`renewal_of_order_id`), checked: the caller's, issued, not
     /// renewed before, and the one `renewed_thumbprint` names when given. It is locked until the
     /// transaction ends, so that two renewals of it never both commit.
-    func orderToRenew(for submission: OrderSubmission, by principal: Principal, connection: StoreConnection) async throws
+    func orderToRenew(for submission: OrderSubmission, by principal: Principal, connection: WriteSession) throws
         -> Order?
     {
         guard let previousID = submission.options.renewalOfOrderID else { return nil }
-        guard let previous = try await connection.order(id: previousID, forUpdate: true),
+        guard let previous = try connection.order(id: previousID, forUpdate: true),
             principal.canSee(containerID: previous.containerID)
         else { throw WorkflowError.orderNotFound(String(previousID)) }
         if let renewal = previous.renewedOrderID {
@@ -100,7 +100,7 @@ extension RegistrationAuthority {
                 id: previousID, reason: "it is \(previous.status.rawValue); only issued orders can be renewed")
         }
         if let thumbprint = submission.options.renewedThumbprint?.trimmingWhitespace(), !thumbprint.isEmpty {
-            let thumbprints = try await connection.certificates(orderID: previousID).compactMap { $0.issuance?.thumbprint }
+            let thumbprints = try connection.certificates(orderID: previousID).compactMap { $0.issuance?.thumbprint }
             guard thumbprints.contains(where: { $0.caseInsensitiveCompare(thumbprint) == .orderedSame }) else {
                 throw WorkflowError.orderNotEligibleForRenewal(
                     id: previousID, reason: "renewed_thumbprint \(thumbprint) is not the thumbprint of one of its certificates")

@@ -33,50 +33,50 @@ public final class RevocationPublisher: Sendable {
     var caIDs: [String] { [authority.root.id] + authority.issuers.map(\.id) }
 
     /// Rebuilds the CRLs of the CAs `caIDs` (in the caller's transaction) after revocations they issued.
-    func publish(_ caIDs: Set<String>, connection: StoreConnection, now: Date) async throws {
-        for id in caIDs.sorted() where authority.ca(id: id) != nil { try await publish(caID: id, connection: connection, now: now) }
+    func publish(_ caIDs: Set<String>, connection: WriteSession, now: Date) throws {
+        for id in caIDs.sorted() where authority.ca(id: id) != nil { try publish(caID: id, connection: connection, now: now) }
     }
 
     /// Rebuilds the CRL of the CA `caID` from what it revoked, in the caller's transaction.
     @discardableResult
-    func publish(caID: String, connection: StoreConnection, now: Date) async throws -> PublishedCRL {
+    func publish(caID: String, connection: WriteSession, now: Date) throws -> PublishedCRL {
         // The lock comes first: a publisher that waited for another then reads the revocations that
         // one committed (PostgreSQL's READ COMMITTED takes a new snapshot per statement), so no
         // CRL drops a revocation made concurrently on another instance.
-        let previous = try await connection.publishedCRL(issuerID: caID, forUpdate: true)
+        let previous = try connection.publishedCRL(issuerID: caID, forUpdate: true)
         let isRoot = caID == authority.root.id
         let revoked: [RevokedCertificate]
         if isRoot {
-            revoked = try await connection.issuerRevocations().map {
+            revoked = try connection.issuerRevocations().map {
                 RevokedCertificate(serialNumber: $0.serialNumber, revocation: $0.revocation)
             }
         } else {
-            revoked = try await connection.revokedCertificates(issuerID: caID, unexpiredAt: now)
+            revoked = try connection.revokedCertificates(issuerID: caID, unexpiredAt: now)
                 .map { RevokedCertificate(serialNumber: $0.0, revocation: $0.1) }
         }
         let number = (previous?.number ?? 0) + 1
         let nextUpdate = now.addingTimeInterval(isRoot ? rootCRLLifetime : crlLifetime)
         let der = try authority.revocationList(caID: caID, number: number, thisUpdate: now, nextUpdate: nextUpdate, revoked: revoked)
         let crl = PublishedCRL(issuerID: caID, number: number, thisUpdate: now, nextUpdate: nextUpdate, der: der)
-        try await connection.publishCRL(crl, replacing: previous != nil)
+        try connection.publishCRL(crl, replacing: previous != nil)
         return crl
     }
 
     /// The current CRL of `caID`, building it when there is none or it is due; `nil` for an unknown CA.
     public func currentCRL(caID: String, store: SignetStore, now: Date) async throws -> PublishedCRL? {
         guard authority.ca(id: caID) != nil else { return nil }
-        if let crl = try await store.read({ try await $0.publishedCRL(issuerID: caID) }),
+        if let crl = try await store.read({ try $0.publishedCRL(issuerID: caID) }),
             now.timeIntervalSince(crl.thisUpdate) < crlRefreshInterval
         {
             return crl
         }
         return try await store.write { connection in
-            if let crl = try await connection.publishedCRL(issuerID: caID, forUpdate: true),
+            if let crl = try connection.publishedCRL(issuerID: caID, forUpdate: true),
                 now.timeIntervalSince(crl.thisUpdate) < self.crlRefreshInterval
             {
                 return crl
             }
-            return try await self.publish(caID: caID, connection: connection, now: now)
+            return try self.publish(caID: caID, connection: connection, now: now)
         }
     }
 
@@ -104,11 +104,11 @@ public final class RevocationPublisher: Sendable {
         do {
             // Every revocation publishes a new CRL of its CA in its transaction, so the CRL number read
             // before the statuses tells any instance whether a cached answer is still true.
-            let generation = try await store.read { try await $0.crlNumber(issuerID: responder.id) } ?? 0
+            let generation = try await store.read { try $0.crlNumber(issuerID: responder.id) } ?? 0
             if let cacheKey, let cached = ocspCache.response(for: cacheKey, generation: generation, now: now) { return cached }
             let authority = self.authority
             let statuses = try await store.read { connection in
-                try await Self.statuses(of: query.items, responder: responder, authority: authority, connection: connection)
+                try Self.statuses(of: query.items, responder: responder, authority: authority, connection: connection)
             }
             let der = try authority.ocspResponse(
                 responder: responder, statuses: statuses, nonce: query.nonce, now: now, nextUpdate: nextUpdate)
@@ -123,11 +123,11 @@ public final class RevocationPublisher: Sendable {
     }
 
     private static func statuses(
-        of items: [OCSPQuery.Item], responder: CACertificate, authority: CertificateAuthority, connection: StoreConnection
-    ) async throws -> [(item: OCSPQuery.Item, status: OCSPStatus)] {
+        of items: [OCSPQuery.Item], responder: CACertificate, authority: CertificateAuthority, connection: StoreSession<some SessionAccess>
+    ) throws -> [(item: OCSPQuery.Item, status: OCSPStatus)] {
         var statuses: [(item: OCSPQuery.Item, status: OCSPStatus)] = []
         let isRoot = responder.id == authority.root.id
-        let revokedIssuers = isRoot ? try await connection.issuerRevocations() : []
+        let revokedIssuers = isRoot ? try connection.issuerRevocations() : []
         for item in items {
             guard responder.isIssuer(of: item) else {
                 statuses.append((item, .unknown))
@@ -142,7 +142,7 @@ public final class RevocationPublisher: Sendable {
                 }
                 continue
             }
-            let certificate = try await connection.certificate(serialNumber: item.serialNumber)
+            let certificate = try connection.certificate(serialNumber: item.serialNumber)
             switch (certificate?.status, certificate?.revocation, certificate?.issuance?.issuerID == responder.id) {
             case (.revoked?, let revocation?, true): statuses.append((item, .revoked(revocation)))
             case (.issued?, _, true): statuses.append((item, .good))

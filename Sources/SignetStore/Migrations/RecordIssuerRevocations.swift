@@ -1,20 +1,11 @@
-import FluentKit
-
 /// Revoked issuing CAs, which the root's CRL lists and its OCSP responses report. Shared through
 /// the database, so that every instance's root CRL agrees.
-struct RecordIssuerRevocations: AsyncMigration {
+struct RecordIssuerRevocations: SchemaMigration {
     var name: String { "signet.RecordIssuerRevocations.v7" }
 
-    func prepare(on database: any Database) async throws {
-        try await database.schema("issuer_revocations")
-            .field("issuer_id", .string, .identifier(auto: false))
-            .field("serial_number", .string, .required)
-            .field("revoked_at", .datetime, .required)
-            .field("revocation_reason", .string, .required)
-            .create()
-    }
-
-    func revert(on database: any Database) async throws {
-        try await database.schema("issuer_revocations").delete()
+    func prepare(_ schema: SchemaEditor) throws {
+        try schema.create(
+            TableDefinition("issuer_revocations").key("issuer_id", .text).required("serial_number", .text)
+                .required("revoked_at", .date).required("revocation_reason", .text))
     }
 }

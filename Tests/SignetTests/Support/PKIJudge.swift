@@ -25,7 +25,7 @@ enum PKIJudge {
         .appendingPathComponent("Fixtures/lint_many.py").path
 
     /// Lints every document; a report per document, in order.
-    static func judge(_ documents: [Document]) throws -> [Report] {
+    static func judge(_ documents: [Document]) async throws -> [Report] {
         guard !documents.isEmpty else { return [] }
         let directory = try Tools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -38,7 +38,7 @@ enum PKIJudge {
         }
         let cases = directory.appendingPathComponent("cases.jsonl")
         try lines.joined(separator: "\n").write(to: cases, atomically: true, encoding: .utf8)
-        let result = try Tools.run("python3", [script, cases.path], timeout: 600)
+        let result = try await Tools.run("python3", [script, cases.path], timeout: 600)
         #expect(!result.error.contains("Traceback"), "pkilint failed: \(result.error)")
         let outputs = result.output.split(separator: "\n").compactMap {
             (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]

@@ -34,7 +34,7 @@ struct ResellerClient: Sendable {
         var options = ["style": style]
         if let timestamp { options["timestamp"] = timestamp }
         if let nonce { options["nonce"] = nonce }
-        let result = try await Tools.runOffPool("python3", try arguments(path, method, body, options: options))
+        let result = try await Tools.run("python3", try arguments(path, method, body, options: options))
         guard let outer = (try? JSONSerialization.jsonObject(with: Data(result.output.utf8))) as? [String: Any] else {
             Issue.record("reseller.py failed: \(result.output) \(result.error)")
             return Answer(status: 0, text: "")
@@ -45,7 +45,7 @@ struct ResellerClient: Sendable {
 
     /// `count` identical calls sent at the same moment (each with its own nonce and signature).
     func burst(_ path: String, _ body: [String: Any], count: Int) async throws -> [Answer] {
-        let result = try await Tools.runOffPool("python3", try arguments(path, "POST", body, options: ["repeat": String(count)]))
+        let result = try await Tools.run("python3", try arguments(path, "POST", body, options: ["repeat": String(count)]))
         guard let list = (try? JSONSerialization.jsonObject(with: Data(result.output.utf8))) as? [[String: Any]] else {
             Issue.record("reseller.py burst failed: \(result.output) \(result.error)")
             return []

@@ -67,8 +67,8 @@ final class SignetProcess: @unchecked Sendable {
     }
 
     /// Runs an administrative command of the same binary against this server's data folder.
-    func administer(_ arguments: [String], databaseURL: String? = nil) throws -> Tools.Result {
-        try Tools.run(
+    func administer(_ arguments: [String], databaseURL: String? = nil) async throws -> Tools.Result {
+        try await Tools.run(
             "signet", arguments + ["--data", data.path], executable: Self.binary,
             environment: databaseURL.map { ["DATABASE_URL": $0] }, timeout: 120)
     }

@@ -77,7 +77,9 @@ final class TestDNS: Sendable {
             for _ in 0..<50 {
                 Thread.sleep(forTimeInterval: 0.1)
                 guard process.isRunning else { break }
-                let status = try Tools.run("unbound-control", ["-c", directory.appendingPathComponent("unbound.conf").path, "status"])
+                let status = try Tools.runBlocking(
+                    "unbound-control", ["-c", directory.appendingPathComponent("unbound.conf").path, "status"], input: nil,
+                    in: nil, executable: nil, environment: nil, timeout: 30)
                 if status.status == 0 {
                     self.port = port
                     self.process = process
@@ -91,9 +93,9 @@ final class TestDNS: Sendable {
     }
 
     /// Adds records in zone-file syntax, e.g. `"_dnsauth.a.test. TXT token"`.
-    func add(_ records: [String]) throws {
+    func add(_ records: [String]) async throws {
         for record in records {
-            let result = try Tools.run("unbound-control", ["-c", configPath, "local_data", record])
+            let result = try await Tools.run("unbound-control", ["-c", configPath, "local_data", record])
             guard result.status == 0, result.output.contains("ok") else {
                 throw TestDNSError.control("\(record): \(result.output) \(result.error)")
             }
@@ -101,8 +103,8 @@ final class TestDNS: Sendable {
     }
 
     /// Removes every record of `names`.
-    func remove(_ names: [String]) throws {
-        for name in names { _ = try Tools.run("unbound-control", ["-c", configPath, "local_data_remove", name]) }
+    func remove(_ names: [String]) async throws {
+        for name in names { _ = try await Tools.run("unbound-control", ["-c", configPath, "local_data_remove", name]) }
     }
 
     /// A fresh registrable domain for one test, e.g. `t3k9x0ab.com` (the DNS is local: nothing leaves the machine).

@@ -12,10 +12,10 @@ enum TestPostgres {
     static var isEnabled: Bool { adminURL != nil }
 
     /// A new, empty database; returns its URL.
-    static func createDatabase() throws -> String? {
+    static func createDatabase() async throws -> String? {
         guard let adminURL else { return nil }
         let name = "signet_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
-        let result = try Tools.run("psql", [adminURL, "-q", "-c", "CREATE DATABASE \(name)"])
+        let result = try await Tools.run("psql", [adminURL, "-q", "-c", "CREATE DATABASE \(name)"])
         guard result.status == 0 else { throw TestDNSError.missing("cannot create a test database: \(result.error)") }
         return url(for: name)
     }
@@ -26,9 +26,14 @@ enum TestPostgres {
         return components.string
     }
 
+    /// Drops a test's database in the background (cleanup, from `defer` blocks): nothing waits for it.
     static func dropDatabase(_ url: String) {
         guard let adminURL, let name = URLComponents(string: url)?.path.dropFirst(), !name.isEmpty else { return }
-        _ = try? Tools.run("psql", [adminURL, "-q", "-c", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"])
+        Thread.detachNewThread {
+            _ = try? Tools.runBlocking(
+                "psql", [adminURL, "-q", "-c", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"], input: nil, in: nil,
+                executable: nil, environment: nil, timeout: 60)
+        }
     }
 }
 
@@ -46,7 +51,7 @@ final class PostgresCluster: @unchecked Sendable {
 
     static func create() async throws -> PostgresCluster {
         let cluster = PostgresCluster(folder: try Tools.temporaryDirectory(), port: try SignetProcess.freePort())
-        if getuid() == 0 { _ = try await Tools.runOffPool("chown", ["-R", "postgres:postgres", cluster.folder.path]) }
+        if getuid() == 0 { _ = try await Tools.run("chown", ["-R", "postgres:postgres", cluster.folder.path]) }
         let created = try await postgres("initdb", ["-D", cluster.data, "-A", "trust", "-U", "postgres", "--no-sync"])
         guard created.status == 0 else { throw TestDNSError.missing("initdb failed: \(created.output) \(created.error)") }
         try await cluster.start()
@@ -81,7 +86,7 @@ final class PostgresCluster: @unchecked Sendable {
     }
 
     func createDatabase(_ name: String) async throws -> String {
-        let created = try await Tools.runOffPool("psql", [adminURL, "-q", "-c", "CREATE DATABASE \(name)"])
+        let created = try await Tools.run("psql", [adminURL, "-q", "-c", "CREATE DATABASE \(name)"])
         guard created.status == 0 else { throw TestDNSError.missing("cannot create \(name): \(created.error)") }
         return "postgres://postgres@127.0.0.1:\(port)/\(name)"
     }
@@ -90,8 +95,8 @@ final class PostgresCluster: @unchecked Sendable {
     /// Off the cooperative pool, where waiting for a child's exit is reliable.
     private static func postgres(_ tool: String, _ arguments: [String]) async throws -> Tools.Result {
         let path = binary(tool)
-        if getuid() == 0 { return try await Tools.runOffPool("runuser", ["-u", "postgres", "--", path] + arguments) }
-        return try await Tools.runOffPool(path, arguments)
+        if getuid() == 0 { return try await Tools.run("runuser", ["-u", "postgres", "--", path] + arguments) }
+        return try await Tools.run(path, arguments)
     }
 
     /// The tool on PATH, else in Debian's versioned folder.

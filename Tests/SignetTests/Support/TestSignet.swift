@@ -30,7 +30,7 @@ final class TestSignet: Sendable {
         configuration.issuingKeyType = keyType
         configuration.publicURL = publicURL
         configuration.recheckInterval = recheckInterval
-        configuration.databaseURL = try Self.database(for: directory)
+        configuration.databaseURL = try await Self.database(for: directory)
         configuration.dnsServer = try TestDNS.shared.server
         configuration.caaIdentity = "signet.test"
         configuration.dcvRecheckBase = 0.2
@@ -69,11 +69,11 @@ final class TestSignet: Sendable {
     }
 
     /// On PostgreSQL, the test database of a data folder: created on first start, kept for restarts.
-    static func database(for directory: URL) throws -> String? {
+    static func database(for directory: URL) async throws -> String? {
         guard TestPostgres.isEnabled else { return nil }
         let file = directory.appendingPathComponent("test-database-url")
         if let url = try? String(contentsOf: file, encoding: .utf8) { return url }
-        let url = try TestPostgres.createDatabase()
+        let url = try await TestPostgres.createDatabase()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try url?.write(to: file, atomically: true, encoding: .utf8)
         return url
@@ -144,9 +144,9 @@ final class TestSignet: Sendable {
         return id
     }
 
-    func balance() async throws -> Money { try await store.read { try await $0.balance().balance } }
+    func balance() async throws -> Money { try await store.read { try $0.balance().balance } }
     func orderCount() async throws -> Int {
-        try await store.read { try await $0.orderSummaries(OrderQuery(now: Date())).total }
+        try await store.read { try $0.orderSummaries(OrderQuery(now: Date())).total }
     }
 }
 

@@ -87,7 +87,10 @@ final class TestSMTPSink: Sendable {
             for _ in 0..<50 {
                 Thread.sleep(forTimeInterval: 0.1)
                 guard process.isRunning else { break }
-                if try Tools.run("python3", ["-c", "import socket; socket.create_connection(('127.0.0.1', \(port)), 1).close()"]).status == 0 {
+                let probe = try Tools.runBlocking(
+                    "python3", ["-c", "import socket; socket.create_connection(('127.0.0.1', \(port)), 1).close()"],
+                    input: nil, in: nil, executable: nil, environment: nil, timeout: 30)
+                if probe.status == 0 {
                     self.port = port
                     self.process = process
                     return

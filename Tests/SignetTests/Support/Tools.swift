@@ -18,10 +18,29 @@ enum Tools {
     /// Standard output and standard error are read at the same time, each on a thread of its own:
     /// a child that fills one pipe while the other is being read to its end would otherwise block
     /// forever. A child that runs past `timeout` is killed, and its result says so (status -1).
+    ///
+    /// The wait happens on a thread of its own, never on one of the cooperative pool's threads (two
+    /// on this machine): the in-process servers of other tests need those to answer in time.
     @discardableResult
     static func run(
         _ tool: String, _ arguments: [String], input: Data? = nil, in directory: URL? = nil, executable: URL? = nil,
         environment: [String: String]? = nil, timeout: TimeInterval = 300
+    ) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(
+                    with: Swift.Result {
+                        try runBlocking(
+                            tool, arguments, input: input, in: directory, executable: executable, environment: environment,
+                            timeout: timeout)
+                    })
+            }
+        }
+    }
+
+    static func runBlocking(
+        _ tool: String, _ arguments: [String], input: Data?, in directory: URL?, executable: URL?,
+        environment: [String: String]?, timeout: TimeInterval
     ) throws -> Result {
         let process = Process()
         if let executable {
@@ -68,16 +87,6 @@ enum Tools {
                 + String(decoding: errorData, as: UTF8.self))
     }
 
-    /// `run` on a thread of its own: for tools that talk to the in-process server, which needs the
-    /// cooperative threads that a blocking wait would hold.
-    static func runOffPool(_ tool: String, _ arguments: [String], in directory: URL? = nil) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Swift.Result { try run(tool, arguments, in: directory) })
-            }
-        }
-    }
-
     /// Ends a helper server at once (SIGKILL) and waits, boundedly, until it is gone. `waitUntilExit`
     /// can miss the exit of a long-running child when called from a cooperative thread.
     static func kill(_ process: Process) {
@@ -94,10 +103,10 @@ enum Tools {
     }
 
     /// A CSR made by the openssl binary: `keyArguments` after `openssl req -new -nodes`, e.g. `["-newkey", "rsa:1024"]`.
-    static func opensslCSR(_ keyArguments: [String], subject: String = "/CN=example.com") throws -> String {
+    static func opensslCSR(_ keyArguments: [String], subject: String = "/CN=example.com") async throws -> String {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let result = try run(
+        let result = try await run(
             "openssl", ["req", "-new", "-nodes", "-subj", subject, "-keyout", "key.pem", "-out", "req.pem"] + keyArguments,
             in: directory)
         #expect(result.status == 0, "openssl req failed: \(result.error)")
@@ -107,14 +116,14 @@ enum Tools {
     /// `openssl verify` of `leaf` against a root and intermediate; returns openssl's verdict.
     /// `openssl verify` of a chain, at `date` when given (for certificates issued under a test clock).
     static func verify(leaf: String, intermediate: String, root: String, purpose: String = "sslserver", at date: Date? = nil)
-        throws -> Result
+        async throws -> Result
     {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         try leaf.write(to: directory.appendingPathComponent("leaf.pem"), atomically: true, encoding: .utf8)
         try intermediate.write(to: directory.appendingPathComponent("ica.pem"), atomically: true, encoding: .utf8)
         try root.write(to: directory.appendingPathComponent("root.pem"), atomically: true, encoding: .utf8)
-        return try run(
+        return try await run(
             "openssl",
             ["verify", "-CAfile", "root.pem", "-untrusted", "ica.pem", "-purpose", purpose]
                 + (date.map { ["-attime", String(Int($0.timeIntervalSince1970))] } ?? []) + ["leaf.pem"],
@@ -136,8 +145,8 @@ enum Tools {
     }
 
     /// `openssl x509 -noout -text` of a PEM certificate.
-    static func describe(_ pem: String) throws -> String {
-        try run("openssl", ["x509", "-noout", "-text"], input: Data(pem.utf8)).output
+    static func describe(_ pem: String) async throws -> String {
+        try await run("openssl", ["x509", "-noout", "-text"], input: Data(pem.utf8)).output
     }
 }
 

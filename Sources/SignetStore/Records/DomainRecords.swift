@@ -1,5 +1,4 @@
 import Foundation
-import SQLKit
 import SignetCore
 
 struct DomainRow: Codable, Sendable {
@@ -106,37 +105,73 @@ private struct EmailRow: Codable, Sendable {
     }
 }
 
-extension StoreConnection {
+extension StoreSession {
     // MARK: domains
 
     /// The domain `name` of a container: each container validates its own domains.
-    public func domain(name: String, containerID: Int) async throws -> DomainValidation? {
-        try await sql.select().column("*").from("domains").where("name", .equal, name)
-            .where("container_id", .equal, containerID)
-            .first(decoding: DomainRow.self, with: Self.decoder)?.record
+    public func domain(name: String, containerID: Int) throws -> DomainValidation? {
+        try first(DomainRow.self, "SELECT * FROM domains WHERE name = ? AND container_id = ?", [name, containerID])?.record
     }
 
-    public func domain(id: Int) async throws -> DomainValidation? {
-        try await sql.select().column("*").from("domains").where("id", .equal, id)
-            .first(decoding: DomainRow.self, with: Self.decoder)?.record
+    public func domain(id: Int) throws -> DomainValidation? {
+        try first(DomainRow.self, "SELECT * FROM domains WHERE id = ?", [id])?.record
     }
 
     /// Domains in the given containers (`nil`: all), by id.
-    public func domains(containerIDs: Set<Int>?) async throws -> [DomainValidation] {
-        var query = sql.select().column("*").from("domains").orderBy("id")
-        if let containerIDs { query = query.where("container_id", .in, Array(containerIDs)) }
-        return try await query.all(decoding: DomainRow.self, with: Self.decoder).map(\.record)
+    public func domains(containerIDs: Set<Int>?) throws -> [DomainValidation] {
+        guard let containerIDs else { return try all(DomainRow.self, "SELECT * FROM domains ORDER BY id").map(\.record) }
+        return try all(
+            DomainRow.self, "SELECT * FROM domains WHERE container_id IN \(Self.list(containerIDs.count)) ORDER BY id",
+            Array(containerIDs)
+        ).map(\.record)
     }
 
+    /// The container's active domains, among `names` and their parents down to each one's registrable
+    /// domain (never a public suffix), whose validation is current at `date`.
+    public func validDomains(covering names: [String], containerID: Int, at date: Date) throws -> [DomainValidation] {
+        let candidates = Array(Set(names.flatMap { PublicSuffixList.shared.authorizationDomains(of: $0) }))
+        guard !candidates.isEmpty else { return [] }
+        return try all(
+            DomainRow.self,
+            "SELECT * FROM domains WHERE name IN \(Self.list(candidates.count)) AND container_id = ? AND validated_until > ? AND is_active = ?",
+            Self.binds(candidates, [containerID, date, true])
+        ).map(\.record)
+    }
+
+    // MARK: DCV e-mails
+
+    public func email(code: String) throws -> DCVEmail? {
+        try first(EmailRow.self, "SELECT * FROM dcv_emails WHERE code = ?", [code])?.record
+    }
+
+    /// The newest messages first, of `containerIDs` (all when `nil`).
+    public func emails(limit: Int, orderID: Int? = nil, containerIDs: Set<Int>? = nil) throws -> [DCVEmail] {
+        var filters: [String] = []
+        var values: [any SQLBindable] = []
+        if let orderID {
+            filters.append("order_id = ?")
+            values.append(orderID)
+        }
+        if let containerIDs {
+            filters.append("container_id IN \(Self.list(containerIDs.count))")
+            values = Self.binds(values, Array(containerIDs))
+        }
+        let condition = filters.isEmpty ? "" : " WHERE " + filters.joined(separator: " AND ")
+        return try all(EmailRow.self, "SELECT * FROM dcv_emails\(condition) ORDER BY id DESC LIMIT ?", values + [limit])
+            .map(\.record)
+    }
+}
+
+extension StoreSession where Access == ReadWrite {
     /// Adds a domain that is not validated yet, or returns the container's existing row of that name.
     public func addDomain(
         name: String, containerID: Int, method: String, token: String, tokenExpires: Date, organizationID: Int?, at date: Date
-    ) async throws -> DomainValidation {
-        if let existing = try await domain(name: name, containerID: containerID) { return existing }
+    ) throws -> DomainValidation {
+        if let existing = try domain(name: name, containerID: containerID) { return existing }
         var row = DomainRow(
             containerId: containerID, name: name, dateCreated: date, coversSubdomains: true, method: method, token: token,
             tokenExpires: tokenExpires, isActive: true, organizationId: organizationID)
-        row.id = try await insert(into: "domains", row)
+        row.id = try insert(into: "domains", row)
         return row.record
     }
 
@@ -144,14 +179,13 @@ extension StoreConnection {
     @discardableResult
     public func recordDomainValidation(
         name: String, containerID: Int, at date: Date, until: Date, coversSubdomains: Bool = true, method: String? = nil
-    ) async throws -> DomainValidation {
-        if var existing = try await domain(name: name, containerID: containerID) {
+    ) throws -> DomainValidation {
+        if var existing = try domain(name: name, containerID: containerID) {
             // A narrower (exact-name) validation never shrinks a current wider one.
             let covers = coversSubdomains || (existing.coversSubdomains && existing.isValid(at: date))
-            var update = sql.update("domains").set("validated_at", to: date).set("validated_until", to: until)
-                .set("covers_subdomains", to: covers).set("is_active", to: true).set(SQLColumn("last_error"), to: SQLLiteral.null)
-            if let method { update = update.set("method", to: method) }
-            try await update.where("id", .equal, existing.id).run()
+            try execute(
+                "UPDATE domains SET validated_at = ?, validated_until = ?, covers_subdomains = ?, is_active = ?, last_error = NULL, method = COALESCE(?, method) WHERE id = ?",
+                [date, until, covers, true, method, existing.id])
             existing.validatedAt = date
             existing.validatedUntil = until
             existing.coversSubdomains = covers
@@ -163,79 +197,51 @@ extension StoreConnection {
         var row = DomainRow(
             containerId: containerID, name: name, validatedAt: date, validatedUntil: until, dateCreated: date,
             coversSubdomains: coversSubdomains, method: method ?? "email", isActive: true)
-        row.id = try await insert(into: "domains", row)
+        row.id = try insert(into: "domains", row)
         return row.record
     }
 
     /// Changes a domain's method and random value.
-    public func setDomainMethod(id: Int, method: String, token: String?, tokenExpires: Date?) async throws {
-        try await sql.update("domains").set("method", to: method).set("token", to: token).set("token_expires", to: tokenExpires)
-            .where("id", .equal, id).run()
+    public func setDomainMethod(id: Int, method: String, token: String?, tokenExpires: Date?) throws {
+        try execute("UPDATE domains SET method = ?, token = ?, token_expires = ? WHERE id = ?", [method, token, tokenExpires, id])
     }
 
-    public func setDomainError(id: Int, _ error: String?) async throws {
-        try await sql.update("domains").set("last_error", to: error).where("id", .equal, id).run()
+    public func setDomainError(id: Int, _ error: String?) throws {
+        try execute("UPDATE domains SET last_error = ? WHERE id = ?", [error, id])
     }
 
-    public func setDomainActive(id: Int, _ active: Bool) async throws {
-        try await sql.update("domains").set("is_active", to: active).where("id", .equal, id).run()
+    public func setDomainActive(id: Int, _ active: Bool) throws {
+        try execute("UPDATE domains SET is_active = ? WHERE id = ?", [active, id])
     }
 
-    public func deleteDomain(id: Int) async throws {
-        try await sql.delete(from: "domains").where("id", .equal, id).run()
+    public func deleteDomain(id: Int) throws {
+        try execute("DELETE FROM domains WHERE id = ?", [id])
     }
 
-    /// The container's active domains, among `names` and their parents down to each one's registrable
-    /// domain (never a public suffix), whose validation is current at `date`.
-    public func validDomains(covering names: [String], containerID: Int, at date: Date) async throws -> [DomainValidation] {
-        let candidates = Set(names.flatMap { PublicSuffixList.shared.authorizationDomains(of: $0) })
-        guard !candidates.isEmpty else { return [] }
-        return try await sql.select().column("*").from("domains").where("name", .in, Array(candidates))
-            .where("container_id", .equal, containerID)
-            .where("validated_until", .greaterThan, date).where("is_active", .equal, true)
-            .all(decoding: DomainRow.self, with: Self.decoder).map(\.record)
-    }
-
-    // MARK: DCV e-mails
-
-    public func insertEmail(_ email: DCVEmail) async throws -> Int {
-        try await insert(into: "dcv_emails", EmailRow(email))
-    }
-
-    public func email(code: String) async throws -> DCVEmail? {
-        try await sql.select().column("*").from("dcv_emails").where("code", .equal, code)
-            .first(decoding: EmailRow.self, with: Self.decoder)?.record
-    }
-
-    /// The newest messages first, of `containerIDs` (all when `nil`).
-    public func emails(limit: Int, orderID: Int? = nil, containerIDs: Set<Int>? = nil) async throws -> [DCVEmail] {
-        var query = sql.select().column("*").from("dcv_emails")
-        if let orderID { query = query.where("order_id", .equal, orderID) }
-        if let containerIDs { query = query.where("container_id", .in, Array(containerIDs)) }
-        return try await query.orderBy("id", .descending).limit(limit).all(decoding: EmailRow.self, with: Self.decoder).map(\.record)
+    public func insertEmail(_ email: DCVEmail) throws -> Int {
+        try insert(into: "dcv_emails", EmailRow(email))
     }
 
     /// Leases unsent messages to the caller until `leaseUntil`, oldest first, so that no other
     /// delivery pass (of this or another instance) sends them meanwhile.
-    public func leaseUnsentEmails(at date: Date, leaseUntil: Date, limit: Int) async throws -> [DCVEmail] {
-        let due = try await sql.select().column("*").from("dcv_emails").where("sent_at", .is, SQLLiteral.null)
-            .where("expires", .greaterThan, date)
-            .where { $0.where("lease_until", .is, SQLLiteral.null).orWhere("lease_until", .lessThan, date) }
-            .orderBy("id").limit(limit).lockingRows(skipLocked: true).all(decoding: EmailRow.self, with: Self.decoder)
-        if !due.isEmpty {
-            try await sql.update("dcv_emails").set("lease_until", to: leaseUntil).where("id", .in, due.compactMap(\.id)).run()
+    public func leaseUnsentEmails(at date: Date, leaseUntil: Date, limit: Int) throws -> [DCVEmail] {
+        let due = try all(
+            EmailRow.self,
+            "SELECT * FROM dcv_emails WHERE sent_at IS NULL AND expires > ? AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT ?\(forUpdateSkipLocked)",
+            [date, date, limit])
+        let ids = due.compactMap(\.id)
+        if !ids.isEmpty {
+            try execute("UPDATE dcv_emails SET lease_until = ? WHERE id IN \(Self.list(ids.count))", Self.binds([leaseUntil], ids))
         }
         return due.map(\.record)
     }
 
-    public func markEmailSent(id: Int, at date: Date?, error: String?) async throws {
-        try await sql.update("dcv_emails").set("sent_at", to: date).set("send_error", to: error).where("id", .equal, id).run()
+    public func markEmailSent(id: Int, at date: Date?, error: String?) throws {
+        try execute("UPDATE dcv_emails SET sent_at = ?, send_error = ? WHERE id = ?", [date, error, id])
     }
 
     /// Marks a message's link used; `false` when it was used before (a link validates once).
-    public func markEmailFollowed(id: Int, at date: Date) async throws -> Bool {
-        let marked = try await sql.update("dcv_emails").set("followed_at", to: date).where("id", .equal, id)
-            .where("followed_at", .is, SQLLiteral.null).returning("id").all()
-        return !marked.isEmpty
+    public func markEmailFollowed(id: Int, at date: Date) throws -> Bool {
+        try execute("UPDATE dcv_emails SET followed_at = ? WHERE id = ? AND followed_at IS NULL", [date, id]) > 0
     }
 }

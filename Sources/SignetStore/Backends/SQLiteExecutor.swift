@@ -1,0 +1,57 @@
+import Foundation
+import GRDB
+
+/// Runs Signet's statements on a GRDB connection, each prepared once per connection and cached.
+struct SQLiteExecutor: SQLExecutor {
+    let database: Database
+
+    var dialect: SQLDialect { .sqlite }
+
+    func rows(_ sql: String, _ values: [SQLValue]) throws -> [SQLRow] {
+        let statement = try database.cachedStatement(sql: sql)
+        let columns = SQLColumns(statement.columnNames)
+        let cursor = try Row.fetchCursor(statement, arguments: Self.arguments(values))
+        var rows: [SQLRow] = []
+        while let row = try cursor.next() {
+            var values: [SQLValue] = []
+            values.reserveCapacity(row.count)
+            for value in row.databaseValues { values.append(Self.value(value)) }
+            rows.append(SQLRow(columns: columns, values: values))
+        }
+        return rows
+    }
+
+    func execute(_ sql: String, _ values: [SQLValue]) throws -> Int {
+        let statement = try database.cachedStatement(sql: sql)
+        try statement.execute(arguments: Self.arguments(values))
+        return database.changesCount
+    }
+
+    static func arguments(_ values: [SQLValue]) -> StatementArguments {
+        StatementArguments(values.map(databaseValue))
+    }
+
+    /// How SQLite stores each value: booleans as 0/1 and dates as seconds since 1970 (REAL), as
+    /// the databases of earlier Signet versions hold them.
+    static func databaseValue(_ value: SQLValue) -> DatabaseValue {
+        switch value {
+        case .null: return .null
+        case .integer(let value): return value.databaseValue
+        case .real(let value): return value.databaseValue
+        case .text(let value): return value.databaseValue
+        case .blob(let bytes): return Data(bytes).databaseValue
+        case .bool(let value): return (value ? 1 : 0 as Int64).databaseValue
+        case .date(let date): return date.timeIntervalSince1970.databaseValue
+        }
+    }
+
+    static func value(_ value: DatabaseValue) -> SQLValue {
+        switch value.storage {
+        case .null: return .null
+        case .int64(let value): return .integer(value)
+        case .double(let value): return .real(value)
+        case .string(let value): return .text(value)
+        case .blob(let data): return .blob([UInt8](data))
+        }
+    }
+}

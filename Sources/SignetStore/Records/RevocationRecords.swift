@@ -1,0 +1,106 @@
+import Foundation
+import SignetCore
+
+/// The current CRL of an issuing CA, as published.
+public struct PublishedCRL: Sendable, Equatable {
+    public var issuerID: String
+    public var number: Int64
+    public var thisUpdate: Date
+    public var nextUpdate: Date
+    public var der: [UInt8]
+
+    public init(issuerID: String, number: Int64, thisUpdate: Date, nextUpdate: Date, der: [UInt8]) {
+        self.issuerID = issuerID
+        self.number = number
+        self.thisUpdate = thisUpdate
+        self.nextUpdate = nextUpdate
+        self.der = der
+    }
+}
+
+private struct CRLRow: Codable, Sendable {
+    var issuerId: String
+    var crlNumber: Int64
+    var thisUpdate: Date
+    var nextUpdate: Date
+    var der: Data
+}
+
+private struct RevokedRow: Codable, Sendable {
+    var serialNumber: String
+    var revokedAt: Date
+    var revocationReason: String?
+}
+
+private struct IssuerRevocationRow: Codable, Sendable {
+    var issuerId: String
+    var serialNumber: String
+    var revokedAt: Date
+    var revocationReason: String
+}
+
+extension StoreSession {
+    /// Certificates of `issuerID` that are revoked and not yet expired at `date`: what its CRL lists.
+    public func revokedCertificates(issuerID: String, unexpiredAt date: Date) throws -> [(String, Revocation)] {
+        try all(
+            RevokedRow.self,
+            "SELECT serial_number, revoked_at, revocation_reason FROM certificates WHERE issuer_id = ? AND status = ? AND valid_till > ? ORDER BY revoked_at, id",
+            [issuerID, CertificateStatus.revoked.rawValue, date]
+        ).map {
+            ($0.serialNumber, Revocation(
+                date: $0.revokedAt, reason: $0.revocationReason.flatMap(RevocationReason.init(rawValue:)) ?? .unspecified))
+        }
+    }
+
+    /// The issuer's CRL; with `forUpdate`, locked so that two instances never publish the same CRL number.
+    public func publishedCRL(issuerID: String, forUpdate: Bool = false) throws -> PublishedCRL? {
+        try first(CRLRow.self, "SELECT * FROM revocation_lists WHERE issuer_id = ?\(forUpdate ? self.forUpdate : "")", [issuerID])
+            .map {
+                PublishedCRL(
+                    issuerID: $0.issuerId, number: $0.crlNumber, thisUpdate: $0.thisUpdate, nextUpdate: $0.nextUpdate,
+                    der: [UInt8]($0.der))
+            }
+    }
+
+    /// The number of the issuer's published CRL, without its body.
+    public func crlNumber(issuerID: String) throws -> Int64? {
+        try row("SELECT crl_number FROM revocation_lists WHERE issuer_id = ?", [issuerID])?.int64("crl_number")
+    }
+
+    /// Every revoked issuing CA, oldest first.
+    public func issuerRevocations() throws -> [(issuerID: String, serialNumber: String, revocation: Revocation)] {
+        try all(IssuerRevocationRow.self, "SELECT * FROM issuer_revocations ORDER BY revoked_at").map {
+            ($0.issuerId, $0.serialNumber,
+             Revocation(date: $0.revokedAt, reason: RevocationReason(rawValue: $0.revocationReason) ?? .unspecified))
+        }
+    }
+}
+
+extension StoreSession where Access == ReadWrite {
+    /// Replaces the issuer's published CRL: an update of its one row (which the caller locked with
+    /// `publishedCRL(issuerID:forUpdate:)`), or the first insert. A concurrent first insert breaks
+    /// the primary key and is retried like any uniqueness race.
+    public func publishCRL(_ crl: PublishedCRL, replacing: Bool) throws {
+        if replacing {
+            try execute(
+                "UPDATE revocation_lists SET crl_number = ?, this_update = ?, next_update = ?, der = ? WHERE issuer_id = ?",
+                [crl.number, crl.thisUpdate, crl.nextUpdate, Data(crl.der), crl.issuerID])
+            return
+        }
+        try insertWithoutID(
+            into: "revocation_lists",
+            CRLRow(issuerId: crl.issuerID, crlNumber: crl.number, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate, der: Data(crl.der)))
+    }
+
+    // MARK: revoked issuing CAs
+
+    /// Records that the issuing CA `issuerID` (serial `serialNumber`) is revoked; `false` when it was already.
+    public func revokeIssuer(issuerID: String, serialNumber: String, _ revocation: Revocation) throws -> Bool {
+        if try issuerRevocations().contains(where: { $0.issuerID == issuerID }) { return false }
+        try insertWithoutID(
+            into: "issuer_revocations",
+            IssuerRevocationRow(
+                issuerId: issuerID, serialNumber: serialNumber, revokedAt: revocation.date, revocationReason: revocation.reason.rawValue))
+        return true
+    }
+}
