@@ -46,17 +46,43 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "SignetServer", dependencies: [
+        .target(name: "SignetRA", dependencies: [
             "SignetCore", "SignetPKI", "SignetStore", "SignetValidation",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "SignetHTTP", dependencies: [
+            "SignetCore", "SignetRA", "SignetStore", "SignetPKI",
+            .product(name: "Vapor", package: "vapor"),
+        ]),
+        .target(name: "SignetCertCentral", dependencies: [
+            "SignetCore", "SignetRA", "SignetStore", "SignetPKI", "SignetValidation", "SignetHTTP",
+            .product(name: "Vapor", package: "vapor"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ]),
+        .target(name: "SignetReseller", dependencies: [
+            "SignetCore", "SignetRA", "SignetStore", "SignetPKI", "SignetValidation", "SignetHTTP",
+            .product(name: "Vapor", package: "vapor"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        .target(name: "SignetServer", dependencies: [
+            "SignetCore", "SignetPKI", "SignetStore", "SignetValidation", "SignetRA", "SignetHTTP", "SignetCertCentral",
+            "SignetReseller",
             .product(name: "Vapor", package: "vapor"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "signet", dependencies: [
-            "SignetCore", "SignetPKI", "SignetServer", "SignetValidation",
+            "SignetCore", "SignetPKI", "SignetServer", "SignetValidation", "SignetRA", "SignetHTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "SignetTests", dependencies: [
-            "SignetCore", "SignetPKI", "SignetStore", "SignetServer", "SignetValidation", "signet",
+            "SignetCore", "SignetPKI", "SignetStore", "SignetServer", "SignetValidation", "SignetRA", "SignetHTTP",
+            "SignetCertCentral", "SignetReseller", "signet",
             .product(name: "VaporTesting", package: "vapor"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),

@@ -29,13 +29,16 @@ public struct Order: Sendable, Equatable {
     public var dcv: OrderDCV?
     /// The order that renewed this one, once there is one (each order is renewed at most once).
     public var renewedOrderID: Int?
+    /// The front end that placed it; its events go to that dialect only.
+    public var origin: OrderOrigin
 
     public init(
         id: Int, containerID: Int, userID: Int, productNameID: String, status: OrderStatus, organizationID: Int?,
         names: CertificateNames, signatureHash: SignatureHash, serverPlatformID: Int?, profileOption: TLSProfileOption?,
         organizationUnits: [String], orderValidFrom: Date, orderValidTill: Date, certificateValidTill: Date?,
         billedYears: Int, price: Money, alternativeOrderID: String?, contacts: [OrderContact], options: OrderOptions,
-        certificateID: Int, dateCreated: Date, dateUpdated: Date, dcv: OrderDCV? = nil, renewedOrderID: Int? = nil
+        certificateID: Int, dateCreated: Date, dateUpdated: Date, dcv: OrderDCV? = nil, renewedOrderID: Int? = nil,
+        origin: OrderOrigin = .certCentral
     ) {
         self.id = id
         self.containerID = containerID
@@ -61,6 +64,7 @@ public struct Order: Sendable, Equatable {
         self.dateUpdated = dateUpdated
         self.dcv = dcv
         self.renewedOrderID = renewedOrderID
+        self.origin = origin
     }
 
     public var product: Product? { ProductCatalog.product(nameID: productNameID) }

@@ -75,6 +75,8 @@ public struct OrderSubmission: Sendable {
     public var dcvMethodsByName: [String: String] = [:]
     /// The one approver address per name that e-mail validation writes to, when chosen.
     public var approverEmails: [String: String] = [:]
+    /// The front end placing the order.
+    public var origin = OrderOrigin.certCentral
 
     public init(productNameID: String) {
         self.productNameID = productNameID

@@ -32,6 +32,7 @@ public enum RenewalRules {
         of order: Order, previous: Order?, csr: String, thumbprint: String?, product: Product
     ) -> OrderSubmission {
         var submission = OrderSubmission(productNameID: order.productNameID)
+        submission.origin = order.origin
         submission.commonName = order.names.commonName
         submission.person = order.names.person
         submission.dnsNames = order.names.dnsNames

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import SignetCore
 import SignetPKI
+import SignetHTTP
+import SignetRA
 import SignetServer
 
 extension RevocationReason: ExpressibleByArgument {}

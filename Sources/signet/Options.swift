@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import SignetCore
+import SignetHTTP
+import SignetRA
 import SignetServer
 
 /// `--data` and `--database-url`, shared by every command.

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import SignetCore
 import SignetPKI
+import SignetHTTP
+import SignetRA
 import SignetServer
 import SignetValidation
 
@@ -30,6 +32,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "DNS server for validation and CAA, HOST:PORT (default: the first nameserver of /etc/resolv.conf).")
     var dnsServer: String?
+
+    @Option(help: "Seconds to wait for each DNS answer, asked twice before a lookup fails (default 2).")
+    var dnsTimeout: Double = 2
 
     @Option(help: "Port that http-token validation connects to (default 80).")
     var dcvHttpPort: Int = 80
@@ -77,6 +82,9 @@ struct Serve: AsyncParsableCommand {
         try FlagCheck.port(port, "--port", allowZero: true)
         if let publicURL { try FlagCheck.baseURL(publicURL, "--public-url") }
         try FlagCheck.positive(recheckInterval, "--recheck-interval", maximum: 3600)
+        guard dnsTimeout > 0, dnsTimeout <= 60 else {
+            throw ValidationError("--dns-timeout must be a number of seconds from more than 0 to 60, not \(dnsTimeout)")
+        }
         if let dnsServer, NameServer(dnsServer) == nil {
             throw ValidationError("--dns-server must be HOST or HOST:PORT with a port from 1 to 65535, not '\(dnsServer)'")
         }
@@ -122,6 +130,7 @@ struct Serve: AsyncParsableCommand {
         configuration.dcvMode = dcv
         configuration.recheckInterval = recheckInterval
         configuration.dnsServer = dnsServer.flatMap(NameServer.init)
+        configuration.dnsTimeout = dnsTimeout
         configuration.dcvHTTPPort = dcvHttpPort
         configuration.dcvHTTPSPort = dcvHttpsPort
         configuration.smtpURL = smtpUrl

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import SignetHTTP
+import SignetRA
 import SignetServer
 
 #if canImport(Glibc)

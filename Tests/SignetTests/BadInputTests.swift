@@ -4,6 +4,10 @@ import Testing
 import Vapor
 
 @testable import SignetServer
+@testable import SignetRA
+@testable import SignetHTTP
+@testable import SignetCertCentral
+@testable import SignetReseller
 
 /// Every malformed request gets a 4xx in CertCentral's format, changes nothing, and the server keeps serving.
 @Suite("Bad input")

@@ -4,6 +4,10 @@ import Testing
 import Vapor
 
 @testable import SignetServer
+@testable import SignetRA
+@testable import SignetHTTP
+@testable import SignetCertCentral
+@testable import SignetReseller
 
 /// `PUT /order/certificate/{id}/status` (certcentral.md 4.4): canceling orders and pending reissues.
 @Suite("Order cancellation")

@@ -2,6 +2,10 @@ import Foundation
 import Testing
 
 @testable import SignetServer
+@testable import SignetRA
+@testable import SignetHTTP
+@testable import SignetCertCentral
+@testable import SignetReseller
 
 /// A database stays with the root CA that first served it: an instance whose data folder lacks
 /// those CA files (a new folder beside a shared PostgreSQL) refuses to start rather than make a second root.

@@ -89,7 +89,7 @@ struct CommandLineTests {
         let (_, me) = try await Self.curl("GET", "\(server.base)/services/v2/user/me", key: userKey)
         #expect(((me["access_roles"] as? [[String: Any]])?.first?["name"]) as? String == "Standard User")
 
-        server.stop()
+        await server.stopAndWait()
         server = try SignetProcess(data: data, arguments: ["--dcv", "always-valid"], databaseURL: database)
         try await server.waitUntilServing()
         #expect(server.output.contains("always-valid"), "always-valid must warn at start")

@@ -3,6 +3,10 @@ import SignetCore
 import Testing
 
 @testable import SignetServer
+@testable import SignetRA
+@testable import SignetHTTP
+@testable import SignetCertCentral
+@testable import SignetReseller
 
 /// Containers are separate teams: what one validated, named, keyed or was sent is invisible to the
 /// other, and every answer reads as if the other team's objects did not exist (certcentral.md 10).

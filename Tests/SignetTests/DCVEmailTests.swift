@@ -4,6 +4,10 @@ import SignetValidation
 import Testing
 
 @testable import SignetServer
+@testable import SignetRA
+@testable import SignetHTTP
+@testable import SignetCertCentral
+@testable import SignetReseller
 
 /// E-mail validation through a real SMTP sink (aiosmtpd) and the outbox, and the domains API.
 @Suite("E-mail validation and domains")
@@ -15,7 +19,7 @@ struct DCVEmailTests {
 
     @Test("E-mail DCV: messages go through SMTP to the constructed addresses; following a link validates and issues")
     func emailThroughSMTP() async throws {
-        let sink = try TestSMTPSink()
+        let sink = try await TestSMTPSink()
         defer { sink.stop() }
         let zone = TestDNS.uniqueZone()
         try await withSignet(configure: { $0.smtpURL = sink.url }) { signet in

@@ -4,6 +4,10 @@ import SignetValidation
 import Testing
 
 @testable import SignetServer
+@testable import SignetRA
+@testable import SignetHTTP
+@testable import SignetCertCentral
+@testable import SignetReseller
 
 /// Domain control validation against real servers on loopback: unbound for DNS, Python's
 /// http.server for HTTP. Each test uses a zone of its own in the shared unbound.
@@ -118,7 +122,7 @@ struct DCVTests {
     @Test("http-token: the file on the exact name validates it; wrong content, 404 and foreign redirects fail")
     func httpToken() async throws {
         let dns = try TestDNS.shared
-        let web = try TestWebServer()
+        let web = try await TestWebServer()
         defer { web.stop() }
         let zone = TestDNS.uniqueZone()
         try await dns.add(["\(zone). A 127.0.0.1", "www.\(zone). A 127.0.0.1", "moved.\(zone). A 127.0.0.1", "api.\(zone). A 127.0.0.1"])
@@ -164,7 +168,7 @@ struct DCVTests {
 
     @Test("Checks are bounded in time: a silent DNS server and a web server that never answers fail cleanly")
     func timeouts() async throws {
-        let web = try TestWebServer()
+        let web = try await TestWebServer()
         defer { web.stop() }
         let dns = try TestDNS.shared
         let zone = TestDNS.uniqueZone()
@@ -179,7 +183,7 @@ struct DCVTests {
             #expect(Self.message(slow).contains("no answer in time") || Self.message(slow).contains("http"), "\(slow.text)")
         }
         // A UDP port where nothing answers stands for an unreachable name server.
-        try await withSignet(configure: { $0.dnsServer = NameServer(host: "127.0.0.1", port: 9) }) { signet in
+        try await withSignet(configure: { $0.dnsServer = NameServer(host: "127.0.0.1", port: 9); $0.dnsTimeout = 1 }) { signet in
             let organizationID = try await signet.prepareAccount(domains: [])
             let placed = try await Self.order(signet, organizationID: organizationID, names: ["x.\(zone)"], method: "dns-txt-token")
             let orderID = try #require(placed.json["id"] as? Int)

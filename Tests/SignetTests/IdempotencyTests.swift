@@ -3,6 +3,10 @@ import SignetCore
 import Testing
 
 @testable import SignetServer
+@testable import SignetRA
+@testable import SignetHTTP
+@testable import SignetCertCentral
+@testable import SignetReseller
 
 /// `alternative_order_id` makes retries safe: one order, one charge.
 @Suite("Idempotency")

@@ -2,6 +2,10 @@ import Foundation
 import Testing
 
 @testable import SignetServer
+@testable import SignetRA
+@testable import SignetHTTP
+@testable import SignetCertCentral
+@testable import SignetReseller
 
 /// `JSONWriter` writes what `CertCentralFormat.encoder` would: the list relies on it.
 @Suite("JSON writer")

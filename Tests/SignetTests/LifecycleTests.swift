@@ -3,6 +3,10 @@ import SignetCore
 import Testing
 
 @testable import SignetServer
+@testable import SignetRA
+@testable import SignetHTTP
+@testable import SignetCertCentral
+@testable import SignetReseller
 
 /// Reissues (seed 000) and duplicates (seed 002).
 @Suite("Reissue and duplicates")

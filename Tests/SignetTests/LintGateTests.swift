@@ -5,6 +5,10 @@ import X509
 
 @testable import SignetPKI
 @testable import SignetServer
+@testable import SignetRA
+@testable import SignetHTTP
+@testable import SignetCertCentral
+@testable import SignetReseller
 
 /// The pre-issuance lint (BR 4.3.1.2): every check fires on what breaks its rule, names the rule,
 /// and says whether the request or Signet caused it.

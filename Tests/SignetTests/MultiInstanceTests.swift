@@ -42,7 +42,7 @@ struct MultiInstanceTests {
             if let key { body["alternative_order_id"] = key }
             return body
         }
-        let receiver = try CallbackReceiver(secret: secret, failFirst: 2)
+        let receiver = try await CallbackReceiver(secret: secret, failFirst: 2)
         defer { receiver.stop() }
         let resellers = instances.map { ResellerClient(base: $0.base, accessKey: accessKey, secret: secret) }
 
@@ -150,7 +150,7 @@ struct MultiInstanceTests {
         await #expect(try psql("SELECT count(*) FROM orders WHERE renewal_of_order_id IS NOT NULL AND status <> 'issued'") == ["0"])
         await #expect(try psql("SELECT count(*) FROM orders WHERE id IN (\(plainList)) AND renewed_order_id IS NULL AND auto_renewal_due > now() + interval '23 hours'") == ["\(issued.count)"])
 
-        instances.forEach { $0.stop() }
+        for instance in instances { await instance.stopAndWait() }
         let audit = try await TestSignet.start(dcv: .alwaysValid, directory: data)
         do {
             let orders = try await audit.orderCount()

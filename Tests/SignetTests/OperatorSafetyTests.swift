@@ -21,7 +21,7 @@ struct OperatorSafetyTests {
         defer { database.map(TestPostgres.dropDatabase) }
         var server = try SignetProcess(data: data, databaseURL: database)
         try await server.waitUntilServing()
-        server.stop()
+        await server.stopAndWait()
         chmod(data.path, 0o755)
         FileManager.default.createFile(atPath: data.appendingPathComponent("notes.txt").path, contents: Data("x".utf8))
         chmod(data.appendingPathComponent("notes.txt").path, 0o644)
@@ -113,10 +113,10 @@ struct OperatorSafetyTests {
 
     @Test("SIGTERM drains: a request in flight finishes with its real answer before the database closes")
     func shutdownDrains() async throws {
-        let web = try TestWebServer()
+        let web = try await TestWebServer()
         defer { web.stop() }
         let zone = TestDNS.uniqueZone()
-        await try TestDNS.shared.add(["slow.\(zone). A 127.0.0.1"])
+        try await TestDNS.shared.add(["slow.\(zone). A 127.0.0.1"])
         try web.serve("3", host: "slow.\(zone)", path: "/.well-known/pki-validation/fileauth.txt", suffix: ".sleep")
         let root = try Tools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }

@@ -4,6 +4,10 @@ import SignetStore
 import Testing
 
 @testable import SignetServer
+@testable import SignetRA
+@testable import SignetHTTP
+@testable import SignetCertCentral
+@testable import SignetReseller
 
 /// Orders as seeds 001 and 003 place them, through to certificates that openssl accepts.
 @Suite("Order flow")

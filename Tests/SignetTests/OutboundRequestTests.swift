@@ -4,6 +4,10 @@ import SignetValidation
 import Testing
 
 @testable import SignetServer
+@testable import SignetRA
+@testable import SignetHTTP
+@testable import SignetCertCentral
+@testable import SignetReseller
 
 /// Outbound requests (HTTP validation, callbacks) go only to public addresses, in every notation,
 /// and connect to exactly the address that was checked (docs/security.md).
@@ -33,11 +37,11 @@ struct OutboundRequestTests {
 
     @Test("HTTP validation of a name that points at loopback fails with a generic reason, and the internal server is never asked")
     func validationRefusesInternalAddresses() async throws {
-        let web = try TestWebServer()
+        let web = try await TestWebServer()
         defer { web.stop() }
         let dns = try TestDNS.shared
         let zone = TestDNS.uniqueZone()
-        await try dns.add(["www.\(zone). A 127.0.0.1"])
+        try await dns.add(["www.\(zone). A 127.0.0.1"])
         try await withSignet(configure: { $0.dcvHTTPPort = web.port; $0.dcvHTTPSPort = web.port }) { signet in
             let organizationID = try await signet.prepareAccount(domains: [])
             let placed = try await DCVTests.order(signet, organizationID: organizationID, names: ["www.\(zone)"], method: "http-token")
@@ -76,10 +80,10 @@ struct OutboundRequestTests {
         // own resolver gave: the system resolver does not know the name at all.
         let dns = try TestDNS.shared
         let zone = TestDNS.uniqueZone()
-        await try dns.add(["hook.\(zone). A 127.0.0.1"])
+        try await dns.add(["hook.\(zone). A 127.0.0.1"])
         try await withSignet(dcv: .alwaysValid, configure: { $0.allowPrivateTargets = true; $0.callbackRetryBase = 0.3 }) { signet in
             let client = try await ResellerTests.start(signet)
-            let receiver = try CallbackReceiver(secret: client.secret, failFirst: 0)
+            let receiver = try await CallbackReceiver(secret: client.secret, failFirst: 0)
             defer { receiver.stop() }
             var body = ResellerTests.createBody(zone: zone, csr: try TestData.csr(.rsa2048, commonName: "www.\(zone)"))
             body["notify_url"] = "http://hook.\(zone):\(receiver.port)/callback"

@@ -8,6 +8,10 @@ import X509
 
 @testable import SignetServer
 @testable import SignetStore
+@testable import SignetRA
+@testable import SignetHTTP
+@testable import SignetCertCentral
+@testable import SignetReseller
 
 /// The CA hierarchy as relying parties and linters see it: a root and one issuing CA per family,
 /// their CRLs and OCSP, what existing data folders keep, and where certificates point.
@@ -24,7 +28,7 @@ struct PKIHierarchyTests {
             let tls = authority.issuer(for: .tls)
             let smime = authority.issuer(for: .smime)
             #expect(tls.id != smime.id)
-            let reports = await try PKIJudge.judge([
+            let reports = try await PKIJudge.judge([
                 .init(linter: "lint_cabf_serverauth_cert", arguments: ["-t", "ROOT-CA"], contents: Data(authority.root.pem.utf8), label: "root"),
                 .init(linter: "lint_cabf_serverauth_cert", arguments: ["-t", "INTERNAL-UNCONSTRAINED-TLS-CA"], contents: Data(tls.ca.pem.utf8), label: "TLS CA"),
                 .init(linter: "lint_cabf_serverauth_cert", arguments: ["-t", "NON-TLS-CA"], contents: Data(smime.ca.pem.utf8), label: "S/MIME CA"),
@@ -59,7 +63,7 @@ struct PKIHierarchyTests {
             let caOCSP = try await signet.call(
                 .POST, "/ocsp",
                 binaryBody: try Self.ocspRequest(issuer: authority.root.certificate, serial: tls.ca.certificate.serialNumber.bytes, nonceLength: nil))
-            let revocationReports = await try PKIJudge.judge([
+            let revocationReports = try await PKIJudge.judge([
                 .init(linter: "lint_crl", arguments: ["-t", "CRL", "-p", "BR"], contents: leafCRL.body, label: "TLS CA's CRL"),
                 .init(linter: "lint_crl", arguments: ["-t", "ARL", "-p", "BR"], contents: rootCRL.body, label: "root's CRL"),
                 .init(linter: "lint_ocsp_response", arguments: [], contents: leafOCSP.body, label: "OCSP of a revoked leaf"),
@@ -134,7 +138,7 @@ struct PKIHierarchyTests {
             let text = try await Tools.describe(leaf)
             #expect(text.contains("URI:http://ca.example.com/crl/") && text.contains("OCSP - URI:http://ca.example.com/ocsp"), "\(text)")
             #expect(!text.contains("https://"))
-            let report = await try PKIJudge.judge([.init(linter: "lint_cabf_serverauth_cert", arguments: ["-d"], contents: Data(leaf.utf8), label: "leaf")])
+            let report = try await PKIJudge.judge([.init(linter: "lint_cabf_serverauth_cert", arguments: ["-d"], contents: Data(leaf.utf8), label: "leaf")])
             #expect(report.first?.errors.isEmpty == true, "\(report.first?.output ?? "")")
         }
     }
@@ -195,7 +199,7 @@ struct PKIHierarchyTests {
             #expect(get.status == .ok)
             #expect(get.headers.first(name: .cacheControl)?.contains("max-age=") == true, "\(get.headers)")
             #expect(get.headers.first(name: .lastModified) != nil && get.headers.first(name: .eTag) != nil)
-            let reports = await try PKIJudge.judge([.init(linter: "lint_ocsp_response", arguments: [], contents: get.body, label: "OCSP")])
+            let reports = try await PKIJudge.judge([.init(linter: "lint_ocsp_response", arguments: [], contents: get.body, label: "OCSP")])
             #expect(reports.first?.errors.isEmpty == true, "\(reports.first?.output ?? "")")
         }
     }
@@ -268,7 +272,7 @@ struct PKIHierarchyTests {
             #expect((caStatus.output + caStatus.error).contains("Response verify OK"))
 
             let tlsCRL = try await signet.call(.GET, "/crl/\(authority.issuer(for: .tls).id).crl")
-            let reports = await try PKIJudge.judge([
+            let reports = try await PKIJudge.judge([
                 .init(linter: "lint_crl", arguments: ["-t", "CRL", "-p", "BR"], contents: legacyCRL.body, label: "retired CA's CRL"),
                 .init(linter: "lint_crl", arguments: ["-t", "CRL", "-p", "BR"], contents: tlsCRL.body, label: "TLS CA's CRL"),
                 .init(linter: "lint_crl", arguments: ["-t", "ARL", "-p", "BR"], contents: served.body, label: "root CRL"),

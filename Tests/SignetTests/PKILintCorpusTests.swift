@@ -4,6 +4,10 @@ import SignetPKI
 import Testing
 
 @testable import SignetServer
+@testable import SignetRA
+@testable import SignetHTTP
+@testable import SignetCertCentral
+@testable import SignetReseller
 
 /// Every product Signet sells, with both CSR key types, under both issuing key types, and with odd
 /// organization and subject inputs, is either issued and passes pkilint with no error and only the
@@ -144,7 +148,7 @@ struct PKILintCorpusTests {
                 documents.append(PKIJudge.Document(linter: linter, arguments: arguments, contents: Data(leaf.utf8), label: testCase.label))
             }
             #expect(documents.count >= 60)
-            for report in await try PKIJudge.judge(documents) {
+            for report in try await PKIJudge.judge(documents) {
                 #expect(report.errors.isEmpty, "\(keyType) \(report.label): \(report.errors)")
                 let unexpected = report.warnings.filter { warning in !Self.allowedWarnings.contains { warning.contains($0) } }
                 #expect(unexpected.isEmpty, "\(keyType) \(report.label): \(unexpected)")

@@ -4,6 +4,10 @@ import Testing
 import Vapor
 
 @testable import SignetServer
+@testable import SignetRA
+@testable import SignetHTTP
+@testable import SignetCertCentral
+@testable import SignetReseller
 
 /// Per-key request limits (certcentral.md 11.2): 100 per 5 seconds and 1,000 per 5 minutes by
 /// default, answered 429 with `Retry-After` in each dialect's error format.

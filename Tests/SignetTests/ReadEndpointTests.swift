@@ -4,6 +4,10 @@ import Testing
 import Vapor
 
 @testable import SignetServer
+@testable import SignetRA
+@testable import SignetHTTP
+@testable import SignetCertCentral
+@testable import SignetReseller
 
 /// Products, account objects, order lists, certificates and every download format.
 @Suite("Read endpoints")

@@ -4,6 +4,10 @@ import Testing
 
 @testable import SignetServer
 @testable import SignetStore
+@testable import SignetRA
+@testable import SignetHTTP
+@testable import SignetCertCentral
+@testable import SignetReseller
 
 /// Renewals: by hand with `renewal_of_order_id`, and automatic with `auto_renew` 30 days before an order ends.
 @Suite("Renewals")

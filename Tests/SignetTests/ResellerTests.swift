@@ -3,6 +3,10 @@ import SignetCore
 import Testing
 
 @testable import SignetServer
+@testable import SignetRA
+@testable import SignetHTTP
+@testable import SignetCertCentral
+@testable import SignetReseller
 
 /// The AnquanSSL reseller dialect, driven by an independent client (Fixtures/reseller.py).
 @Suite("Reseller API")
@@ -27,10 +31,10 @@ struct ResellerTests {
     @Test("create → DCV by Sectigo-style CNAME and file → issued; detail carries the certificate and the chain")
     func fullFlow() async throws {
         let dns = try TestDNS.shared
-        let web = try TestWebServer()
+        let web = try await TestWebServer()
         defer { web.stop() }
         let zone = TestDNS.uniqueZone()
-        await try dns.add(["api.\(zone). A 127.0.0.1"])
+        try await dns.add(["api.\(zone). A 127.0.0.1"])
         try await withSignet(configure: { $0.dcvHTTPPort = web.port; $0.dcvHTTPSPort = web.port; $0.allowPrivateTargets = true }) {
             signet in
             let client = try await Self.start(signet)
@@ -61,7 +65,7 @@ struct ResellerTests {
             #expect(http["url"] as? String == "http://api.\(zone)/.well-known/pki-validation/\(fileName)")
             #expect(fileContent.split(separator: "\n").count == 3)
 
-            await try dns.add(["\(hostname).www.\(zone). CNAME \(value)."])
+            try await dns.add(["\(hostname).www.\(zone). CNAME \(value)."])
             try web.serve(fileContent, host: "api.\(zone)", path: "/.well-known/pki-validation/\(fileName)")
             let validated = try await client.call("certificate/validate-dcv", ["service_id": serviceID])
             #expect(validated.data["status"] as? String == "issued", "\(validated.text)")
@@ -275,7 +279,7 @@ struct ResellerTests {
         let setup: (inout SignetConfiguration) -> Void = { $0.allowPrivateTargets = true; $0.callbackRetryBase = 0.3 }
         let first = try await TestSignet.start(configure: setup)
         let client = try await Self.start(first)
-        let receiver = try CallbackReceiver(secret: client.secret, failFirst: 2)
+        let receiver = try await CallbackReceiver(secret: client.secret, failFirst: 2)
         defer { receiver.stop() }
         try await first.administration.validateDomain(name: zone)
         var body = Self.createBody(zone: zone, csr: try TestData.csr())

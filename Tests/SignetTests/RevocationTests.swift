@@ -3,6 +3,10 @@ import SignetCore
 import Testing
 
 @testable import SignetServer
+@testable import SignetRA
+@testable import SignetHTTP
+@testable import SignetCertCentral
+@testable import SignetReseller
 
 /// Revocation through both endpoints, and the CRL and OCSP responder as openssl and pkilint judge them.
 @Suite("Revocation, CRL and OCSP")

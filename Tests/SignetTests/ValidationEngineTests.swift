@@ -13,10 +13,10 @@ struct ValidationEngineTests {
         let dns = try TestDNS.shared
         let zone = TestDNS.uniqueZone()
         let long = String(repeating: "x", count: 200)
-        await try dns.add(
+        try await dns.add(
             ["txt.\(zone). TXT \"first part\" \"second\"", "caa.\(zone). CAA 128 issue signet.test"]
                 + (0..<12).map { "big.\(zone). TXT \(long)\($0)" })
-        let resolver = NetworkDNSResolver(server: dns.server)
+        let resolver = NetworkDNSResolver(server: dns.server, timeout: 10)
         let txt = try await resolver.query("txt.\(zone)", type: .txt)
         #expect(txt.records(.txt).first?.data == .txt(["first part", "second"]))
         let caa = try await resolver.query("caa.\(zone)", type: .caa)
@@ -52,8 +52,8 @@ struct ValidationEngineTests {
     func caaClimbing() async throws {
         let dns = try TestDNS.shared
         let zone = TestDNS.uniqueZone()
-        await try dns.add(["\(zone). CAA 0 issue other.ca", "open.\(zone). CAA 0 issue signet.test", "link.\(zone). CNAME open.\(zone)."])
-        let checker = CAAChecker(resolver: NetworkDNSResolver(server: dns.server), identities: ["signet.test"])
+        try await dns.add(["\(zone). CAA 0 issue other.ca", "open.\(zone). CAA 0 issue signet.test", "link.\(zone). CNAME open.\(zone)."])
+        let checker = CAAChecker(resolver: NetworkDNSResolver(server: dns.server, timeout: 10), identities: ["signet.test"])
         #expect(await checker.check("deep.sub.\(zone)") == .forbidden(domain: zone, reason: "its CAA issue records do not allow signet.test"))
         #expect(await checker.check("a.open.\(zone)") == .permitted)
         #expect(await checker.check("link.\(zone)") == .permitted)
@@ -83,13 +83,13 @@ struct ValidationEngineTests {
     @Test("Sectigo's CNAME and file are checked like the other methods")
     func sectigoChecks() async throws {
         let dns = try TestDNS.shared
-        let web = try TestWebServer()
+        let web = try await TestWebServer()
         defer { web.stop() }
         let zone = TestDNS.uniqueZone()
         let values = SectigoDCVValues(csrDER: try PEM.derBytes(of: try TestData.csr()), uniqueValue: "u1", brand: "signet.test")
-        await try dns.add(["\(values.dnsHostname).\(zone). CNAME \(values.dnsValue).", "files.\(zone). A 127.0.0.1"])
+        try await dns.add(["\(values.dnsHostname).\(zone). CNAME \(values.dnsValue).", "files.\(zone). A 127.0.0.1"])
         try web.serve(values.fileContent, host: "files.\(zone)", path: "/" + values.filePath + values.fileName)
-        let resolver = NetworkDNSResolver(server: dns.server)
+        let resolver = NetworkDNSResolver(server: dns.server, timeout: 10)
         let fetcher = WebFetcher(
             policy: OutboundAddressPolicy(resolver: resolver, allowPrivate: true), httpPort: web.port, httpsPort: web.port)
         let checker = DomainControlChecker(resolver: resolver, web: fetcher, cnameZone: "dcv.signet.test")

@@ -34,6 +34,7 @@ struct OrderRow: Codable, Sendable {
     var renewedOrderId: Int?
     /// When the background renewal pass next takes the order (its lease while it runs).
     var autoRenewalDue: Date?
+    var origin: String
 
     init(_ order: Order, fingerprint: String?, dcvNextCheck: Date?) throws {
         containerId = order.containerID
@@ -64,6 +65,7 @@ struct OrderRow: Codable, Sendable {
         renewalOfOrderId = order.options.renewalOfOrderID
         renewedOrderId = order.renewedOrderID
         autoRenewalDue = RenewalRules.autoRenewalDate(of: order)
+        origin = order.origin.rawValue
     }
 
     func record() throws -> Order {
@@ -81,7 +83,8 @@ struct OrderRow: Codable, Sendable {
             contacts: try JSONColumn.decode([OrderContact].self, from: contactsJson),
             options: try JSONColumn.decode(OrderOptions.self, from: optionsJson), certificateID: certificateId ?? 0,
             dateCreated: dateCreated, dateUpdated: dateUpdated,
-            dcv: try dcvJson.map { try JSONColumn.decode(OrderDCV.self, from: $0) }, renewedOrderID: renewedOrderId)
+            dcv: try dcvJson.map { try JSONColumn.decode(OrderDCV.self, from: $0) }, renewedOrderID: renewedOrderId,
+            origin: OrderOrigin(rawValue: origin))
     }
 }
 

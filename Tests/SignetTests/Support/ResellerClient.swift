@@ -64,10 +64,10 @@ final class CallbackReceiver: Sendable {
     let log: URL
     let process: Process
 
-    init(secret: String, failFirst: Int) throws {
+    init(secret: String, failFirst: Int) async throws {
         log = try Tools.temporaryDirectory().appendingPathComponent("callbacks.jsonl")
         FileManager.default.createFile(atPath: log.path, contents: nil)
-        (process, port) = try Tools.startPortPrintingServer(
+        (process, port) = try await Tools.startPortPrintingServer(
             [ResellerClient.script, "receiver", secret, log.path, String(failFirst)],
             failure: "the callback receiver did not start")
     }

@@ -58,12 +58,25 @@ final class SignetProcess: @unchecked Sendable {
         throw CancellationError()
     }
 
-    /// SIGTERM for a clean stop, then SIGKILL if it lingers.
+    /// SIGTERM for a clean stop, and SIGKILL five seconds later if it lingers; returns at once
+    /// (for `defer` blocks). ``stopAndWait()`` waits until the process is gone.
     func stop() {
         guard process.isRunning else { return }
         process.terminate()
-        for _ in 0..<250 where process.isRunning { Thread.sleep(forTimeInterval: 0.02) }
+        let process = self.process
+        Thread.detachNewThread {
+            for _ in 0..<250 where process.isRunning { Thread.sleep(forTimeInterval: 0.02) }
+            Tools.kill(process)
+        }
+    }
+
+    /// SIGTERM, then SIGKILL if it lingers past five seconds; returns once the process has exited.
+    func stopAndWait() async {
+        guard process.isRunning else { return }
+        process.terminate()
+        await Tools.waitForExit(process, within: 5)
         Tools.kill(process)
+        await Tools.waitForExit(process, within: 5)
     }
 
     /// Runs an administrative command of the same binary against this server's data folder.

@@ -8,6 +8,10 @@ import Vapor
 import VaporTesting
 
 @testable import SignetServer
+@testable import SignetRA
+@testable import SignetHTTP
+@testable import SignetCertCentral
+@testable import SignetReseller
 
 /// A Signet server in this process, on a fresh data folder, answering requests in memory.
 final class TestSignet: Sendable {
@@ -32,6 +36,8 @@ final class TestSignet: Sendable {
         configuration.recheckInterval = recheckInterval
         configuration.databaseURL = try await Self.database(for: directory)
         configuration.dnsServer = try TestDNS.shared.server
+        // The test process runs many servers at once on two cores: answers may wait for a thread.
+        configuration.dnsTimeout = 10
         configuration.caaIdentity = "signet.test"
         configuration.dcvRecheckBase = 0.2
         // Suites send bursts; the rate-limit tests turn limits on for themselves.

@@ -39,9 +39,9 @@ final class TestWebServer: Sendable {
     server.serve_forever()
     """#
 
-    init() throws {
+    init() async throws {
         root = try Tools.temporaryDirectory().resolvingSymlinksInPath()
-        (process, port) = try Tools.startPortPrintingServer(
+        (process, port) = try await Tools.startPortPrintingServer(
             ["-c", Self.script, root.path], failure: "the Python web server did not start")
     }
 
@@ -70,7 +70,7 @@ final class TestSMTPSink: Sendable {
     let mailbox: URL
     let process: Process
 
-    init() throws {
+    init() async throws {
         let directory = try Tools.temporaryDirectory()
         mailbox = directory.appendingPathComponent("maildir")
         var lastProcess: Process?
@@ -85,11 +85,10 @@ final class TestSMTPSink: Sendable {
             process.standardError = FileHandle.nullDevice
             try process.run()
             for _ in 0..<50 {
-                Thread.sleep(forTimeInterval: 0.1)
+                try await Task.sleep(nanoseconds: 100_000_000)
                 guard process.isRunning else { break }
-                let probe = try Tools.runBlocking(
-                    "python3", ["-c", "import socket; socket.create_connection(('127.0.0.1', \(port)), 1).close()"],
-                    input: nil, in: nil, executable: nil, environment: nil, timeout: 30)
+                let probe = try await Tools.run(
+                    "python3", ["-c", "import socket; socket.create_connection(('127.0.0.1', \(port)), 1).close()"], timeout: 30)
                 if probe.status == 0 {
                     self.port = port
                     self.process = process

@@ -87,12 +87,17 @@ enum Tools {
                 + String(decoding: errorData, as: UTF8.self))
     }
 
-    /// Ends a helper server at once (SIGKILL) and waits, boundedly, until it is gone. `waitUntilExit`
-    /// can miss the exit of a long-running child when called from a cooperative thread.
+    /// Ends a helper server at once (SIGKILL), without waiting: the kernel ends it and Foundation
+    /// reaps it. Callers that need it gone before going on wait with ``waitForExit(_:within:)``.
     static func kill(_ process: Process) {
         guard process.isRunning else { return }
         Glibc.kill(process.processIdentifier, SIGKILL)
-        for _ in 0..<100 where process.isRunning { Thread.sleep(forTimeInterval: 0.02) }
+    }
+
+    /// Waits, without holding a thread, until `process` has exited or `seconds` passed.
+    static func waitForExit(_ process: Process, within seconds: Double) async {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { try? await Task.sleep(nanoseconds: 20_000_000) }
     }
 
     /// A new temporary folder.
@@ -192,6 +197,20 @@ private final class CollectedOutput: @unchecked Sendable {
     var both: (Data, Data) { lock.withLock { (output, error) } }
 }
 
+/// Resumes a continuation with the first line read, or empty data at the deadline.
+private final class ResumeOnceData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Data, Never>?
+    init(_ continuation: CheckedContinuation<Data, Never>) { self.continuation = continuation }
+
+    func resume(_ value: Data) {
+        lock.withLock {
+            continuation?.resume(returning: value)
+            continuation = nil
+        }
+    }
+}
+
 /// Resumes a continuation with the first value given, ignoring the later ones.
 private final class ResumeOnce: @unchecked Sendable {
     private let lock = NSLock()
@@ -209,7 +228,7 @@ private final class ResumeOnce: @unchecked Sendable {
 extension Tools {
     /// Starts a helper server (`python3` with `arguments`) that prints the port it listens on as its
     /// first line; returns the running process and that port, or throws `failure` when none came.
-    static func startPortPrintingServer(_ arguments: [String], failure: String) throws -> (process: Process, port: Int) {
+    static func startPortPrintingServer(_ arguments: [String], failure: String) async throws -> (process: Process, port: Int) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3"] + arguments
@@ -217,20 +236,24 @@ extension Tools {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // The first line, read on a thread of its own and waited for at most 30 s.
-        let firstLine = CollectedOutput()
-        let reader = DispatchGroup()
-        DispatchQueue.global().async(group: reader) {
-            var line = Data()
-            while !line.contains(UInt8(ascii: "\n")) {
-                let chunk = output.fileHandleForReading.availableData
-                guard !chunk.isEmpty else { break }
-                line += chunk
+        // The first line, read on a thread of its own and waited for at most 30 s without holding a
+        // cooperative thread (Python starts slowly on a loaded machine).
+        let line: Data = await withCheckedContinuation { continuation in
+            let once = ResumeOnceData(continuation)
+            Thread.detachNewThread {
+                var line = Data()
+                while !line.contains(UInt8(ascii: "\n")) {
+                    let chunk = output.fileHandleForReading.availableData
+                    guard !chunk.isEmpty else { break }
+                    line += chunk
+                }
+                once.resume(line)
             }
-            firstLine.set(line, error: false)
+            Thread.detachNewThread {
+                Thread.sleep(forTimeInterval: 30)
+                once.resume(Data())
+            }
         }
-        if reader.wait(timeout: .now() + 30) == .timedOut { kill(process) }
-        let line = firstLine.both.0
         guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
             kill(process)
             throw TestDNSError.missing(failure)

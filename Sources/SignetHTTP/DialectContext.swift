@@ -1,0 +1,49 @@
+import SignetCore
+import SignetPKI
+import SignetRA
+import SignetStore
+import Vapor
+
+/// What every dialect works with: the registration authority for changes, a read-only store
+/// handle for reads, the CA for chains, the clock, and the limits and keys shared by all dialects.
+public struct DialectContext: Sendable {
+    public let registration: RegistrationAuthority
+    public let administration: Administration
+    public let reader: StoreReader
+    public let authority: CertificateAuthority
+    public let clock: any WallClock
+    public let authenticator: APIKeyAuthenticator
+    public let rateLimiter: RateLimiter
+
+    public init(
+        registration: RegistrationAuthority, administration: Administration, reader: StoreReader,
+        authority: CertificateAuthority, clock: any WallClock, authenticator: APIKeyAuthenticator, rateLimiter: RateLimiter
+    ) {
+        self.registration = registration
+        self.administration = administration
+        self.reader = reader
+        self.authority = authority
+        self.clock = clock
+        self.authenticator = authenticator
+        self.rateLimiter = rateLimiter
+    }
+}
+
+extension Application {
+    private struct ContextKey: StorageKey {
+        typealias Value = DialectContext
+    }
+
+    /// The dialects' context of this application; set once by the server before any route runs.
+    public var signet: DialectContext {
+        get {
+            guard let context = storage[ContextKey.self] else { fatalError("the server did not set the dialect context") }
+            return context
+        }
+        set { storage[ContextKey.self] = newValue }
+    }
+}
+
+extension Request {
+    public var signet: DialectContext { application.signet }
+}

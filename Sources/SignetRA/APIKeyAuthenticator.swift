@@ -1,0 +1,42 @@
+import Foundation
+import SignetCore
+import SignetStore
+
+/// Resolves API keys to principals.
+///
+/// The database holds only hashes; a key is found by its public lookup part and its hash
+/// compared in constant time. Verified keys are remembered for a few seconds, keyed by their
+/// SHA-256, so that a busy client does not cost three queries per request.
+public final class APIKeyAuthenticator: @unchecked Sendable {
+    private let store: SignetStore
+    private let cacheLifetime: TimeInterval
+    private let lock = NSLock()
+    private var cache: [String: (principal: Principal, expires: Date)] = [:]
+
+    public init(store: SignetStore, cacheLifetime: TimeInterval = 5) {
+        self.store = store
+        self.cacheLifetime = cacheLifetime
+    }
+
+    /// The principal for `key`, or `nil` when it is malformed, unknown or inactive.
+    public func principal(for key: String) async throws -> Principal? {
+        guard let lookupID = APIKeyFormat.lookupID(of: key) else { return nil }
+        let digest = APIKeyFormat.hash(key)
+        let now = Date()
+        if let hit = lock.withLock({ cache[digest] }), hit.expires > now { return hit.principal }
+        let principal: Principal? = try await store.read { connection in
+            guard let stored = try connection.apiKey(lookupID: lookupID),
+                APIKeyFormat.matches(key, storedHash: stored.keyHash)
+            else { return nil }
+            let containers = try connection.containers()
+            return Principal(user: stored.user, containers: containers, settings: try connection.accountSettings())
+        }
+        if let principal {
+            lock.withLock {
+                if cache.count > 10_000 { cache.removeAll() }
+                cache[digest] = (principal, now.addingTimeInterval(cacheLifetime))
+            }
+        }
+        return principal
+    }
+}

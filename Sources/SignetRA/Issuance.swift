@@ -1,0 +1,219 @@
+import Foundation
+import SignetCore
+import SignetPKI
+import SignetStore
+import SignetValidation
+
+extension RegistrationAuthority {
+    /// What still stands between `names` and their certificate, apart from CAA: names that no
+    /// current validation covers, and an organization not validated at the product's level.
+    public func blockers(
+        names: CertificateNames, product: Product, containerID: Int, organizationID: Int?, connection: StoreSession<some SessionAccess>,
+        at now: Date
+    ) throws -> [String] {
+        guard dcvMode == .checked else { return [] }
+        let waiting = try domainControl.uncovered(
+            DomainControl.validationNames(of: names, isTLS: product.isTLS), containerID: containerID, connection: connection,
+            at: now)
+        var blockers = waiting.map { "domain \($0) is not validated" }
+        let level = product.validationLevel
+        if level.needsOrganization {
+            if let id = organizationID, let organization = try connection.organization(id: id) {
+                if !organization.isValidated(for: level, at: now) {
+                    blockers.append("organization \(id) is not validated for \(level.rawValue)")
+                }
+            } else {
+                blockers.append("the order has no organization")
+            }
+        }
+        return blockers
+    }
+
+    public func blockers(names: CertificateNames, order: Order, connection: StoreSession<some SessionAccess>, at now: Date) throws -> [String] {
+        guard let product = order.product else { return ["unknown product \(order.productNameID)"] }
+        return try blockers(
+            names: names, product: product, containerID: order.containerID, organizationID: order.organizationID,
+            connection: connection, at: now)
+    }
+
+    /// Run before a transaction that may issue: whether nothing blocks `names` and CAA permits them
+    /// (CAA is checked only once the names are validated, and never inside a transaction).
+    public func precheck(names: CertificateNames, product: Product, containerID: Int, organizationID: Int?, now: Date) async throws
+        -> (cleared: Bool, caa: [String: String])
+    {
+        guard dcvMode == .checked else { return (true, [:]) }
+        let blocked = try await store.read {
+            try blockers(
+                names: names, product: product, containerID: containerID, organizationID: organizationID, connection: $0,
+                at: now)
+        }
+        guard blocked.isEmpty else { return (false, [:]) }
+        guard product.isTLS else { return (true, [:]) }
+        let problems = await domainControl.caaProblems(DomainControl.validationNames(of: names, isTLS: true))
+        return (problems.isEmpty, problems.mapValues(Self.describe))
+    }
+
+    public static func describe(_ verdict: CAAVerdict) -> String {
+        switch verdict {
+        case .permitted: return "permitted"
+        case .forbidden(let domain, let reason): return "caa_check_failed|\(domain): \(reason)"
+        case .lookupFailed(let domain, let reason): return "caa_not_found|\(domain): \(reason)"
+        }
+    }
+
+    /// Keeps the latest CAA findings on the order, for order info (`caa_status_message`).
+    public func recordCAA(_ messages: [String: String], orderID: Int, connection: WriteSession, at now: Date) throws {
+        guard let order = try connection.order(id: orderID) else { return }
+        guard (order.dcv?.caaMessages ?? [:]) != messages else { return }
+        var dcv = order.dcv ?? OrderDCV(randomValue: RandomValue.make(), expires: now.addingTimeInterval(RandomValue.lifetime))
+        dcv.caaMessages = messages
+        try connection.setOrderDCV(
+            orderID: orderID, dcv, nextCheck: domainControl.nextCheck(after: dcv.attempts, dcv: dcv, from: now))
+    }
+
+    /// Signs an approved certificate of `order` when nothing blocks it, inside the caller's
+    /// transaction (so that the checks and the record of the issuance agree); `nil` when something
+    /// blocks it. Records nothing: the caller stores the result.
+    ///
+    /// - Parameter organization: the order's organization when the caller has just read it, so
+    ///   that it is not read twice; otherwise it is read here.
+    public func signIfReady(
+        _ order: Order, _ certificate: CertificateRecord, csr inspected: InspectedCSR?, caaCleared: Bool,
+        organization known: Organization? = nil, connection: WriteSession, now: Date
+    ) throws -> CertificateRecord? {
+        guard certificate.status == .approved, caaCleared, let product = order.product,
+            [.pending, .issued, .reissuePending].contains(order.status),
+            try blockers(names: certificate.names, order: order, connection: connection, at: now).isEmpty
+        else { return nil }
+        let csr: InspectedCSR
+        if let inspected {
+            csr = inspected
+        } else {
+            do {
+                csr = try CSRInspector.inspect(certificate.csr)
+            } catch {
+                throw WorkflowError.invalidCSR(error)
+            }
+        }
+        var organization = known
+        if organization?.id != order.organizationID {
+            organization = try order.organizationID.map { try connection.organization(id: $0) } ?? nil
+        }
+        let request = leafRequest(
+            product: product, names: certificate.names, csr: csr, organization: organization?.details,
+            organizationUnits: order.organizationUnits, hash: certificate.signatureHash, profileOption: order.profileOption,
+            orderValidTill: order.orderValidTill, certificateValidTill: order.certificateValidTill, now: now)
+        let signed = try authority.signNow(try authority.prepare(request, now: now))
+        var issued = certificate
+        issued.status = .issued
+        issued.signatureHash = signed.signatureHash
+        issued.issuance = CertificateRecord.Issuance(
+            serialNumber: signed.serialNumber, thumbprint: signed.thumbprint, pem: signed.pem, validFrom: request.notBefore,
+            validTill: request.notAfter, dateIssued: now, issuerID: signed.issuerID)
+        return issued
+    }
+
+    /// What the CA is asked to sign for a certificate signed `now`: from midnight UTC of the day
+    /// (``Order/notBefore(signedAt:)``) to the order's, the requested or the industry's end.
+    public func leafRequest(
+        product: Product, names: CertificateNames, csr: InspectedCSR, organization: OrganizationDetails?,
+        organizationUnits: [String], hash: SignatureHash, profileOption: TLSProfileOption?, orderValidTill: Date,
+        certificateValidTill: Date?, now: Date
+    ) -> LeafRequest {
+        let notBefore = Order.notBefore(signedAt: now)
+        return LeafRequest(
+            publicKey: csr.publicKey, key: csr.key, product: product, names: names, organization: organization,
+            organizationUnits: organizationUnits, signatureHash: hash, profileOption: profileOption, notBefore: notBefore,
+            notAfter: Order.certificateEnd(
+                notBefore: notBefore, orderValidTill: orderValidTill, certificateValidTill: certificateValidTill,
+                product: product, policy: policy),
+            endpoints: endpoints)
+    }
+
+    /// Issues an approved certificate of `order` inside the caller's transaction when nothing blocks it.
+    ///
+    /// A primary certificate makes the order `issued`. A reissue becomes the order's current
+    /// certificate; when it drops names the previous one covered, the previous one is revoked as
+    /// `superseded` (seed 004's rule; docs/lifecycle.md). A duplicate changes nothing on the order.
+    public func issueIfReady(
+        _ order: Order, _ certificate: CertificateRecord, csr inspected: InspectedCSR?, caaCleared: Bool,
+        connection: WriteSession, now: Date
+    ) throws -> (Order, CertificateRecord) {
+        guard
+            let certificate = try signIfReady(
+                order, certificate, csr: inspected, caaCleared: caaCleared, connection: connection, now: now),
+            let issuance = certificate.issuance, let product = order.product
+        else { return (order, certificate) }
+        try connection.recordIssuance(certificateID: certificate.id, issuance, signatureHash: certificate.signatureHash)
+        var order = order
+        switch certificate.role {
+        case .primary:
+            try connection.setOrderStatus(orderID: order.id, status: .issued, at: now)
+            order.status = .issued
+            try events.emit(.issued, order: order, connection: connection, at: now)
+        case .reissue:
+            let previous = try connection.certificate(id: order.certificateID)
+            try connection.setOrderCurrentCertificate(orderID: order.id, certificate: certificate, at: now)
+            try connection.setOrderStatus(orderID: order.id, status: .issued, at: now)
+            order.status = .issued
+            order.certificateID = certificate.id
+            order.names = certificate.names
+            if let previous, previous.status == .issued,
+                Self.dropsNames(previous.names, replacedBy: certificate.names, isTLS: product.isTLS)
+            {
+                try connection.revokeCertificate(id: previous.id, Revocation(date: now, reason: .superseded))
+                try revocations.publish(Set([previous.issuance?.issuerID].compactMap { $0 }), connection: connection, now: now)
+            }
+            try events.emit(.issued, order: order, connection: connection, at: now)
+        case .duplicate:
+            break
+        }
+        order.dateUpdated = now
+        return (order, certificate)
+    }
+
+    /// Whether a reissue leaves out a name that the certificate it replaces covered.
+    public static func dropsNames(_ old: CertificateNames, replacedBy new: CertificateNames, isTLS: Bool) -> Bool {
+        let kept = Set(new.subjectAlternativeDNSNames(isTLS: isTLS) + new.emails.map { $0.lowercased() })
+        return !(old.subjectAlternativeDNSNames(isTLS: isTLS) + old.emails.map { $0.lowercased() }).allSatisfy(kept.contains)
+    }
+
+    /// Issues an approved certificate whose validation is complete. Returns whether it issued.
+    @discardableResult
+    public func advance(certificateID: Int) async throws -> Bool {
+        let now = clock.now()
+        let waiting = try await store.read { connection -> (CertificateRecord, Order)? in
+            guard let certificate = try connection.certificate(id: certificateID), certificate.status == .approved,
+                let order = try connection.order(id: certificate.orderID)
+            else { return nil }
+            return (certificate, order)
+        }
+        guard let (certificate, order) = waiting, let product = order.product else { return false }
+        let (cleared, caa) = try await precheck(
+            names: certificate.names, product: product, containerID: order.containerID, organizationID: order.organizationID,
+            now: now)
+        guard cleared else {
+            try await store.write { try recordCAA(caa, orderID: order.id, connection: $0, at: now) }
+            return false
+        }
+        return try await retryingUniqueViolations {
+            try await store.write { connection in
+                // Locks, so that another instance advancing the same certificate waits and then finds it issued.
+                guard let certificate = try connection.certificate(id: certificateID, forUpdate: true),
+                    let order = try connection.order(id: certificate.orderID, forUpdate: true)
+                else { return false }
+                try recordCAA([:], orderID: order.id, connection: connection, at: now)
+                let (_, result) = try issueIfReady(order, certificate, csr: nil, caaCleared: true, connection: connection, now: now)
+                return result.status == .issued
+            }
+        }
+    }
+
+    /// One background pass: tries every approved certificate. Returns how many issued.
+    public func advanceApprovedCertificates(limit: Int = 500) async throws -> Int {
+        let ids = try await store.read { try $0.certificateIDs(status: .approved, limit: limit) }
+        var issued = 0
+        for id in ids where try await advance(certificateID: id) { issued += 1 }
+        return issued
+    }
+}

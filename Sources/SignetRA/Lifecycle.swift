@@ -1,0 +1,236 @@
+import Foundation
+import SignetCore
+import SignetPKI
+import SignetStore
+
+/// What a revocation names: one certificate (by id or serial number) or every certificate of an order.
+public enum RevocationTarget: Sendable, Equatable {
+    case certificate(String)
+    case order(Int)
+}
+
+/// How a revocation call ended.
+public enum RevocationOutcome: Sendable {
+    /// Revoked at once (an administrator's key with `skip_approval`).
+    case revoked
+    /// A revoke request waits for approval.
+    case requested(ApprovalRequest)
+}
+
+extension RegistrationAuthority {
+    /// Replaces the order's certificate with a new one (seed 000). Free of charge here; `within`
+    /// runs in the same transaction (a dialect's idempotency record or charge).
+    public func reissue(
+        orderID: Int, _ submission: OrderSubmission, by principal: Principal,
+        within: (@Sendable (WriteSession, Order) throws -> Void)? = nil
+    ) async throws -> PlacedOrder {
+        try await addCertificate(role: .reissue, orderID: orderID, submission, by: principal, within: within)
+    }
+
+    /// Adds another certificate with the order's names (seed 002). Free of charge; never revokes the original.
+    public func duplicate(orderID: Int, _ submission: OrderSubmission, by principal: Principal) async throws -> PlacedOrder {
+        try await addCertificate(role: .duplicate, orderID: orderID, submission, by: principal)
+    }
+
+    private func addCertificate(
+        role: CertificateRole, orderID: Int, _ submission: OrderSubmission, by principal: Principal,
+        within: (@Sendable (WriteSession, Order) throws -> Void)? = nil
+    ) async throws -> PlacedOrder {
+        let now = clock.now()
+        try Self.checkMaySkipApproval(submission.skipApproval, principal)
+        let action = role == .reissue ? "reissued" : "duplicated"
+        let order = try await visibleOrder(orderID, principal: principal)
+        try Self.checkTakesCertificates(order, action: action, now: now)
+        guard let product = order.product else { throw WorkflowError.orderNotFound(String(orderID)) }
+        var checked = submission
+        checked.productNameID = product.nameID
+        // The subscriber stays who the order named, unless the request names someone.
+        if checked.person == nil { checked.person = order.names.person }
+        let (names, requestedHash) = try OrderRules.checkedCertificate(checked, product: product)
+        if role == .duplicate {
+            let allowed = Set(order.names.subjectAlternativeDNSNames(isTLS: product.isTLS) + order.names.emails)
+            let asked = names.subjectAlternativeDNSNames(isTLS: product.isTLS) + names.emails
+            if let foreign = asked.first(where: { !allowed.contains($0) }) {
+                throw OrderRuleError.invalidValue(
+                    field: product.isTLS ? "certificate.dns_names" : "certificate.emails",
+                    reason: "a duplicate carries only the order's names; '\(foreign)' is not one of them")
+            }
+        }
+        let csr: InspectedCSR
+        do {
+            csr = try CSRInspector.inspect(submission.csr ?? "")
+        } catch {
+            throw WorkflowError.invalidCSR(error)
+        }
+        let hash = authority.signatureHash(for: requestedHash, family: product.family)
+        let organization = try await store.read { connection in
+            try order.organizationID.map { try connection.organization(id: $0) } ?? nil
+        }
+        try preflight(
+            product: product, names: names, csr: csr, organization: organization?.details,
+            organizationUnits: order.organizationUnits, hash: hash, profileOption: order.profileOption,
+            orderValidTill: order.orderValidTill, certificateValidTill: nil, now: now)
+        let skipApproval = submission.skipApproval
+        var caaCleared = dcvMode == .alwaysValid
+        if skipApproval && dcvMode == .checked {
+            caaCleared = try await precheck(
+                names: names, product: product, containerID: order.containerID, organizationID: order.organizationID, now: now
+            ).cleared
+        }
+        let cleared = caaCleared
+        let placed = try await retryingUniqueViolations {
+            try await store.write { connection in
+                guard var order = try connection.order(id: orderID, forUpdate: true) else {
+                    throw WorkflowError.orderNotFound(String(orderID))
+                }
+                try Self.checkTakesCertificates(order, action: action, now: now)
+                var certificate = CertificateRecord(
+                    id: 0, orderID: order.id, role: role, status: skipApproval ? .approved : .pending, names: names,
+                    csr: csr.pem, key: csr.key, signatureHash: hash,
+                    serverPlatformID: submission.serverPlatformID ?? order.serverPlatformID, userID: principal.user.id,
+                    dateCreated: now, issuance: nil)
+                certificate.id = try connection.insertCertificate(certificate)
+                var request = ApprovalRequest(
+                    id: 0, orderID: order.id, certificateID: certificate.id, type: role == .reissue ? .reissue : .duplicate,
+                    status: skipApproval ? .approved : .pending, requesterID: principal.user.id,
+                    processorID: skipApproval ? principal.user.id : nil, comments: submission.options.comments,
+                    processorComment: nil, date: now, dateProcessed: skipApproval ? now : nil)
+                request.id = try connection.insertRequest(request, containerID: order.containerID)
+                if role == .reissue {
+                    try connection.setOrderStatus(orderID: order.id, status: .reissuePending, at: now)
+                    order.status = .reissuePending
+                }
+                // New names need validation like a new order's.
+                let method = order.options.dcvMethod ?? "email"
+                let (dcv, waiting) = try domainControl.prepare(
+                    existing: order.dcv, names: DomainControl.validationNames(of: names, isTLS: product.isTLS),
+                    product: product, method: method, methodsByName: submission.dcvMethodsByName,
+                    containerID: order.containerID, organizationID: order.organizationID, connection: connection, at: now)
+                if !waiting.isEmpty, let dcv {
+                    order.dcv = dcv
+                    try connection.setOrderDCV(orderID: order.id, dcv, nextCheck: dcv.awaitsChecks ? now : nil)
+                    for name in waiting where (submission.dcvMethodsByName[name] ?? method) == "email" {
+                        try domainControl.queueEmails(
+                            for: [name], recipients: submission.approverEmails[name].map { [$0] }, orderID: order.id,
+                            domainID: nil, containerID: order.containerID, connection: connection, at: now)
+                    }
+                }
+                if let within { try within(connection, order) }
+                if skipApproval {
+                    (order, certificate) = try issueIfReady(
+                        order, certificate, csr: csr, caaCleared: cleared, connection: connection, now: now)
+                }
+                var shown = order
+                shown.options.skipApproval = skipApproval
+                return PlacedOrder(
+                    order: shown, certificate: certificate, requests: [request], createdOrganizationID: nil, isRepeat: false)
+            }
+        }
+        return placed
+    }
+
+    /// Only an issued order whose term has not ended takes reissues and duplicates.
+    public static func checkTakesCertificates(_ order: Order, action: String, now: Date) throws {
+        guard order.status == .issued, order.orderValidTill > now else {
+            let status = order.status == .issued ? .expired : order.status
+            throw WorkflowError.invalidOrderStatus(id: order.id, status: status, action: action)
+        }
+    }
+
+    private func visibleOrder(_ orderID: Int, principal: Principal) async throws -> Order {
+        guard let order = try await store.read({ try $0.order(id: orderID) }),
+            principal.canSee(containerID: order.containerID)
+        else { throw WorkflowError.orderNotFound(String(orderID)) }
+        return order
+    }
+
+    /// Revokes at once (an administrator with `skip_approval`) or files a revoke request for approval.
+    public func revoke(
+        _ target: RevocationTarget, reason: RevocationReason, comment: String?, skipApproval: Bool, by principal: Principal
+    ) async throws -> RevocationOutcome {
+        let now = clock.now()
+        let (order, certificateID) = try await store.read { connection -> (Order, Int?) in
+            switch target {
+            case .order(let id):
+                guard let order = try connection.order(id: id), principal.canSee(containerID: order.containerID) else {
+                    throw WorkflowError.orderNotFound(String(id))
+                }
+                switch order.status {
+                case .issued: return (order, nil)
+                case .revoked: throw WorkflowError.orderAlreadyRevoked(id)
+                case .reissuePending: throw WorkflowError.reissuePending(orderID: id)
+                default: throw WorkflowError.invalidOrderStatus(id: id, status: order.status, action: "revoked")
+                }
+            case .certificate(let reference):
+                let certificate: CertificateRecord?
+                if let id = Int(reference), reference.count < 16 {
+                    certificate = try connection.certificate(id: id)
+                } else {
+                    certificate = try connection.certificate(serialNumber: reference)
+                }
+                guard let certificate, let order = try connection.order(id: certificate.orderID),
+                    principal.canSee(containerID: order.containerID)
+                else { throw WorkflowError.certificateNotFound(reference) }
+                switch certificate.status {
+                case .issued: break
+                case .revoked: throw WorkflowError.certificateAlreadyRevoked(certificate.id)
+                default: throw WorkflowError.certificateNotIssued(id: certificate.id, status: certificate.status)
+                }
+                if order.status == .reissuePending && certificate.role != .duplicate {
+                    throw WorkflowError.reissuePending(orderID: order.id)
+                }
+                return (order, certificate.id)
+            }
+        }
+        let immediate = skipApproval && principal.role == .administrator
+        let outcome = try await store.write { connection -> RevocationOutcome in
+            // The order's lock orders this revocation after any concurrent change of the same order.
+            _ = try connection.order(id: order.id, forUpdate: true)
+            if immediate {
+                try self.revokeNow(
+                    order: order, certificateID: certificateID, reason: reason, connection: connection, now: now,
+                    processorID: principal.user.id)
+                return .revoked
+            }
+            var request = ApprovalRequest(
+                id: 0, orderID: order.id, certificateID: certificateID, type: .revoke, status: .pending,
+                requesterID: principal.user.id, processorID: nil, comments: comment, processorComment: nil, date: now,
+                dateProcessed: nil, revocationReason: reason)
+            request.id = try connection.insertRequest(request, containerID: order.containerID)
+            return .requested(request)
+        }
+        return outcome
+    }
+
+    /// Revokes one certificate of `order`, or (with no certificate) the whole order: every issued
+    /// certificate, duplicates and reissues included; certificates not yet issued are cancelled.
+    public func revokeNow(
+        order: Order, certificateID: Int?, reason: RevocationReason, connection: WriteSession, now: Date,
+        processorID: Int? = nil
+    ) throws {
+        let revocation = Revocation(date: now, reason: reason)
+        var issuers: Set<String> = []
+        if let certificateID {
+            guard let certificate = try connection.certificate(id: certificateID), certificate.status == .issued
+            else { return }
+            try connection.revokeCertificate(id: certificateID, revocation)
+            if let issuer = certificate.issuance?.issuerID { issuers.insert(issuer) }
+        } else {
+            guard order.status != .revoked else { return }
+            for certificate in try connection.certificates(orderID: order.id) {
+                switch certificate.status {
+                case .issued:
+                    try connection.revokeCertificate(id: certificate.id, revocation)
+                    if let issuer = certificate.issuance?.issuerID { issuers.insert(issuer) }
+                case .pending, .approved: try connection.setCertificateStatus(id: certificate.id, status: .canceled)
+                default: break
+                }
+            }
+            try connection.setOrderStatus(orderID: order.id, status: .revoked, at: now)
+            try connection.rejectPendingRequests(
+                orderID: order.id, processorID: processorID ?? order.userID, comment: "the order was revoked", at: now)
+        }
+        try revocations.publish(issuers, connection: connection, now: now)
+        try events.emit(.revoked, order: order, connection: connection, at: now)
+    }
+}
