@@ -39,6 +39,9 @@ struct Signet: AsyncParsableCommand {
             }
         } catch let error as ExitCode {
             exit(withError: error)
+        } catch where error is CleanExit || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+            // `signet help …` and a bare `signet` ask for help: ArgumentParser prints it.
+            exit(withError: error)
         } catch {
             let usage = usageString(for: type(of: command))
             FileHandle.standardError.write(Data("Error: \(CommandLineError.sentence(error))\nUsage: \(usage)\n".utf8))

@@ -16,6 +16,14 @@ struct OperatorSafetyTests {
     func filesAreTightened() async throws {
         let root = try Tools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
+        // Asking for help is not a mistake: ArgumentParser's help, on standard output, status 0.
+        for arguments in [["help"], ["--help"], ["help", "serve"]] {
+            let help = try await Tools.run("signet", arguments, executable: SignetProcess.binary)
+            #expect(help.status == 0, "\(arguments): \(help.error)")
+            #expect(help.output.contains("USAGE: signet"), "\(arguments): \(help.output)")
+            #expect(!help.error.contains("Error:"), "\(arguments): \(help.error)")
+        }
+
         let data = root.appendingPathComponent("data")
         let database = try await TestPostgres.createDatabase()
         defer { database.map(TestPostgres.dropDatabase) }
