@@ -191,6 +191,8 @@ enum CertCentralErrorTable {
             return .init(.badRequest, "order_not_eligible_for_renewal", "Order \(id) cannot be renewed: \(reason).")
         case .orderRenewedAlready(let id, let renewal):
             return .init(.badRequest, "order_renewed_already", "Order \(id) was renewed already, by order \(renewal).")
+        case .nameNotOnOrder(let name, let reason):
+            return .init(.badRequest, "invalid_domain", "\(name) \(reason).")
         case .reissuePending(let id):
             return .init(
                 .badRequest, "reissue_pending",

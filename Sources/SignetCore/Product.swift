@@ -111,10 +111,4 @@ public struct Product: Sendable, Equatable {
         self.pricePerYear = pricePerYear
         self.pricePerAdditionalName = pricePerAdditionalName
     }
-
-    /// The price of an order of this product for `names` names over `years` years.
-    public func price(nameCount: Int, years: Int) -> Money {
-        let extra = max(0, nameCount - 1)
-        return Money(cents: (pricePerYear.cents + Int64(extra) * pricePerAdditionalName.cents) * Int64(max(1, years)))
-    }
 }

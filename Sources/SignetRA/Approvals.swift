@@ -58,15 +58,15 @@ extension RegistrationAuthority {
                 if approve {
                     var approvedOrder = order
                     if request.type == .newRequest {
-                        approvedOrder.status = .pending
-                        try connection.setOrderStatus(orderID: order.id, status: .pending, at: now)
+                        try move(&approvedOrder, .approve, processorID: principal.user.id, connection: connection, now: now)
                     }
-                    certificate.status = .approved
-                    try connection.setCertificateStatus(id: certificateID, status: .approved)
+                    certificate.status = try CertificateLifecycle.transition(from: certificate.status, .approve)
+                    try connection.setCertificateStatus(id: certificateID, status: certificate.status)
                     _ = try issueIfReady(
                         approvedOrder, certificate, csr: nil, caaCleared: cleared, connection: connection, now: now)
                 } else {
-                    try connection.setCertificateStatus(id: certificateID, status: .rejected)
+                    try connection.setCertificateStatus(
+                        id: certificateID, status: try CertificateLifecycle.transition(from: certificate.status, .reject))
                     switch request.type {
                     case .newRequest:
                         try withdrawUnissued(
@@ -75,7 +75,8 @@ extension RegistrationAuthority {
                         try Self.refundAll(
                             orderID: order.id, note: "request \(requestID) rejected", connection: connection, at: now)
                     case .reissue:
-                        try connection.setOrderStatus(orderID: order.id, status: .issued, at: now)
+                        var order = order
+                        try move(&order, .withdrawReissue, connection: connection, now: now)
                     case .duplicate, .revoke:
                         break
                     }

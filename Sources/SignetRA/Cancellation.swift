@@ -15,7 +15,7 @@ extension RegistrationAuthority {
     public func cancel(orderID: Int, note: String, by principal: Principal) async throws {
         let now = clock.now()
         try await store.write { connection in
-            guard let order = try connection.order(id: orderID, forUpdate: true),
+            guard var order = try connection.order(id: orderID, forUpdate: true),
                 principal.canSee(containerID: order.containerID)
             else { throw WorkflowError.orderNotFound(String(orderID)) }
             switch order.status {
@@ -24,13 +24,9 @@ extension RegistrationAuthority {
                     order, as: .canceled, processorID: principal.user.id, comment: note, connection: connection, now: now)
                 try Self.refundAll(orderID: order.id, note: "order \(order.id) canceled", connection: connection, at: now)
             case .reissuePending:
-                for certificate in try connection.certificates(orderID: order.id)
-                where certificate.role == .reissue && [.pending, .approved].contains(certificate.status) {
-                    try connection.setCertificateStatus(id: certificate.id, status: .canceled)
-                }
+                try move(&order, .withdrawReissue, connection: connection, now: now)
                 try connection.rejectPendingRequests(
                     orderID: order.id, processorID: principal.user.id, comment: note, at: now)
-                try connection.setOrderStatus(orderID: order.id, status: .issued, at: now)
             default:
                 throw WorkflowError.orderNotCancelable(id: order.id, status: order.status)
             }
@@ -42,16 +38,11 @@ extension RegistrationAuthority {
     /// its DCV checks stopped and any renewal link undone, so that the order it renewed can be
     /// renewed again. Charges are the caller's to credit back (``refundAll(orderID:note:connection:at:)``).
     public func withdrawUnissued(
-        _ order: Order, as status: OrderStatus, processorID: Int, comment: String, connection: WriteSession, now: Date
+        _ order: Order, as withdrawal: OrderLifecycle.Withdrawal, processorID: Int, comment: String, connection: WriteSession,
+        now: Date
     ) throws {
-        for certificate in try connection.certificates(orderID: order.id)
-        where [.pending, .approved].contains(certificate.status) {
-            try connection.setCertificateStatus(id: certificate.id, status: .canceled)
-        }
-        try connection.setOrderStatus(orderID: order.id, status: status, at: now)
-        try connection.rejectPendingRequests(orderID: order.id, processorID: processorID, comment: comment, at: now)
-        try connection.setOrderDCV(orderID: order.id, order.dcv, nextCheck: nil)
-        if order.options.renewalOfOrderID != nil { try connection.unlinkRenewal(renewalID: order.id, at: now) }
+        var order = order
+        try move(&order, .withdraw(as: withdrawal), processorID: processorID, comment: comment, connection: connection, now: now)
     }
 
     /// Credits back what is still owed on an order: its charges less the refunds it had.

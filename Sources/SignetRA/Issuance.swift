@@ -105,7 +105,7 @@ extension RegistrationAuthority {
             orderValidTill: order.orderValidTill, certificateValidTill: order.certificateValidTill, now: now)
         let signed = try authority.signNow(try authority.prepare(request, now: now))
         var issued = certificate
-        issued.status = .issued
+        issued.status = try CertificateLifecycle.transition(from: certificate.status, .issue)
         issued.signatureHash = signed.signatureHash
         issued.issuance = CertificateRecord.Issuance(
             serialNumber: signed.serialNumber, thumbprint: signed.thumbprint, pem: signed.pem, validFrom: request.notBefore,
@@ -146,16 +146,9 @@ extension RegistrationAuthority {
         else { return (order, certificate) }
         try connection.recordIssuance(certificateID: certificate.id, issuance, signatureHash: certificate.signatureHash)
         var order = order
-        switch certificate.role {
-        case .primary:
-            try connection.setOrderStatus(orderID: order.id, status: .issued, at: now)
-            order.status = .issued
-            try events.emit(.issued, order: order, connection: connection, at: now)
-        case .reissue:
+        if certificate.role == .reissue {
             let previous = try connection.certificate(id: order.certificateID)
             try connection.setOrderCurrentCertificate(orderID: order.id, certificate: certificate, at: now)
-            try connection.setOrderStatus(orderID: order.id, status: .issued, at: now)
-            order.status = .issued
             order.certificateID = certificate.id
             order.names = certificate.names
             if let previous, previous.status == .issued,
@@ -164,10 +157,8 @@ extension RegistrationAuthority {
                 try connection.revokeCertificate(id: previous.id, Revocation(date: now, reason: .superseded))
                 try revocations.publish(Set([previous.issuance?.issuerID].compactMap { $0 }), connection: connection, now: now)
             }
-            try events.emit(.issued, order: order, connection: connection, at: now)
-        case .duplicate:
-            break
         }
+        try move(&order, .issue(certificate.role), connection: connection, now: now)
         order.dateUpdated = now
         return (order, certificate)
     }

@@ -18,13 +18,15 @@ public enum RevocationOutcome: Sendable {
 }
 
 extension RegistrationAuthority {
-    /// Replaces the order's certificate with a new one (seed 000). Free of charge here; `within`
-    /// runs in the same transaction (a dialect's idempotency record or charge).
+    /// Replaces the order's certificate with a new one (seed 000). Free of charge, except for
+    /// `additionalNames` beyond those paid for (the reseller's rule), priced by the product; the
+    /// reseller's record of the call is written in the same transaction.
     public func reissue(
-        orderID: Int, _ submission: OrderSubmission, by principal: Principal,
-        within: (@Sendable (WriteSession, Order) throws -> Void)? = nil
+        orderID: Int, _ submission: OrderSubmission, by principal: Principal, additionalNames: Int = 0,
+        reseller: ResellerRecord? = nil
     ) async throws -> PlacedOrder {
-        try await addCertificate(role: .reissue, orderID: orderID, submission, by: principal, within: within)
+        try await addCertificate(
+            role: .reissue, orderID: orderID, submission, by: principal, additionalNames: additionalNames, reseller: reseller)
     }
 
     /// Adds another certificate with the order's names (seed 002). Free of charge; never revokes the original.
@@ -34,7 +36,7 @@ extension RegistrationAuthority {
 
     private func addCertificate(
         role: CertificateRole, orderID: Int, _ submission: OrderSubmission, by principal: Principal,
-        within: (@Sendable (WriteSession, Order) throws -> Void)? = nil
+        additionalNames: Int = 0, reseller: ResellerRecord? = nil
     ) async throws -> PlacedOrder {
         let now = clock.now()
         try Self.checkMaySkipApproval(submission.skipApproval, principal)
@@ -85,7 +87,7 @@ extension RegistrationAuthority {
                 }
                 try Self.checkTakesCertificates(order, action: action, now: now)
                 var certificate = CertificateRecord(
-                    id: 0, orderID: order.id, role: role, status: skipApproval ? .approved : .pending, names: names,
+                    id: 0, orderID: order.id, role: role, status: CertificateLifecycle.requested(approved: skipApproval), names: names,
                     csr: csr.pem, key: csr.key, signatureHash: hash,
                     serverPlatformID: submission.serverPlatformID ?? order.serverPlatformID, userID: principal.user.id,
                     dateCreated: now, issuance: nil)
@@ -96,10 +98,7 @@ extension RegistrationAuthority {
                     processorID: skipApproval ? principal.user.id : nil, comments: submission.options.comments,
                     processorComment: nil, date: now, dateProcessed: skipApproval ? now : nil)
                 request.id = try connection.insertRequest(request, containerID: order.containerID)
-                if role == .reissue {
-                    try connection.setOrderStatus(orderID: order.id, status: .reissuePending, at: now)
-                    order.status = .reissuePending
-                }
+                if role == .reissue { try move(&order, .requestReissue, connection: connection, now: now) }
                 // New names need validation like a new order's.
                 let method = order.options.dcvMethod ?? "email"
                 let (dcv, waiting) = try domainControl.prepare(
@@ -115,7 +114,13 @@ extension RegistrationAuthority {
                             domainID: nil, containerID: order.containerID, connection: connection, at: now)
                     }
                 }
-                if let within { try within(connection, order) }
+                if let reseller {
+                    guard let cost = product.priceOfAdditionalNames(additionalNames, years: order.billedYears) else {
+                        throw OrderRuleError.tooManyNames(limit: product.maximumNames)
+                    }
+                    try reseller.write(for: order, cost: cost, connection: connection, at: now)
+                    try Self.charge(cost, orderID: order.id, note: "reissue of order \(order.id)", connection: connection, at: now)
+                }
                 if skipApproval {
                     (order, certificate) = try issueIfReady(
                         order, certificate, csr: csr, caaCleared: cleared, connection: connection, now: now)
@@ -185,10 +190,12 @@ extension RegistrationAuthority {
         let immediate = skipApproval && principal.role == .administrator
         let outcome = try await store.write { connection -> RevocationOutcome in
             // The order's lock orders this revocation after any concurrent change of the same order.
-            _ = try connection.order(id: order.id, forUpdate: true)
+            guard let locked = try connection.order(id: order.id, forUpdate: true) else {
+                throw WorkflowError.orderNotFound(String(order.id))
+            }
             if immediate {
                 try self.revokeNow(
-                    order: order, certificateID: certificateID, reason: reason, connection: connection, now: now,
+                    order: locked, certificateID: certificateID, reason: reason, connection: connection, now: now,
                     processorID: principal.user.id)
                 return .revoked
             }
@@ -208,29 +215,19 @@ extension RegistrationAuthority {
         order: Order, certificateID: Int?, reason: RevocationReason, connection: WriteSession, now: Date,
         processorID: Int? = nil
     ) throws {
-        let revocation = Revocation(date: now, reason: reason)
-        var issuers: Set<String> = []
         if let certificateID {
             guard let certificate = try connection.certificate(id: certificateID), certificate.status == .issued
             else { return }
-            try connection.revokeCertificate(id: certificateID, revocation)
-            if let issuer = certificate.issuance?.issuerID { issuers.insert(issuer) }
+            try connection.revokeCertificate(id: certificateID, Revocation(date: now, reason: reason))
+            try revocations.publish(Set([certificate.issuance?.issuerID].compactMap { $0 }), connection: connection, now: now)
+            try events.emit(.revoked, order: order, connection: connection, at: now)
         } else {
+            // Revoking twice (two approvers, a retried refund) changes nothing the second time.
             guard order.status != .revoked else { return }
-            for certificate in try connection.certificates(orderID: order.id) {
-                switch certificate.status {
-                case .issued:
-                    try connection.revokeCertificate(id: certificate.id, revocation)
-                    if let issuer = certificate.issuance?.issuerID { issuers.insert(issuer) }
-                case .pending, .approved: try connection.setCertificateStatus(id: certificate.id, status: .canceled)
-                default: break
-                }
-            }
-            try connection.setOrderStatus(orderID: order.id, status: .revoked, at: now)
-            try connection.rejectPendingRequests(
-                orderID: order.id, processorID: processorID ?? order.userID, comment: "the order was revoked", at: now)
+            var order = order
+            try move(
+                &order, .revoke(reason), processorID: processorID, comment: "the order was revoked", connection: connection,
+                now: now)
         }
-        try revocations.publish(issuers, connection: connection, now: now)
-        try events.emit(.revoked, order: order, connection: connection, at: now)
     }
 }

@@ -2,14 +2,6 @@ import Foundation
 import SignetCore
 import SignetStore
 
-/// A change of an order that dialects may announce (the reseller's `notify_url`).
-public enum OrderEvent: String, Sendable {
-    case issued = "certificate.issued"
-    case dcvUpdated = "dcv.updated"
-    case revoked = "certificate.revoked"
-    case refunded
-}
-
 /// Something that hears about order changes inside the transaction that makes them, so that
 /// what it records (a callback to deliver) commits with the change or not at all.
 public protocol OrderEventSink: Sendable {

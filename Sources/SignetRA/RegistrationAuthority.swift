@@ -53,8 +53,7 @@ public struct RegistrationAuthority: Sendable {
     ///   - within: runs in the order's transaction once it is stored (not for a repeat), so that a
     ///     dialect's own records commit together with the order.
     public func placeOrder(
-        _ submission: OrderSubmission, by principal: Principal, fingerprint: String,
-        within: (@Sendable (WriteSession, Order) throws -> Void)? = nil
+        _ submission: OrderSubmission, by principal: Principal, fingerprint: String, reseller: ResellerRecord? = nil
     ) async throws -> PlacedOrder {
         let now = clock.now()
         let plan = try OrderRules.plan(submission, now: now, policy: policy)
@@ -118,7 +117,7 @@ public struct RegistrationAuthority: Sendable {
                 }
                 var order = Order(
                     id: 0, containerID: containerID, userID: principal.user.id, productNameID: plan.product.nameID,
-                    status: skipApproval ? .pending : .needsApproval, organizationID: organizationID, names: plan.names,
+                    status: OrderLifecycle.opened(approved: skipApproval), organizationID: organizationID, names: plan.names,
                     signatureHash: hash, serverPlatformID: submission.serverPlatformID, profileOption: plan.profileOption,
                     organizationUnits: plan.organizationUnits, orderValidFrom: plan.orderValidFrom,
                     orderValidTill: orderEnd, certificateValidTill: plan.certificateValidTill,
@@ -135,7 +134,7 @@ public struct RegistrationAuthority: Sendable {
                     order.dcv?.caaMessages = caaFindings
                 }
                 var certificate = CertificateRecord(
-                    id: 0, orderID: 0, role: .primary, status: skipApproval ? .approved : .pending,
+                    id: 0, orderID: 0, role: .primary, status: CertificateLifecycle.requested(approved: skipApproval),
                     names: plan.names, csr: csr.pem,
                     key: csr.key, signatureHash: hash, serverPlatformID: submission.serverPlatformID,
                     userID: principal.user.id, dateCreated: now, issuance: nil)
@@ -147,20 +146,21 @@ public struct RegistrationAuthority: Sendable {
                         for: [name], recipients: submission.approverEmails[name].map { [$0] }, orderID: order.id, domainID: nil,
                         containerID: containerID, connection: connection, at: now)
                 }
-                if let within { try within(connection, order) }
+                try reseller?.write(for: order, cost: plan.price, connection: connection, at: now)
                 // Paid for before anything is signed: an order refused for lack of funds has
                 // nothing signed for it.
                 try Self.charge(
                     plan.price, orderID: order.id, note: "order \(order.id) \(plan.product.nameID)", connection: connection,
                     at: now)
                 // Signed before the certificate is stored, so that it is written once, as issued.
+                var effects: [OrderLifecycle.Effect] = []
                 if skipApproval,
                     let issued = try signIfReady(
                         order, certificate, csr: csr, caaCleared: clearedForIssuance, organization: existingOrganization,
                         connection: connection, now: now)
                 {
                     certificate = issued
-                    order.status = .issued
+                    (order.status, effects) = try OrderLifecycle.transition(from: order.status, .issue(.primary))
                 }
                 certificate.orderID = order.id
                 certificate.id = try connection.insertCertificate(certificate)
@@ -173,7 +173,7 @@ public struct RegistrationAuthority: Sendable {
                     processorID: skipApproval ? principal.user.id : nil, comments: submission.options.comments,
                     processorComment: nil, date: now, dateProcessed: skipApproval ? now : nil)
                 request.id = try connection.insertRequest(request, containerID: containerID)
-                if order.status == .issued { try events.emit(.issued, order: order, connection: connection, at: now) }
+                try perform(effects, for: order, processorID: nil, comment: "", connection: connection, now: now)
                 return PlacedOrder(
                     order: order, certificate: certificate, requests: [request], createdOrganizationID: createdOrganizationID,
                     isRepeat: false)

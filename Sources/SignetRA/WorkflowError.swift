@@ -38,6 +38,8 @@ public enum WorkflowError: Error, Sendable, Equatable {
     case orderNotCancelable(id: Int, status: OrderStatus)
     /// Another order renewed this one already.
     case orderRenewedAlready(id: Int, renewedBy: Int)
+    /// A change names a name the order does not have (or may not lose).
+    case nameNotOnOrder(name: String, reason: String)
 }
 
 extension WorkflowError: CustomStringConvertible {
@@ -67,6 +69,7 @@ extension WorkflowError: CustomStringConvertible {
         case .orderNotEligibleForRenewal(let id, let reason): return "order \(id) cannot be renewed: \(reason)"
         case .orderNotCancelable(let id, let status): return "order \(id) is \(status.rawValue) and cannot be canceled"
         case .orderRenewedAlready(let id, let renewal): return "order \(id) was renewed already, by order \(renewal)"
+        case .nameNotOnOrder(let name, let reason): return "\(name) \(reason)"
         }
     }
 }

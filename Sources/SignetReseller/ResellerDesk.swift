@@ -149,15 +149,10 @@ struct ResellerDesk: Sendable {
             organization: organizationFields, renew: try parameters.int("renew"),
             purchasedNames: max(1, choices.names.count), refunded: false)
         let accessKeyID = caller.accessKeyID
-        let now = clock.now()
-        let placed = try await registration.placeOrder(submission, by: caller.principal, fingerprint: fingerprint) { connection, order in
-            try connection.insertResellerOrder(
-                ResellerOrder(
-                    orderID: order.id, accessKeyID: accessKeyID, serviceID: ResellerDetails.serviceID(orderID: order.id),
-                    detailsJSON: String(decoding: try JSONEncoder().encode(details), as: UTF8.self)))
-            try connection.recordResellerRequest(
-                accessKeyID: accessKeyID, uniqueID: uniqueID, fingerprint: fingerprint, orderID: order.id, cost: order.price, at: now)
-        }
+        let record = ResellerRecord(
+            accessKeyID: accessKeyID, expectedDetails: nil, details: details.json,
+            request: .init(uniqueID: uniqueID, fingerprint: fingerprint))
+        let placed = try await registration.placeOrder(submission, by: caller.principal, fingerprint: fingerprint, reseller: record)
         return try await store.read { connection in
             let cost = try connection.resellerRequest(accessKeyID: accessKeyID, uniqueID: uniqueID)?.cost ?? placed.order.price
             return try self.renderer.detail(orderID: placed.order.id, connection: connection, now: self.clock.now(), cost: cost)

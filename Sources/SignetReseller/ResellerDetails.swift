@@ -20,8 +20,9 @@ struct ResellerDetails: Codable, Sendable, Equatable {
     var purchasedNames: Int
     var refunded: Bool
 
-    /// `o` + base-36 of the order id: short, stable, and not the database id itself.
-    static func serviceID(orderID: Int) -> String { "o" + String(orderID, radix: 36) }
+    static func serviceID(orderID: Int) -> String { ResellerRecord.serviceID(orderID: orderID) }
+
+    var json: String { String(decoding: (try? JSONEncoder().encode(self)) ?? Data("{}".utf8), as: UTF8.self) }
 
     /// The method a domain's choice stands for, and its approver address for e-mail.
     static func method(of choice: String) -> (method: String, email: String?) {

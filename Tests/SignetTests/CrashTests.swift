@@ -30,18 +30,19 @@ struct CrashTests {
         let server = try SignetProcess(data: data, arguments: ["--dcv", "always-valid"], databaseURL: databaseURL)
         defer { server.crash() }
         try await server.waitUntilServing()
-        let funds = try await CommandLineTests.signet(["balance", "add", "200000", "--data", data.path], databaseURL: databaseURL)
+        let funds = try await CommandLineTests.signet(["balance", "add", "1000000", "--data", data.path], databaseURL: databaseURL)
         #expect(funds.status == 0, "\(funds.error)")
-        let start: Money = "200000.00"
+        let start: Money = "1000000.00"
         // A short deadline: once the server is gone, the HTTP client would otherwise retry connecting until it.
         let client = LiveClient(base: server.base, key: try server.adminKey, timeout: 15)
         let organization = try await client.call(.POST, "organization", json: TestData.organization())
         let organizationID = try #require(organization.json["id"] as? Int, "\(organization.text)")
 
-        // 300 orders, each with its own idempotency key, 8 at a time (the HTTP client's limit per host):
-        // enough that the kill lands mid-burst even when the server answers hundreds a second.
+        // 1,000 orders, each with its own idempotency key, 8 at a time (the HTTP client's limit per host):
+        // enough that the kill lands mid-burst even when the server answers a thousand a second and
+        // the test's own tasks, on a busy machine, see the answers late.
         let csr = try TestData.csr()
-        let keys = (0..<300).map { "crash-\($0)" }
+        let keys = (0..<1000).map { "crash-\($0)" }
         func body(_ key: String) -> [String: Any] {
             TestData.secureSiteOrder(csr: csr, organizationID: organizationID, dnsNames: [])
                 .merging(["alternative_order_id": key]) { $1 }
