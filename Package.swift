@@ -69,11 +69,13 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .target(name: "SignetServer", dependencies: [
             "SignetCore", "SignetPKI", "SignetStore", "SignetValidation", "SignetRA", "SignetHTTP", "SignetCertCentral",
             "SignetReseller",
             .product(name: "Vapor", package: "vapor"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "signet", dependencies: [
@@ -83,7 +85,10 @@ let package = Package(
         .testTarget(name: "SignetTests", dependencies: [
             "SignetCore", "SignetPKI", "SignetStore", "SignetServer", "SignetValidation", "SignetRA", "SignetHTTP",
             "SignetCertCentral", "SignetReseller", "signet",
+            .product(name: "Vapor", package: "vapor"),
             .product(name: "VaporTesting", package: "vapor"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),

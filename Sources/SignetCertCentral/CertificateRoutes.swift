@@ -23,13 +23,7 @@ struct CertificateRoutes: RouteCollection {
         let principal = try request.principal
         let reference = request.parameters.get("certificate_id") ?? ""
         return try await request.signet.reader.read { connection in
-            let certificate: CertificateRecord?
-            if let id = Int(reference), reference.count < 16 {
-                certificate = try connection.certificate(id: id)
-            } else {
-                certificate = try connection.certificate(serialNumber: reference)
-            }
-            guard let certificate, let order = try connection.order(id: certificate.orderID),
+            guard let certificate = try connection.certificate(matching: reference), let order = try connection.order(id: certificate.orderID),
                 principal.canSee(containerID: order.containerID)
             else { throw WorkflowError.certificateNotFound(reference) }
             return (certificate, order)

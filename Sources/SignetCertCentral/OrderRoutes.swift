@@ -44,15 +44,10 @@ struct OrderRoutes: RouteCollection {
     /// Order info accepts an order id, or the primary certificate's thumbprint or serial number.
     private func resolveOrderID(_ reference: String, connection: StoreSession<some SessionAccess>) throws -> Int {
         if let id = Int(reference), reference.count < 16 { return id }
-        let hex = reference.uppercased()
-        guard !hex.isEmpty, hex.allSatisfy(\.isHexDigit) else { throw WorkflowError.orderNotFound(reference) }
-        if let certificate = try connection.certificate(serialNumber: hex), certificate.role == .primary {
-            return certificate.orderID
+        guard let certificate = try connection.certificate(matching: reference), certificate.role == .primary else {
+            throw WorkflowError.orderNotFound(reference)
         }
-        if hex.count == 40, let certificate = try connection.certificate(thumbprint: hex), certificate.role == .primary {
-            return certificate.orderID
-        }
-        throw WorkflowError.orderNotFound(reference)
+        return certificate.orderID
     }
 
     func listOrders(_ request: Request) async throws -> Response {

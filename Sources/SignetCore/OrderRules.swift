@@ -12,7 +12,7 @@ public enum OrderRules {
             throw .unknownProduct(submission.productNameID)
         }
         let names = try checkedNames(submission, product: product)
-        guard submission.csr?.trimmingWhitespace().isEmpty == false else {
+        guard submission.csrAtFinalize || submission.csr?.trimmingWhitespace().isEmpty == false else {
             throw product.isTLS ? .missingField("certificate.csr") : .csrRequired
         }
         let hash = try checkedHash(submission.signatureHash, product: product)

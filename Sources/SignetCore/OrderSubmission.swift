@@ -54,6 +54,8 @@ public struct OrderSubmission: Sendable {
     public var dnsNames: [String] = []
     public var emails: [String] = []
     public var csr: String?
+    /// The CSR comes when the order is finalized (ACME), not with the order itself.
+    public var csrAtFinalize = false
     public var signatureHash: String?
     public var organizationUnits: [String] = []
     public var serverPlatformID: Int?

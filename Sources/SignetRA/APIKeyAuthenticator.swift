@@ -10,11 +10,13 @@ import SignetStore
 public final class APIKeyAuthenticator: @unchecked Sendable {
     private let store: SignetStore
     private let cacheLifetime: TimeInterval
+    private let clock: any WallClock
     private let lock = NSLock()
     private var cache: [String: (principal: Principal, expires: Date)] = [:]
 
-    public init(store: SignetStore, cacheLifetime: TimeInterval = 5) {
+    public init(store: SignetStore, clock: any WallClock, cacheLifetime: TimeInterval = 5) {
         self.store = store
+        self.clock = clock
         self.cacheLifetime = cacheLifetime
     }
 
@@ -22,7 +24,7 @@ public final class APIKeyAuthenticator: @unchecked Sendable {
     public func principal(for key: String) async throws -> Principal? {
         guard let lookupID = APIKeyFormat.lookupID(of: key) else { return nil }
         let digest = APIKeyFormat.hash(key)
-        let now = Date()
+        let now = clock.now()
         if let hit = lock.withLock({ cache[digest] }), hit.expires > now { return hit.principal }
         let principal: Principal? = try await store.read { connection in
             guard let stored = try connection.apiKey(lookupID: lookupID),

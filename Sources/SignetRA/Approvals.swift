@@ -52,21 +52,24 @@ extension RegistrationAuthority {
                     }
                     return
                 }
-                guard let certificateID = request.certificateID,
-                    var certificate = try connection.certificate(id: certificateID, forUpdate: true)
-                else { return }
+                // An order opened without its CSR has no certificate yet: approving it approves
+                // the order, and its certificate is requested approved when it is finalized.
+                let certificate = try request.certificateID.flatMap { try connection.certificate(id: $0, forUpdate: true) }
                 if approve {
                     var approvedOrder = order
                     if request.type == .newRequest {
                         try move(&approvedOrder, .approve, processorID: principal.user.id, connection: connection, now: now)
                     }
+                    guard var certificate else { return }
                     certificate.status = try CertificateLifecycle.transition(from: certificate.status, .approve)
-                    try connection.setCertificateStatus(id: certificateID, status: certificate.status)
+                    try connection.setCertificateStatus(id: certificate.id, status: certificate.status)
                     _ = try issueIfReady(
                         approvedOrder, certificate, csr: nil, caaCleared: cleared, connection: connection, now: now)
                 } else {
-                    try connection.setCertificateStatus(
-                        id: certificateID, status: try CertificateLifecycle.transition(from: certificate.status, .reject))
+                    if let certificate {
+                        try connection.setCertificateStatus(
+                            id: certificate.id, status: try CertificateLifecycle.transition(from: certificate.status, .reject))
+                    }
                     switch request.type {
                     case .newRequest:
                         try withdrawUnissued(

@@ -122,9 +122,12 @@ public struct DomainControl: Sendable {
             dcv.expires = expires
         }
         for name in waiting {
-            dcv.names[name] = OrderDCV.NameState(method: methodsByName[name] ?? method, status: "pending")
+            // The name's own method when one was asked for (the reseller's domain_dcv), for the
+            // order's state and the domain's record alike.
+            let chosen = methodsByName[name] ?? method
+            dcv.names[name] = OrderDCV.NameState(method: chosen, status: "pending")
             _ = try connection.addDomain(
-                name: name.hasPrefix("*.") ? String(name.dropFirst(2)) : name, containerID: containerID, method: method,
+                name: name.hasPrefix("*.") ? String(name.dropFirst(2)) : name, containerID: containerID, method: chosen,
                 token: RandomValue.make(), tokenExpires: expires, organizationID: organizationID, at: date)
         }
         return (dcv, waiting)

@@ -167,13 +167,7 @@ extension RegistrationAuthority {
                 default: throw WorkflowError.invalidOrderStatus(id: id, status: order.status, action: "revoked")
                 }
             case .certificate(let reference):
-                let certificate: CertificateRecord?
-                if let id = Int(reference), reference.count < 16 {
-                    certificate = try connection.certificate(id: id)
-                } else {
-                    certificate = try connection.certificate(serialNumber: reference)
-                }
-                guard let certificate, let order = try connection.order(id: certificate.orderID),
+                guard let certificate = try connection.certificate(matching: reference), let order = try connection.order(id: certificate.orderID),
                     principal.canSee(containerID: order.containerID)
                 else { throw WorkflowError.certificateNotFound(reference) }
                 switch certificate.status {

@@ -156,7 +156,7 @@ extension ResellerDesk {
             } catch WorkflowError.nameNotOnOrder(let name, let reason) {
                 throw ResellerError.invalid("domain", "\(name) \(reason)")
             }
-            let status = ResellerRenderer.status(changed, details: updated, allValidated: false)
+            let status = ResellerRenderer.status(changed.status, details: updated, allValidated: false)
             return .object(["service_id": .string(reseller.serviceID), "status": .string(status)])
         }
     }

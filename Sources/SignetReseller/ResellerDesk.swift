@@ -176,52 +176,56 @@ struct ResellerDesk: Sendable {
         return try await store.read { try self.renderer.detail(orderID: order.id, connection: $0, now: self.clock.now()) }
     }
 
-    /// `certificate/list`: a Laravel-style page of the caller's orders.
+    /// `certificate/list`: a Laravel-style page of the caller's orders, newest first, chosen by
+    /// the same summary query as CertCentral's list (filters and paging in SQL, one statement for
+    /// the page's reseller details).
     func list(_ caller: ResellerCaller) async throws -> JSONValue {
         let parameters = caller.parameters
         let page = max(1, try parameters.int("page") ?? 1)
         let size = min(100, max(1, try parameters.int("page_size") ?? 15))
-        let wanted = try parameters.string("status")
-        let keyword = try parameters.string("keyword")?.lowercased()
         let now = clock.now()
+        var query = OrderQuery(now: now)
+        query.resellerAccessKeyID = caller.accessKeyID
+        query.sort = [(.id, true)]
+        query.limit = size
+        // A page far past the end is an empty page, never an overflow.
+        let (offset, overflow) = (page - 1).multipliedReportingOverflow(by: size)
+        query.offset = overflow ? Int.max : offset
+        if let keyword = try parameters.string("keyword")?.trimmingWhitespace(), !keyword.isEmpty { query.nameContains = keyword }
+        let soon = now.addingTimeInterval(30 * 86_400)
+        switch try parameters.string("status") {
+        case nil, "": break
+        case "issued": query.status = .issued; query.certificateEnds = now..<Date.distantFuture
+        case "expiring": query.status = .issued; query.certificateEnds = now..<soon
+        case "expired": query.status = .issued; query.certificateEnds = Date.distantPast..<now
+        case "issuing": query.statusOtherThan = .issued
+        case let other?: throw ResellerError.invalid("status", "status must be issued, expiring, expired or issuing, not \(other)")
+        }
+        let chosen = query
         return try await store.read { connection in
+            let (summaries, total) = try connection.orderSummaries(chosen)
+            let records = try connection.resellerOrders(orderIDs: summaries.map(\.id))
             var rows: [JSONValue] = []
-            let (orders, _) = try connection.resellerOrders(accessKeyID: caller.accessKeyID, offset: 0, limit: 100_000)
-            for reseller in orders {
-                guard let order = try connection.order(id: reseller.orderID),
+            for order in summaries {
+                guard let reseller = records[order.id],
                     let details = try? JSONDecoder().decode(ResellerDetails.self, from: Data(reseller.detailsJSON.utf8))
                 else { continue }
-                if let keyword, !details.domainDCV.keys.contains(where: { $0.contains(keyword) }) { continue }
-                let current = try connection.certificate(id: order.certificateID)
-                let expires = current?.issuance?.validTill
-                let listStatus: String
-                switch order.status {
-                case .issued where (expires ?? .distantFuture) < now: listStatus = "expired"
-                case .issued where (expires ?? .distantFuture) < now.addingTimeInterval(30 * 86_400): listStatus = "expiring"
-                case .issued: listStatus = "issued"
-                default: listStatus = "issuing"
-                }
-                if let wanted, wanted != listStatus && !(wanted == "issued" && listStatus == "expiring") { continue }
                 rows.append(.object([
                     "id": .number(Double(order.id)), "service_id": .string(reseller.serviceID),
-                    "status": .string(ResellerRenderer.status(order, details: details, allValidated: false)),
+                    "status": .string(ResellerRenderer.status(order.status, details: details, allValidated: false)),
                     "domain_dcv": .object(details.domainDCV.mapValues(JSONValue.string)),
                     "product_name": .string(order.product?.name ?? order.productNameID), "period": .string(details.period),
                     "created_at": .string(APITime.timestamp(order.dateCreated)),
-                    "cert_expires_at": expires.map { .string(APITime.timestamp($0)) } ?? .null,
+                    "cert_expires_at": order.certificateValidTill.map { .string(APITime.timestamp($0)) } ?? .null,
                     "service_expires_at": .string(APITime.timestamp(order.orderValidTill)),
                 ]))
             }
-            // A page far past the end is an empty page, never an overflow.
-            let (offset, overflow) = (page - 1).multipliedReportingOverflow(by: size)
-            let start = overflow ? Int.max : offset
-            let slice = rows.dropFirst(start).prefix(size)
-            let lastPage = max(1, (rows.count + size - 1) / size)
+            let lastPage = max(1, (total + size - 1) / size)
             return .object([
-                "current_page": .number(Double(page)), "data": .array(Array(slice)), "per_page": .number(Double(size)),
-                "total": .number(Double(rows.count)), "last_page": .number(Double(lastPage)),
-                "from": slice.isEmpty ? .null : .number(Double(start + 1)),
-                "to": slice.isEmpty ? .null : .number(Double(start + slice.count)),
+                "current_page": .number(Double(page)), "data": .array(rows), "per_page": .number(Double(size)),
+                "total": .number(Double(total)), "last_page": .number(Double(lastPage)),
+                "from": rows.isEmpty ? .null : .number(Double(chosen.offset + 1)),
+                "to": rows.isEmpty ? .null : .number(Double(chosen.offset + rows.count)),
             ])
         }
     }

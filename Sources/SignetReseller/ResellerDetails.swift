@@ -39,9 +39,9 @@ struct ResellerRenderer: Sendable {
 
     /// The order's status in reseller terms: `pending` while names wait, `valid` once every name
     /// is validated and issuance is due, `issued`, `cancelled`, `refunded` (and `revoked`).
-    static func status(_ order: Order, details: ResellerDetails, allValidated: Bool) -> String {
+    static func status(_ status: OrderStatus, details: ResellerDetails, allValidated: Bool) -> String {
         if details.refunded { return "refunded" }
-        switch order.status {
+        switch status {
         case .issued, .expired: return "issued"
         case .revoked: return "revoked"
         case .canceled, .rejected: return "cancelled"
@@ -86,7 +86,7 @@ struct ResellerRenderer: Sendable {
         var data: [String: JSONValue] = [
             "service_id": .string(reseller.serviceID),
             "caid": .string(String(order.id)),
-            "status": .string(Self.status(order, details: details, allValidated: allValidated)),
+            "status": .string(Self.status(order.status, details: details, allValidated: allValidated)),
             "has_dcv": .bool(!dcv.isEmpty),
             "product_id": .string(order.productNameID),
             "period": .string(details.period),

@@ -56,7 +56,7 @@ struct PublicCARoutes: RouteCollection {
             .replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         let padded = base64 + String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard let der = Data(base64Encoded: padded) else {
-            return ocspResponse(OCSPAnswer(der: CertificateAuthority.ocspMalformedRequest, thisUpdate: Date(), nextUpdate: nil), cacheable: false)
+            return ocspResponse(OCSPAnswer(der: CertificateAuthority.ocspMalformedRequest, thisUpdate: request.services.clock.now(), nextUpdate: nil), cacheable: false)
         }
         return ocspResponse(await answer(Array(der), request: request), cacheable: true)
     }

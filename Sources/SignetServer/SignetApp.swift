@@ -160,7 +160,7 @@ public enum SignetApp {
         app.services = services
         app.signet = DialectContext(
             registration: registration, administration: administration, reader: store.reader, authority: authority, clock: clock,
-            authenticator: APIKeyAuthenticator(store: store), rateLimiter: RateLimiter(policy: configuration.rateLimit))
+            authenticator: APIKeyAuthenticator(store: store, clock: clock), rateLimiter: RateLimiter(policy: configuration.rateLimit))
 
         app.http.server.configuration.hostname = configuration.host
         app.http.server.configuration.port = configuration.port

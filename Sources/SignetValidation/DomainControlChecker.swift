@@ -1,20 +1,6 @@
 import Foundation
 import SignetCore
 
-/// The DCV methods, with CertCentral's names.
-public enum DCVMethod: String, Sendable, CaseIterable, Codable {
-    case email
-    case dnsTXTToken = "dns-txt-token"
-    case dnsCNAMEToken = "dns-cname-token"
-    case httpToken = "http-token"
-
-    /// Wildcards can be validated only through DNS or e-mail (BR 3.2.2.4.18 validates one FQDN).
-    public func allows(wildcard: Bool) -> Bool { !(wildcard && self == .httpToken) }
-
-    /// Whether a success validates the names under the validated domain too.
-    public var coversSubdomains: Bool { self != .httpToken }
-}
-
 /// What went wrong in a check, in terms a customer can act on.
 public struct DCVFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable {

@@ -48,7 +48,7 @@ struct ConnectionLossTests {
                     log.record(try await signet.call(.POST, "order/certificate/ssl_basic", rawBody: order))
                 }
             }
-            for _ in 0..<200 where log.snapshot.orders.count < 5 { try await Task.sleep(nanoseconds: 20_000_000) }
+            try await Tools.eventually(within: 15, every: 0.02) { log.snapshot.orders.count >= 5 }
 
             try await cluster.stop(mode: "fast")
             let list = try await signet.call(.GET, "order/certificate")
@@ -63,13 +63,13 @@ struct ConnectionLossTests {
 
             try await cluster.start()
             var back = try await signet.call(.GET, "order/certificate")
-            for _ in 0..<100 where back.status != .ok {
-                try await Task.sleep(nanoseconds: 100_000_000)
+            try await Tools.eventually(within: 10) {
                 back = try await signet.call(.GET, "order/certificate")
+                return back.status == .ok
             }
             #expect(back.status == .ok, "Signet did not recover: \(back.text)")
             let ordersBefore = log.snapshot.orders.count
-            for _ in 0..<200 where log.snapshot.orders.count < ordersBefore + 5 { try await Task.sleep(nanoseconds: 20_000_000) }
+            try await Tools.eventually(within: 15, every: 0.02) { log.snapshot.orders.count >= ordersBefore + 5 }
             load.cancel()
             // A transaction cut off by the shutdown must fail, not wait forever on its dead connection.
             let settled = await Tools.finishes(load, within: 60)

@@ -62,7 +62,7 @@ struct CrashTests {
                 }
             }
         }
-        for _ in 0..<3000 where acknowledged.count < 30 { try await Task.sleep(nanoseconds: 5_000_000) }
+        try await Tools.eventually(within: 15, every: 0.005) { acknowledged.count >= 30 }
         server.crash()
         await Tools.waitForExit(server.process, within: 10)
         burst.cancel()  // what was still queued in the client would only wait for its deadline

@@ -28,9 +28,9 @@ struct DCVEmailTests {
             #expect(placed.status == .created)
             let orderID = try #require(placed.json["id"] as? Int)
             var received = ""
-            for _ in 0..<100 where Self.codes(in: received).count < 5 {
-                try await Task.sleep(nanoseconds: 100_000_000)
+            try await Tools.eventually(within: 30) {
                 received = sink.received
+                return Self.codes(in: received).count >= 5
             }
             for local in ApproverEmail.localParts { #expect(received.contains("To: \(local)@\(zone)"), "\(local)") }
             #expect(received.contains("Subject: Domain control validation for www.\(zone)"))
@@ -61,9 +61,9 @@ struct DCVEmailTests {
             #expect(try await signet.call(.POST, "/dcv/email/\(code)").status == .notFound, "a code validates once")
             #expect(try await signet.call(.GET, "/dcv/email/\(code)").status == .notFound, "a used link is gone")
             var status = ""
-            for _ in 0..<50 where status != "issued" {
-                try await Task.sleep(nanoseconds: 100_000_000)
+            try await Tools.eventually(within: 30) {
                 status = try await DCVTests.status(signet, orderID) ?? ""
+                return status == "issued"
             }
             #expect(status == "issued")
             #expect(try await signet.call(.GET, "/dcv/email/unknowncode").status == .notFound)

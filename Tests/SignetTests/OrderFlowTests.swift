@@ -168,9 +168,9 @@ struct OrderFlowTests {
 
             try await signet.administration.validateDomain(name: "example.com")
             var status = ""
-            for _ in 0..<50 where status != "issued" {
-                try await Task.sleep(nanoseconds: 100_000_000)
+            try await Tools.eventually(within: 30) {
                 status = try await signet.call(.GET, "order/certificate/\(orderID)").json["status"] as? String ?? ""
+                return status == "issued"
             }
             #expect(status == "issued")
         }

@@ -43,6 +43,15 @@ struct ResellerTests {
             #expect(created.status == 200, "\(created.text)")
             #expect(created.success)
             #expect(created.message == "OK")
+            // Each name's domain records the method chosen for that name, not the order's default.
+            let stored = try await signet.store.read { connection in
+                let order = try connection.orders(alternativeOrderID: "reseller:\(client.accessKey):u1", containerIDs: nil).first
+                return (order?.dcv?.names ?? [:], try connection.domains(containerIDs: nil))
+            }
+            #expect(stored.0["www.\(zone)"]?.method == "dns" && stored.0["api.\(zone)"]?.method == "http", "\(stored.0)")
+            for domain in stored.1 where domain.name.hasSuffix(zone) {
+                #expect(domain.method == stored.0[domain.name]?.method, "\(domain.name): \(domain.method)")
+            }
             let data = created.data
             #expect(data["cost"] as? Double == 118)
             #expect(data["status"] as? String == "pending")
@@ -294,9 +303,7 @@ struct ResellerTests {
         try await first.stop(removingData: false)
 
         let second = try await TestSignet.start(directory: directory, configure: setup)
-        for _ in 0..<150 where !receiver.calls.contains(where: { $0["accepted"] as? Bool == true }) {
-            try await Task.sleep(nanoseconds: 100_000_000)
-        }
+        try await Tools.eventually(within: 30) { receiver.calls.contains(where: { $0["accepted"] as? Bool == true }) }
         let delivered = try #require(receiver.calls.first { $0["accepted"] as? Bool == true }, "\(receiver.calls)")
         #expect(delivered["verified"] as? Bool == true, "the receiver verifies the signature with its own code")
         #expect(delivered["event"] as? String == "certificate.issued")
@@ -312,9 +319,7 @@ struct ResellerTests {
         #expect(attempts.first?["last_status"] as? Int == 200)
         let refund = try await reopened.call("certificate/refund", ["service_id": serviceID])
         #expect(refund.success)
-        for _ in 0..<100 where !receiver.calls.contains(where: { $0["event"] as? String == "refunded" }) {
-            try await Task.sleep(nanoseconds: 100_000_000)
-        }
+        try await Tools.eventually(within: 30) { receiver.calls.contains(where: { $0["event"] as? String == "refunded" }) }
         #expect(receiver.calls.contains { $0["event"] as? String == "refunded" && $0["status"] as? String == "refunded" })
         try await second.stop()
     }

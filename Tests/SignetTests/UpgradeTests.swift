@@ -1,5 +1,6 @@
 import Foundation
 import SignetCore
+import SignetStore
 import Testing
 
 @testable import SignetServer
@@ -70,6 +71,18 @@ struct UpgradeTests {
                 #expect(order.status == .ok, "\(name): \(order.text)")
                 #expect(order.json["status"] as? String == status, "\(name): \(order.text)")
             }
+            // The order waiting for DCV keeps its random value and per-name state (a JSON column
+            // before version 9, rows of `authorizations` since).
+            let waitingID = try #require(manifest.orders["awaits_dcv"])
+            let waiting = try await signet.call(.GET, "order/certificate/\(waitingID)")
+            let backend = TestPostgres.isEnabled ? "postgresql/postgresql.sql" : "sqlite/sqlite.sql"
+            let dump = try String(contentsOf: Self.fixtures.appendingPathComponent(backend), encoding: .utf8)
+            let stored = try #require(dump.firstMatch(of: /pending\.example\.org[^\n]*"randomValue":"([a-z0-9]+)"/)?.output.1)
+            #expect(waiting.json["dcv_random_value"] as? String == String(stored), "\(waiting.text)")
+            let dcv = try await signet.store.read { try $0.order(id: waitingID)?.dcv }
+            let name = try #require(dcv?.names["pending.example.org"], "\(String(describing: dcv))")
+            #expect(dcv?.names.count == 1 && name.method == "dns-txt-token" && name.status == "pending")
+
             let issued = try await signet.call(.GET, "order/certificate/\(try #require(manifest.orders["issued"]))")
             #expect(issued.json["alternative_order_id"] as? String == "upgrade-1")
 

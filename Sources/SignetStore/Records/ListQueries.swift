@@ -24,6 +24,14 @@ public struct OrderQuery: Sendable {
     public var productNameID: String?
     /// `filters[is_renewed]`: whether another order renewed it.
     public var isRenewed: Bool?
+    /// Only the orders a reseller key placed.
+    public var resellerAccessKeyID: String?
+    /// Orders one of whose names contains this text (case-insensitive).
+    public var nameContains: String?
+    /// Orders not in this status (the reseller's `issuing`: everything not issued).
+    public var statusOtherThan: OrderStatus?
+    /// Orders whose current certificate ends in this window (`expiring`, `expired`).
+    public var certificateEnds: Range<Date>?
     public var sort: [(key: OrderSortKey, descending: Bool)] = [(.id, false)]
     public var offset = 0
     public var limit = 1000
@@ -36,6 +44,7 @@ public struct OrderQuery: Sendable {
     /// (`expired` depends on the time, the other filters on columns the counts do not keep).
     var countsByStatus: Bool {
         orderID == nil && commonName == nil && serialNumber == nil && productNameID == nil && isRenewed == nil
+            && resellerAccessKeyID == nil && nameContains == nil && statusOtherThan == nil && certificateEnds == nil
             && status != .expired
     }
 }
@@ -85,6 +94,25 @@ extension StoreSession {
             values.append(product)
         }
         if let isRenewed = query.isRenewed { filters.append(isRenewed ? "renewed_order_id IS NOT NULL" : "renewed_order_id IS NULL") }
+        if let key = query.resellerAccessKeyID {
+            filters.append("id IN (SELECT order_id FROM reseller_orders WHERE access_key_id = ?)")
+            values.append(key)
+        }
+        if let text = query.nameContains {
+            // The names as stored (JSON text); `!` escapes LIKE's wildcards in the client's text.
+            let escaped = text.lowercased().replacingOccurrences(of: "!", with: "!!").replacingOccurrences(of: "%", with: "!%")
+                .replacingOccurrences(of: "_", with: "!_")
+            filters.append("LOWER(names_json) LIKE ? ESCAPE '!'")
+            values.append("%" + escaped + "%")
+        }
+        if let excluded = query.statusOtherThan {
+            filters.append("status <> ?")
+            values.append(excluded.rawValue)
+        }
+        if let window = query.certificateEnds {
+            filters.append("certificate_id IN (SELECT id FROM certificates WHERE valid_till >= ? AND valid_till < ?)")
+            values = Self.binds(values, [window.lowerBound, window.upperBound])
+        }
         if let name = query.commonName {
             filters.append(name.contains("%") ? "common_name LIKE ?" : "common_name = ?")
             values.append(name.lowercased())

@@ -26,7 +26,11 @@ struct OrderRow: Codable, Sendable {
     var certificateId: Int?
     var dateCreated: Date
     var dateUpdated: Date
-    var dcvJson: String?
+    /// The order-wide part of domain validation (``OrderDCV``); its names are rows of `authorizations`.
+    var dcvRandomValue: String?
+    var dcvExpires: Date?
+    var dcvAttempts: Int
+    var caaMessagesJson: String?
     var dcvNextCheck: Date?
     /// The order this one renews (from `options.renewalOfOrderID`, cleared if the renewal is
     /// rejected); a unique index lets an order be renewed only once.
@@ -60,7 +64,10 @@ struct OrderRow: Codable, Sendable {
         certificateId = order.certificateID == 0 ? nil : order.certificateID
         dateCreated = order.dateCreated
         dateUpdated = order.dateUpdated
-        dcvJson = try order.dcv.map(JSONColumn.encode)
+        dcvRandomValue = order.dcv?.randomValue
+        dcvExpires = order.dcv?.expires
+        dcvAttempts = order.dcv?.attempts ?? 0
+        caaMessagesJson = try order.dcv.map { try JSONColumn.encode($0.caaMessages) }
         self.dcvNextCheck = dcvNextCheck
         renewalOfOrderId = order.options.renewalOfOrderID
         renewedOrderId = order.renewedOrderID
@@ -68,7 +75,8 @@ struct OrderRow: Codable, Sendable {
         origin = order.origin.rawValue
     }
 
-    func record() throws -> Order {
+    /// The order, with the domain validation state of `authorizations` (this order's rows).
+    func record(authorizations: [AuthorizationRow]) throws -> Order {
         guard let status = OrderStatus(rawValue: status), let hash = SignatureHash(rawValue: signatureHash) else {
             throw StoreError.inconsistent("order \(id ?? 0) has an unknown status or hash")
         }
@@ -83,7 +91,7 @@ struct OrderRow: Codable, Sendable {
             contacts: try JSONColumn.decode([OrderContact].self, from: contactsJson),
             options: try JSONColumn.decode(OrderOptions.self, from: optionsJson), certificateID: certificateId ?? 0,
             dateCreated: dateCreated, dateUpdated: dateUpdated,
-            dcv: try dcvJson.map { try JSONColumn.decode(OrderDCV.self, from: $0) }, renewedOrderID: renewedOrderId,
+            dcv: try dcv(authorizations), renewedOrderID: renewedOrderId,
             origin: OrderOrigin(rawValue: origin))
     }
 }
@@ -207,7 +215,16 @@ extension StoreSession {
 
     /// The order; with `forUpdate`, locked until the transaction ends (another instance waits).
     public func order(id: Int, forUpdate: Bool = false) throws -> Order? {
-        try first(OrderRow.self, "SELECT * FROM orders WHERE id = ?\(forUpdate ? self.forUpdate : "")", [id])?.record()
+        guard let row = try first(OrderRow.self, "SELECT * FROM orders WHERE id = ?\(forUpdate ? self.forUpdate : "")", [id])
+        else { return nil }
+        return try orders(from: [row]).first
+    }
+
+    /// Orders from their rows, each with its authorizations (read in one statement).
+    func orders(from rows: [OrderRow]) throws -> [Order] {
+        let withDCV = rows.compactMap { $0.dcvRandomValue == nil ? nil : $0.id }
+        let authorizations = try authorizationRows(orderIDs: withDCV)
+        return try rows.map { try $0.record(authorizations: authorizations[$0.id ?? 0] ?? []) }
     }
 
     /// The order a container placed under a client idempotency key, with the fingerprint of its
@@ -218,7 +235,7 @@ extension StoreSession {
                 OrderRow.self, "SELECT * FROM orders WHERE alternative_order_id = ? AND container_id = ?",
                 [alternativeOrderID, containerID])
         else { return nil }
-        return (try row.record(), row.requestFingerprint)
+        return (try orders(from: [row])[0], row.requestFingerprint)
     }
 
     /// The orders placed under a client idempotency key in any of `containerIDs` (all when `nil`), by id.
@@ -229,7 +246,7 @@ extension StoreSession {
             sql += " AND container_id IN \(Self.list(containerIDs.count))"
             values = Self.binds(values, Array(containerIDs))
         }
-        return try all(OrderRow.self, sql + " ORDER BY id", values).map { try $0.record() }
+        return try orders(from: try all(OrderRow.self, sql + " ORDER BY id", values))
     }
 
     /// Ids of certificates in `status`, oldest first.
@@ -243,6 +260,17 @@ extension StoreSession {
     /// never both sign it.
     public func certificate(id: Int, forUpdate: Bool = false) throws -> CertificateRecord? {
         try first(CertificateRow.self, "SELECT * FROM certificates WHERE id = ?\(forUpdate ? self.forUpdate : "")", [id])?.record()
+    }
+
+    /// The certificate a client names: by id (a number of fewer than 16 digits), by serial number
+    /// (hex), or by the SHA-1 thumbprint of its DER (40 hex digits). The one lookup every dialect
+    /// uses, so that they all read a reference alike.
+    public func certificate(matching reference: String) throws -> CertificateRecord? {
+        if let id = Int(reference), id > 0, reference.count < 16 { return try certificate(id: id) }
+        let hex = reference.uppercased()
+        guard !hex.isEmpty, hex.count <= 64, hex.allSatisfy(\.isHexDigit) else { return nil }
+        if let bySerial = try certificate(serialNumber: hex) { return bySerial }
+        return hex.count == 40 ? try certificate(thumbprint: hex) : nil
     }
 
     public func certificate(serialNumber: String) throws -> CertificateRecord? {
@@ -299,13 +327,18 @@ extension StoreSession where Access == ReadWrite {
     /// Stores a new order and returns its id. `fingerprint` identifies the request body behind an
     /// idempotency key; `dcvNextCheck` schedules the first background DCV check.
     public func insertOrder(_ order: Order, fingerprint: String?, dcvNextCheck: Date? = nil) throws -> Int {
-        try insert(into: "orders", try OrderRow(order, fingerprint: fingerprint, dcvNextCheck: dcvNextCheck))
+        let id = try insert(into: "orders", try OrderRow(order, fingerprint: fingerprint, dcvNextCheck: dcvNextCheck))
+        if let dcv = order.dcv { try saveAuthorizations(orderID: id, containerID: order.containerID, dcv.names) }
+        return id
     }
 
     /// Replaces an order's DCV state and schedules (or, with `nil`, stops) its background checks.
     public func setOrderDCV(orderID: Int, _ dcv: OrderDCV?, nextCheck: Date?) throws {
         try execute(
-            "UPDATE orders SET dcv_json = ?, dcv_next_check = ? WHERE id = ?", [try dcv.map(JSONColumn.encode), nextCheck, orderID])
+            "UPDATE orders SET dcv_random_value = ?, dcv_expires = ?, dcv_attempts = ?, caa_messages_json = ?, dcv_next_check = ? "
+                + "WHERE id = ?",
+            [dcv?.randomValue, dcv?.expires, dcv?.attempts ?? 0, try dcv.map { try JSONColumn.encode($0.caaMessages) }, nextCheck, orderID])
+        try saveAuthorizations(orderID: orderID, containerID: nil, dcv?.names ?? [:])
     }
 
     /// Replaces an order's options (e.g. after a change of DCV method).
@@ -386,6 +419,11 @@ extension StoreSession where Access == ReadWrite {
     /// Stores a request of an order in `containerID` (kept on the request so that lists filter without a join).
     public func insertRequest(_ request: ApprovalRequest, containerID: Int) throws -> Int {
         try insert(into: "requests", RequestRow(request, containerID: containerID))
+    }
+
+    /// Names the certificate a request is about, once an order opened without its CSR is finalized.
+    public func setRequestCertificate(requestID: Int, certificateID: Int) throws {
+        try execute("UPDATE requests SET certificate_id = ? WHERE id = ?", [certificateID, requestID])
     }
 
     /// Rejects every pending request of an order (when the order is revoked or cancelled).

@@ -129,13 +129,12 @@ extension StoreSession {
         try first(ResellerOrderRow.self, "SELECT * FROM reseller_orders WHERE order_id = ?", [orderID])?.record
     }
 
-    /// A page of a key's orders, newest first, and how many there are.
-    public func resellerOrders(accessKeyID: String, offset: Int, limit: Int) throws -> (orders: [ResellerOrder], total: Int) {
-        let total = try count("SELECT COUNT(*) AS total FROM reseller_orders WHERE access_key_id = ?", [accessKeyID])
-        let rows = try all(
-            ResellerOrderRow.self, "SELECT * FROM reseller_orders WHERE access_key_id = ? ORDER BY order_id DESC LIMIT ? OFFSET ?",
-            [accessKeyID, limit, offset])
-        return (rows.map(\.record), total)
+    /// The reseller records of `orderIDs` (a page of a list), by order, in one statement.
+    public func resellerOrders(orderIDs: [Int]) throws -> [Int: ResellerOrder] {
+        let ids = Array(Set(orderIDs))
+        guard !ids.isEmpty else { return [:] }
+        let rows = try all(ResellerOrderRow.self, "SELECT * FROM reseller_orders WHERE order_id IN \(Self.list(ids.count))", ids)
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0.orderId, $0.record) })
     }
 
     // MARK: unique_id

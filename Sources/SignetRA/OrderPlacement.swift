@@ -1,0 +1,306 @@
+import Foundation
+import SignetCore
+import SignetPKI
+import SignetStore
+import SignetValidation
+
+/// An order opened without its CSR (ACME's newOrder, a console's draft): stored and charged, its
+/// names' authorizations created, its approval request filed. ``RegistrationAuthority/finalize(orderID:csr:by:)``
+/// gives it its certificate.
+public struct OpenedOrder: Sendable {
+    public let order: Order
+    public let requests: [ApprovalRequest]
+    public let createdOrganizationID: Int?
+    /// `true` when an idempotency key matched an earlier order and nothing new was stored or charged.
+    public let isRepeat: Bool
+}
+
+/// What opening an order decided before its transaction: the plan, the checked references and
+/// the CAA verdict, so that the transaction itself only stores.
+struct OrderOpening: Sendable {
+    let submission: OrderSubmission
+    let plan: OrderPlan
+    let principal: Principal
+    let fingerprint: String
+    let containerID: Int
+    let newOrganization: OrganizationDetails?
+    let existingOrganization: Organization?
+    let hash: SignatureHash
+    let caaCleared: Bool
+    let caaFindings: [String: String]
+    let now: Date
+}
+
+/// The steps every front end composes: open an order (identifiers, product, who), let its names
+/// be authorized, finalize it with a CSR, issue. CertCentral and the reseller API send the CSR with
+/// the order, so ``placeOrder(_:by:fingerprint:reseller:)`` opens and finalizes in one transaction.
+extension RegistrationAuthority {
+    /// Places an order with its CSR; returns the earlier order when `alternativeOrderID` was used
+    /// before for the same request.
+    ///
+    /// - Parameters:
+    ///   - fingerprint: identifies the request body, so that a reused key with a different body is refused.
+    ///   - reseller: the reseller dialect's record of the order, written in the order's transaction.
+    public func placeOrder(
+        _ submission: OrderSubmission, by principal: Principal, fingerprint: String, reseller: ResellerRecord? = nil
+    ) async throws -> PlacedOrder {
+        let csr = try Self.inspect(submission.csr)
+        guard let opening = try await prepareOpening(submission, by: principal, fingerprint: fingerprint, csr: csr) else {
+            return try Self.placed(try await earlier(submission, by: principal, fingerprint: fingerprint))
+        }
+        let placed = try await retryingUniqueViolations {
+            try await store.write { connection -> PlacedOrder in
+                if let repeated = try self.repeatOf(submission, opening.containerID, fingerprint: fingerprint, connection: connection) {
+                    return try Self.placed(repeated)
+                }
+                var (order, request, createdOrganizationID) = try self.openOrder(opening, connection: connection)
+                try reseller?.write(for: order, cost: opening.plan.price, connection: connection, at: opening.now)
+                let certificate = try self.finalizeOrder(
+                    &order, request: &request, csr: csr, hash: opening.hash, caaCleared: opening.caaCleared,
+                    organization: opening.existingOrganization, connection: connection, now: opening.now)
+                return PlacedOrder(
+                    order: order, certificate: certificate, requests: [request], createdOrganizationID: createdOrganizationID,
+                    isRepeat: false)
+            }
+        }
+        deliverEmails(of: placed.order)
+        return placed
+    }
+
+    /// Opens an order whose CSR comes later (ACME). The plan, references, charge and DCV are as
+    /// for any order; the certificate request waits for ``finalize(orderID:csr:by:)``.
+    public func open(_ submission: OrderSubmission, by principal: Principal, fingerprint: String) async throws -> OpenedOrder {
+        var submission = submission
+        submission.csr = nil
+        submission.csrAtFinalize = true
+        guard let opening = try await prepareOpening(submission, by: principal, fingerprint: fingerprint, csr: nil) else {
+            let earlier = try await earlier(submission, by: principal, fingerprint: fingerprint)
+            return OpenedOrder(order: earlier.order, requests: earlier.requests, createdOrganizationID: nil, isRepeat: true)
+        }
+        let opened = try await retryingUniqueViolations {
+            try await store.write { connection -> OpenedOrder in
+                if let repeated = try self.repeatOf(submission, opening.containerID, fingerprint: fingerprint, connection: connection) {
+                    return OpenedOrder(order: repeated.order, requests: repeated.requests, createdOrganizationID: nil, isRepeat: true)
+                }
+                let (order, request, createdOrganizationID) = try self.openOrder(opening, connection: connection)
+                return OpenedOrder(order: order, requests: [request], createdOrganizationID: createdOrganizationID, isRepeat: false)
+            }
+        }
+        deliverEmails(of: opened.order)
+        return opened
+    }
+
+    /// Checks a submission and everything it refers to before any transaction; `nil` when an
+    /// idempotency key names an earlier order (the caller answers with it).
+    private func prepareOpening(
+        _ submission: OrderSubmission, by principal: Principal, fingerprint: String, csr: InspectedCSR?
+    ) async throws -> OrderOpening? {
+        let now = clock.now()
+        let plan = try OrderRules.plan(submission, now: now, policy: policy)
+        try Self.checkMaySkipApproval(submission.skipApproval, principal)
+        let containerID = submission.containerID ?? principal.user.containerID
+        let (newOrganization, existingOrganization) = try await checkReferences(
+            submission, containerID: containerID, principal: principal)
+        if let key = submission.alternativeOrderID,
+            try await store.read({ try $0.order(alternativeOrderID: key, containerID: containerID) }) != nil
+        {
+            return nil
+        }
+        let hash = authority.signatureHash(for: plan.signatureHash, family: plan.product.family)
+        if let csr {
+            try preflight(
+                product: plan.product, names: plan.names, csr: csr, organization: newOrganization ?? existingOrganization?.details,
+                organizationUnits: plan.organizationUnits, hash: hash, profileOption: plan.profileOption,
+                orderValidTill: plan.orderValidTill, certificateValidTill: plan.certificateValidTill, now: now)
+        }
+        var (caaCleared, caaFindings) = (dcvMode == .alwaysValid, [String: String]())
+        if submission.skipApproval && dcvMode == .checked {
+            (caaCleared, caaFindings) = try await precheck(
+                names: plan.names, product: plan.product, containerID: containerID, organizationID: existingOrganization?.id,
+                now: now)
+        }
+        return OrderOpening(
+            submission: submission, plan: plan, principal: principal, fingerprint: fingerprint, containerID: containerID,
+            newOrganization: newOrganization, existingOrganization: existingOrganization, hash: hash, caaCleared: caaCleared,
+            caaFindings: caaFindings, now: now)
+    }
+
+    /// An earlier order as the answer to a repeated placement, which always carries a certificate.
+    private static func placed(_ repeated: (order: Order, certificate: CertificateRecord?, requests: [ApprovalRequest])) throws
+        -> PlacedOrder
+    {
+        guard let certificate = repeated.certificate else {
+            throw WorkflowError.invalidOrderStatus(id: repeated.order.id, status: repeated.order.status, action: "placed again: it waits for its CSR")
+        }
+        return PlacedOrder(
+            order: repeated.order, certificate: certificate, requests: repeated.requests, createdOrganizationID: nil, isRepeat: true)
+    }
+
+    /// The earlier order under the submission's idempotency key (after `prepareOpening` found one).
+    private func earlier(_ submission: OrderSubmission, by principal: Principal, fingerprint: String) async throws
+        -> (order: Order, certificate: CertificateRecord?, requests: [ApprovalRequest])
+    {
+        let containerID = submission.containerID ?? principal.user.containerID
+        return try await store.read { connection in
+            guard let repeated = try self.repeatOf(submission, containerID, fingerprint: fingerprint, connection: connection) else {
+                throw StoreError.inconsistent("the order under \(submission.alternativeOrderID ?? "") disappeared")
+            }
+            return repeated
+        }
+    }
+
+    /// Stores a new order in the caller's transaction: the renewal link, a new organization, the
+    /// order with its authorizations, DCV e-mails, the charge and the approval request.
+    func openOrder(_ opening: OrderOpening, connection: WriteSession) throws -> (Order, ApprovalRequest, Int?) {
+        let (submission, plan, now) = (opening.submission, opening.plan, opening.now)
+        // Locked, so that of two renewals of one order only one commits.
+        let renewed = try orderToRenew(for: submission, by: opening.principal, connection: connection)
+        // A renewal is credited what is left of the order it renews.
+        let orderEnd = plan.orderValidTill.addingTimeInterval(renewed.map { RenewalRules.credit(renewing: $0, now: now) } ?? 0)
+        var organizationID = opening.existingOrganization?.id
+        var createdOrganizationID: Int?
+        if let details = opening.newOrganization {
+            let created = try connection.createOrganization(details, containerID: opening.containerID, at: now)
+            organizationID = created.id
+            createdOrganizationID = created.id
+        }
+        var order = Order(
+            id: 0, containerID: opening.containerID, userID: opening.principal.user.id, productNameID: plan.product.nameID,
+            status: OrderLifecycle.opened(approved: submission.skipApproval), organizationID: organizationID, names: plan.names,
+            signatureHash: opening.hash, serverPlatformID: submission.serverPlatformID, profileOption: plan.profileOption,
+            organizationUnits: plan.organizationUnits, orderValidFrom: plan.orderValidFrom, orderValidTill: orderEnd,
+            certificateValidTill: plan.certificateValidTill, billedYears: plan.billedYears, price: plan.price,
+            alternativeOrderID: submission.alternativeOrderID, contacts: submission.contacts, options: submission.options,
+            certificateID: 0, dateCreated: now, dateUpdated: now, origin: submission.origin)
+        let dcvMethod = submission.options.dcvMethod ?? "email"
+        let (dcv, waiting) = try domainControl.prepare(
+            existing: nil, names: DomainControl.validationNames(of: plan.names, isTLS: plan.product.isTLS), product: plan.product,
+            method: dcvMethod, methodsByName: submission.dcvMethodsByName, containerID: opening.containerID,
+            organizationID: organizationID, connection: connection, at: now)
+        order.dcv = dcv
+        if !opening.caaFindings.isEmpty {
+            order.dcv = order.dcv ?? OrderDCV(randomValue: RandomValue.make(), expires: now.addingTimeInterval(RandomValue.lifetime))
+            order.dcv?.caaMessages = opening.caaFindings
+        }
+        order.id = try connection.insertOrder(
+            order, fingerprint: opening.fingerprint, dcvNextCheck: order.dcv?.awaitsChecks == true ? now : nil)
+        if let renewed { try connection.markOrderRenewed(orderID: renewed.id, by: order.id, at: now) }
+        for name in waiting where (submission.dcvMethodsByName[name] ?? dcvMethod) == "email" {
+            try domainControl.queueEmails(
+                for: [name], recipients: submission.approverEmails[name].map { [$0] }, orderID: order.id, domainID: nil,
+                containerID: opening.containerID, connection: connection, at: now)
+        }
+        // Paid for before anything is signed: an order refused for lack of funds has nothing signed for it.
+        try Self.charge(plan.price, orderID: order.id, note: "order \(order.id) \(plan.product.nameID)", connection: connection, at: now)
+        let skipApproval = submission.skipApproval
+        var request = ApprovalRequest(
+            id: 0, orderID: order.id, certificateID: nil, type: .newRequest, status: skipApproval ? .approved : .pending,
+            requesterID: opening.principal.user.id, processorID: skipApproval ? opening.principal.user.id : nil,
+            comments: submission.options.comments, processorComment: nil, date: now, dateProcessed: skipApproval ? now : nil)
+        request.id = try connection.insertRequest(request, containerID: opening.containerID)
+        return (order, request, createdOrganizationID)
+    }
+
+    /// Gives an open order its certificate request in the caller's transaction, and signs it at
+    /// once when the order is approved and nothing blocks it. The certificate is stored once, as
+    /// issued or waiting; the approval request then names it.
+    func finalizeOrder(
+        _ order: inout Order, request: inout ApprovalRequest, csr: InspectedCSR, hash: SignatureHash, caaCleared: Bool,
+        organization: Organization?, connection: WriteSession, now: Date
+    ) throws -> CertificateRecord {
+        let approved = order.status == .pending
+        var certificate = CertificateRecord(
+            id: 0, orderID: order.id, role: .primary, status: CertificateLifecycle.requested(approved: approved),
+            names: order.names, csr: csr.pem, key: csr.key, signatureHash: hash, serverPlatformID: order.serverPlatformID,
+            userID: order.userID, dateCreated: now, issuance: nil)
+        var effects: [OrderLifecycle.Effect] = []
+        // Signed before the certificate is stored, so that it is written once, as issued.
+        if approved,
+            let issued = try signIfReady(
+                order, certificate, csr: csr, caaCleared: caaCleared, organization: organization, connection: connection, now: now)
+        {
+            certificate = issued
+            (order.status, effects) = try OrderLifecycle.transition(from: order.status, .issue(.primary))
+        }
+        certificate.id = try connection.insertCertificate(certificate)
+        order.certificateID = certificate.id
+        try connection.setOrderCertificate(orderID: order.id, certificateID: certificate.id, status: order.status, at: now)
+        try connection.setRequestCertificate(requestID: request.id, certificateID: certificate.id)
+        request.certificateID = certificate.id
+        try perform(effects, for: order, processorID: nil, comment: "", connection: connection, now: now)
+        return certificate
+    }
+
+    /// Finalizes an open order with its CSR (ACME's finalize). A finalize repeated with the same
+    /// CSR returns the order as it stands, whatever happened since; another CSR is refused.
+    public func finalize(orderID: Int, csr text: String, by principal: Principal) async throws -> PlacedOrder {
+        let csr = try Self.inspect(text)
+        let now = clock.now()
+        let (order, organization) = try await store.read { connection -> (Order, Organization?) in
+            guard let order = try connection.order(id: orderID), principal.canSee(containerID: order.containerID) else {
+                throw WorkflowError.orderNotFound(String(orderID))
+            }
+            return (order, try order.organizationID.flatMap { try connection.organization(id: $0) })
+        }
+        if order.certificateID != 0 { return try await finalized(order, csr: csr) }
+        guard let product = order.product, [.needsApproval, .pending].contains(order.status) else {
+            throw WorkflowError.invalidOrderStatus(id: order.id, status: order.status, action: "finalized")
+        }
+        try preflight(
+            product: product, names: order.names, csr: csr, organization: organization?.details,
+            organizationUnits: order.organizationUnits, hash: order.signatureHash, profileOption: order.profileOption,
+            orderValidTill: order.orderValidTill, certificateValidTill: order.certificateValidTill, now: now)
+        var caaCleared = dcvMode == .alwaysValid
+        if order.status == .pending && dcvMode == .checked {
+            caaCleared = try await precheck(
+                names: order.names, product: product, containerID: order.containerID, organizationID: order.organizationID,
+                now: now
+            ).cleared
+        }
+        let cleared = caaCleared
+        let placed = try await retryingUniqueViolations {
+            try await store.write { connection -> PlacedOrder? in
+                guard var order = try connection.order(id: orderID, forUpdate: true) else {
+                    throw WorkflowError.orderNotFound(String(orderID))
+                }
+                // A concurrent finalize won; it answers for both (below).
+                guard order.certificateID == 0 else { return nil }
+                guard var request = try connection.requests(orderIDs: [order.id])[order.id]?.first(where: { $0.type == .newRequest })
+                else { throw StoreError.inconsistent("order \(order.id) has no request") }
+                let certificate = try self.finalizeOrder(
+                    &order, request: &request, csr: csr, hash: order.signatureHash, caaCleared: cleared, organization: organization,
+                    connection: connection, now: now)
+                return PlacedOrder(
+                    order: order, certificate: certificate, requests: [request], createdOrganizationID: nil, isRepeat: false)
+            }
+        }
+        if let placed { return placed }
+        guard let current = try await store.read({ try $0.order(id: orderID) }) else { throw WorkflowError.orderNotFound(String(orderID)) }
+        return try await finalized(current, csr: csr)
+    }
+
+    /// The answer to a finalize of an order that has its certificate: the same, for the same CSR.
+    private func finalized(_ order: Order, csr: InspectedCSR) async throws -> PlacedOrder {
+        try await store.read { connection in
+            guard let certificate = try connection.certificate(id: order.certificateID), certificate.csr == csr.pem else {
+                throw WorkflowError.invalidOrderStatus(id: order.id, status: order.status, action: "finalized with another CSR")
+            }
+            let requests = try connection.requests(orderIDs: [order.id])[order.id] ?? []
+            return PlacedOrder(order: order, certificate: certificate, requests: requests, createdOrganizationID: nil, isRepeat: true)
+        }
+    }
+
+    static func inspect(_ text: String?) throws -> InspectedCSR {
+        do {
+            return try CSRInspector.inspect(text ?? "")
+        } catch {
+            throw WorkflowError.invalidCSR(error)
+        }
+    }
+
+    private func deliverEmails(of order: Order) {
+        guard order.dcv?.names.isEmpty == false else { return }
+        let control = domainControl
+        Task { await control.deliverPendingEmails() }
+    }
+}
