@@ -26,6 +26,8 @@ struct OrderOpening: Sendable {
     let newOrganization: OrganizationDetails?
     let existingOrganization: Organization?
     let hash: SignatureHash
+    /// The inspected CSR, when it came with the order.
+    let csr: InspectedCSR?
     let caaCleared: Bool
     let caaFindings: [String: String]
     let now: Date
@@ -44,10 +46,10 @@ extension RegistrationAuthority {
     public func placeOrder(
         _ submission: OrderSubmission, by principal: Principal, fingerprint: String, reseller: ResellerRecord? = nil
     ) async throws -> PlacedOrder {
-        let csr = try Self.inspect(submission.csr)
-        guard let opening = try await prepareOpening(submission, by: principal, fingerprint: fingerprint, csr: csr) else {
+        guard let opening = try await prepareOpening(submission, by: principal, fingerprint: fingerprint) else {
             return try Self.placed(try await earlier(submission, by: principal, fingerprint: fingerprint))
         }
+        guard let csr = opening.csr else { throw WorkflowError.invalidCSR(.cannotParse("no CSR")) }
         let placed = try await retryingUniqueViolations {
             try await store.write { connection -> PlacedOrder in
                 if let repeated = try self.repeatOf(submission, opening.containerID, fingerprint: fingerprint, connection: connection) {
@@ -70,10 +72,11 @@ extension RegistrationAuthority {
     /// Opens an order whose CSR comes later (ACME). The plan, references, charge and DCV are as
     /// for any order; the certificate request waits for ``finalize(orderID:csr:by:)``.
     public func open(_ submission: OrderSubmission, by principal: Principal, fingerprint: String) async throws -> OpenedOrder {
-        var submission = submission
-        submission.csr = nil
-        submission.csrAtFinalize = true
-        guard let opening = try await prepareOpening(submission, by: principal, fingerprint: fingerprint, csr: nil) else {
+        var withoutCSR = submission
+        withoutCSR.csr = nil
+        withoutCSR.csrAtFinalize = true
+        let submission = withoutCSR
+        guard let opening = try await prepareOpening(submission, by: principal, fingerprint: fingerprint) else {
             let earlier = try await earlier(submission, by: principal, fingerprint: fingerprint)
             return OpenedOrder(order: earlier.order, requests: earlier.requests, createdOrganizationID: nil, isRepeat: true)
         }
@@ -93,11 +96,12 @@ extension RegistrationAuthority {
     /// Checks a submission and everything it refers to before any transaction; `nil` when an
     /// idempotency key names an earlier order (the caller answers with it).
     private func prepareOpening(
-        _ submission: OrderSubmission, by principal: Principal, fingerprint: String, csr: InspectedCSR?
+        _ submission: OrderSubmission, by principal: Principal, fingerprint: String
     ) async throws -> OrderOpening? {
         let now = clock.now()
         let plan = try OrderRules.plan(submission, now: now, policy: policy)
         try Self.checkMaySkipApproval(submission.skipApproval, principal)
+        let csr = submission.csrAtFinalize ? nil : try Self.inspect(submission.csr)
         let containerID = submission.containerID ?? principal.user.containerID
         let (newOrganization, existingOrganization) = try await checkReferences(
             submission, containerID: containerID, principal: principal)
@@ -121,8 +125,8 @@ extension RegistrationAuthority {
         }
         return OrderOpening(
             submission: submission, plan: plan, principal: principal, fingerprint: fingerprint, containerID: containerID,
-            newOrganization: newOrganization, existingOrganization: existingOrganization, hash: hash, caaCleared: caaCleared,
-            caaFindings: caaFindings, now: now)
+            newOrganization: newOrganization, existingOrganization: existingOrganization, hash: hash, csr: csr,
+            caaCleared: caaCleared, caaFindings: caaFindings, now: now)
     }
 
     /// An earlier order as the answer to a repeated placement, which always carries a certificate.

@@ -66,7 +66,7 @@ public struct RegistrationAuthority: Sendable {
 
     /// Checks that the organization, container and contact users an order names exist and are the caller's.
     /// Returns the checked details of a new organization, or the existing organization.
-    private func checkReferences(_ submission: OrderSubmission, containerID: Int, principal: Principal) async throws
+    func checkReferences(_ submission: OrderSubmission, containerID: Int, principal: Principal) async throws
         -> (new: OrganizationDetails?, existing: Organization?)
     {
         var newOrganization: OrganizationDetails?

@@ -1,6 +1,6 @@
 import Foundation
 import SignetCore
-import SignetStore
+@testable import SignetStore
 import Testing
 
 @testable import SignetHTTP
@@ -87,6 +87,7 @@ struct OrderStepsTests {
             let chain = try #require(placed.certificate.issuance?.pem)
             #expect(chain.contains("BEGIN CERTIFICATE"))
             // A CertCentral placement under the same key answers that the order waits for nothing now.
+            submission.csr = try TestData.csr(commonName: "www.example.com")
             let earlier = try await registration.placeOrder(submission, by: principal, fingerprint: "f1")
             #expect(earlier.isRepeat && earlier.certificate.id == placed.certificate.id)
         }
