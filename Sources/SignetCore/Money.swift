@@ -16,10 +16,14 @@ public struct Money: Sendable, Hashable, Comparable, Codable, ExpressibleByStrin
         var fraction: Int64 = 0
         if parts.count == 2 {
             let digits = parts[1]
-            guard (1...2).contains(digits.count), digits.allSatisfy(\.isASCIIDigit) else { return nil }
-            fraction = Int64(digits)! * (digits.count == 1 ? 10 : 1)
+            guard (1...2).contains(digits.count), digits.allSatisfy(\.isASCIIDigit), let parsed = Int64(digits) else {
+                return nil
+            }
+            fraction = parsed * (digits.count == 1 ? 10 : 1)
         }
-        let value = Int64(whole)! * 100 + fraction
+        // At most 12 digits: the product fits in 64 bits.
+        guard let units = Int64(whole) else { return nil }
+        let value = units * 100 + fraction
         cents = negative ? -value : value
     }
 

@@ -30,7 +30,7 @@ public struct ValidityRequest: Sendable, Equatable, Codable {
             guard let day = Self.parseDay(text) else {
                 throw .invalidValue(field: dateField, reason: "use the format yyyy-MM-dd")
             }
-            let end = Calendar.utc.date(byAdding: .second, value: 86_399, to: day)!
+            let end = day.addingTimeInterval(86_399)
             guard end > start else { throw .invalidValue(field: dateField, reason: "the date must be in the future") }
             guard end <= start.addingTimeInterval(Double(maximumDays) * 86_400) else {
                 throw .invalidValue(field: dateField, reason: "the date must be within \(maximumDays) days")
@@ -49,7 +49,10 @@ public struct ValidityRequest: Sendable, Equatable, Codable {
                     field: yearsField,
                     reason: "allowed values are \(allowedYears.lowerBound) to \(allowedYears.upperBound)")
             }
-            return Calendar.utc.date(byAdding: .year, value: years, to: start)!
+            guard let end = Calendar.utc.date(byAdding: .year, value: years, to: start) else {
+                throw .invalidValue(field: yearsField, reason: "the end of \(years) years cannot be computed")
+            }
+            return end
         }
         throw .missingField(fieldPrefix.isEmpty ? "validity_years" : String(fieldPrefix.dropLast()))
     }

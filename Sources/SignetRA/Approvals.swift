@@ -31,8 +31,8 @@ extension RegistrationAuthority {
             ).cleared
         }
         let cleared = caaCleared
-        try await retryingUniqueViolations {
-            try await store.write { connection in
+        let pending = try await retryingUniqueViolations {
+            try await store.write { connection -> PendingSignature? in
                 guard let request = try connection.request(id: requestID, forUpdate: true),
                     let order = try connection.order(id: request.orderID, forUpdate: true),
                     principal.canSee(containerID: order.containerID)
@@ -50,7 +50,7 @@ extension RegistrationAuthority {
                             reason: request.revocationReason ?? .unspecified, connection: connection, now: now,
                             processorID: principal.user.id)
                     }
-                    return
+                    return nil
                 }
                 // An order opened without its CSR has no certificate yet: approving it approves
                 // the order, and its certificate is requested approved when it is finalized.
@@ -60,10 +60,10 @@ extension RegistrationAuthority {
                     if request.type == .newRequest {
                         try move(&approvedOrder, .approve, processorID: principal.user.id, connection: connection, now: now)
                     }
-                    guard var certificate else { return }
+                    guard var certificate else { return nil }
                     certificate.status = try CertificateLifecycle.transition(from: certificate.status, .approve)
                     try connection.setCertificateStatus(id: certificate.id, status: certificate.status)
-                    _ = try issueIfReady(
+                    return try reserveIfReady(
                         approvedOrder, certificate, csr: nil, caaCleared: cleared, connection: connection, now: now)
                 } else {
                     if let certificate {
@@ -83,8 +83,10 @@ extension RegistrationAuthority {
                     case .duplicate, .revoke:
                         break
                     }
+                    return nil
                 }
             }
         }
+        if let pending { try await complete(pending) }
     }
 }

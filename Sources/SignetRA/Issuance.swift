@@ -71,48 +71,6 @@ extension RegistrationAuthority {
             orderID: orderID, dcv, nextCheck: domainControl.nextCheck(after: dcv.attempts, dcv: dcv, from: now))
     }
 
-    /// Signs an approved certificate of `order` when nothing blocks it, inside the caller's
-    /// transaction (so that the checks and the record of the issuance agree); `nil` when something
-    /// blocks it. Records nothing: the caller stores the result.
-    ///
-    /// - Parameter organization: the order's organization when the caller has just read it, so
-    ///   that it is not read twice; otherwise it is read here.
-    public func signIfReady(
-        _ order: Order, _ certificate: CertificateRecord, csr inspected: InspectedCSR?, caaCleared: Bool,
-        organization known: Organization? = nil, connection: WriteSession, now: Date
-    ) throws -> CertificateRecord? {
-        guard certificate.status == .approved, caaCleared, let product = order.product,
-            [.pending, .issued, .reissuePending].contains(order.status),
-            try blockers(names: certificate.names, order: order, connection: connection, at: now).isEmpty
-        else { return nil }
-        let csr: InspectedCSR
-        if let inspected {
-            csr = inspected
-        } else {
-            do {
-                csr = try CSRInspector.inspect(certificate.csr)
-            } catch {
-                throw WorkflowError.invalidCSR(error)
-            }
-        }
-        var organization = known
-        if organization?.id != order.organizationID {
-            organization = try order.organizationID.map { try connection.organization(id: $0) } ?? nil
-        }
-        let request = leafRequest(
-            product: product, names: certificate.names, csr: csr, organization: organization?.details,
-            organizationUnits: order.organizationUnits, hash: certificate.signatureHash, profileOption: order.profileOption,
-            orderValidTill: order.orderValidTill, certificateValidTill: order.certificateValidTill, now: now)
-        let signed = try authority.signNow(try authority.prepare(request, now: now))
-        var issued = certificate
-        issued.status = try CertificateLifecycle.transition(from: certificate.status, .issue)
-        issued.signatureHash = signed.signatureHash
-        issued.issuance = CertificateRecord.Issuance(
-            serialNumber: signed.serialNumber, thumbprint: signed.thumbprint, pem: signed.pem, validFrom: request.notBefore,
-            validTill: request.notAfter, dateIssued: now, issuerID: signed.issuerID)
-        return issued
-    }
-
     /// What the CA is asked to sign for a certificate signed `now`: from midnight UTC of the day
     /// (``Order/notBefore(signedAt:)``) to the order's, the requested or the industry's end.
     public func leafRequest(
@@ -128,39 +86,6 @@ extension RegistrationAuthority {
                 notBefore: notBefore, orderValidTill: orderValidTill, certificateValidTill: certificateValidTill,
                 product: product, policy: policy),
             endpoints: endpoints)
-    }
-
-    /// Issues an approved certificate of `order` inside the caller's transaction when nothing blocks it.
-    ///
-    /// A primary certificate makes the order `issued`. A reissue becomes the order's current
-    /// certificate; when it drops names the previous one covered, the previous one is revoked as
-    /// `superseded` (seed 004's rule; docs/lifecycle.md). A duplicate changes nothing on the order.
-    public func issueIfReady(
-        _ order: Order, _ certificate: CertificateRecord, csr inspected: InspectedCSR?, caaCleared: Bool,
-        connection: WriteSession, now: Date
-    ) throws -> (Order, CertificateRecord) {
-        guard
-            let certificate = try signIfReady(
-                order, certificate, csr: inspected, caaCleared: caaCleared, connection: connection, now: now),
-            let issuance = certificate.issuance, let product = order.product
-        else { return (order, certificate) }
-        try connection.recordIssuance(certificateID: certificate.id, issuance, signatureHash: certificate.signatureHash)
-        var order = order
-        if certificate.role == .reissue {
-            let previous = try connection.certificate(id: order.certificateID)
-            try connection.setOrderCurrentCertificate(orderID: order.id, certificate: certificate, at: now)
-            order.certificateID = certificate.id
-            order.names = certificate.names
-            if let previous, previous.status == .issued,
-                Self.dropsNames(previous.names, replacedBy: certificate.names, isTLS: product.isTLS)
-            {
-                try connection.revokeCertificate(id: previous.id, Revocation(date: now, reason: .superseded))
-                try revocations.publish(Set([previous.issuance?.issuerID].compactMap { $0 }), connection: connection, now: now)
-            }
-        }
-        try move(&order, .issue(certificate.role), connection: connection, now: now)
-        order.dateUpdated = now
-        return (order, certificate)
     }
 
     /// Whether a reissue leaves out a name that the certificate it replaces covered.
@@ -187,20 +112,22 @@ extension RegistrationAuthority {
             try await store.write { try recordCAA(caa, orderID: order.id, connection: $0, at: now) }
             return false
         }
-        return try await retryingUniqueViolations {
-            try await store.write { connection in
-                // Locks, so that another instance advancing the same certificate waits and then finds it issued.
+        let pending = try await retryingUniqueViolations {
+            try await store.write { connection -> PendingSignature? in
+                // Locks, so that another instance advancing the same certificate waits and then finds it reserved.
                 guard let certificate = try connection.certificate(id: certificateID, forUpdate: true),
                     let order = try connection.order(id: certificate.orderID, forUpdate: true)
-                else { return false }
+                else { return nil }
                 try recordCAA([:], orderID: order.id, connection: connection, at: now)
-                let (_, result) = try issueIfReady(order, certificate, csr: nil, caaCleared: true, connection: connection, now: now)
-                return result.status == .issued
+                return try reserveIfReady(order, certificate, csr: nil, caaCleared: true, connection: connection, now: now)
             }
         }
+        guard let pending else { return false }
+        return try await complete(pending) != nil
     }
 
-    /// One background pass: tries every approved certificate. Returns how many issued.
+    /// One background pass: tries every approved certificate (those whose signature was reserved
+    /// by a signer that went away among them). Returns how many issued.
     public func advanceApprovedCertificates(limit: Int = 500) async throws -> Int {
         let ids = try await store.read { try $0.certificateIDs(status: .approved, limit: limit) }
         var issued = 0

@@ -80,8 +80,8 @@ extension RegistrationAuthority {
             ).cleared
         }
         let cleared = caaCleared
-        let placed = try await retryingUniqueViolations {
-            try await store.write { connection in
+        let (placed, pending) = try await retryingUniqueViolations {
+            try await store.write { connection -> (PlacedOrder, PendingSignature?) in
                 guard var order = try connection.order(id: orderID, forUpdate: true) else {
                     throw WorkflowError.orderNotFound(String(orderID))
                 }
@@ -121,17 +121,21 @@ extension RegistrationAuthority {
                     try reseller.write(for: order, cost: cost, connection: connection, at: now)
                     try Self.charge(cost, orderID: order.id, note: "reissue of order \(order.id)", connection: connection, at: now)
                 }
-                if skipApproval {
-                    (order, certificate) = try issueIfReady(
-                        order, certificate, csr: csr, caaCleared: cleared, connection: connection, now: now)
-                }
-                var shown = order
-                shown.options.skipApproval = skipApproval
-                return PlacedOrder(
-                    order: shown, certificate: certificate, requests: [request], createdOrganizationID: nil, isRepeat: false)
+                let pending =
+                    skipApproval
+                    ? try reserveIfReady(order, certificate, csr: csr, caaCleared: cleared, connection: connection, now: now) : nil
+                return (
+                    PlacedOrder(order: order, certificate: certificate, requests: [request], createdOrganizationID: nil, isRepeat: false),
+                    pending
+                )
             }
         }
-        return placed
+        let completed = try await completing(placed, pending)
+        var shown = completed.order
+        shown.options.skipApproval = skipApproval
+        return PlacedOrder(
+            order: shown, certificate: completed.certificate, requests: completed.requests, createdOrganizationID: nil,
+            isRepeat: false)
     }
 
     /// Only an issued order whose term has not ended takes reissues and duplicates.

@@ -50,23 +50,24 @@ extension RegistrationAuthority {
             return try Self.placed(try await earlier(submission, by: principal, fingerprint: fingerprint))
         }
         guard let csr = opening.csr else { throw WorkflowError.invalidCSR(.cannotParse("no CSR")) }
-        let placed = try await retryingUniqueViolations {
-            try await store.write { connection -> PlacedOrder in
+        let (placed, pending) = try await retryingUniqueViolations {
+            try await store.write { connection -> (PlacedOrder, PendingSignature?) in
                 if let repeated = try self.repeatOf(submission, opening.containerID, fingerprint: fingerprint, connection: connection) {
-                    return try Self.placed(repeated)
+                    return (try Self.placed(repeated), nil)
                 }
                 var (order, request, createdOrganizationID) = try self.openOrder(opening, connection: connection)
                 try reseller?.write(for: order, cost: opening.plan.price, connection: connection, at: opening.now)
-                let certificate = try self.finalizeOrder(
+                let (certificate, pending) = try self.finalizeOrder(
                     &order, request: &request, csr: csr, hash: opening.hash, caaCleared: opening.caaCleared,
                     organization: opening.existingOrganization, connection: connection, now: opening.now)
-                return PlacedOrder(
+                let placed = PlacedOrder(
                     order: order, certificate: certificate, requests: [request], createdOrganizationID: createdOrganizationID,
                     isRepeat: false)
+                return (placed, pending)
             }
         }
         deliverEmails(of: placed.order)
-        return placed
+        return try await completing(placed, pending)
     }
 
     /// Opens an order whose CSR comes later (ACME). The plan, references, charge and DCV are as
@@ -205,34 +206,35 @@ extension RegistrationAuthority {
         return (order, request, createdOrganizationID)
     }
 
-    /// Gives an open order its certificate request in the caller's transaction, and signs it at
-    /// once when the order is approved and nothing blocks it. The certificate is stored once, as
-    /// issued or waiting; the approval request then names it.
+    /// Gives an open order its certificate request in the caller's transaction, and reserves its
+    /// signature at once when the order is approved and nothing blocks it (the caller completes
+    /// it after the transaction commits). The approval request then names the certificate.
     func finalizeOrder(
         _ order: inout Order, request: inout ApprovalRequest, csr: InspectedCSR, hash: SignatureHash, caaCleared: Bool,
         organization: Organization?, connection: WriteSession, now: Date
-    ) throws -> CertificateRecord {
-        let approved = order.status == .pending
+    ) throws -> (CertificateRecord, PendingSignature?) {
         var certificate = CertificateRecord(
-            id: 0, orderID: order.id, role: .primary, status: CertificateLifecycle.requested(approved: approved),
+            id: 0, orderID: order.id, role: .primary, status: CertificateLifecycle.requested(approved: order.status == .pending),
             names: order.names, csr: csr.pem, key: csr.key, signatureHash: hash, serverPlatformID: order.serverPlatformID,
             userID: order.userID, dateCreated: now, issuance: nil)
-        var effects: [OrderLifecycle.Effect] = []
-        // Signed before the certificate is stored, so that it is written once, as issued.
-        if approved,
-            let issued = try signIfReady(
-                order, certificate, csr: csr, caaCleared: caaCleared, organization: organization, connection: connection, now: now)
-        {
-            certificate = issued
-            (order.status, effects) = try OrderLifecycle.transition(from: order.status, .issue(.primary))
-        }
         certificate.id = try connection.insertCertificate(certificate)
         order.certificateID = certificate.id
         try connection.setOrderCertificate(orderID: order.id, certificateID: certificate.id, status: order.status, at: now)
         try connection.setRequestCertificate(requestID: request.id, certificateID: certificate.id)
         request.certificateID = certificate.id
-        try perform(effects, for: order, processorID: nil, comment: "", connection: connection, now: now)
-        return certificate
+        let pending = try reserveIfReady(
+            order, certificate, csr: csr, caaCleared: caaCleared, organization: organization, connection: connection, now: now)
+        return (certificate, pending)
+    }
+
+    /// Signs what a transaction reserved, then answers with the order as it stands: issued, or
+    /// still waiting when the signature could not be recorded now (the background pass finishes it).
+    func completing(_ placed: PlacedOrder, _ pending: PendingSignature?) async throws -> PlacedOrder {
+        guard let pending else { return placed }
+        guard let (order, certificate) = try await complete(pending) else { return placed }
+        return PlacedOrder(
+            order: order, certificate: certificate, requests: placed.requests, createdOrganizationID: placed.createdOrganizationID,
+            isRepeat: placed.isRepeat)
     }
 
     /// Finalizes an open order with its CSR (ACME's finalize). A finalize repeated with the same
@@ -262,8 +264,8 @@ extension RegistrationAuthority {
             ).cleared
         }
         let cleared = caaCleared
-        let placed = try await retryingUniqueViolations {
-            try await store.write { connection -> PlacedOrder? in
+        let outcome = try await retryingUniqueViolations {
+            try await store.write { connection -> (PlacedOrder, PendingSignature?)? in
                 guard var order = try connection.order(id: orderID, forUpdate: true) else {
                     throw WorkflowError.orderNotFound(String(orderID))
                 }
@@ -271,14 +273,15 @@ extension RegistrationAuthority {
                 guard order.certificateID == 0 else { return nil }
                 guard var request = try connection.requests(orderIDs: [order.id])[order.id]?.first(where: { $0.type == .newRequest })
                 else { throw StoreError.inconsistent("order \(order.id) has no request") }
-                let certificate = try self.finalizeOrder(
+                let (certificate, pending) = try self.finalizeOrder(
                     &order, request: &request, csr: csr, hash: order.signatureHash, caaCleared: cleared, organization: organization,
                     connection: connection, now: now)
-                return PlacedOrder(
+                let placed = PlacedOrder(
                     order: order, certificate: certificate, requests: [request], createdOrganizationID: nil, isRepeat: false)
+                return (placed, pending)
             }
         }
-        if let placed { return placed }
+        if let (placed, pending) = outcome { return try await completing(placed, pending) }
         guard let current = try await store.read({ try $0.order(id: orderID) }) else { throw WorkflowError.orderNotFound(String(orderID)) }
         return try await finalized(current, csr: csr)
     }

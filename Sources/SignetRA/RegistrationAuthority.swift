@@ -31,12 +31,17 @@ public struct RegistrationAuthority: Sendable {
     public let dcvMode: DCVMode
     public let revocations: RevocationPublisher
     public let domainControl: DomainControl
+    /// How long a reserved signature may take before another signer takes it over with a new
+    /// serial (the first signer crashed, or its key hangs).
+    public let signingLease: TimeInterval
     public var events: OrderEvents { domainControl.events }
 
     public init(
         store: SignetStore, authority: CertificateAuthority, endpoints: PKIEndpoints, clock: any WallClock,
-        policy: ValidityPolicy = .cabForum, dcvMode: DCVMode, revocations: RevocationPublisher, domainControl: DomainControl
+        policy: ValidityPolicy = .cabForum, dcvMode: DCVMode, revocations: RevocationPublisher, domainControl: DomainControl,
+        signingLease: TimeInterval = 60
     ) {
+        self.signingLease = signingLease
         self.store = store
         self.authority = authority
         self.endpoints = endpoints

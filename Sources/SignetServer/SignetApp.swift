@@ -142,7 +142,8 @@ public enum SignetApp {
         let domainControl = try makeDomainControl(configuration, store: store, clock: clock)
         let registration = RegistrationAuthority(
             store: store, authority: authority, endpoints: PKIEndpoints(base: configuration.effectivePKIURL), clock: clock,
-            dcvMode: configuration.dcvMode, revocations: revocations, domainControl: domainControl)
+            dcvMode: configuration.dcvMode, revocations: revocations, domainControl: domainControl,
+            signingLease: configuration.signingLease)
         let dialects: [any Dialect] = [
             CertCentralDialect(),
             ResellerDialect(

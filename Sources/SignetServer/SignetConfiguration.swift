@@ -28,6 +28,9 @@ public struct SignetConfiguration: Sendable {
     public var drainTimeout: TimeInterval = 30
     /// Seconds between background passes over pending orders.
     public var recheckInterval: TimeInterval = 5
+    /// How long a reserved signature may stay unrecorded before the background pass signs the
+    /// certificate again under a new serial (``RegistrationAuthority/signingLease``).
+    public var signingLease: TimeInterval = 60
 
     // MARK: domain control validation
     /// The DNS server to ask (`--dns-server`); `/etc/resolv.conf`'s first name server when `nil`.

@@ -60,6 +60,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds before the first background re-check of an order's DCV; doubles up to an hour.")
     var dcvRecheckBase: Double = 30
 
+    @Option(help: "Seconds a reserved signature may stay unrecorded before it is signed again under a new serial (a slow HSM needs more).")
+    var signingLease: Double = 60
+
     @Option(help: "Brand domain in the reseller dialect's Sectigo-style DCV values.")
     var resellerDcvBrand: String = "comodoca.com"
 
@@ -109,6 +112,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--domain-reuse-days must be 1 to 398 (the Baseline Requirements' longest reuse), not \(days)")
         }
         try FlagCheck.positive(dcvRecheckBase, "--dcv-recheck-base")
+        try FlagCheck.positive(signingLease, "--signing-lease", maximum: 86_400)
         try FlagCheck.hostName(resellerDcvBrand.lowercased(), "--reseller-dcv-brand")
         try FlagCheck.positive(callbackRetryBase, "--callback-retry-base")
         guard RateLimitPolicy(argument: rateLimit) != nil else {
@@ -139,6 +143,7 @@ struct Serve: AsyncParsableCommand {
         configuration.dcvCNAMEZone = dcvCnameZone?.lowercased()
         configuration.domainReuseDays = domainReuseDays
         configuration.dcvRecheckBase = dcvRecheckBase
+        configuration.signingLease = signingLease
         configuration.resellerDCVBrand = resellerDcvBrand.lowercased()
         configuration.allowPrivateTargets = allowPrivateTargets
         configuration.callbackRetryBase = callbackRetryBase

@@ -49,7 +49,7 @@ struct SchemaEditor {
 public enum SchemaMigrations {
     static let all: [any SchemaMigration] = [
         CreateSchema(), RecordCertificateAuthority(), TrackRenewals(), CountOrdersByStatus(), ScopeUniquenessToContainers(),
-        AddAccountSettings(), RecordIssuerRevocations(), RecordOrderOrigins(), RecordAuthorizations(),
+        AddAccountSettings(), RecordIssuerRevocations(), RecordOrderOrigins(), RecordAuthorizations(), ReserveSerials(),
     ]
 
     /// Where applied migrations are recorded; `_fluent_migrations` in databases of earlier versions.

@@ -1,0 +1,106 @@
+import Foundation
+import SignetCore
+import SignetPKI
+import SignetStore
+import SignetValidation
+
+/// A certificate whose serial is reserved and whose to-be-signed form is built and linted, waiting
+/// for its signature. The transaction that reserved it has committed before anything signs it.
+public struct PendingSignature: Sendable {
+    public let orderID: Int
+    public let certificateID: Int
+    let prepared: PreparedCertificate
+    let notBefore: Date
+    let notAfter: Date
+
+    public var serialNumber: String { prepared.tbs.serialNumber.hex }
+}
+
+/// Issuance in Boulder's order: inside a write transaction, check what blocks the certificate,
+/// build and lint what will be signed and reserve its serial; after that transaction commits, sign
+/// (no transaction is open while a key works, however slow the key); then record the certificate in
+/// a second transaction. A serial is reserved once and never reused, so nothing is signed twice
+/// under one serial; a reservation whose signer went away (a crash between the steps) is abandoned
+/// after ``RegistrationAuthority/signingLease`` and the certificate is signed again with a new serial.
+extension RegistrationAuthority {
+    /// Reserves the signature of an approved certificate of `order` when nothing blocks it, in the
+    /// caller's transaction; `nil` when something blocks it or a live reservation exists.
+    ///
+    /// - Parameter organization: the order's organization when the caller has just read it.
+    public func reserveIfReady(
+        _ order: Order, _ certificate: CertificateRecord, csr inspected: InspectedCSR?, caaCleared: Bool,
+        organization known: Organization? = nil, connection: WriteSession, now: Date
+    ) throws -> PendingSignature? {
+        guard certificate.status == .approved, caaCleared, let product = order.product,
+            [.pending, .issued, .reissuePending].contains(order.status),
+            try blockers(names: certificate.names, order: order, connection: connection, at: now).isEmpty
+        else { return nil }
+        if let reserved = try connection.pendingSerial(certificateID: certificate.id) {
+            guard reserved.reservedAt < now.addingTimeInterval(-signingLease) else { return nil }
+            try connection.setSerialState(reserved.serialNumber, .abandoned)
+        }
+        let csr = try inspected ?? Self.inspect(certificate.csr)
+        var organization = known
+        if organization?.id != order.organizationID {
+            organization = try order.organizationID.map { try connection.organization(id: $0) } ?? nil
+        }
+        let request = leafRequest(
+            product: product, names: certificate.names, csr: csr, organization: organization?.details,
+            organizationUnits: order.organizationUnits, hash: certificate.signatureHash, profileOption: order.profileOption,
+            orderValidTill: order.orderValidTill, certificateValidTill: order.certificateValidTill, now: now)
+        let prepared = try authority.prepare(request, now: now)
+        let pending = PendingSignature(
+            orderID: order.id, certificateID: certificate.id, prepared: prepared, notBefore: request.notBefore,
+            notAfter: request.notAfter)
+        try connection.reserveSerial(pending.serialNumber, certificateID: certificate.id, issuerID: prepared.issuer.id, at: now)
+        return pending
+    }
+
+    /// Signs a reserved certificate, outside any transaction, and records it. Returns the order
+    /// and certificate as recorded, or `nil` when the reservation was abandoned meanwhile (another
+    /// signer took over after the lease; its certificate is the one recorded).
+    @discardableResult
+    public func complete(_ pending: PendingSignature) async throws -> (Order, CertificateRecord)? {
+        let signed = try authority.signNow(pending.prepared)
+        let now = clock.now()
+        return try await store.write { connection in
+            try self.record(pending, signed, connection: connection, now: now)
+        }
+    }
+
+    /// Records a signed certificate in the caller's transaction and moves its order on: a primary
+    /// issues the order; a reissue becomes its current certificate, and when it drops names the
+    /// previous one covered, the previous one is revoked as `superseded` (seed 004's rule;
+    /// docs/lifecycle.md); a duplicate changes nothing on the order.
+    func record(_ pending: PendingSignature, _ signed: SignedCertificate, connection: WriteSession, now: Date) throws
+        -> (Order, CertificateRecord)?
+    {
+        guard var certificate = try connection.certificate(id: pending.certificateID, forUpdate: true),
+            var order = try connection.order(id: pending.orderID, forUpdate: true),
+            try connection.pendingSerial(certificateID: certificate.id)?.serialNumber == pending.serialNumber.uppercased(),
+            let product = order.product
+        else { return nil }
+        certificate.status = try CertificateLifecycle.transition(from: certificate.status, .issue)
+        certificate.signatureHash = signed.signatureHash
+        let issuance = CertificateRecord.Issuance(
+            serialNumber: signed.serialNumber, thumbprint: signed.thumbprint, pem: signed.pem, validFrom: pending.notBefore,
+            validTill: pending.notAfter, dateIssued: now, issuerID: signed.issuerID)
+        certificate.issuance = issuance
+        try connection.recordIssuance(certificateID: certificate.id, issuance, signatureHash: signed.signatureHash)
+        try connection.setSerialState(pending.serialNumber, .issued)
+        if certificate.role == .reissue {
+            let previous = try connection.certificate(id: order.certificateID)
+            try connection.setOrderCurrentCertificate(orderID: order.id, certificate: certificate, at: now)
+            order.certificateID = certificate.id
+            order.names = certificate.names
+            if let previous, previous.status == .issued,
+                Self.dropsNames(previous.names, replacedBy: certificate.names, isTLS: product.isTLS)
+            {
+                try connection.revokeCertificate(id: previous.id, Revocation(date: now, reason: .superseded))
+                try revocations.publish(Set([previous.issuance?.issuerID].compactMap { $0 }), connection: connection, now: now)
+            }
+        }
+        try move(&order, .issue(certificate.role), connection: connection, now: now)
+        return (order, certificate)
+    }
+}
