@@ -86,7 +86,8 @@ extension RegistrationAuthority {
                 if let repeated = try self.repeatOf(submission, opening.containerID, fingerprint: fingerprint, connection: connection) {
                     return OpenedOrder(order: repeated.order, requests: repeated.requests, createdOrganizationID: nil, isRepeat: true)
                 }
-                let (order, request, createdOrganizationID) = try self.openOrder(opening, connection: connection)
+                var (order, request, createdOrganizationID) = try self.openOrder(opening, connection: connection)
+                request.id = try connection.insertRequest(request, containerID: order.containerID)
                 return OpenedOrder(order: order, requests: [request], createdOrganizationID: createdOrganizationID, isRepeat: false)
             }
         }
@@ -155,7 +156,8 @@ extension RegistrationAuthority {
     }
 
     /// Stores a new order in the caller's transaction: the renewal link, a new organization, the
-    /// order with its authorizations, DCV e-mails, the charge and the approval request.
+    /// order with its authorizations, DCV e-mails and the charge. The approval request is returned
+    /// unsaved: filed at once by `open`, or with its certificate by `finalizeOrder`.
     func openOrder(_ opening: OrderOpening, connection: WriteSession) throws -> (Order, ApprovalRequest, Int?) {
         let (submission, plan, now) = (opening.submission, opening.plan, opening.now)
         // Locked, so that of two renewals of one order only one commits.
@@ -202,7 +204,6 @@ extension RegistrationAuthority {
             id: 0, orderID: order.id, certificateID: nil, type: .newRequest, status: skipApproval ? .approved : .pending,
             requesterID: opening.principal.user.id, processorID: skipApproval ? opening.principal.user.id : nil,
             comments: submission.options.comments, processorComment: nil, date: now, dateProcessed: skipApproval ? now : nil)
-        request.id = try connection.insertRequest(request, containerID: opening.containerID)
         return (order, request, createdOrganizationID)
     }
 
@@ -220,11 +221,17 @@ extension RegistrationAuthority {
         certificate.id = try connection.insertCertificate(certificate)
         order.certificateID = certificate.id
         try connection.setOrderCertificate(orderID: order.id, certificateID: certificate.id, status: order.status, at: now)
-        try connection.setRequestCertificate(requestID: request.id, certificateID: certificate.id)
         request.certificateID = certificate.id
-        let pending = try reserveIfReady(
-            order, certificate, csr: csr, caaCleared: caaCleared, organization: organization, connection: connection, now: now)
-        return (certificate, pending)
+        if request.id == 0 {
+            request.id = try connection.insertRequest(request, containerID: order.containerID)
+        } else {
+            try connection.setRequestCertificate(requestID: request.id, certificateID: certificate.id)
+        }
+        // A new certificate has no reservation to look for.
+        guard try isReady(order, certificate, caaCleared: caaCleared, connection: connection, now: now) else {
+            return (certificate, nil)
+        }
+        return (certificate, try reserve(order, certificate, csr: csr, organization: organization, connection: connection, now: now))
     }
 
     /// Signs what a transaction reserved, then answers with the order as it stands: issued, or

@@ -31,14 +31,31 @@ extension RegistrationAuthority {
         _ order: Order, _ certificate: CertificateRecord, csr inspected: InspectedCSR?, caaCleared: Bool,
         organization known: Organization? = nil, connection: WriteSession, now: Date
     ) throws -> PendingSignature? {
-        guard certificate.status == .approved, caaCleared, let product = order.product,
-            [.pending, .issued, .reissuePending].contains(order.status),
-            try blockers(names: certificate.names, order: order, connection: connection, at: now).isEmpty
-        else { return nil }
+        guard try isReady(order, certificate, caaCleared: caaCleared, connection: connection, now: now) else { return nil }
         if let reserved = try connection.pendingSerial(certificateID: certificate.id) {
             guard reserved.reservedAt < now.addingTimeInterval(-signingLease) else { return nil }
             try connection.setSerialState(reserved.serialNumber, .abandoned)
         }
+        return try reserve(order, certificate, csr: inspected, organization: known, connection: connection, now: now)
+    }
+
+    /// Whether nothing keeps an approved certificate of `order` from being signed now.
+    func isReady(_ order: Order, _ certificate: CertificateRecord, caaCleared: Bool, connection: WriteSession, now: Date) throws
+        -> Bool
+    {
+        guard certificate.status == .approved, caaCleared, order.product != nil,
+            [.pending, .issued, .reissuePending].contains(order.status)
+        else { return false }
+        return try blockers(names: certificate.names, order: order, connection: connection, at: now).isEmpty
+    }
+
+    /// Builds and lints what will be signed for a certificate that has no live reservation, and
+    /// reserves its serial.
+    func reserve(
+        _ order: Order, _ certificate: CertificateRecord, csr inspected: InspectedCSR?, organization known: Organization?,
+        connection: WriteSession, now: Date
+    ) throws -> PendingSignature {
+        guard let product = order.product else { throw WorkflowError.orderNotFound(String(order.id)) }
         let csr = try inspected ?? Self.inspect(certificate.csr)
         var organization = known
         if organization?.id != order.organizationID {
@@ -76,9 +93,8 @@ extension RegistrationAuthority {
         -> (Order, CertificateRecord)?
     {
         guard var certificate = try connection.certificate(id: pending.certificateID, forUpdate: true),
-            var order = try connection.order(id: pending.orderID, forUpdate: true),
-            try connection.pendingSerial(certificateID: certificate.id)?.serialNumber == pending.serialNumber.uppercased(),
-            let product = order.product
+            var order = try connection.order(id: pending.orderID, forUpdate: true), let product = order.product,
+            try connection.claimReservedSerial(pending.serialNumber, certificateID: certificate.id)
         else { return nil }
         certificate.status = try CertificateLifecycle.transition(from: certificate.status, .issue)
         certificate.signatureHash = signed.signatureHash
@@ -87,7 +103,6 @@ extension RegistrationAuthority {
             validTill: pending.notAfter, dateIssued: now, issuerID: signed.issuerID)
         certificate.issuance = issuance
         try connection.recordIssuance(certificateID: certificate.id, issuance, signatureHash: signed.signatureHash)
-        try connection.setSerialState(pending.serialNumber, .issued)
         if certificate.role == .reissue {
             let previous = try connection.certificate(id: order.certificateID)
             try connection.setOrderCurrentCertificate(orderID: order.id, certificate: certificate, at: now)

@@ -57,6 +57,17 @@ extension StoreSession where Access == ReadWrite {
             [serialNumber.uppercased(), certificateID, issuerID, SerialReservation.State.reserved.rawValue, date])
     }
 
+    /// Marks a certificate's live reservation of `serialNumber` issued; `false` when it is not live
+    /// (abandoned meanwhile, or recorded by another signer).
+    public func claimReservedSerial(_ serialNumber: String, certificateID: Int) throws -> Bool {
+        try execute(
+            "UPDATE serials SET state = ? WHERE serial_number = ? AND certificate_id = ? AND state = ?",
+            [
+                SerialReservation.State.issued.rawValue, serialNumber.uppercased(), certificateID,
+                SerialReservation.State.reserved.rawValue,
+            ]) == 1
+    }
+
     /// Moves a reservation on: `issued` once its certificate is recorded, `abandoned` when given up.
     public func setSerialState(_ serialNumber: String, _ state: SerialReservation.State) throws {
         try execute("UPDATE serials SET state = ? WHERE serial_number = ?", [state.rawValue, serialNumber.uppercased()])
