@@ -4,7 +4,7 @@ import SwiftASN1
 import X509
 
 /// Everything that decides the content of one subscriber certificate.
-public struct LeafRequest: Sendable {
+public struct LeafRequest: Sendable, Equatable {
     public var publicKey: Certificate.PublicKey
     public var key: KeyDescription
     public var product: Product

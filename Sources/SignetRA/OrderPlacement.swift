@@ -26,8 +26,9 @@ struct OrderOpening: Sendable {
     let newOrganization: OrganizationDetails?
     let existingOrganization: Organization?
     let hash: SignatureHash
-    /// The inspected CSR, when it came with the order.
+    /// The inspected CSR, when it came with the order, and the leaf built and linted from it.
     let csr: InspectedCSR?
+    let linted: LintedLeaf?
     let caaCleared: Bool
     let caaFindings: [String: String]
     let now: Date
@@ -59,7 +60,7 @@ extension RegistrationAuthority {
                 try reseller?.write(for: order, cost: opening.plan.price, connection: connection, at: opening.now)
                 let (certificate, pending) = try self.finalizeOrder(
                     &order, request: &request, csr: csr, hash: opening.hash, caaCleared: opening.caaCleared,
-                    organization: opening.existingOrganization, connection: connection, now: opening.now)
+                    organization: opening.existingOrganization, linted: opening.linted, connection: connection, now: opening.now)
                 let placed = PlacedOrder(
                     order: order, certificate: certificate, requests: [request], createdOrganizationID: createdOrganizationID,
                     isRepeat: false)
@@ -113,8 +114,9 @@ extension RegistrationAuthority {
             return nil
         }
         let hash = authority.signatureHash(for: plan.signatureHash, family: plan.product.family)
+        var linted: LintedLeaf?
         if let csr {
-            try preflight(
+            linted = try preflight(
                 product: plan.product, names: plan.names, csr: csr, organization: newOrganization ?? existingOrganization?.details,
                 organizationUnits: plan.organizationUnits, hash: hash, profileOption: plan.profileOption,
                 orderValidTill: plan.orderValidTill, certificateValidTill: plan.certificateValidTill, now: now)
@@ -127,7 +129,7 @@ extension RegistrationAuthority {
         }
         return OrderOpening(
             submission: submission, plan: plan, principal: principal, fingerprint: fingerprint, containerID: containerID,
-            newOrganization: newOrganization, existingOrganization: existingOrganization, hash: hash, csr: csr,
+            newOrganization: newOrganization, existingOrganization: existingOrganization, hash: hash, csr: csr, linted: linted,
             caaCleared: caaCleared, caaFindings: caaFindings, now: now)
     }
 
@@ -212,7 +214,7 @@ extension RegistrationAuthority {
     /// it after the transaction commits). The approval request then names the certificate.
     func finalizeOrder(
         _ order: inout Order, request: inout ApprovalRequest, csr: InspectedCSR, hash: SignatureHash, caaCleared: Bool,
-        organization: Organization?, connection: WriteSession, now: Date
+        organization: Organization?, linted: LintedLeaf? = nil, connection: WriteSession, now: Date
     ) throws -> (CertificateRecord, PendingSignature?) {
         var certificate = CertificateRecord(
             id: 0, orderID: order.id, role: .primary, status: CertificateLifecycle.requested(approved: order.status == .pending),
@@ -231,7 +233,10 @@ extension RegistrationAuthority {
         guard try isReady(order, certificate, caaCleared: caaCleared, connection: connection, now: now) else {
             return (certificate, nil)
         }
-        return (certificate, try reserve(order, certificate, csr: csr, organization: organization, connection: connection, now: now))
+        return (
+            certificate,
+            try reserve(order, certificate, csr: csr, organization: organization, linted: linted, connection: connection, now: now)
+        )
     }
 
     /// Signs what a transaction reserved, then answers with the order as it stands: issued, or
@@ -259,7 +264,7 @@ extension RegistrationAuthority {
         guard let product = order.product, [.needsApproval, .pending].contains(order.status) else {
             throw WorkflowError.invalidOrderStatus(id: order.id, status: order.status, action: "finalized")
         }
-        try preflight(
+        let linted = try preflight(
             product: product, names: order.names, csr: csr, organization: organization?.details,
             organizationUnits: order.organizationUnits, hash: order.signatureHash, profileOption: order.profileOption,
             orderValidTill: order.orderValidTill, certificateValidTill: order.certificateValidTill, now: now)
@@ -282,7 +287,7 @@ extension RegistrationAuthority {
                 else { throw StoreError.inconsistent("order \(order.id) has no request") }
                 let (certificate, pending) = try self.finalizeOrder(
                     &order, request: &request, csr: csr, hash: order.signatureHash, caaCleared: cleared, organization: organization,
-                    connection: connection, now: now)
+                    linted: linted, connection: connection, now: now)
                 let placed = PlacedOrder(
                     order: order, certificate: certificate, requests: [request], createdOrganizationID: nil, isRepeat: false)
                 return (placed, pending)

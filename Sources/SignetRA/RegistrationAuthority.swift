@@ -112,18 +112,21 @@ public struct RegistrationAuthority: Sendable {
     /// Builds and lints the certificate an order or reissue will get, as if it were signed now: what
     /// the request gets wrong (a subject its organization cannot fill, a name the profile refuses) is
     /// a 400 before anything is stored, charged or signed.
+    ///
+    /// Returns what it built, so that an order signed in the same instant reserves it without
+    /// building and linting it again inside the write transaction.
+    @discardableResult
     public func preflight(
         product: Product, names: CertificateNames, csr: InspectedCSR, organization: OrganizationDetails?,
         organizationUnits: [String], hash: SignatureHash, profileOption: TLSProfileOption?, orderValidTill: Date,
         certificateValidTill: Date?, now: Date
-    ) throws {
+    ) throws -> LintedLeaf {
         if let organization { try organization.checkSubject(for: product.validationLevel, fieldPrefix: "organization.") }
-        _ = try authority.prepare(
-            leafRequest(
-                product: product, names: names, csr: csr, organization: organization, organizationUnits: organizationUnits,
-                hash: hash, profileOption: profileOption, orderValidTill: orderValidTill,
-                certificateValidTill: certificateValidTill, now: now),
+        let request = leafRequest(
+            product: product, names: names, csr: csr, organization: organization, organizationUnits: organizationUnits,
+            hash: hash, profileOption: profileOption, orderValidTill: orderValidTill, certificateValidTill: certificateValidTill,
             now: now)
+        return LintedLeaf(request: request, prepared: try authority.prepare(request, now: now))
     }
 
     /// Refuses `skip_approval` from a caller who may not skip approval (a user, unless the account allows it):

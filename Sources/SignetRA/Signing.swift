@@ -16,6 +16,12 @@ public struct PendingSignature: Sendable {
     public var serialNumber: String { prepared.tbs.serialNumber.hex }
 }
 
+/// A leaf built and linted from a request, not yet reserved or signed.
+public struct LintedLeaf: Sendable {
+    let request: LeafRequest
+    let prepared: PreparedCertificate
+}
+
 /// Issuance in Boulder's order: inside a write transaction, check what blocks the certificate,
 /// build and lint what will be signed and reserve its serial; after that transaction commits, sign
 /// (no transaction is open while a key works, however slow the key); then record the certificate in
@@ -51,9 +57,12 @@ extension RegistrationAuthority {
 
     /// Builds and lints what will be signed for a certificate that has no live reservation, and
     /// reserves its serial.
+    ///
+    /// - Parameter linted: the same leaf, built and linted before the transaction; used when the
+    ///   request is unchanged, so the writer does not build and lint it a second time.
     func reserve(
         _ order: Order, _ certificate: CertificateRecord, csr inspected: InspectedCSR?, organization known: Organization?,
-        connection: WriteSession, now: Date
+        linted: LintedLeaf? = nil, connection: WriteSession, now: Date
     ) throws -> PendingSignature {
         guard let product = order.product else { throw WorkflowError.orderNotFound(String(order.id)) }
         let csr = try inspected ?? Self.inspect(certificate.csr)
@@ -65,7 +74,12 @@ extension RegistrationAuthority {
             product: product, names: certificate.names, csr: csr, organization: organization?.details,
             organizationUnits: order.organizationUnits, hash: certificate.signatureHash, profileOption: order.profileOption,
             orderValidTill: order.orderValidTill, certificateValidTill: order.certificateValidTill, now: now)
-        let prepared = try authority.prepare(request, now: now)
+        let prepared: PreparedCertificate
+        if let linted, linted.request == request {
+            prepared = linted.prepared
+        } else {
+            prepared = try authority.prepare(request, now: now)
+        }
         let pending = PendingSignature(
             orderID: order.id, certificateID: certificate.id, prepared: prepared, notBefore: request.notBefore,
             notAfter: request.notAfter)
