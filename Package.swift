@@ -5,7 +5,7 @@ let package = Package(
     name: "signet",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "signet", targets: ["signet"]),
+        .executable(name: "signet", targets: ["signet"])
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
@@ -22,79 +22,99 @@ let package = Package(
     ],
     targets: [
         .target(name: "SignetCore"),
-        .target(name: "SignetPKI", dependencies: [
-            "SignetCore",
-            .product(name: "X509", package: "swift-certificates"),
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "_CryptoExtras", package: "swift-crypto"),
-            .product(name: "SwiftASN1", package: "swift-asn1"),
-        ]),
-        .target(name: "SignetValidation", dependencies: [
-            "SignetCore",
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "Crypto", package: "swift-crypto"),
-        ]),
-        .target(name: "SignetStore", dependencies: [
-            "SignetCore",
-            .product(name: "GRDB", package: "GRDB.swift"),
-            .product(name: "PostgresNIO", package: "postgres-nio"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .target(name: "SignetRA", dependencies: [
-            "SignetCore", "SignetPKI", "SignetStore", "SignetValidation",
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "X509", package: "swift-certificates"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .target(name: "SignetHTTP", dependencies: [
-            "SignetCore", "SignetRA", "SignetStore", "SignetPKI",
-            .product(name: "Vapor", package: "vapor"),
-        ]),
-        .target(name: "SignetCertCentral", dependencies: [
-            "SignetCore", "SignetRA", "SignetStore", "SignetPKI", "SignetValidation", "SignetHTTP",
-            .product(name: "Vapor", package: "vapor"),
-            .product(name: "X509", package: "swift-certificates"),
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "SwiftASN1", package: "swift-asn1"),
-        ]),
-        .target(name: "SignetReseller", dependencies: [
-            "SignetCore", "SignetRA", "SignetStore", "SignetPKI", "SignetValidation", "SignetHTTP",
-            .product(name: "Vapor", package: "vapor"),
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-        ]),
-        .target(name: "SignetServer", dependencies: [
-            "SignetCore", "SignetPKI", "SignetStore", "SignetValidation", "SignetRA", "SignetHTTP", "SignetCertCentral",
-            "SignetReseller",
-            .product(name: "Vapor", package: "vapor"),
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .executableTarget(name: "signet", dependencies: [
-            "SignetCore", "SignetPKI", "SignetServer", "SignetValidation", "SignetRA", "SignetHTTP",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .testTarget(name: "SignetTests", dependencies: [
-            "SignetCore", "SignetPKI", "SignetStore", "SignetServer", "SignetValidation", "SignetRA", "SignetHTTP",
-            "SignetCertCentral", "SignetReseller", "signet",
-            .product(name: "Vapor", package: "vapor"),
-            .product(name: "VaporTesting", package: "vapor"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "X509", package: "swift-certificates"),
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "_CryptoExtras", package: "swift-crypto"),
-            .product(name: "SwiftASN1", package: "swift-asn1"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        ]),
+        .target(
+            name: "SignetPKI",
+            dependencies: [
+                "SignetCore",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]),
+        .target(
+            name: "SignetValidation",
+            dependencies: [
+                "SignetCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .target(
+            name: "SignetStore",
+            dependencies: [
+                "SignetCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "SignetRA",
+            dependencies: [
+                "SignetCore", "SignetPKI", "SignetStore", "SignetValidation",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "SignetHTTP",
+            dependencies: [
+                "SignetCore", "SignetRA", "SignetStore", "SignetPKI",
+                .product(name: "Vapor", package: "vapor"),
+            ]),
+        .target(
+            name: "SignetCertCentral",
+            dependencies: [
+                "SignetCore", "SignetRA", "SignetStore", "SignetPKI", "SignetValidation", "SignetHTTP",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]),
+        .target(
+            name: "SignetReseller",
+            dependencies: [
+                "SignetCore", "SignetRA", "SignetStore", "SignetPKI", "SignetValidation", "SignetHTTP",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
+        .target(
+            name: "SignetServer",
+            dependencies: [
+                "SignetCore", "SignetPKI", "SignetStore", "SignetValidation", "SignetRA", "SignetHTTP", "SignetCertCentral",
+                "SignetReseller",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "signet",
+            dependencies: [
+                "SignetCore", "SignetPKI", "SignetServer", "SignetValidation", "SignetRA", "SignetHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(
+            name: "SignetTests",
+            dependencies: [
+                "SignetCore", "SignetPKI", "SignetStore", "SignetServer", "SignetValidation", "SignetRA", "SignetHTTP",
+                "SignetCertCentral", "SignetReseller", "signet",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

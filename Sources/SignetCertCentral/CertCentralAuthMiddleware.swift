@@ -69,7 +69,9 @@ extension Request {
         let offset = try queryInt("offset") ?? 0
         let limit = try queryInt("limit") ?? defaultLimit
         guard offset >= 0 else { throw OrderRuleError.invalidValue(field: "offset", reason: "must not be negative") }
-        guard (1...1000).contains(limit) else { throw OrderRuleError.invalidValue(field: "limit", reason: "allowed values are 1 to 1000") }
+        guard (1...1000).contains(limit) else {
+            throw OrderRuleError.invalidValue(field: "limit", reason: "allowed values are 1 to 1000")
+        }
         return (offset, limit)
     }
 }

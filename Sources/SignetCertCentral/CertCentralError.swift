@@ -69,9 +69,11 @@ enum CertCentralErrorTable {
         case .invalidDNSName(let name, let problem):
             return .init(.badRequest, "invalid_dns_name|\(name)", "'\(name)' is not a valid domain name: \(problem).")
         case .wildcardNotAllowed(let name):
-            return .init(.badRequest, "wildcard_not_allowed|\(name)", "This product does not allow wildcard names like '\(name)'.")
+            return .init(
+                .badRequest, "wildcard_not_allowed|\(name)", "This product does not allow wildcard names like '\(name)'.")
         case .ipAddressNotAllowed(let name):
-            return .init(.badRequest, "ip_address_not_allowed|\(name)", "This product does not allow IP addresses like '\(name)'.")
+            return .init(
+                .badRequest, "ip_address_not_allowed|\(name)", "This product does not allow IP addresses like '\(name)'.")
         case .additionalNamesNotAllowed(let name):
             return .init(
                 .badRequest, "additional_names_not_allowed|\(name)", "This product does not allow the additional name '\(name)'.")
@@ -82,7 +84,8 @@ enum CertCentralErrorTable {
         case .unsupportedSignatureHash(let hash, let allowed):
             return .init(
                 .badRequest, "invalid_value:signature_hash",
-                "signature_hash '\(hash)' is not allowed for this product; use \(allowed.map(\.rawValue).joined(separator: ", ")).")
+                "signature_hash '\(hash)' is not allowed for this product; use \(allowed.map(\.rawValue).joined(separator: ", "))."
+            )
         case .certificateValidityExceedsOrder:
             return .init(
                 .badRequest, "cert_validity_exceeds_order_validity",
@@ -95,7 +98,8 @@ enum CertCentralErrorTable {
             return .init(.notFound, "not_found|user", "The user \(id) was not found.")
         case .unsupportedPaymentMethod(let method):
             return .init(
-                .badRequest, "invalid_value:payment_method", "payment_method '\(method)' is not available; Signet charges the account balance.")
+                .badRequest, "invalid_value:payment_method",
+                "payment_method '\(method)' is not available; Signet charges the account balance.")
         case .insufficientFunds(let needed, let available):
             return .init(
                 .badRequest, "insufficient_funds",
@@ -109,7 +113,9 @@ enum CertCentralErrorTable {
                 .badRequest, "invalid_value:certificate.profile_option",
                 "profile_option '\(option)' is unknown; use server_auth_only_eku or server_client_auth_eku.")
         case .dcvMethodNotAllowed(let name, let method):
-            return .init(.badRequest, "invalid_dcv_method", "The DCV method '\(method)' cannot validate '\(name)'; wildcards need dns-txt-token, dns-cname-token or email.")
+            return .init(
+                .badRequest, "invalid_dcv_method",
+                "The DCV method '\(method)' cannot validate '\(name)'; wildcards need dns-txt-token, dns-cname-token or email.")
         case .csrRequired:
             return .init(
                 .badRequest, "missing_field:certificate.csr",
@@ -160,7 +166,8 @@ enum CertCentralErrorTable {
         case .orderNotCancelable(let id, let status):
             return .init(
                 .badRequest, "invalid_order_status",
-                "Order \(id) is \(status.rawValue); only orders that need approval, are pending or wait for a reissue can be canceled.")
+                "Order \(id) is \(status.rawValue); only orders that need approval, are pending or wait for a reissue can be canceled."
+            )
         case .orderAlreadyRevoked(let id):
             return .init(.badRequest, "order_already_revoked", "Order \(id) is already revoked.")
         case .certificateAlreadyRevoked(let id):
@@ -175,7 +182,8 @@ enum CertCentralErrorTable {
             case "http-token": code = "file_random_value_not_found"
             default: code = "invalid_dns_txt"
             }
-            let summary = method == "http-token"
+            let summary =
+                method == "http-token"
                 ? "Could not find the random value in the file for one or more domains"
                 : "Could not find a valid \(method == "dns-cname-token" ? "CNAME" : "TXT") record for one or more domains"
             return .init(.badRequest, code, "\(summary): \(details.joined(separator: "; ")).")
@@ -215,7 +223,8 @@ enum CertCentralErrorTable {
     static func map(abort: any AbortError) -> CertCentralError {
         switch abort.status {
         case .notFound, .methodNotAllowed:
-            return .init(.notFound, "not_found|route", "The endpoint does not exist. Make sure the endpoint URL you are using is correct.")
+            return .init(
+                .notFound, "not_found|route", "The endpoint does not exist. Make sure the endpoint URL you are using is correct.")
         case .payloadTooLarge: return .init(.payloadTooLarge, "payload_too_large", "The request body is too large.")
         case .badRequest, .unsupportedMediaType, .unprocessableEntity: return .badRequestFormat
         default: return .init(abort.status, "error", abort.reason)

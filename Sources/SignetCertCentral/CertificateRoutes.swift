@@ -23,7 +23,8 @@ struct CertificateRoutes: RouteCollection {
         let principal = try request.principal
         let reference = request.parameters.get("certificate_id") ?? ""
         return try await request.signet.reader.read { connection in
-            guard let certificate = try connection.certificate(matching: reference), let order = try connection.order(id: certificate.orderID),
+            guard let certificate = try connection.certificate(matching: reference),
+                let order = try connection.order(id: certificate.orderID),
                 principal.canSee(containerID: order.containerID)
             else { throw WorkflowError.certificateNotFound(reference) }
             return (certificate, order)

@@ -76,7 +76,8 @@ struct DCVRoutes: RouteCollection {
             }
             recipients.append((domain.lowercased(), email))
         }
-        try await request.signet.registration.resendDCVEmails(orderID: try orderID(request), recipients: recipients, by: try request.principal)
+        try await request.signet.registration.resendDCVEmails(
+            orderID: try orderID(request), recipients: recipients, by: try request.principal)
         return Response(status: .noContent)
     }
 
@@ -108,7 +109,8 @@ struct DCVRoutes: RouteCollection {
     func domainMethod(_ request: Request) async throws -> Response {
         let control = request.signet.registration.domainControl
         let body = try request.jsonObject()
-        let domain = try await control.setMethod(domainID: try domainID(request), method: try body.string("dcv_method"), by: try request.principal)
+        let domain = try await control.setMethod(
+            domainID: try domainID(request), method: try body.string("dcv_method"), by: try request.principal)
         if domain.method == DCVMethod.email.rawValue { return try CertCentralFormat.response([String: String]()) }
         return try CertCentralFormat.response(["dcv_token": DCVTokenView(domain, control: control)])
     }
@@ -126,7 +128,8 @@ struct DCVRoutes: RouteCollection {
     }
 
     func domainEmails(_ request: Request) async throws -> Response {
-        let domain = try await request.signet.registration.domainControl.domain(id: try domainID(request), by: try request.principal)
+        let domain = try await request.signet.registration.domainControl.domain(
+            id: try domainID(request), by: try request.principal)
         return try CertCentralFormat.response(
             DomainEmailsView(
                 nameScope: ApproverEmail.baseDomain(of: domain.name),
@@ -142,7 +145,8 @@ struct DCVRoutes: RouteCollection {
     }
 
     func setActive(_ request: Request, _ active: Bool) async throws -> Response {
-        try await request.signet.registration.domainControl.setActive(domainID: try domainID(request), active, by: try request.principal)
+        try await request.signet.registration.domainControl.setActive(
+            domainID: try domainID(request), active, by: try request.principal)
         return Response(status: .noContent)
     }
 
@@ -195,12 +199,15 @@ struct DCVTokenView: Encodable {
     let httpTokenUrl: String?
 
     init?(_ domain: DomainValidation, control: DomainControl) {
-        guard domain.method != DCVMethod.email.rawValue, let token = domain.token, let expires = domain.tokenExpires else { return nil }
+        guard domain.method != DCVMethod.email.rawValue, let token = domain.token, let expires = domain.tokenExpires else {
+            return nil
+        }
         self.token = token
         status = domain.validatedUntil == nil ? "pending" : "active"
         expirationDate = CertCentralFormat.timestamp(expires)
         verificationValue = domain.method == DCVMethod.dnsCNAMEToken.rawValue ? control.checker.cnameZone : nil
-        httpTokenUrl = domain.method == DCVMethod.httpToken.rawValue
+        httpTokenUrl =
+            domain.method == DCVMethod.httpToken.rawValue
             ? "http://\(domain.name)/.well-known/pki-validation/fileauth.txt" : nil
     }
 }

@@ -24,7 +24,8 @@ struct JSONWriter {
         atFirstMember = false
     }
 
-    mutating func array<Element>(_ elements: some Sequence<Element>, _ body: (inout JSONWriter, Element) throws -> Void) rethrows {
+    mutating func array<Element>(_ elements: some Sequence<Element>, _ body: (inout JSONWriter, Element) throws -> Void) rethrows
+    {
         separate()
         bytes.append(UInt8(ascii: "["))
         atFirstMember = true

@@ -60,7 +60,8 @@ struct LifecycleRoutes: RouteCollection {
         let authority = request.signet.authority
         let views = try await certificates(request, roles: [.duplicate]) { certificate, users, now in
             DuplicateView(
-                certificate, user: users[certificate.userID], now: now, issuerID: authority.issuer(of: certificate, family: .tls).id)
+                certificate, user: users[certificate.userID], now: now,
+                issuerID: authority.issuer(of: certificate, family: .tls).id)
         }
         return try CertCentralFormat.response(["certificates": views])
     }
@@ -123,7 +124,9 @@ struct LifecycleRoutes: RouteCollection {
             guard let parsed = RevocationReason(clientValue: raw) else {
                 throw OrderRuleError.invalidValue(
                     field: field,
-                    reason: "use unspecified, keyCompromise, affiliationChanged, superseded, cessationOfOperation or privilegeWithdrawn")
+                    reason:
+                        "use unspecified, keyCompromise, affiliationChanged, superseded, cessationOfOperation or privilegeWithdrawn"
+                )
             }
             reason = parsed
         }
@@ -157,7 +160,8 @@ struct AddedCertificateView: Encodable {
         let skipped = placed.order.options.skipApproval ?? false
         requests = skipped ? nil : placed.requests.map { RequestStub(id: $0.id) }
         certificateId = skipped ? placed.certificate.id : nil
-        certificateChain = OrderCreatedView.chain(placed.certificate, authority: authority, family: placed.order.product?.family ?? .tls)
+        certificateChain = OrderCreatedView.chain(
+            placed.certificate, authority: authority, family: placed.order.product?.family ?? .tls)
     }
 }
 

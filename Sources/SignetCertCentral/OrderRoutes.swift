@@ -36,7 +36,8 @@ struct OrderRoutes: RouteCollection {
         let services = request.signet
         let context = try await services.reader.read { connection in
             let orderID = try resolveOrderID(reference, connection: connection)
-            return try OrderContext.load(orderID: orderID, principal: principal, connection: connection, now: services.clock.now())
+            return try OrderContext.load(
+                orderID: orderID, principal: principal, connection: connection, now: services.clock.now())
         }
         return try CertCentralFormat.response(OrderInfoView(context, authority: services.authority, now: services.clock.now()))
     }
@@ -80,7 +81,8 @@ struct OrderRoutes: RouteCollection {
         response.headers.contentType = .json
         response.body = .init(
             buffer: ByteBuffer(
-                bytes: OrderListView.json(orders, page: PageView(total: total, limit: query.limit, offset: query.offset), now: now)))
+                bytes: OrderListView.json(
+                    orders, page: PageView(total: total, limit: query.limit, offset: query.offset), now: now)))
         return response
     }
 
@@ -162,7 +164,8 @@ struct OrderCreatedView: Encodable {
             dcv.names.keys.sorted().map {
                 DomainToken(
                     name: $0,
-                    dcvToken: .init(token: dcv.randomValue, status: "pending", expirationDate: CertCentralFormat.timestamp(dcv.expires)))
+                    dcvToken: .init(
+                        token: dcv.randomValue, status: "pending", expirationDate: CertCentralFormat.timestamp(dcv.expires)))
             }
         }
         id = placed.order.id
@@ -176,7 +179,9 @@ struct OrderCreatedView: Encodable {
     }
 
     /// Leaf, issuing CA, root when `certificate` is issued; `nil` before.
-    static func chain(_ certificate: CertificateRecord, authority: CertificateAuthority, family: CertificateFamily) -> [ChainEntry]? {
+    static func chain(
+        _ certificate: CertificateRecord, authority: CertificateAuthority, family: CertificateFamily
+    ) -> [ChainEntry]? {
         guard let issuance = certificate.issuance, certificate.status == .issued else { return nil }
         return [ChainEntry(subjectCommonName: certificate.names.commonName, pem: issuance.pem)]
             + authority.chain(of: certificate, family: family).map { ChainEntry(subjectCommonName: $0.commonName, pem: $0.pem) }

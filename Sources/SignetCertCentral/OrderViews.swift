@@ -18,7 +18,9 @@ struct OrderContext: Sendable {
     /// Per name that needed validation: its domain, and whether a current validation covers it now.
     let dcvNames: [OrderDCVNameView]
 
-    static func load(orderID: Int, principal: Principal, connection: StoreSession<some SessionAccess>, now: Date) throws -> OrderContext {
+    static func load(
+        orderID: Int, principal: Principal, connection: StoreSession<some SessionAccess>, now: Date
+    ) throws -> OrderContext {
         guard let order = try connection.order(id: orderID), principal.canSee(containerID: order.containerID) else {
             throw WorkflowError.orderNotFound(String(orderID))
         }
@@ -310,7 +312,8 @@ enum OrderListView {
             json.key("certificate")
             json.object { json in
                 json.field("common_name", order.names.commonName)
-                json.field("days_remaining", order.certificateValidTill.map { CertCentralFormat.daysRemaining(until: $0, now: now) })
+                json.field(
+                    "days_remaining", order.certificateValidTill.map { CertCentralFormat.daysRemaining(until: $0, now: now) })
                 json.key("dns_names")
                 json.array(order.names.subjectAlternativeDNSNames(isTLS: order.product?.isTLS ?? true)) { $0.string($1) }
                 json.field("id", order.certificateID)
@@ -378,7 +381,9 @@ struct OrderDCVNameView: Encodable, Sendable {
                 OrderDCVNameView(
                     id: domain?.id, name: name, dcvMethod: state.method, status: covered ? "validated" : "pending",
                     dcvToken: covered || state.method == "email"
-                        ? nil : Token(token: dcv.randomValue, status: "pending", expirationDate: CertCentralFormat.timestamp(dcv.expires)),
+                        ? nil
+                        : Token(
+                            token: dcv.randomValue, status: "pending", expirationDate: CertCentralFormat.timestamp(dcv.expires)),
                     message: covered ? nil : state.detail))
         }
         return views

@@ -174,7 +174,10 @@ public struct OrderDCV: Sendable, Equatable, Codable {
     /// Whether some name waits for a check that can run (DNS or HTTP; e-mail waits for a click).
     public var awaitsChecks: Bool { names.values.contains { $0.status == "pending" && $0.method != "email" } }
 
-    public init(randomValue: String, expires: Date, attempts: Int = 0, names: [String: NameState] = [:], caaMessages: [String: String] = [:]) {
+    public init(
+        randomValue: String, expires: Date, attempts: Int = 0, names: [String: NameState] = [:],
+        caaMessages: [String: String] = [:]
+    ) {
         self.randomValue = randomValue
         self.expires = expires
         self.attempts = attempts

@@ -71,7 +71,10 @@ public enum OrderLifecycle {
             let status: OrderStatus = how == .canceled ? .canceled : .rejected
             return (status, [.cancelUnissuedCertificates, .rejectOpenRequests, .stopDomainChecks, .unlinkRenewal])
         case (.issued, .revoke(let reason)), (.reissuePending, .revoke(let reason)):
-            return (.revoked, [.revokeIssuedCertificates(reason), .cancelUnissuedCertificates, .rejectOpenRequests, .notify(.revoked)])
+            return (
+                .revoked,
+                [.revokeIssuedCertificates(reason), .cancelUnissuedCertificates, .rejectOpenRequests, .notify(.revoked)]
+            )
         default:
             throw Refusal(status: status, step: step)
         }

@@ -34,7 +34,8 @@ public enum OrderRules {
         let units = submission.organizationUnits.map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
         for unit in units { try SubjectText.check(unit, field: "certificate.organization_units") }
 
-        let orderRequest = (submission.orderValidity?.isEmpty == false ? submission.orderValidity : nil)
+        let orderRequest =
+            (submission.orderValidity?.isEmpty == false ? submission.orderValidity : nil)
             ?? submission.legacyValidity
         guard let orderRequest, !orderRequest.isEmpty else { throw .missingField("order_validity") }
         let orderEnd = try orderRequest.end(
@@ -55,7 +56,9 @@ public enum OrderRules {
     }
 
     /// Checks the certificate part of a reissue or duplicate: names, hash and the presence of a CSR.
-    public static func checkedCertificate(_ submission: OrderSubmission, product: Product) throws(OrderRuleError)
+    public static func checkedCertificate(
+        _ submission: OrderSubmission, product: Product
+    ) throws(OrderRuleError)
         -> (names: CertificateNames, hash: SignatureHash)
     {
         let names = try checkedNames(submission, product: product)
@@ -114,7 +117,9 @@ public enum OrderRules {
         return name
     }
 
-    private static func checkedTLSNames(commonName raw: String, dnsNames: [String], product: Product) throws(OrderRuleError)
+    private static func checkedTLSNames(
+        commonName raw: String, dnsNames: [String], product: Product
+    ) throws(OrderRuleError)
         -> CertificateNames
     {
         let commonName = try dnsName(raw, product: product)
@@ -149,11 +154,14 @@ public enum OrderRules {
         name == "www." + commonName || commonName == "www." + name
     }
 
-    private static func checkedClientNames(commonName raw: String, submission: OrderSubmission, product: Product)
+    private static func checkedClientNames(
+        commonName raw: String, submission: OrderSubmission, product: Product
+    )
         throws(OrderRuleError) -> CertificateNames
     {
         guard submission.dnsNames.isEmpty else {
-            throw .invalidValue(field: "certificate.dns_names", reason: "client certificates carry e-mail addresses, not DNS names")
+            throw .invalidValue(
+                field: "certificate.dns_names", reason: "client certificates carry e-mail addresses, not DNS names")
         }
         guard !submission.emails.isEmpty else { throw .missingField("certificate.emails") }
         var seen: Set<String> = []
@@ -177,8 +185,11 @@ public enum OrderRules {
             // S/MIME BR 7.1.4.2.2(a): a personal name in the common name comes with givenName and surname.
             throw .invalidValue(
                 field: "certificate.common_name",
-                reason: person.map { "the common name must be the person's name '\($0.displayName)' or one of the e-mail addresses" }
-                    ?? "a personal name as common name needs the person's given name and surname: send certificate.first_name and certificate.last_name (or use an e-mail address)")
+                reason: person.map {
+                    "the common name must be the person's name '\($0.displayName)' or one of the e-mail addresses"
+                }
+                    ?? "a personal name as common name needs the person's given name and surname: send certificate.first_name and certificate.last_name (or use an e-mail address)"
+            )
         }
         return CertificateNames(commonName: commonName, dnsNames: [], emails: emails, person: person)
     }

@@ -110,7 +110,9 @@ public struct OrganizationDetails: Sendable, Equatable, Codable {
         {
             throw .invalidValue(
                 field: fieldPrefix + "business_category",
-                reason: "use one of \(Self.businessCategories.sorted().map { "'\($0)'" }.joined(separator: ", ")) (EV Guidelines 9.2.3)")
+                reason:
+                    "use one of \(Self.businessCategories.sorted().map { "'\($0)'" }.joined(separator: ", ")) (EV Guidelines 9.2.3)"
+            )
         }
         return copy
     }
@@ -138,11 +140,14 @@ public struct OrganizationDetails: Sendable, Equatable, Codable {
         if locality.isEmpty && region.isEmpty {
             throw .invalidValue(
                 field: fieldPrefix + "city",
-                reason: "an \(level.rawValue) certificate names the organization's locality (city) or state; the organization has neither")
+                reason:
+                    "an \(level.rawValue) certificate names the organization's locality (city) or state; the organization has neither"
+            )
         }
         if level == .ev, (registrationNumber?.trimmingWhitespace() ?? "").isEmpty {
             throw .invalidValue(
-                field: fieldPrefix + "registration_number", reason: "an EV certificate carries the organization's registration number")
+                field: fieldPrefix + "registration_number",
+                reason: "an EV certificate carries the organization's registration number")
         }
     }
 }

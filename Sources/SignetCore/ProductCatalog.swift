@@ -32,16 +32,24 @@ public enum ProductCatalog {
         // EV forbids wildcard names (EV Guidelines 9.8.1).
         ssl("ssl_ev_basic", "Basic EV", .ev, multi: true, wildcard: false, price: "344.00", perName: "149.00"),
         ssl("ssl_ev_securesite_flex", "Secure Site EV", .ev, multi: true, wildcard: false, price: "595.00", perName: "199.00"),
-        ssl("ssl_ev_securesite_pro", "Secure Site Pro EV SSL", .ev, multi: true, wildcard: false, price: "1499.00", perName: "299.00"),
+        ssl(
+            "ssl_ev_securesite_pro", "Secure Site Pro EV SSL", .ev, multi: true, wildcard: false, price: "1499.00",
+            perName: "299.00"),
         ssl("ssl_plus", "Standard SSL", .ov, multi: false, wildcard: false, price: "175.00", perName: "0.00"),
         ssl("ssl_multi_domain", "Multi-Domain SSL", .ov, multi: true, wildcard: false, price: "299.00", perName: "99.00"),
-        ssl("ssl_wildcard", "WildCard SSL", .ov, multi: true, wildcard: true, wildcardOnly: true, price: "688.00", perName: "0.00"),
+        ssl(
+            "ssl_wildcard", "WildCard SSL", .ov, multi: true, wildcard: true, wildcardOnly: true, price: "688.00", perName: "0.00"
+        ),
         ssl("ssl_ev_plus", "EV SSL Plus", .ev, multi: false, wildcard: false, price: "295.00", perName: "0.00"),
         ssl("ssl_ev_multi_domain", "EV Multi-Domain SSL", .ev, multi: true, wildcard: false, price: "499.00", perName: "199.00"),
         ssl("ssl_dv_geotrust", "GeoTrust Standard DV", .dv, multi: true, wildcard: false, price: "59.00", perName: "59.00"),
         ssl("ssl_dv_rapidssl", "RapidSSL Standard DV", .dv, multi: false, wildcard: false, price: "29.00", perName: "0.00"),
-        ssl("wildcard_dv_geotrust", "GeoTrust Wildcard DV", .dv, multi: true, wildcard: true, wildcardOnly: true, price: "259.00", perName: "0.00"),
-        ssl("wildcard_dv_rapidssl", "RapidSSL Wildcard DV", .dv, multi: true, wildcard: true, wildcardOnly: true, price: "199.00", perName: "0.00"),
+        ssl(
+            "wildcard_dv_geotrust", "GeoTrust Wildcard DV", .dv, multi: true, wildcard: true, wildcardOnly: true, price: "259.00",
+            perName: "0.00"),
+        ssl(
+            "wildcard_dv_rapidssl", "RapidSSL Wildcard DV", .dv, multi: true, wildcard: true, wildcardOnly: true, price: "199.00",
+            perName: "0.00"),
     ]
 
     private static func client(

@@ -18,7 +18,9 @@ public struct RateLimitPolicy: Sendable, Equatable {
 
     public init(windows: [Window]) { self.windows = windows }
 
-    public static let certCentral = RateLimitPolicy(windows: [.init(requests: 100, seconds: 5), .init(requests: 1000, seconds: 300)])
+    public static let certCentral = RateLimitPolicy(windows: [
+        .init(requests: 100, seconds: 5), .init(requests: 1000, seconds: 300),
+    ])
     public static let off = RateLimitPolicy(windows: [])
 
     public var isOff: Bool { windows.isEmpty }

@@ -27,7 +27,8 @@ public struct CACertificate: Sendable {
         try serializer.serialize(certificate)
         der = serializer.serializedBytes
         pem = PEM.encode(type: "CERTIFICATE", der: der)
-        keyIdentifier = ((try? certificate.extensions.subjectKeyIdentifier) ?? nil)?.keyIdentifier
+        keyIdentifier =
+            ((try? certificate.extensions.subjectKeyIdentifier) ?? nil)?.keyIdentifier
             ?? ArraySlice(Insecure.SHA1.hash(data: certificate.publicKey.subjectPublicKeyInfoBytes))
         id = keyIdentifier.prefix(8).hexString
         keyFamily = KeyFamily(certificate.publicKey)

@@ -94,7 +94,8 @@ public struct CAFolder: Sendable {
         for family in CertificateFamily.allCases {
             made.append(try makeIssuing(family, root: root, rootKey: rootKey, settings, now: now, suffix: ".new"))
         }
-        try FileManager.default.createDirectory(at: retired, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: retired, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         for name in isLegacy ? ["issuing"] : CertificateFamily.allCases.map(\.rawValue) {
             let (current, _) = try pair(name)
             for ext in ["key", "crt"] {
@@ -117,7 +118,8 @@ public struct CAFolder: Sendable {
     }
 
     private func create(_ settings: CASettings, now: Date) throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let tag = (0..<2).map { _ in UInt8.random(in: 0...255) }.hexString
         let rootKey = P384.Signing.PrivateKey()
         let rootTBS = try CAProfile.root(

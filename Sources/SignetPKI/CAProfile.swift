@@ -54,7 +54,8 @@ enum CAProfile {
         // BR 7.1.2.10.5: a CA that is the root's affiliate may assert anyPolicy, which lets every
         // reserved policy of its leaves (DV, OV, EV) pass `openssl verify -explicit_policy`; pkilint
         // refuses several reserved OIDs in one TLS CA. The S/MIME CA names its two generations.
-        let policies: [ASN1ObjectIdentifier] = family == .tls
+        let policies: [ASN1ObjectIdentifier] =
+            family == .tls
             ? [PolicyOID.anyPolicy]
             : [PolicyOID.mailboxValidatedMultipurpose, PolicyOID.sponsorValidatedMultipurpose]
         let extensions = try Certificate.Extensions([

@@ -39,7 +39,8 @@ public struct CertificateAuthority: Sendable {
         self.root = root
         self.issuers = issuers.filter(\.isCurrent) + issuers.filter { !$0.isCurrent }
         self.keys = keys
-        for family in CertificateFamily.allCases where self.issuers.first(where: { $0.isCurrent && $0.families.contains(family) }) == nil {
+        for family in CertificateFamily.allCases
+        where self.issuers.first(where: { $0.isCurrent && $0.families.contains(family) }) == nil {
             throw CAFilesError.noIssuer(family: family)
         }
     }
@@ -92,7 +93,9 @@ public struct CertificateAuthority: Sendable {
 
     /// The subscriber certificate `request` asks for, built and linted but not signed. A finding
     /// caused by the request throws before anything is stored, charged or signed.
-    public func prepare(_ request: LeafRequest, serial: SerialNumber = .random(), now: Date) throws(LintFailure) -> PreparedCertificate {
+    public func prepare(
+        _ request: LeafRequest, serial: SerialNumber = .random(), now: Date
+    ) throws(LintFailure) -> PreparedCertificate {
         let issuer = issuer(for: request.product.family)
         let hash = signatureHash(for: request.signatureHash, family: request.product.family)
         let tbs: ToBeSignedCertificate
@@ -103,8 +106,10 @@ public struct CertificateAuthority: Sendable {
                 subject: try LeafProfile.subject(for: request), signatureAlgorithm: issuer.ca.keyFamily.algorithm(for: hash),
                 extensions: try LeafProfile.extensions(for: request, issuer: issuer.ca, endpoints: request.endpoints))
         } catch {
-            throw LintFailure(findings: [LintFinding(
-                rule: "RFC 5280 4.1", message: "the certificate cannot be encoded: \(error)", cause: .request(field: nil))])
+            throw LintFailure(findings: [
+                LintFinding(
+                    rule: "RFC 5280 4.1", message: "the certificate cannot be encoded: \(error)", cause: .request(field: nil))
+            ])
         }
         try PreIssuanceLint.require(tbs, issuer: issuer.ca, now: now)
         return PreparedCertificate(tbs: tbs, issuer: issuer, signatureHash: hash)
@@ -113,7 +118,8 @@ public struct CertificateAuthority: Sendable {
     /// Signs a prepared certificate with its issuing CA's key.
     public func sign(_ prepared: PreparedCertificate) async throws -> SignedCertificate {
         let key = try keys.privateKey(for: prepared.issuer.ca.certificate.publicKey)
-        let certificate = keys.signsSlowly
+        let certificate =
+            keys.signsSlowly
             ? try await prepared.tbs.signedAsynchronously(by: key) : try prepared.tbs.signed(by: key)
         return try Self.signed(certificate, prepared: prepared)
     }
@@ -137,7 +143,9 @@ public struct CertificateAuthority: Sendable {
 
 extension CertificateAuthority {
     /// A full CRL of the CA `caID` (the root's lists revoked issuing CAs), linted, then signed.
-    public func revocationList(caID: String, number: Int64, thisUpdate: Date, nextUpdate: Date, revoked: [RevokedCertificate])
+    public func revocationList(
+        caID: String, number: Int64, thisUpdate: Date, nextUpdate: Date, revoked: [RevokedCertificate]
+    )
         throws -> [UInt8]
     {
         guard let ca = ca(id: caID) else { throw CAFilesError.missingKey(publicKey: caID) }

@@ -28,7 +28,9 @@ public struct InMemoryKeyProvider: KeyProvider {
     }
 
     public func privateKey(for publicKey: Certificate.PublicKey) throws(CAFilesError) -> Certificate.PrivateKey {
-        guard let key = keys[publicKey] else { throw .missingKey(publicKey: Array(publicKey.subjectPublicKeyInfoBytes).hexString) }
+        guard let key = keys[publicKey] else {
+            throw .missingKey(publicKey: Array(publicKey.subjectPublicKeyInfoBytes).hexString)
+        }
         return key
     }
 

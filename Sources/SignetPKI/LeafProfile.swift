@@ -54,7 +54,8 @@ enum LeafProfile {
         var rdns: [RelativeDistinguishedName] = []
         func add(_ oid: ASN1ObjectIdentifier, _ value: String?, printable: Bool = false) throws {
             guard let value, !value.isEmpty else { return }
-            let attribute = printable
+            let attribute =
+                printable
                 ? try RelativeDistinguishedName.Attribute(type: oid, printableString: value)
                 : RelativeDistinguishedName.Attribute(type: oid, utf8String: value)
             rdns.append(RelativeDistinguishedName(attribute))
@@ -93,7 +94,9 @@ enum LeafProfile {
         return DistinguishedName(rdns)
     }
 
-    static func extensions(for request: LeafRequest, issuer: CACertificate, endpoints: PKIEndpoints) throws
+    static func extensions(
+        for request: LeafRequest, issuer: CACertificate, endpoints: PKIEndpoints
+    ) throws
         -> Certificate.Extensions
     {
         let isRSA = request.key.algorithm == .rsa
@@ -134,7 +137,8 @@ enum LeafProfile {
             let names = request.names.emails.map { GeneralName.rfc822Name($0) }
             list.append(try Certificate.Extension(SubjectAlternativeNames(names), critical: false))
             if usage.contains(.emailProtection) {
-                policy = request.product.validationLevel == .dv
+                policy =
+                    request.product.validationLevel == .dv
                     ? PolicyOID.mailboxValidatedMultipurpose : PolicyOID.sponsorValidatedMultipurpose
             } else {
                 policy = nil

@@ -51,7 +51,8 @@ struct RevocationList: Sendable {
                                 var reason = DER.Serializer()
                                 reason.appendEnumerated(entry.revocation.reason.code)
                                 let extensions = [
-                                    Certificate.Extension(oid: Self.reasonCodeOID, critical: false, value: reason.serializedBytes[...])
+                                    Certificate.Extension(
+                                        oid: Self.reasonCodeOID, critical: false, value: reason.serializedBytes[...])
                                 ]
                                 try item.serializeSequenceOf(extensions)
                             }

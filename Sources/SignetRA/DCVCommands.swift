@@ -12,7 +12,8 @@ public struct OrderDCVCheck: Sendable {
 }
 
 extension RegistrationAuthority {
-    private func visibleOrder(_ orderID: Int, principal: Principal, connection: StoreSession<some SessionAccess>) throws -> Order {
+    private func visibleOrder(_ orderID: Int, principal: Principal, connection: StoreSession<some SessionAccess>) throws -> Order
+    {
         guard let order = try connection.order(id: orderID), principal.canSee(containerID: order.containerID) else {
             throw WorkflowError.orderNotFound(String(orderID))
         }
@@ -51,7 +52,8 @@ extension RegistrationAuthority {
             try connection.setOrderDCV(orderID: orderID, state, nextCheck: state.awaitsChecks ? now : nil)
             if method == .email, !waiting.isEmpty {
                 try self.domainControl.queueEmails(
-                    for: waiting, orderID: orderID, domainID: nil, containerID: order.containerID, connection: connection, at: now)
+                    for: waiting, orderID: orderID, domainID: nil, containerID: order.containerID, connection: connection, at: now
+                )
             }
             return state
         }
@@ -88,19 +90,26 @@ extension RegistrationAuthority {
 
     /// `PUT …/resend-emails`: new validation messages for the waiting names, to the constructed
     /// addresses or to the approver addresses given (each must be one of them).
-    public func resendDCVEmails(orderID: Int, recipients: [(domain: String, email: String)], by principal: Principal) async throws {
+    public func resendDCVEmails(orderID: Int, recipients: [(domain: String, email: String)], by principal: Principal) async throws
+    {
         let now = clock.now()
         try await store.write { connection in
             let order = try self.visibleOrder(orderID, principal: principal, connection: connection)
             let current = order.options.dcvMethod ?? DCVMethod.email.rawValue
-            guard current == DCVMethod.email.rawValue else { throw WorkflowError.wrongDCVMethod(current: current, needed: "email") }
+            guard current == DCVMethod.email.rawValue else {
+                throw WorkflowError.wrongDCVMethod(current: current, needed: "email")
+            }
             let waiting = try self.domainControl.awaitingNames(of: order, connection: connection, at: now)
             for (domain, email) in recipients {
-                guard let name = waiting.first(where: { $0 == domain || $0 == "*." + domain }) ?? waiting.first(where: {
-                    ApproverEmail.validatedDomain(by: email, for: $0) != nil
-                }), ApproverEmail.validatedDomain(by: email, for: name) != nil else {
+                guard
+                    let name = waiting.first(where: { $0 == domain || $0 == "*." + domain })
+                        ?? waiting.first(where: {
+                            ApproverEmail.validatedDomain(by: email, for: $0) != nil
+                        }), ApproverEmail.validatedDomain(by: email, for: name) != nil
+                else {
                     throw OrderRuleError.invalidValue(
-                        field: "domain_approval_emails", reason: "\(email) is not an approver address of a name waiting for validation")
+                        field: "domain_approval_emails",
+                        reason: "\(email) is not an approver address of a name waiting for validation")
                 }
                 try self.domainControl.queueEmails(
                     for: [name], recipients: [email.lowercased()], orderID: orderID, domainID: nil,
@@ -108,7 +117,8 @@ extension RegistrationAuthority {
             }
             if recipients.isEmpty {
                 try self.domainControl.queueEmails(
-                    for: waiting, orderID: orderID, domainID: nil, containerID: order.containerID, connection: connection, at: now)
+                    for: waiting, orderID: orderID, domainID: nil, containerID: order.containerID, connection: connection, at: now
+                )
             }
         }
         let control = domainControl
@@ -117,7 +127,9 @@ extension RegistrationAuthority {
 }
 
 extension DomainControl {
-    private func visibleDomain(_ id: Int, principal: Principal, connection: StoreSession<some SessionAccess>) throws -> DomainValidation {
+    private func visibleDomain(
+        _ id: Int, principal: Principal, connection: StoreSession<some SessionAccess>
+    ) throws -> DomainValidation {
         guard let domain = try connection.domain(id: id), principal.canSee(containerID: domain.containerID) else {
             throw WorkflowError.domainNotFound(id)
         }
@@ -126,7 +138,8 @@ extension DomainControl {
 
     /// `POST /domain`: adds a domain to validate (a leading `www.` is dropped unless kept, as DigiCert does).
     public func addDomain(
-        name raw: String, method rawMethod: String?, keepWWW: Bool, organizationID: Int?, containerID: Int?, by principal: Principal
+        name raw: String, method rawMethod: String?, keepWWW: Bool, organizationID: Int?, containerID: Int?,
+        by principal: Principal
     ) async throws -> DomainValidation {
         let method = try RegistrationAuthority.method(rawMethod ?? DCVMethod.email.rawValue)
         var parsed: DNSName
@@ -136,7 +149,9 @@ extension DomainControl {
             throw OrderRuleError.invalidDNSName(raw, error)
         }
         guard !parsed.isWildcard else { throw OrderRuleError.invalidDNSName(raw, .misplacedWildcard) }
-        if !keepWWW && method != .httpToken && parsed.value.hasPrefix("www."), let bare = try? DNSName(String(parsed.value.dropFirst(4))) {
+        if !keepWWW && method != .httpToken && parsed.value.hasPrefix("www."),
+            let bare = try? DNSName(String(parsed.value.dropFirst(4)))
+        {
             parsed = bare
         }
         let now = clock.now()
@@ -147,7 +162,8 @@ extension DomainControl {
                 throw OrderRuleError.unknownContainer(container)
             }
             if let id = organizationID {
-                guard let organization = try connection.organization(id: id), principal.canSee(containerID: organization.containerID)
+                guard let organization = try connection.organization(id: id),
+                    principal.canSee(containerID: organization.containerID)
                 else { throw OrderRuleError.unknownOrganization(id) }
             }
             if let existing = try connection.domain(name: name.value, containerID: container) {
@@ -158,7 +174,8 @@ extension DomainControl {
                 tokenExpires: now.addingTimeInterval(RandomValue.lifetime), organizationID: organizationID, at: now)
             if method == .email {
                 try self.queueEmails(
-                    for: [domain.name], orderID: nil, domainID: domain.id, containerID: container, connection: connection, at: now)
+                    for: [domain.name], orderID: nil, domainID: domain.id, containerID: container, connection: connection, at: now
+                )
             }
             return domain
         }
@@ -183,10 +200,12 @@ extension DomainControl {
             domain.method = method.rawValue
             domain.token = RandomValue.make()
             domain.tokenExpires = now.addingTimeInterval(RandomValue.lifetime)
-            try connection.setDomainMethod(id: domainID, method: method.rawValue, token: domain.token, tokenExpires: domain.tokenExpires)
+            try connection.setDomainMethod(
+                id: domainID, method: method.rawValue, token: domain.token, tokenExpires: domain.tokenExpires)
             if method == .email {
                 try self.queueEmails(
-                    for: [domain.name], orderID: nil, domainID: domainID, containerID: domain.containerID, connection: connection, at: now)
+                    for: [domain.name], orderID: nil, domainID: domainID, containerID: domain.containerID, connection: connection,
+                    at: now)
             }
             return domain
         }
@@ -204,7 +223,8 @@ extension DomainControl {
             }
             domain.token = RandomValue.make()
             domain.tokenExpires = now.addingTimeInterval(RandomValue.lifetime)
-            try connection.setDomainMethod(id: domainID, method: domain.method, token: domain.token, tokenExpires: domain.tokenExpires)
+            try connection.setDomainMethod(
+                id: domainID, method: domain.method, token: domain.token, tokenExpires: domain.tokenExpires)
             return domain
         }
     }
@@ -244,7 +264,8 @@ extension DomainControl {
         try await store.write { connection in
             let domain = try self.visibleDomain(domainID, principal: principal, connection: connection)
             for address in addresses where ApproverEmail.validatedDomain(by: address, for: domain.name) == nil {
-                throw OrderRuleError.invalidValue(field: "email_array", reason: "\(address) is not an approver address of \(domain.name)")
+                throw OrderRuleError.invalidValue(
+                    field: "email_array", reason: "\(address) is not an approver address of \(domain.name)")
             }
             try self.queueEmails(
                 for: [domain.name], recipients: addresses.isEmpty ? nil : addresses.map { $0.lowercased() }, orderID: nil,

@@ -67,7 +67,9 @@ public struct DomainControl: Sendable {
     }
 
     /// Those of `names` that no current validation of the container covers at `date`.
-    public func uncovered(_ names: [String], containerID: Int, connection: StoreSession<some SessionAccess>, at date: Date) throws -> [String] {
+    public func uncovered(
+        _ names: [String], containerID: Int, connection: StoreSession<some SessionAccess>, at date: Date
+    ) throws -> [String] {
         let domains = try connection.validDomains(covering: names, containerID: containerID, at: date)
         return names.filter { name in
             guard let dnsName = try? DNSName(name) else { return true }
@@ -81,7 +83,9 @@ public struct DomainControl: Sendable {
     }
 
     /// The same, each with the CSR of the certificate that asks for it (Sectigo values hash it).
-    public func awaitingNamesWithCSR(of order: Order, connection: StoreSession<some SessionAccess>, at date: Date) throws
+    public func awaitingNamesWithCSR(
+        of order: Order, connection: StoreSession<some SessionAccess>, at date: Date
+    ) throws
         -> [(name: String, csr: String)]
     {
         guard let product = order.product else { return [] }
@@ -191,7 +195,8 @@ public struct DomainControl: Sendable {
         for email in pending {
             var failure: String?
             do {
-                try await mailer.send(MailMessage(from: settings.mailFrom, to: email.recipient, subject: email.subject, body: email.body))
+                try await mailer.send(
+                    MailMessage(from: settings.mailFrom, to: email.recipient, subject: email.subject, body: email.body))
             } catch {
                 failure = "\(error)"
             }
@@ -242,7 +247,8 @@ public struct DomainControl: Sendable {
     public func check(orderID: Int) async throws -> [NameResult] {
         let now = clock.now()
         guard settings.mode == .checked else { return [] }
-        let (order, waitingWithCSR, domainTokens) = try await store.read { connection -> (Order, [(name: String, csr: String)], [String: String]) in
+        let (order, waitingWithCSR, domainTokens) = try await store.read {
+            connection -> (Order, [(name: String, csr: String)], [String: String]) in
             guard let order = try connection.order(id: orderID) else { throw WorkflowError.orderNotFound(String(orderID)) }
             let waiting = try awaitingNamesWithCSR(of: order, connection: connection, at: now)
             var tokens: [String: String] = [:]
@@ -270,7 +276,8 @@ public struct DomainControl: Sendable {
             }
             var tokens = domainTokens[name].map { [$0] } ?? []
             if let dcv = order.dcv, dcv.expires > now { tokens.append(dcv.randomValue) }
-            results.append(NameResult(name: name, method: methodName, outcome: await checker.check(method, name: name, tokens: tokens)))
+            results.append(
+                NameResult(name: name, method: methodName, outcome: await checker.check(method, name: name, tokens: tokens)))
         }
         try await record(results, orderID: orderID, at: now)
         return results
@@ -278,7 +285,9 @@ public struct DomainControl: Sendable {
 
     /// The reseller dialect's methods (`dns`, `http`, `https`): Sectigo's CNAME and file; `nil` for others.
     private func checkSectigo(_ method: String, name: String, csr: String, dcv: OrderDCV?) async -> DCVOutcome? {
-        guard ["dns", "http", "https"].contains(method), let dcv, let values = sectigoValues(csrPEM: csr, dcv: dcv) else { return nil }
+        guard ["dns", "http", "https"].contains(method), let dcv, let values = sectigoValues(csrPEM: csr, dcv: dcv) else {
+            return nil
+        }
         switch method {
         case "dns": return await checker.sectigoCNAME(name: name, values: values)
         default: return await checker.sectigoFile(name: name, values: values, https: method == "https")
@@ -290,7 +299,8 @@ public struct DomainControl: Sendable {
         let end = validationEnd(from: now)
         try await store.write { connection in
             guard let order = try connection.order(id: orderID, forUpdate: true) else { return }
-            var dcv = order.dcv ?? OrderDCV(randomValue: RandomValue.make(), expires: now.addingTimeInterval(RandomValue.lifetime))
+            var dcv =
+                order.dcv ?? OrderDCV(randomValue: RandomValue.make(), expires: now.addingTimeInterval(RandomValue.lifetime))
             for result in results {
                 var state = dcv.names[result.name] ?? OrderDCV.NameState(method: result.method, status: "pending")
                 state.checkedAt = now

@@ -8,7 +8,8 @@ extension RegistrationAuthority {
     /// What still stands between `names` and their certificate, apart from CAA: names that no
     /// current validation covers, and an organization not validated at the product's level.
     public func blockers(
-        names: CertificateNames, product: Product, containerID: Int, organizationID: Int?, connection: StoreSession<some SessionAccess>,
+        names: CertificateNames, product: Product, containerID: Int, organizationID: Int?,
+        connection: StoreSession<some SessionAccess>,
         at now: Date
     ) throws -> [String] {
         guard dcvMode == .checked else { return [] }
@@ -29,7 +30,9 @@ extension RegistrationAuthority {
         return blockers
     }
 
-    public func blockers(names: CertificateNames, order: Order, connection: StoreSession<some SessionAccess>, at now: Date) throws -> [String] {
+    public func blockers(
+        names: CertificateNames, order: Order, connection: StoreSession<some SessionAccess>, at now: Date
+    ) throws -> [String] {
         guard let product = order.product else { return ["unknown product \(order.productNameID)"] }
         return try blockers(
             names: names, product: product, containerID: order.containerID, organizationID: order.organizationID,
@@ -38,7 +41,9 @@ extension RegistrationAuthority {
 
     /// Run before a transaction that may issue: whether nothing blocks `names` and CAA permits them
     /// (CAA is checked only once the names are validated, and never inside a transaction).
-    public func precheck(names: CertificateNames, product: Product, containerID: Int, organizationID: Int?, now: Date) async throws
+    public func precheck(
+        names: CertificateNames, product: Product, containerID: Int, organizationID: Int?, now: Date
+    ) async throws
         -> (cleared: Bool, caa: [String: String])
     {
         guard dcvMode == .checked else { return (true, [:]) }

@@ -87,7 +87,8 @@ extension RegistrationAuthority {
                 }
                 try Self.checkTakesCertificates(order, action: action, now: now)
                 var certificate = CertificateRecord(
-                    id: 0, orderID: order.id, role: role, status: CertificateLifecycle.requested(approved: skipApproval), names: names,
+                    id: 0, orderID: order.id, role: role, status: CertificateLifecycle.requested(approved: skipApproval),
+                    names: names,
                     csr: csr.pem, key: csr.key, signatureHash: hash,
                     serverPlatformID: submission.serverPlatformID ?? order.serverPlatformID, userID: principal.user.id,
                     dateCreated: now, issuance: nil)
@@ -119,13 +120,16 @@ extension RegistrationAuthority {
                         throw OrderRuleError.tooManyNames(limit: product.maximumNames)
                     }
                     try reseller.write(for: order, cost: cost, connection: connection, at: now)
-                    try Self.charge(cost, orderID: order.id, note: "reissue of order \(order.id)", connection: connection, at: now)
+                    try Self.charge(
+                        cost, orderID: order.id, note: "reissue of order \(order.id)", connection: connection, at: now)
                 }
                 let pending =
                     skipApproval
-                    ? try reserveIfReady(order, certificate, csr: csr, caaCleared: cleared, connection: connection, now: now) : nil
+                    ? try reserveIfReady(order, certificate, csr: csr, caaCleared: cleared, connection: connection, now: now)
+                    : nil
                 return (
-                    PlacedOrder(order: order, certificate: certificate, requests: [request], createdOrganizationID: nil, isRepeat: false),
+                    PlacedOrder(
+                        order: order, certificate: certificate, requests: [request], createdOrganizationID: nil, isRepeat: false),
                     pending
                 )
             }
@@ -171,7 +175,8 @@ extension RegistrationAuthority {
                 default: throw WorkflowError.invalidOrderStatus(id: id, status: order.status, action: "revoked")
                 }
             case .certificate(let reference):
-                guard let certificate = try connection.certificate(matching: reference), let order = try connection.order(id: certificate.orderID),
+                guard let certificate = try connection.certificate(matching: reference),
+                    let order = try connection.order(id: certificate.orderID),
                     principal.canSee(containerID: order.containerID)
                 else { throw WorkflowError.certificateNotFound(reference) }
                 switch certificate.status {

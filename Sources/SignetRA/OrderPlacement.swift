@@ -53,7 +53,9 @@ extension RegistrationAuthority {
         guard let csr = opening.csr else { throw WorkflowError.invalidCSR(.cannotParse("no CSR")) }
         let (placed, pending) = try await retryingUniqueViolations {
             try await store.write { connection -> (PlacedOrder, PendingSignature?) in
-                if let repeated = try self.repeatOf(submission, opening.containerID, fingerprint: fingerprint, connection: connection) {
+                if let repeated = try self.repeatOf(
+                    submission, opening.containerID, fingerprint: fingerprint, connection: connection)
+                {
                     return (try Self.placed(repeated), nil)
                 }
                 var (order, request, createdOrganizationID) = try self.openOrder(opening, connection: connection)
@@ -84,12 +86,16 @@ extension RegistrationAuthority {
         }
         let opened = try await retryingUniqueViolations {
             try await store.write { connection -> OpenedOrder in
-                if let repeated = try self.repeatOf(submission, opening.containerID, fingerprint: fingerprint, connection: connection) {
-                    return OpenedOrder(order: repeated.order, requests: repeated.requests, createdOrganizationID: nil, isRepeat: true)
+                if let repeated = try self.repeatOf(
+                    submission, opening.containerID, fingerprint: fingerprint, connection: connection)
+                {
+                    return OpenedOrder(
+                        order: repeated.order, requests: repeated.requests, createdOrganizationID: nil, isRepeat: true)
                 }
                 var (order, request, createdOrganizationID) = try self.openOrder(opening, connection: connection)
                 request.id = try connection.insertRequest(request, containerID: order.containerID)
-                return OpenedOrder(order: order, requests: [request], createdOrganizationID: createdOrganizationID, isRepeat: false)
+                return OpenedOrder(
+                    order: order, requests: [request], createdOrganizationID: createdOrganizationID, isRepeat: false)
             }
         }
         deliverEmails(of: opened.order)
@@ -117,7 +123,8 @@ extension RegistrationAuthority {
         var linted: LintedLeaf?
         if let csr {
             linted = try preflight(
-                product: plan.product, names: plan.names, csr: csr, organization: newOrganization ?? existingOrganization?.details,
+                product: plan.product, names: plan.names, csr: csr,
+                organization: newOrganization ?? existingOrganization?.details,
                 organizationUnits: plan.organizationUnits, hash: hash, profileOption: plan.profileOption,
                 orderValidTill: plan.orderValidTill, certificateValidTill: plan.certificateValidTill, now: now)
         }
@@ -134,23 +141,30 @@ extension RegistrationAuthority {
     }
 
     /// An earlier order as the answer to a repeated placement, which always carries a certificate.
-    private static func placed(_ repeated: (order: Order, certificate: CertificateRecord?, requests: [ApprovalRequest])) throws
+    private static func placed(
+        _ repeated: (order: Order, certificate: CertificateRecord?, requests: [ApprovalRequest])
+    ) throws
         -> PlacedOrder
     {
         guard let certificate = repeated.certificate else {
-            throw WorkflowError.invalidOrderStatus(id: repeated.order.id, status: repeated.order.status, action: "placed again: it waits for its CSR")
+            throw WorkflowError.invalidOrderStatus(
+                id: repeated.order.id, status: repeated.order.status, action: "placed again: it waits for its CSR")
         }
         return PlacedOrder(
-            order: repeated.order, certificate: certificate, requests: repeated.requests, createdOrganizationID: nil, isRepeat: true)
+            order: repeated.order, certificate: certificate, requests: repeated.requests, createdOrganizationID: nil,
+            isRepeat: true)
     }
 
     /// The earlier order under the submission's idempotency key (after `prepareOpening` found one).
-    private func earlier(_ submission: OrderSubmission, by principal: Principal, fingerprint: String) async throws
+    private func earlier(
+        _ submission: OrderSubmission, by principal: Principal, fingerprint: String
+    ) async throws
         -> (order: Order, certificate: CertificateRecord?, requests: [ApprovalRequest])
     {
         let containerID = submission.containerID ?? principal.user.containerID
         return try await store.read { connection in
-            guard let repeated = try self.repeatOf(submission, containerID, fingerprint: fingerprint, connection: connection) else {
+            guard let repeated = try self.repeatOf(submission, containerID, fingerprint: fingerprint, connection: connection)
+            else {
                 throw StoreError.inconsistent("the order under \(submission.alternativeOrderID ?? "") disappeared")
             }
             return repeated
@@ -188,7 +202,8 @@ extension RegistrationAuthority {
             organizationID: organizationID, connection: connection, at: now)
         order.dcv = dcv
         if !opening.caaFindings.isEmpty {
-            order.dcv = order.dcv ?? OrderDCV(randomValue: RandomValue.make(), expires: now.addingTimeInterval(RandomValue.lifetime))
+            order.dcv =
+                order.dcv ?? OrderDCV(randomValue: RandomValue.make(), expires: now.addingTimeInterval(RandomValue.lifetime))
             order.dcv?.caaMessages = opening.caaFindings
         }
         order.id = try connection.insertOrder(
@@ -200,7 +215,8 @@ extension RegistrationAuthority {
                 containerID: opening.containerID, connection: connection, at: now)
         }
         // Paid for before anything is signed: an order refused for lack of funds has nothing signed for it.
-        try Self.charge(plan.price, orderID: order.id, note: "order \(order.id) \(plan.product.nameID)", connection: connection, at: now)
+        try Self.charge(
+            plan.price, orderID: order.id, note: "order \(order.id) \(plan.product.nameID)", connection: connection, at: now)
         let skipApproval = submission.skipApproval
         var request = ApprovalRequest(
             id: 0, orderID: order.id, certificateID: nil, type: .newRequest, status: skipApproval ? .approved : .pending,
@@ -235,7 +251,8 @@ extension RegistrationAuthority {
         }
         return (
             certificate,
-            try reserve(order, certificate, csr: csr, organization: organization, linted: linted, connection: connection, now: now)
+            try reserve(
+                order, certificate, csr: csr, organization: organization, linted: linted, connection: connection, now: now)
         )
     }
 
@@ -245,7 +262,8 @@ extension RegistrationAuthority {
         guard let pending else { return placed }
         guard let (order, certificate) = try await complete(pending) else { return placed }
         return PlacedOrder(
-            order: order, certificate: certificate, requests: placed.requests, createdOrganizationID: placed.createdOrganizationID,
+            order: order, certificate: certificate, requests: placed.requests,
+            createdOrganizationID: placed.createdOrganizationID,
             isRepeat: placed.isRepeat)
     }
 
@@ -283,10 +301,13 @@ extension RegistrationAuthority {
                 }
                 // A concurrent finalize won; it answers for both (below).
                 guard order.certificateID == 0 else { return nil }
-                guard var request = try connection.requests(orderIDs: [order.id])[order.id]?.first(where: { $0.type == .newRequest })
+                guard
+                    var request = try connection.requests(orderIDs: [order.id])[order.id]?.first(where: { $0.type == .newRequest }
+                    )
                 else { throw StoreError.inconsistent("order \(order.id) has no request") }
                 let (certificate, pending) = try self.finalizeOrder(
-                    &order, request: &request, csr: csr, hash: order.signatureHash, caaCleared: cleared, organization: organization,
+                    &order, request: &request, csr: csr, hash: order.signatureHash, caaCleared: cleared,
+                    organization: organization,
                     linted: linted, connection: connection, now: now)
                 let placed = PlacedOrder(
                     order: order, certificate: certificate, requests: [request], createdOrganizationID: nil, isRepeat: false)
@@ -294,7 +315,9 @@ extension RegistrationAuthority {
             }
         }
         if let (placed, pending) = outcome { return try await completing(placed, pending) }
-        guard let current = try await store.read({ try $0.order(id: orderID) }) else { throw WorkflowError.orderNotFound(String(orderID)) }
+        guard let current = try await store.read({ try $0.order(id: orderID) }) else {
+            throw WorkflowError.orderNotFound(String(orderID))
+        }
         return try await finalized(current, csr: csr)
     }
 
@@ -305,7 +328,8 @@ extension RegistrationAuthority {
                 throw WorkflowError.invalidOrderStatus(id: order.id, status: order.status, action: "finalized with another CSR")
             }
             let requests = try connection.requests(orderIDs: [order.id])[order.id] ?? []
-            return PlacedOrder(order: order, certificate: certificate, requests: requests, createdOrganizationID: nil, isRepeat: true)
+            return PlacedOrder(
+                order: order, certificate: certificate, requests: requests, createdOrganizationID: nil, isRepeat: true)
         }
     }
 

@@ -4,7 +4,9 @@ import SignetStore
 
 extension RegistrationAuthority {
     /// `POST /organization`: a new organization in a container the caller can see.
-    public func createOrganization(_ details: OrganizationDetails, containerID: Int, by principal: Principal) async throws
+    public func createOrganization(
+        _ details: OrganizationDetails, containerID: Int, by principal: Principal
+    ) async throws
         -> Organization
     {
         let now = clock.now()

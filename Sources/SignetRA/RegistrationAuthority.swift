@@ -71,7 +71,9 @@ public struct RegistrationAuthority: Sendable {
 
     /// Checks that the organization, container and contact users an order names exist and are the caller's.
     /// Returns the checked details of a new organization, or the existing organization.
-    func checkReferences(_ submission: OrderSubmission, containerID: Int, principal: Principal) async throws
+    func checkReferences(
+        _ submission: OrderSubmission, containerID: Int, principal: Principal
+    ) async throws
         -> (new: OrganizationDetails?, existing: Organization?)
     {
         var newOrganization: OrganizationDetails?
@@ -134,7 +136,8 @@ public struct RegistrationAuthority: Sendable {
     public static func checkMaySkipApproval(_ skipApproval: Bool, _ principal: Principal) throws {
         guard skipApproval, !principal.maySkipApproval else { return }
         throw WorkflowError.forbidden(
-            "a key with the user role may not skip approval on this account; leave skip_approval out and the request waits for an administrator or manager")
+            "a key with the user role may not skip approval on this account; leave skip_approval out and the request waits for an administrator or manager"
+        )
     }
 
     /// Charges `price` in the caller's transaction (nothing when it is zero), or refuses with what

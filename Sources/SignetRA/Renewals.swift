@@ -69,7 +69,8 @@ extension RegistrationAuthority {
         // Its key may be compromised: the owner reissues (new key) or renews by hand.
         guard certificate.status == .issued else {
             throw WorkflowError.orderNotEligibleForRenewal(
-                id: orderID, reason: "its current certificate \(certificate.id) is \(certificate.status.rawValue); reissue it first")
+                id: orderID,
+                reason: "its current certificate \(certificate.id) is \(certificate.status.rawValue); reissue it first")
         }
         var submission = RenewalRules.automaticRenewal(
             of: order, previous: previous, csr: certificate.csr, thumbprint: certificate.issuance?.thumbprint,
@@ -85,7 +86,9 @@ extension RegistrationAuthority {
     /// The order a submission renews (`renewal_of_order_id`), checked: the caller's, issued, not
     /// renewed before, and the one `renewed_thumbprint` names when given. It is locked until the
     /// transaction ends, so that two renewals of it never both commit.
-    public func orderToRenew(for submission: OrderSubmission, by principal: Principal, connection: WriteSession) throws
+    public func orderToRenew(
+        for submission: OrderSubmission, by principal: Principal, connection: WriteSession
+    ) throws
         -> Order?
     {
         guard let previousID = submission.options.renewalOfOrderID else { return nil }

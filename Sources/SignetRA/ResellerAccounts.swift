@@ -20,7 +20,8 @@ public struct ResellerAccounts: Sendable {
     public func key(accessKeyID: String) async throws -> (secret: String, principal: Principal)? {
         guard
             let (key, user, containers) = try await store.read({ connection -> (ResellerKey, User, [Container])? in
-                guard let key = try connection.resellerKey(accessKeyID: accessKeyID), let user = try connection.user(id: key.userID)
+                guard let key = try connection.resellerKey(accessKeyID: accessKeyID),
+                    let user = try connection.user(id: key.userID)
                 else { return nil }
                 return (key, user, try connection.containers())
             }),

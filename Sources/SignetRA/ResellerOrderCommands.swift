@@ -82,7 +82,8 @@ extension RegistrationAuthority {
             let order = try self.lockedOrder(orderID, principal: principal, connection: connection)
             let cost = try self.price(count, of: order)
             try record.write(for: order, cost: cost, connection: connection, at: now)
-            try Self.charge(cost, orderID: order.id, note: "\(count) SAN(s) for order \(order.id)", connection: connection, at: now)
+            try Self.charge(
+                cost, orderID: order.id, note: "\(count) SAN(s) for order \(order.id)", connection: connection, at: now)
             return cost
         }
     }
@@ -102,7 +103,8 @@ extension RegistrationAuthority {
                 throw WorkflowError.orderNotFound(String(orderID))
             }
             guard name != certificate.names.commonName, certificate.names.dnsNames.contains(name) else {
-                throw WorkflowError.nameNotOnOrder(name: name, reason: "is not an additional name of this order (the first name stays)")
+                throw WorkflowError.nameNotOnOrder(
+                    name: name, reason: "is not an additional name of this order (the first name stays)")
             }
             var names = certificate.names
             names.dnsNames.removeAll { $0 == name }
@@ -110,7 +112,9 @@ extension RegistrationAuthority {
             try record.write(for: order, cost: .zero, connection: connection, at: now)
             if refundOneName {
                 let refund = try self.price(1, of: order)
-                if refund.cents > 0 { _ = try connection.post(refund, kind: .refund, orderID: order.id, note: "\(name) removed", at: now) }
+                if refund.cents > 0 {
+                    _ = try connection.post(refund, kind: .refund, orderID: order.id, note: "\(name) removed", at: now)
+                }
             }
             if var dcv = order.dcv {
                 dcv.names.removeValue(forKey: name)
@@ -152,11 +156,13 @@ extension RegistrationAuthority {
         let order = try await store.write { connection -> Order in
             var order = try self.lockedOrder(orderID, principal: principal, connection: connection)
             let isTLS = order.product?.isTLS ?? true
-            let known = Set(try connection.certificates(orderID: order.id).flatMap { $0.names.subjectAlternativeDNSNames(isTLS: isTLS) })
+            let known = Set(
+                try connection.certificates(orderID: order.id).flatMap { $0.names.subjectAlternativeDNSNames(isTLS: isTLS) })
             if let foreign = methods.keys.sorted().first(where: { !known.contains($0) }) {
                 throw WorkflowError.nameNotOnOrder(name: foreign, reason: "is not a name of this order")
             }
-            var dcv = order.dcv ?? OrderDCV(randomValue: RandomValue.make(), expires: now.addingTimeInterval(RandomValue.lifetime))
+            var dcv =
+                order.dcv ?? OrderDCV(randomValue: RandomValue.make(), expires: now.addingTimeInterval(RandomValue.lifetime))
             for (name, method) in methods {
                 guard var state = dcv.names[name] else { continue }
                 state.method = method

@@ -56,7 +56,8 @@ public final class RevocationPublisher: Sendable {
         }
         let number = (previous?.number ?? 0) + 1
         let nextUpdate = now.addingTimeInterval(isRoot ? rootCRLLifetime : crlLifetime)
-        let der = try authority.revocationList(caID: caID, number: number, thisUpdate: now, nextUpdate: nextUpdate, revoked: revoked)
+        let der = try authority.revocationList(
+            caID: caID, number: number, thisUpdate: now, nextUpdate: nextUpdate, revoked: revoked)
         let crl = PublishedCRL(issuerID: caID, number: number, thisUpdate: now, nextUpdate: nextUpdate, der: der)
         try connection.publishCRL(crl, replacing: previous != nil)
         return crl
@@ -123,7 +124,8 @@ public final class RevocationPublisher: Sendable {
     }
 
     private static func statuses(
-        of items: [OCSPQuery.Item], responder: CACertificate, authority: CertificateAuthority, connection: StoreSession<some SessionAccess>
+        of items: [OCSPQuery.Item], responder: CACertificate, authority: CertificateAuthority,
+        connection: StoreSession<some SessionAccess>
     ) throws -> [(item: OCSPQuery.Item, status: OCSPStatus)] {
         var statuses: [(item: OCSPQuery.Item, status: OCSPStatus)] = []
         let isRoot = responder.id == authority.root.id
@@ -134,7 +136,9 @@ public final class RevocationPublisher: Sendable {
                 continue
             }
             if isRoot {
-                let issuer = authority.issuers.first { $0.ca.certificate.serialNumber.bytes.drop(while: { $0 == 0 }).hexString == item.serialNumber }
+                let issuer = authority.issuers.first {
+                    $0.ca.certificate.serialNumber.bytes.drop(while: { $0 == 0 }).hexString == item.serialNumber
+                }
                 if let issuer, let revoked = revokedIssuers.first(where: { $0.issuerID == issuer.id }) {
                     statuses.append((item, .revoked(revoked.revocation)))
                 } else {

@@ -16,7 +16,8 @@ public struct SecretSealer: Sendable {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8),
                 let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count == 32
             else {
-                throw CAFilesError.unreadable(path: path, reason: "it does not hold a base64 256-bit key; restore it from a backup")
+                throw CAFilesError.unreadable(
+                    path: path, reason: "it does not hold a base64 256-bit key; restore it from a backup")
             }
             return SecretSealer(key: SymmetricKey(data: data))
         }
@@ -33,7 +34,9 @@ public struct SecretSealer: Sendable {
     }
 
     public func open(_ sealed: String) throws -> String {
-        guard let data = Data(base64Encoded: sealed) else { throw CAFilesError.unreadable(path: "reseller secret", reason: "not base64") }
+        guard let data = Data(base64Encoded: sealed) else {
+            throw CAFilesError.unreadable(path: "reseller secret", reason: "not base64")
+        }
         return String(decoding: try AES.GCM.open(AES.GCM.SealedBox(combined: data), using: key), as: UTF8.self)
     }
 }

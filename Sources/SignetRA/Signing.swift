@@ -46,7 +46,9 @@ extension RegistrationAuthority {
     }
 
     /// Whether nothing keeps an approved certificate of `order` from being signed now.
-    func isReady(_ order: Order, _ certificate: CertificateRecord, caaCleared: Bool, connection: WriteSession, now: Date) throws
+    func isReady(
+        _ order: Order, _ certificate: CertificateRecord, caaCleared: Bool, connection: WriteSession, now: Date
+    ) throws
         -> Bool
     {
         guard certificate.status == .approved, caaCleared, order.product != nil,
@@ -103,7 +105,9 @@ extension RegistrationAuthority {
     /// issues the order; a reissue becomes its current certificate, and when it drops names the
     /// previous one covered, the previous one is revoked as `superseded` (seed 004's rule;
     /// docs/lifecycle.md); a duplicate changes nothing on the order.
-    func record(_ pending: PendingSignature, _ signed: SignedCertificate, connection: WriteSession, now: Date) throws
+    func record(
+        _ pending: PendingSignature, _ signed: SignedCertificate, connection: WriteSession, now: Date
+    ) throws
         -> (Order, CertificateRecord)?
     {
         guard var certificate = try connection.certificate(id: pending.certificateID, forUpdate: true),

@@ -56,7 +56,8 @@ extension WorkflowError: CustomStringConvertible {
         case .requestAlreadyProcessed(let id, let status): return "request \(id) is \(status.rawValue) already"
         case .certificateNotIssued(let id, let status): return "certificate \(id) is \(status.rawValue), not issued"
         case .invalidCSR(let problem): return "the CSR cannot be used: \(problem)"
-        case .invalidOrderStatus(let id, let status, let action): return "order \(id) is \(status.rawValue) and cannot be \(action)"
+        case .invalidOrderStatus(let id, let status, let action):
+            return "order \(id) is \(status.rawValue) and cannot be \(action)"
         case .orderAlreadyRevoked(let id): return "order \(id) is revoked already"
         case .certificateAlreadyRevoked(let id): return "certificate \(id) is revoked already"
         case .reissuePending(let id): return "a reissue of order \(id) is pending"

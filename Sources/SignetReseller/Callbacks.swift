@@ -47,7 +47,8 @@ struct ResellerCallbacks: OrderEventSink {
             "data": try renderer.detail(orderID: orderID, connection: connection, now: date),
         ])
         try connection.enqueueCallback(
-            orderID: orderID, accessKeyID: reseller.accessKeyID, url: url, event: event.rawValue, payload: payload.jsonText, at: date)
+            orderID: orderID, accessKeyID: reseller.accessKeyID, url: url, event: event.rawValue, payload: payload.jsonText,
+            at: date)
     }
 }
 
@@ -156,7 +157,9 @@ final class CallbackDelivery: Sendable {
         let path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
         let signature = ResellerSignature.sign(
             ResellerSignature.stringToSign(path: path, parameters: parameters, normalization: .php), secret: secret)
-        let added = (auth + [("sign", signature)]).map { "\(ResellerSignature.urlencode($0.0))=\(ResellerSignature.urlencode($0.1))" }
+        let added = (auth + [("sign", signature)]).map {
+            "\(ResellerSignature.urlencode($0.0))=\(ResellerSignature.urlencode($0.1))"
+        }
         let existing = components.percentEncodedQuery.map { [$0] } ?? []
         components.percentEncodedQuery = (existing + added).joined(separator: "&")
         return components.string ?? callback.url

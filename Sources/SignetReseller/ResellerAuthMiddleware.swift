@@ -73,7 +73,8 @@ struct ResellerAuthMiddleware: AsyncMiddleware {
         }
         let now = services.clock.now()
         guard abs(sentAt.timeIntervalSince(now)) <= Self.window else {
-            throw ResellerError(.unauthorized, "TIMESTAMP_EXPIRED", "timestamp is more than five minutes away from the server's time (UTC+8).")
+            throw ResellerError(
+                .unauthorized, "TIMESTAMP_EXPIRED", "timestamp is more than five minutes away from the server's time (UTC+8).")
         }
         guard let (secret, principal) = try await accounts.key(accessKeyID: accessKeyID) else {
             throw ResellerError(.unauthorized, "INVALID_ACCESS_KEY", "The access key is unknown.")
@@ -84,12 +85,16 @@ struct ResellerAuthMiddleware: AsyncMiddleware {
                 ResellerSignature.stringToSign(path: path, parameters: signed, normalization: normalization), secret: secret)
             return Self.constantTimeEqual(expected, signature)
         }
-        guard matches else { throw ResellerError(.unauthorized, "INVALID_SIGNATURE", "The signature does not match the parameters.") }
+        guard matches else {
+            throw ResellerError(.unauthorized, "INVALID_SIGNATURE", "The signature does not match the parameters.")
+        }
         let fresh = try await accounts.useNonce(
             nonce, accessKeyID: accessKeyID, at: now, forgetBefore: now.addingTimeInterval(-2 * Self.window))
         guard fresh else { throw ResellerError(.unauthorized, "NONCE_REUSED", "This nonce was used before.") }
         if case .map(let fields) = queryFields {
-            for (name, value) in fields where !Self.signatureFields.contains(name) && json[name] == nil { json[name] = value.json }
+            for (name, value) in fields where !Self.signatureFields.contains(name) && json[name] == nil {
+                json[name] = value.json
+            }
         }
         for field in Self.signatureFields { json.removeValue(forKey: field) }
         return ResellerCaller(

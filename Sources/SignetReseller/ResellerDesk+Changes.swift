@@ -45,8 +45,10 @@ extension ResellerDesk {
         let names = choices?.names ?? current.names.subjectAlternativeDNSNames(isTLS: product.isTLS)
         let organizationFields = try Self.organizationFields(parameters, product: product)
         if product.validationLevel.needsOrganization {
-            for (field, value) in organizationFields where details.organization[field] != nil && details.organization[field] != value {
-                throw ResellerError.invalid(field, "The organization's details cannot change once an OV or EV certificate was issued.")
+            for (field, value) in organizationFields
+            where details.organization[field] != nil && details.organization[field] != value {
+                throw ResellerError.invalid(
+                    field, "The organization's details cannot change once an OV or EV certificate was issued.")
             }
         }
         let extra = max(0, names.count - details.purchasedNames)
@@ -87,9 +89,12 @@ extension ResellerDesk {
     /// The answer to an earlier call under the same `unique_id`, or a refusal when the request differs.
     private func repeatAnswer(_ caller: ResellerCaller, uniqueID: String, fingerprint: String) async throws -> JSONValue? {
         try await store.read { connection in
-            guard let earlier = try connection.resellerRequest(accessKeyID: caller.accessKeyID, uniqueID: uniqueID) else { return nil }
+            guard let earlier = try connection.resellerRequest(accessKeyID: caller.accessKeyID, uniqueID: uniqueID) else {
+                return nil
+            }
             guard earlier.fingerprint == fingerprint else { throw OrderRuleError.idempotencyKeyReused(uniqueID) }
-            return try self.renderer.detail(orderID: earlier.orderID, connection: connection, now: self.clock.now(), cost: earlier.cost)
+            return try self.renderer.detail(
+                orderID: earlier.orderID, connection: connection, now: self.clock.now(), cost: earlier.cost)
         }
     }
 
@@ -164,7 +169,9 @@ extension ResellerDesk {
     /// `certificate/refund`: cancels (or, once issued, revokes) the order and credits back all it cost.
     func refund(_ caller: ResellerCaller) async throws -> JSONValue {
         try await changingOrder(caller) { order, reseller, details in
-            guard !details.refunded else { throw WorkflowError.invalidOrderStatus(id: order.id, status: order.status, action: "refunded again") }
+            guard !details.refunded else {
+                throw WorkflowError.invalidOrderStatus(id: order.id, status: order.status, action: "refunded again")
+            }
             var updated = details
             updated.refunded = true
             try await registration.refund(

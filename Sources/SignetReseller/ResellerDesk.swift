@@ -38,7 +38,8 @@ struct ResellerDesk: Sendable {
         var choices = DomainChoices(names: [], methods: [:], emails: [:], raw: [:])
         for (rawName, value) in object.fields.sorted(by: { $0.key < $1.key }) {
             guard case .string(let choice) = value, !choice.isEmpty else {
-                throw ResellerError.invalid("domain_dcv", "domain_dcv.\(rawName) must be dns, http, https or an approver e-mail address")
+                throw ResellerError.invalid(
+                    "domain_dcv", "domain_dcv.\(rawName) must be dns, http, https or an approver e-mail address")
             }
             let name: DNSName
             do {
@@ -48,10 +49,12 @@ struct ResellerDesk: Sendable {
             }
             let (method, email) = ResellerDetails.method(of: choice)
             if method == "email" {
-                guard let email, EmailAddress(email) != nil, ApproverEmail.validatedDomain(by: email, for: name.value) != nil else {
+                guard let email, EmailAddress(email) != nil, ApproverEmail.validatedDomain(by: email, for: name.value) != nil
+                else {
                     throw ResellerError.invalid(
                         "domain_dcv",
-                        "\(choice) is not an approver address of \(name.value): use admin@, administrator@, postmaster@, webmaster@ or hostmaster@ at the name or its base domain")
+                        "\(choice) is not an approver address of \(name.value): use admin@, administrator@, postmaster@, webmaster@ or hostmaster@ at the name or its base domain"
+                    )
                 }
                 choices.emails[name.value] = email
             } else if name.isWildcard && method != "dns" {
@@ -87,7 +90,9 @@ struct ResellerDesk: Sendable {
         if product.validationLevel.needsOrganization {
             var errors: [String: [String]] = [:]
             for field in organizationFields where fields[field] == nil { errors[field] = ["The \(field) field is required."] }
-            if !errors.isEmpty { throw ResellerError(.unprocessableEntity, "VALIDATION_FAILED", "The given data was invalid.", fields: errors) }
+            if !errors.isEmpty {
+                throw ResellerError(.unprocessableEntity, "VALIDATION_FAILED", "The given data was invalid.", fields: errors)
+            }
         }
         return fields
     }
@@ -99,7 +104,8 @@ struct ResellerDesk: Sendable {
             zip: fields["postal_code"], country: fields["country"] ?? "", telephone: fields["organization_phone"],
             registrationNumber: fields["serial_no"],
             contact: Contact(
-                firstName: fields["contact_name"] ?? "", lastName: "", email: contactEmail ?? "", jobTitle: fields["contact_title"],
+                firstName: fields["contact_name"] ?? "", lastName: "", email: contactEmail ?? "",
+                jobTitle: fields["contact_title"],
                 telephone: fields["contact_phone"])
         ).validated(fieldPrefix: "")
     }
@@ -117,13 +123,20 @@ struct ResellerDesk: Sendable {
         guard let period = try parameters.string("period")?.lowercased(), let years = Self.periods[period],
             product.allowedValidityYears.contains(years)
         else {
-            throw ResellerError.invalid("period", "period must be one of the product's periods: annually, biennially or triennially")
+            throw ResellerError.invalid(
+                "period", "period must be one of the product's periods: annually, biennially or triennially")
         }
-        guard let choices = try Self.domainChoices(parameters) else { throw ResellerError.invalid("domain_dcv", "The domain_dcv field is required.") }
-        guard let csrText = try parameters.string("csr"), !csrText.isEmpty else { throw ResellerError.invalid("csr", "The csr field is required.") }
+        guard let choices = try Self.domainChoices(parameters) else {
+            throw ResellerError.invalid("domain_dcv", "The domain_dcv field is required.")
+        }
+        guard let csrText = try parameters.string("csr"), !csrText.isEmpty else {
+            throw ResellerError.invalid("csr", "The csr field is required.")
+        }
         let csr = try Self.checkedCSR(csrText)
         let contactEmail = try parameters.string("contact_email")
-        if let contactEmail, EmailAddress(contactEmail) == nil { throw ResellerError.invalid("contact_email", "contact_email is not an e-mail address") }
+        if let contactEmail, EmailAddress(contactEmail) == nil {
+            throw ResellerError.invalid("contact_email", "contact_email is not an e-mail address")
+        }
         let notifyURL = try await callbackPolicy.check(try parameters.string("notify_url"))
         let organizationFields = try Self.organizationFields(parameters, product: product)
 
@@ -152,7 +165,8 @@ struct ResellerDesk: Sendable {
         let record = ResellerRecord(
             accessKeyID: accessKeyID, expectedDetails: nil, details: details.json,
             request: .init(uniqueID: uniqueID, fingerprint: fingerprint))
-        let placed = try await registration.placeOrder(submission, by: caller.principal, fingerprint: fingerprint, reseller: record)
+        let placed = try await registration.placeOrder(
+            submission, by: caller.principal, fingerprint: fingerprint, reseller: record)
         return try await store.read { connection in
             let cost = try connection.resellerRequest(accessKeyID: accessKeyID, uniqueID: uniqueID)?.cost ?? placed.order.price
             return try self.renderer.detail(orderID: placed.order.id, connection: connection, now: self.clock.now(), cost: cost)
@@ -161,7 +175,9 @@ struct ResellerDesk: Sendable {
 
     /// The caller's order behind `service_id`.
     func order(_ caller: ResellerCaller, serviceID: String?) async throws -> (Order, ResellerOrder, ResellerDetails) {
-        guard let serviceID, !serviceID.isEmpty else { throw ResellerError.invalid("service_id", "The service_id field is required.") }
+        guard let serviceID, !serviceID.isEmpty else {
+            throw ResellerError.invalid("service_id", "The service_id field is required.")
+        }
         return try await store.read { connection in
             guard let reseller = try connection.resellerOrder(serviceID: serviceID), reseller.accessKeyID == caller.accessKeyID,
                 let order = try connection.order(id: reseller.orderID),
@@ -199,7 +215,8 @@ struct ResellerDesk: Sendable {
         case "expiring": query.status = .issued; query.certificateEnds = now..<soon
         case "expired": query.status = .issued; query.certificateEnds = Date.distantPast..<now
         case "issuing": query.statusOtherThan = .issued
-        case let other?: throw ResellerError.invalid("status", "status must be issued, expiring, expired or issuing, not \(other)")
+        case let other?:
+            throw ResellerError.invalid("status", "status must be issued, expiring, expired or issuing, not \(other)")
         }
         let chosen = query
         return try await store.read { connection in
@@ -210,15 +227,16 @@ struct ResellerDesk: Sendable {
                 guard let reseller = records[order.id],
                     let details = try? JSONDecoder().decode(ResellerDetails.self, from: Data(reseller.detailsJSON.utf8))
                 else { continue }
-                rows.append(.object([
-                    "id": .number(Double(order.id)), "service_id": .string(reseller.serviceID),
-                    "status": .string(ResellerRenderer.status(order.status, details: details, allValidated: false)),
-                    "domain_dcv": .object(details.domainDCV.mapValues(JSONValue.string)),
-                    "product_name": .string(order.product?.name ?? order.productNameID), "period": .string(details.period),
-                    "created_at": .string(APITime.timestamp(order.dateCreated)),
-                    "cert_expires_at": order.certificateValidTill.map { .string(APITime.timestamp($0)) } ?? .null,
-                    "service_expires_at": .string(APITime.timestamp(order.orderValidTill)),
-                ]))
+                rows.append(
+                    .object([
+                        "id": .number(Double(order.id)), "service_id": .string(reseller.serviceID),
+                        "status": .string(ResellerRenderer.status(order.status, details: details, allValidated: false)),
+                        "domain_dcv": .object(details.domainDCV.mapValues(JSONValue.string)),
+                        "product_name": .string(order.product?.name ?? order.productNameID), "period": .string(details.period),
+                        "created_at": .string(APITime.timestamp(order.dateCreated)),
+                        "cert_expires_at": order.certificateValidTill.map { .string(APITime.timestamp($0)) } ?? .null,
+                        "service_expires_at": .string(APITime.timestamp(order.orderValidTill)),
+                    ]))
             }
             let lastPage = max(1, (total + size - 1) / size)
             return .object([

@@ -47,7 +47,8 @@ public struct ResellerDialect: Dialect {
     public func response(for error: any Error, on request: Request) -> Response {
         if let mapped = ResellerErrorTable.map(error) { return mapped.response() }
         if let abort = error as? any AbortError {
-            let code = abort.status == .notFound ? "NOT_FOUND" : abort.status == .payloadTooLarge ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST"
+            let code =
+                abort.status == .notFound ? "NOT_FOUND" : abort.status == .payloadTooLarge ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST"
             return ResellerError(abort.status == .methodNotAllowed ? .notFound : abort.status, code, abort.reason).response()
         }
         return ResellerError(.internalServerError, "INTERNAL_ERROR", "An internal error occurred.").response()

@@ -27,7 +27,8 @@ struct ResellerError: Error, Sendable {
     /// The answer when an access key exceeds its request limits.
     static func rateLimited(retryAfter seconds: Double) -> ResellerError {
         var error = ResellerError(
-            .tooManyRequests, "TOO_MANY_REQUESTS", "Too many requests for this access key; retry after the Retry-After header's seconds.")
+            .tooManyRequests, "TOO_MANY_REQUESTS",
+            "Too many requests for this access key; retry after the Retry-After header's seconds.")
         error.retryAfter = max(1, Int(seconds.rounded(.up)))
         return error
     }
@@ -63,13 +64,16 @@ enum ResellerErrorTable {
         case let error as WorkflowError: return map(error)
         case let error as StoreError:
             switch error {
-            case .unavailable: return ResellerError(.serviceUnavailable, "SERVICE_UNAVAILABLE", "The database is unavailable; retry shortly.")
-            case .uniqueViolation: return ResellerError(.conflict, "CONFLICT", "A concurrent request changed the same record; retry.")
+            case .unavailable:
+                return ResellerError(.serviceUnavailable, "SERVICE_UNAVAILABLE", "The database is unavailable; retry shortly.")
+            case .uniqueViolation:
+                return ResellerError(.conflict, "CONFLICT", "A concurrent request changed the same record; retry.")
             case .inconsistent: return ResellerError(.internalServerError, "INTERNAL_ERROR", "An internal error occurred.")
             }
         case is DecodingError: return ResellerError(.badRequest, "BAD_REQUEST", "The request body is not valid JSON.")
         case let failure as LintFailure where failure.isCausedByRequest:
-            return .invalid(Self.field(failure.field ?? "csr"), "\(failure.field ?? "the certificate") cannot be certified: \(failure).")
+            return .invalid(
+                Self.field(failure.field ?? "csr"), "\(failure.field ?? "the certificate") cannot be certified: \(failure).")
         default: return nil
         }
     }
@@ -107,7 +111,8 @@ enum ResellerErrorTable {
             return .invalid("product_id", message)
         case .invalidEmail:
             return .invalid("contact_email", message)
-        case .invalidDNSName, .wildcardNotAllowed, .ipAddressNotAllowed, .additionalNamesNotAllowed, .tooManyNames, .dcvMethodNotAllowed:
+        case .invalidDNSName, .wildcardNotAllowed, .ipAddressNotAllowed, .additionalNamesNotAllowed, .tooManyNames,
+            .dcvMethodNotAllowed:
             return .invalid("domain_dcv", message)
         default:
             return .invalid("request", message)

@@ -46,7 +46,8 @@ struct ResellerRoutes: RouteCollection {
 
     /// Identifies a request's content for `unique_id`: the path and the business parameters.
     static func fingerprint(_ request: Request, _ caller: ResellerCaller) -> String {
-        RegistrationAuthority.fingerprint(Array(request.url.path.utf8) + [0] + JSONValue.object(caller.parameters.fields).canonicalBytes)
+        RegistrationAuthority.fingerprint(
+            Array(request.url.path.utf8) + [0] + JSONValue.object(caller.parameters.fields).canonicalBytes)
     }
 
     static func products() -> JSONValue {
@@ -55,7 +56,8 @@ struct ResellerRoutes: RouteCollection {
             var normal: [String: JSONValue] = [:]
             for (period, years) in periods {
                 normal[period] = .number(product.price(nameCount: 1, years: years).asDouble)
-                normal[period.prefix(1).uppercased() + period.dropFirst()] = .number(product.price(nameCount: 1, years: years).asDouble)
+                normal[period.prefix(1).uppercased() + period.dropFirst()] = .number(
+                    product.price(nameCount: 1, years: years).asDouble)
             }
             let level: Double = product.validationLevel == .dv ? 1 : product.validationLevel == .ov ? 2 : 3
             return .object([

@@ -55,7 +55,9 @@ struct EmailLinkRoutes: RouteCollection {
     }
 
     static var unknownLink: Response {
-        page(status: .notFound, title: "Unknown link", body: "<p>This validation link is unknown, was used already, or has expired.</p>")
+        page(
+            status: .notFound, title: "Unknown link",
+            body: "<p>This validation link is unknown, was used already, or has expired.</p>")
     }
 
     static func page(status: HTTPResponseStatus, title: String, body: String) -> Response {

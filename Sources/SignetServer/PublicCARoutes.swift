@@ -36,7 +36,8 @@ struct PublicCARoutes: RouteCollection {
         let name = request.parameters.get("file") ?? ""
         let now = services.clock.now()
         guard name.hasSuffix(".crl"),
-            let crl = try await services.registration.revocations.currentCRL(caID: String(name.dropLast(4)), store: services.store, now: now)
+            let crl = try await services.registration.revocations.currentCRL(
+                caID: String(name.dropLast(4)), store: services.store, now: now)
         else { throw Abort(.notFound) }
         let response = file(crl.der, type: "pkix-crl")
         let seconds = max(0, Int(crl.nextUpdate.timeIntervalSince(now)) / 2)
@@ -56,7 +57,10 @@ struct PublicCARoutes: RouteCollection {
             .replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         let padded = base64 + String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard let der = Data(base64Encoded: padded) else {
-            return ocspResponse(OCSPAnswer(der: CertificateAuthority.ocspMalformedRequest, thisUpdate: request.services.clock.now(), nextUpdate: nil), cacheable: false)
+            return ocspResponse(
+                OCSPAnswer(
+                    der: CertificateAuthority.ocspMalformedRequest, thisUpdate: request.services.clock.now(), nextUpdate: nil),
+                cacheable: false)
         }
         return ocspResponse(await answer(Array(der), request: request), cacheable: true)
     }
@@ -77,7 +81,8 @@ struct PublicCARoutes: RouteCollection {
         let maxAge = max(0, min(86_400, Int(nextUpdate.timeIntervalSince(answer.thisUpdate))))
         response.headers.replaceOrAdd(name: .cacheControl, value: "max-age=\(maxAge), public, no-transform, must-revalidate")
         response.headers.replaceOrAdd(name: .lastModified, value: HTTPDate.format(answer.thisUpdate))
-        response.headers.replaceOrAdd(name: .expires, value: HTTPDate.format(answer.thisUpdate.addingTimeInterval(Double(maxAge))))
+        response.headers.replaceOrAdd(
+            name: .expires, value: HTTPDate.format(answer.thisUpdate.addingTimeInterval(Double(maxAge))))
         response.headers.replaceOrAdd(name: .eTag, value: "\"\(Array(SHA256.hash(data: answer.der)).prefix(16).hexString)\"")
         return response
     }

@@ -57,7 +57,8 @@ public enum SignetApp {
     private static func openStoreLocked(
         _ app: Application, configuration: SignetConfiguration, clock: any WallClock, create: Bool
     ) async throws -> (store: SignetStore, administration: Administration, sealer: SecretSealer) {
-        let databaseExisted = configuration.databaseURL != nil || FileManager.default.fileExists(atPath: configuration.databasePath)
+        let databaseExisted =
+            configuration.databaseURL != nil || FileManager.default.fileExists(atPath: configuration.databasePath)
         let store: SignetStore
         if let url = configuration.databaseURL {
             store = try SignetStore.postgres(url: url, logger: app.logger)
@@ -93,7 +94,9 @@ public enum SignetApp {
     }
 
     /// Opens (and on first use creates) the whole installation: store and CA, bound to each other.
-    static func openInstallation(_ app: Application, configuration: SignetConfiguration, clock: any WallClock) async throws
+    static func openInstallation(
+        _ app: Application, configuration: SignetConfiguration, clock: any WallClock
+    ) async throws
         -> (store: SignetStore, administration: Administration, sealer: SecretSealer, authority: CertificateAuthority)
     {
         try DataFolder.prepare(configuration, create: true, logger: app.logger)
@@ -121,7 +124,8 @@ public enum SignetApp {
                 """)
         } else if authority.issuers.contains(where: { $0.families.count > 1 && $0.isCurrent }) {
             app.logger.notice(
-                "the CA in \(configuration.caDirectory.path) has one issuing CA for TLS and S/MIME; `signet ca rotate` makes one per family (docs/pki.md)")
+                "the CA in \(configuration.caDirectory.path) has one issuing CA for TLS and S/MIME; `signet ca rotate` makes one per family (docs/pki.md)"
+            )
         }
         return (store, administration, sealer, authority)
     }
@@ -161,7 +165,8 @@ public enum SignetApp {
         app.services = services
         app.signet = DialectContext(
             registration: registration, administration: administration, reader: store.reader, authority: authority, clock: clock,
-            authenticator: APIKeyAuthenticator(store: store, clock: clock), rateLimiter: RateLimiter(policy: configuration.rateLimit))
+            authenticator: APIKeyAuthenticator(store: store, clock: clock),
+            rateLimiter: RateLimiter(policy: configuration.rateLimit))
 
         app.http.server.configuration.hostname = configuration.host
         app.http.server.configuration.port = configuration.port
@@ -178,7 +183,9 @@ public enum SignetApp {
         return services
     }
 
-    static func makeDomainControl(_ configuration: SignetConfiguration, store: SignetStore, clock: any WallClock) throws
+    static func makeDomainControl(
+        _ configuration: SignetConfiguration, store: SignetStore, clock: any WallClock
+    ) throws
         -> DomainControl
     {
         let resolver = NetworkDNSResolver(

@@ -1,6 +1,6 @@
 import Foundation
-import SignetPKI
 import SignetHTTP
+import SignetPKI
 import SignetRA
 import SignetValidation
 

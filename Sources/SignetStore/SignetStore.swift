@@ -53,7 +53,9 @@ public final class SignetStore: Sendable {
 
     /// Connects to PostgreSQL at `url` (`postgres://user:password@host:port/database`); connections
     /// open on first use.
-    public static func postgres(url: String, connections: Int = 8, logger: Logger = Logger(label: "signet.store")) throws
+    public static func postgres(
+        url: String, connections: Int = 8, logger: Logger = Logger(label: "signet.store")
+    ) throws
         -> SignetStore
     {
         SignetStore(.postgres(try PostgresBackend(url: url, lanes: connections, logger: logger)))

@@ -73,11 +73,13 @@ public struct CAAChecker: Sendable {
         let applicable = wildcard && !wildcardRecords.isEmpty ? wildcardRecords : records.filter { $0.tag == "issue" }
         if applicable.isEmpty { return .permitted }
         for record in applicable {
-            let issuer = record.value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first
+            let issuer =
+                record.value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first
                 .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
             if !issuer.isEmpty && identities.contains(issuer) { return .permitted }
         }
         let tag = applicable[0].tag
-        return .forbidden(domain: domain, reason: "its CAA \(tag) records do not allow \(identities.sorted().joined(separator: ", "))")
+        return .forbidden(
+            domain: domain, reason: "its CAA \(tag) records do not allow \(identities.sorted().joined(separator: ", "))")
     }
 }

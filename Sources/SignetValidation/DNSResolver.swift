@@ -90,13 +90,13 @@ public struct NetworkDNSResolver: DNSResolver {
             }
         return try await closingOnCancel(channel.channel) {
             try await channel.executeThenClose { inbound, outbound in
-            try await outbound.write(AddressedEnvelope(remoteAddress: remote, data: ByteBuffer(bytes: message)))
-            for try await envelope in inbound where envelope.remoteAddress == remote {
-                let bytes = Array(envelope.data.readableBytesView)
-                guard bytes.count >= 2, UInt16(bytes[0]) << 8 | UInt16(bytes[1]) == id else { continue }
-                return try DNSMessage.parse(bytes, expectedID: id)
-            }
-            throw DNSError.unreachable("\(server) closed")
+                try await outbound.write(AddressedEnvelope(remoteAddress: remote, data: ByteBuffer(bytes: message)))
+                for try await envelope in inbound where envelope.remoteAddress == remote {
+                    let bytes = Array(envelope.data.readableBytesView)
+                    guard bytes.count >= 2, UInt16(bytes[0]) << 8 | UInt16(bytes[1]) == id else { continue }
+                    return try DNSMessage.parse(bytes, expectedID: id)
+                }
+                throw DNSError.unreachable("\(server) closed")
             }
         }
     }
@@ -110,20 +110,20 @@ public struct NetworkDNSResolver: DNSResolver {
             }
         return try await closingOnCancel(channel.channel) {
             try await channel.executeThenClose { inbound, outbound in
-            var framed: [UInt8] = []
-            framed.appendUInt16(UInt16(message.count))
-            try await outbound.write(ByteBuffer(bytes: framed + message))
-            var received: [UInt8] = []
-            for try await chunk in inbound {
-                received += chunk.readableBytesView
-                guard received.count >= 2 else { continue }
-                let length = Int(received[0]) << 8 | Int(received[1])
-                if received.count >= 2 + length {
-                    return try DNSMessage.parse(Array(received[2..<2 + length]), expectedID: id)
+                var framed: [UInt8] = []
+                framed.appendUInt16(UInt16(message.count))
+                try await outbound.write(ByteBuffer(bytes: framed + message))
+                var received: [UInt8] = []
+                for try await chunk in inbound {
+                    received += chunk.readableBytesView
+                    guard received.count >= 2 else { continue }
+                    let length = Int(received[0]) << 8 | Int(received[1])
+                    if received.count >= 2 + length {
+                        return try DNSMessage.parse(Array(received[2..<2 + length]), expectedID: id)
+                    }
+                    guard received.count < 70_000 else { throw DNSError.malformedResponse("oversized TCP answer") }
                 }
-                guard received.count < 70_000 else { throw DNSError.malformedResponse("oversized TCP answer") }
-            }
-            throw DNSError.malformedResponse("\(server) closed the TCP connection early")
+                throw DNSError.malformedResponse("\(server) closed the TCP connection early")
             }
         }
     }

@@ -186,7 +186,9 @@ public struct DomainControlChecker: Sendable {
             switch response.responseCode {
             case DNSResponse.noError: return .success(response)
             case DNSResponse.nameError: return .failure(DCVFailure(.nameNotFound, "\(name) does not exist (NXDOMAIN)"))
-            default: return .failure(DCVFailure(.lookupFailed, "the lookup of \(name) failed (response code \(response.responseCode))"))
+            default:
+                return .failure(
+                    DCVFailure(.lookupFailed, "the lookup of \(name) failed (response code \(response.responseCode))"))
             }
         } catch DNSError.timeout {
             return .failure(DCVFailure(.lookupFailed, "no DNS answer for \(name) in time"))

@@ -51,7 +51,8 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
                 radix = 8
                 digits = digits.dropFirst()
             }
-            guard !digits.isEmpty || radix == 16, digits.count <= 12, let value = UInt64(digits.isEmpty ? "0" : String(digits), radix: Int(radix))
+            guard !digits.isEmpty || radix == 16, digits.count <= 12,
+                let value = UInt64(digits.isEmpty ? "0" : String(digits), radix: Int(radix))
             else { return nil }
             values.append(value)
         }

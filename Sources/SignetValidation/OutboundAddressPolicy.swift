@@ -36,7 +36,9 @@ public struct OutboundAddressPolicy: Sendable {
             for type in [DNSRecordType.a, .aaaa] {
                 guard let response = try? await resolver.query(host, type: type) else { continue }
                 for record in response.records(type) {
-                    if case .address(let bytes) = record.data, let address = IPAddress(bytes: bytes) { candidates.append(address) }
+                    if case .address(let bytes) = record.data, let address = IPAddress(bytes: bytes) {
+                        candidates.append(address)
+                    }
                 }
             }
         }

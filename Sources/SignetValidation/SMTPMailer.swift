@@ -54,32 +54,34 @@ public struct SMTPMailer: Sendable {
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connect(host: host, port: port) { channel in
-                    channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+                    channel.eventLoop.makeCompletedFuture {
+                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
                 }
         } catch {
             throw SMTPError.connection("\(host):\(port): \(error)")
         }
         try await closingOnCancel(channel.channel) {
             try await channel.executeThenClose { inbound, outbound in
-            var replies = ReplyReader(inbound: inbound.makeAsyncIterator())
-            func expect(_ step: String, _ codes: Set<Int>) async throws {
-                let (code, text) = try await replies.next()
-                guard codes.contains(code) else { throw SMTPError.rejected(step: step, reply: "\(code) \(text)") }
-            }
-            func send(_ line: String) async throws { try await outbound.write(ByteBuffer(string: line + "\r\n")) }
-            try await expect("greeting", [220])
-            try await send("EHLO \(heloName)")
-            try await expect("EHLO", [250])
-            try await send("MAIL FROM:<\(message.from)>")
-            try await expect("MAIL", [250])
-            try await send("RCPT TO:<\(message.to)>")
-            try await expect("RCPT", [250, 251])
-            try await send("DATA")
-            try await expect("DATA", [354])
-            try await outbound.write(ByteBuffer(string: Self.render(message)))
-            try await expect("message", [250])
-            try await send("QUIT")
-            _ = try? await replies.next()
+                var replies = ReplyReader(inbound: inbound.makeAsyncIterator())
+                func expect(_ step: String, _ codes: Set<Int>) async throws {
+                    let (code, text) = try await replies.next()
+                    guard codes.contains(code) else { throw SMTPError.rejected(step: step, reply: "\(code) \(text)") }
+                }
+                func send(_ line: String) async throws { try await outbound.write(ByteBuffer(string: line + "\r\n")) }
+                try await expect("greeting", [220])
+                try await send("EHLO \(heloName)")
+                try await expect("EHLO", [250])
+                try await send("MAIL FROM:<\(message.from)>")
+                try await expect("MAIL", [250])
+                try await send("RCPT TO:<\(message.to)>")
+                try await expect("RCPT", [250, 251])
+                try await send("DATA")
+                try await expect("DATA", [354])
+                try await outbound.write(ByteBuffer(string: Self.render(message)))
+                try await expect("message", [250])
+                try await send("QUIT")
+                _ = try? await replies.next()
             }
         }
     }
@@ -91,8 +93,10 @@ public struct SMTPMailer: Sendable {
             "From: \(message.from)", "To: \(message.to)", "Subject: \(message.subject)", "Date: \(date)",
             "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit", "",
         ]
-        lines += message.body.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
-            .map { $0.hasPrefix(".") ? "." + $0 : String($0) }
+        lines += message.body.replacingOccurrences(of: "\r\n", with: "\n").split(
+            separator: "\n", omittingEmptySubsequences: false
+        )
+        .map { $0.hasPrefix(".") ? "." + $0 : String($0) }
         return lines.joined(separator: "\r\n") + "\r\n.\r\n"
     }
 
@@ -107,7 +111,9 @@ public struct SMTPMailer: Sendable {
                 while let newline = pending.range(of: "\r\n") ?? pending.range(of: "\n") {
                     let line = String(pending[..<newline.lowerBound])
                     pending = String(pending[newline.upperBound...])
-                    guard line.count >= 3, let code = Int(line.prefix(3)) else { throw SMTPError.connection("bad reply '\(line)'") }
+                    guard line.count >= 3, let code = Int(line.prefix(3)) else {
+                        throw SMTPError.connection("bad reply '\(line)'")
+                    }
                     text.append(String(line.dropFirst(4)))
                     if line.count == 3 || line[line.index(line.startIndex, offsetBy: 3)] == " " {
                         return (code, text.joined(separator: " "))

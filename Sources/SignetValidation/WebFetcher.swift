@@ -79,7 +79,9 @@ public final class WebFetcher: Sendable {
     }
 
     /// One request on a client of its own whose only route to `host` is `address`.
-    private func fetch(_ request: HTTPClientRequest, connectingTo address: IPAddress, host: String) async throws
+    private func fetch(
+        _ request: HTTPClientRequest, connectingTo address: IPAddress, host: String
+    ) async throws
         -> (status: Int, location: String?, body: String)
     {
         var configuration = self.configuration

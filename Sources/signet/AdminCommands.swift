@@ -77,7 +77,8 @@ struct DomainCommand: AsyncParsableCommand {
             try await withStore(data) { administration in
                 let domain = try await administration.validateDomain(name: name, containerID: container)
                 print(
-                    "domain \(domain.name) validated for container \(domain.containerID) until \(domain.validatedUntil.map { "\($0)" } ?? "-")")
+                    "domain \(domain.name) validated for container \(domain.containerID) until \(domain.validatedUntil.map { "\($0)" } ?? "-")"
+                )
             }
         }
     }
@@ -152,7 +153,8 @@ struct ResellerKeyCommand: AsyncParsableCommand {
         commandName: "reseller-key", abstract: "Manage access keys of the reseller API.", subcommands: [Create.self])
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create an access key; prints accessKeyId and accessKeySecret (shown once).")
+        static let configuration = CommandConfiguration(
+            abstract: "Create an access key; prints accessKeyId and accessKeySecret (shown once).")
 
         @Option(help: "A name for the reseller.")
         var name: String
@@ -188,7 +190,9 @@ struct OutboxCommand: AsyncParsableCommand {
     func run() async throws {
         try await withStore(data) { administration in
             for email in try await administration.outbox(limit: limit) {
-                print("--- #\(email.id) \(email.sentAt == nil ? "not sent" : "sent") \(email.followedAt == nil ? "" : "(followed)")")
+                print(
+                    "--- #\(email.id) \(email.sentAt == nil ? "not sent" : "sent") \(email.followedAt == nil ? "" : "(followed)")"
+                )
                 print("To: \(email.recipient)\nSubject: \(email.subject)\n\n\(email.body)\n")
             }
         }
@@ -216,7 +220,8 @@ struct SeedOrdersCommand: AsyncParsableCommand {
         try await withStore(data) { administration in
             let started = Date()
             let stored = try await administration.seedCopies(ofOrder: fromOrder, count: count)
-            print("stored \(stored) copies of order \(fromOrder) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+            print(
+                "stored \(stored) copies of order \(fromOrder) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         }
     }
 }

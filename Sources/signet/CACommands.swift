@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import SignetCore
-import SignetPKI
 import SignetHTTP
+import SignetPKI
 import SignetRA
 import SignetServer
 
@@ -58,7 +58,9 @@ struct CACommand: AsyncParsableCommand {
             for issuing in try folder.rotate(settings, now: Date()) {
                 print("new issuing CA \(issuing.id): \(issuing.subject)")
             }
-            print("retired: \(existing.issuers.filter(\.isCurrent).map(\.id).joined(separator: ", ")); restart every `signet serve` of this data folder")
+            print(
+                "retired: \(existing.issuers.filter(\.isCurrent).map(\.id).joined(separator: ", ")); restart every `signet serve` of this data folder"
+            )
         }
     }
 

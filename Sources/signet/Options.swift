@@ -10,7 +10,10 @@ struct DataOption: ParsableArguments {
     @Option(name: .customLong("data"), help: "The data folder (env SIGNET_DATA).")
     var path: String = ProcessInfo.processInfo.environment["SIGNET_DATA"] ?? "./signet-data"
 
-    @Option(help: "postgres://USER:PASSWORD@HOST:PORT/DATABASE selects PostgreSQL (env DATABASE_URL); default: SQLite in the data folder.")
+    @Option(
+        help:
+            "postgres://USER:PASSWORD@HOST:PORT/DATABASE selects PostgreSQL (env DATABASE_URL); default: SQLite in the data folder."
+    )
     var databaseURL: String? = ProcessInfo.processInfo.environment["DATABASE_URL"]
 
     func validate() throws {
@@ -18,7 +21,9 @@ struct DataOption: ParsableArguments {
         if let url = databaseURL, !url.isEmpty {
             guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
                 components.host?.isEmpty == false, components.port.map({ (1...65_535).contains($0) }) ?? true
-            else { throw ValidationError("--database-url (DATABASE_URL) must look like postgres://USER:PASSWORD@HOST:PORT/DATABASE") }
+            else {
+                throw ValidationError("--database-url (DATABASE_URL) must look like postgres://USER:PASSWORD@HOST:PORT/DATABASE")
+            }
         }
     }
 
@@ -65,15 +70,19 @@ enum FlagCheck {
     /// A host name in LDH syntax (reserved names such as `signet.invalid` are fine: it is not certified).
     static func hostName(_ value: String, _ flag: String) throws {
         let labels = value.split(separator: ".", omittingEmptySubsequences: false)
-        let valid = !value.isEmpty && value.utf8.count <= 253 && labels.allSatisfy { label in
-            (1...63).contains(label.utf8.count) && label.first != "-" && label.last != "-"
-                && label.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
-        }
+        let valid =
+            !value.isEmpty && value.utf8.count <= 253
+            && labels.allSatisfy { label in
+                (1...63).contains(label.utf8.count) && label.first != "-" && label.last != "-"
+                    && label.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
+            }
         guard valid else { throw ValidationError("\(flag) must be a lower-case domain name, not '\(value)'") }
     }
 
     static func positive(_ value: Double, _ flag: String, maximum: Double = 86_400) throws {
-        guard value > 0, value <= maximum else { throw ValidationError("\(flag) must be a number of seconds above 0 and at most \(Int(maximum))") }
+        guard value > 0, value <= maximum else {
+            throw ValidationError("\(flag) must be a number of seconds above 0 and at most \(Int(maximum))")
+        }
     }
 
     /// A base URL: http or https, a host, no query, fragment or credentials.

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import SignetCore
-import SignetPKI
 import SignetHTTP
+import SignetPKI
 import SignetRA
 import SignetServer
 import SignetValidation
@@ -18,14 +18,14 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var data: DataOption
 
-    @Option(help: "Base URL of the server, put in certificates (CRL, OCSP, CA issuers) and e-mailed links (env SIGNET_PUBLIC_URL).")
+    @Option(
+        help: "Base URL of the server, put in certificates (CRL, OCSP, CA issuers) and e-mailed links (env SIGNET_PUBLIC_URL).")
     var publicURL: String? = ProcessInfo.processInfo.environment["SIGNET_PUBLIC_URL"]
 
     @OptionGroup var pki: PKIOptions
 
     @Option(help: "checked (default) or always-valid: a test double in which every name counts as validated.")
     var dcv: DCVMode = .checked
-
 
     @Option(help: "Seconds between background passes over pending orders.")
     var recheckInterval: Double = 5
@@ -60,7 +60,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds before the first background re-check of an order's DCV; doubles up to an hour.")
     var dcvRecheckBase: Double = 30
 
-    @Option(help: "Seconds a reserved signature may stay unrecorded before it is signed again under a new serial (a slow HSM needs more).")
+    @Option(
+        help:
+            "Seconds a reserved signature may stay unrecorded before it is signed again under a new serial (a slow HSM needs more)."
+    )
     var signingLease: Double = 60
 
     @Option(help: "Brand domain in the reseller dialect's Sectigo-style DCV values.")
@@ -71,7 +74,8 @@ struct Serve: AsyncParsableCommand {
         help: "Let HTTP validation and notify_url callbacks connect to loopback and private addresses (tests, closed networks).")
     var allowPrivateTargets = false
 
-    @Option(help: "Seconds before a failed callback is retried; later retries wait 5, 15, 60, 360 and 720 times as long, for a day.")
+    @Option(
+        help: "Seconds before a failed callback is retried; later retries wait 5, 15, 60, 360 and 720 times as long, for a day.")
     var callbackRetryBase: Double = 60
 
     @Option(help: "Requests per API key: 'off', or windows such as 100/5s,1000/5m (CertCentral's limits, the default).")
@@ -188,7 +192,10 @@ struct PKIOptions: ParsableArguments {
     @Option(help: "Issuing CA key of a new CA: p256 (default) or rsa2048. An existing CA keeps its key.")
     var caKey: IssuingKeyTypeArgument?
 
-    @Option(help: "Base of the http addresses in certificates for CRLs, OCSP and issuer certificates (default: the public URL's host over http).")
+    @Option(
+        help:
+            "Base of the http addresses in certificates for CRLs, OCSP and issuer certificates (default: the public URL's host over http)."
+    )
     var pkiURL: String?
 
     @Option(help: "ISO 3166-1 country code in a new CA's subjects (default US).")
@@ -201,7 +208,8 @@ struct PKIOptions: ParsableArguments {
         if let pkiURL {
             try FlagCheck.baseURL(pkiURL, "--pki-url")
             guard pkiURL.lowercased().hasPrefix("http://") else {
-                throw ValidationError("--pki-url must be an http URL: relying parties fetch CRLs and OCSP over http (BR 7.1.2.11.2)")
+                throw ValidationError(
+                    "--pki-url must be an http URL: relying parties fetch CRLs and OCSP over http (BR 7.1.2.11.2)")
             }
         }
         if let problem = CountryCode.problem(caCountry.uppercased()) { throw ValidationError("--ca-country: \(problem)") }

@@ -39,7 +39,7 @@ struct Signet: AsyncParsableCommand {
             }
         } catch let error as ExitCode {
             exit(withError: error)
-        } catch where error is CleanExit || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+        } catch  where error is CleanExit || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
             // `signet help …` and a bare `signet` ask for help: ArgumentParser prints it.
             exit(withError: error)
         } catch {

@@ -2,11 +2,11 @@ import Foundation
 import SignetCore
 import Testing
 
-@testable import SignetServer
-@testable import SignetRA
-@testable import SignetHTTP
 @testable import SignetCertCentral
+@testable import SignetHTTP
+@testable import SignetRA
 @testable import SignetReseller
+@testable import SignetServer
 
 /// Who may skip approval (docs/behaviour.md): administrators and managers; users only where the
 /// account allows it, which it does not by default (as CertCentral ships).

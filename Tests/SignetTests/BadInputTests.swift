@@ -3,11 +3,11 @@ import SignetCore
 import Testing
 import Vapor
 
-@testable import SignetServer
-@testable import SignetRA
-@testable import SignetHTTP
 @testable import SignetCertCentral
+@testable import SignetHTTP
+@testable import SignetRA
 @testable import SignetReseller
+@testable import SignetServer
 
 /// Every malformed request gets a 4xx in CertCentral's format, changes nothing, and the server keeps serving.
 @Suite("Bad input")
@@ -28,156 +28,233 @@ struct BadInputTests {
     static func cases(csr: String, weak: [String: String]) -> [Case] {
         func edit(_ change: @escaping @Sendable (inout [String: Any], inout [String: Any]) -> Void) -> Case.Body { .edit(change) }
         return [
-            Case(name: "truncated JSON", product: "ssl_basic", body: .raw("{\"certificate\":"), status: 400, code: "bad_request_format"),
+            Case(
+                name: "truncated JSON", product: "ssl_basic", body: .raw("{\"certificate\":"), status: 400,
+                code: "bad_request_format"),
             Case(name: "a JSON array", product: "ssl_basic", body: .raw("[]"), status: 400, code: "bad_request_format"),
             Case(name: "an empty body", product: "ssl_basic", body: .raw(""), status: 400, code: "bad_request_format"),
-            Case(name: "unknown product", product: "ssl_platinum", body: edit { _, _ in }, status: 404, code: "not_found|product"),
-            Case(name: "no certificate", product: "ssl_basic", body: edit { body, _ in body["certificate"] = nil },
-                 status: 400, code: "missing_field:certificate"),
-            Case(name: "no common name", product: "ssl_basic", body: edit { _, c in c["common_name"] = nil },
-                 status: 400, code: "missing_field:certificate.common_name"),
-            Case(name: "no CSR", product: "ssl_basic", body: edit { _, c in c["csr"] = nil },
-                 status: 400, code: "missing_field:certificate.csr"),
-            Case(name: "no hash", product: "ssl_basic", body: edit { _, c in c["signature_hash"] = nil },
-                 status: 400, code: "missing_field:certificate.signature_hash"),
-            Case(name: "no validity", product: "ssl_basic", body: edit { body, _ in body["validity_years"] = nil },
-                 status: 400, code: "missing_field:order_validity"),
-            Case(name: "no organization on OV", product: "ssl_basic", body: edit { body, _ in body["organization"] = nil },
-                 status: 400, code: "missing_field:organization"),
-            Case(name: "CSR not base64", product: "ssl_basic", body: edit { _, c in c["csr"] = "not a csr!" },
-                 status: 400, code: "csr_invalid_cannot_parse"),
-            Case(name: "CSR is a certificate", product: "ssl_basic",
-                 body: edit { _, c in c["csr"] = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" },
-                 status: 400, code: "csr_invalid_cannot_parse"),
-            Case(name: "CSR of random DER", product: "ssl_basic",
-                 body: edit { _, c in c["csr"] = "-----BEGIN CERTIFICATE REQUEST-----\nMAMCAQA=\n-----END CERTIFICATE REQUEST-----" },
-                 status: 400, code: "csr_invalid_cannot_parse"),
-            Case(name: "CSR signature broken", product: "ssl_basic", body: edit { _, c in c["csr"] = weak["tampered"] },
-                 status: 400, code: "csr_invalid_signature"),
-            Case(name: "RSA 1024", product: "ssl_basic", body: edit { _, c in c["csr"] = weak["rsa1024"] },
-                 status: 400, code: "csr_invalid_key_size"),
-            Case(name: "RSA 2047", product: "ssl_basic", body: edit { _, c in c["csr"] = weak["rsa2047"] },
-                 status: 400, code: "csr_invalid_key_size"),
-            Case(name: "RSA 8200", product: "ssl_basic", body: edit { _, c in c["csr"] = weak["rsa8200"] },
-                 status: 400, code: "csr_invalid_key_size"),
-            Case(name: "P-521", product: "ssl_basic", body: edit { _, c in c["csr"] = weak["p521"] },
-                 status: 400, code: "csr_invalid_curve"),
-            Case(name: "Ed25519", product: "ssl_basic", body: edit { _, c in c["csr"] = weak["ed25519"] },
-                 status: 400, code: "csr_invalid_key_type"),
-            Case(name: "space in a name", product: "ssl_basic", body: edit { _, c in c["common_name"] = "exa mple.com" },
-                 status: 400, code: "invalid_dns_name|exa mple.com"),
-            Case(name: "underscore in a SAN", product: "ssl_basic", body: edit { _, c in c["dns_names"] = ["_dmarc.example.com"] },
-                 status: 400, code: "invalid_dns_name|_dmarc.example.com"),
-            Case(name: "localhost", product: "ssl_basic", body: edit { _, c in c["common_name"] = "localhost" },
-                 status: 400, code: "invalid_dns_name|localhost"),
-            Case(name: "reserved .local", product: "ssl_basic", body: edit { _, c in c["dns_names"] = ["printer.local"] },
-                 status: 400, code: "invalid_dns_name|printer.local"),
-            Case(name: "wildcard on EV", product: "ssl_ev_basic", body: edit { _, c in c["dns_names"] = ["*.example.com"] },
-                 status: 400, code: "wildcard_not_allowed|*.example.com"),
-            Case(name: "IP address", product: "ssl_basic", body: edit { _, c in c["common_name"] = "192.0.2.10" },
-                 status: 400, code: "ip_address_not_allowed|192.0.2.10"),
-            Case(name: "extra name on a single-name product", product: "ssl_plus",
-                 body: edit { _, c in c["dns_names"] = ["other.example.com"] },
-                 status: 400, code: "additional_names_not_allowed|other.example.com"),
-            Case(name: "251 names", product: "ssl_basic",
-                 body: edit { _, c in c["dns_names"] = (1...250).map { "n\($0).example.com" } },
-                 status: 400, code: "too_many_names"),
-            Case(name: "common name over 64 characters", product: "ssl_basic",
-                 body: edit { _, c in c["common_name"] = String(repeating: "a", count: 60) + ".example.com" },
-                 status: 400, code: "invalid_value:certificate.common_name"),
-            Case(name: "sha1", product: "ssl_basic", body: edit { _, c in c["signature_hash"] = "sha1" },
-                 status: 400, code: "invalid_value:signature_hash"),
-            Case(name: "unknown profile option", product: "ssl_basic", body: edit { _, c in c["profile_option"] = "code_signing" },
-                 status: 400, code: "invalid_value:certificate.profile_option"),
-            Case(name: "four years", product: "ssl_basic", body: edit { body, _ in body["validity_years"] = 4 },
-                 status: 400, code: "invalid_value:validity_years"),
-            Case(name: "zero days", product: "ssl_basic", body: edit { body, _ in body["validity_days"] = 0 },
-                 status: 400, code: "invalid_value:validity_days"),
-            Case(name: "expiry in the past", product: "ssl_basic",
-                 body: edit { body, _ in body["custom_expiration_date"] = "2001-01-01" },
-                 status: 400, code: "invalid_value:custom_expiration_date"),
-            Case(name: "impossible date", product: "ssl_basic",
-                 body: edit { body, _ in body["order_validity"] = ["custom_expiration_date": "2027-02-30"] },
-                 status: 400, code: "invalid_value:order_validity.custom_expiration_date"),
-            Case(name: "certificate longer than order", product: "ssl_basic",
-                 body: edit { body, c in body["validity_years"] = 1; c["cert_validity"] = ["years": 2] },
-                 status: 400, code: "cert_validity_exceeds_order_validity"),
-            Case(name: "unknown organization", product: "ssl_basic",
-                 body: edit { body, _ in body["organization"] = ["id": 9999] }, status: 404, code: "not_found|organization"),
-            Case(name: "unknown container", product: "ssl_basic",
-                 body: edit { body, _ in body["container"] = ["id": 9999] }, status: 404, code: "not_found|container"),
-            Case(name: "unknown contact user", product: "ssl_basic",
-                 body: edit { body, _ in
-                     body["organization"] = ["id": 1, "contacts": [["contact_type": "technical_contact", "user_id": 9999]]]
-                 }, status: 400, code: "invalid_value:organization.contacts.user_id"),
-            Case(name: "contact without a name", product: "ssl_basic",
-                 body: edit { body, _ in
-                     body["organization"] = ["id": 1, "contacts": [["contact_type": "technical_contact", "email": "a@example.com"]]]
-                 }, status: 400, code: "missing_field:organization.contacts.first_name"),
-            Case(name: "unknown contact type", product: "ssl_basic",
-                 body: edit { body, _ in body["organization"] = ["id": 1, "contacts": [["contact_type": "boss", "user_id": 1]]] },
-                 status: 400, code: "invalid_value:organization.contacts.contact_type"),
-            Case(name: "dns_names is a number", product: "ssl_basic", body: edit { _, c in c["dns_names"] = 42 },
-                 status: 400, code: "invalid_value:certificate.dns_names"),
-            Case(name: "skip_approval is not a boolean", product: "ssl_basic", body: edit { body, _ in body["skip_approval"] = "maybe" },
-                 status: 400, code: "invalid_value:skip_approval"),
-            Case(name: "negative auto_renew", product: "ssl_basic", body: edit { body, _ in body["auto_renew"] = -1 },
-                 status: 400, code: "invalid_value:auto_renew"),
-            Case(name: "card payment", product: "ssl_basic", body: edit { body, _ in body["payment_method"] = "card" },
-                 status: 400, code: "invalid_value:payment_method"),
-            Case(name: "unknown DCV method", product: "ssl_basic", body: edit { body, _ in body["dcv_method"] = "carrier-pigeon" },
-                 status: 400, code: "invalid_value:dcv_method"),
-            Case(name: "client certificate without e-mails", product: "client_premium", body: edit { _, c in
-                     c["common_name"] = "Lock Cole"; c["first_name"] = "Lock"; c["last_name"] = "Cole"; c["dns_names"] = nil
-                 }, status: 400, code: "missing_field:certificate.emails"),
-            Case(name: "client certificate with a bad e-mail", product: "client_premium", body: edit { _, c in
-                     c["common_name"] = "Lock Cole"; c["first_name"] = "Lock"; c["last_name"] = "Cole"; c["dns_names"] = nil; c["emails"] = ["not-an-email"]
-                 }, status: 400, code: "invalid_email|not-an-email"),
-            Case(name: "client certificate with SHA-384", product: "client_premium", body: edit { _, c in
-                     c["common_name"] = "Lock Cole"; c["first_name"] = "Lock"; c["last_name"] = "Cole"; c["dns_names"] = nil; c["emails"] = ["a@example.com"]; c["signature_hash"] = "sha384"
-                 }, status: 400, code: "invalid_value:signature_hash"),
-            Case(name: "client certificate without a CSR", product: "client_premium", body: edit { _, c in
-                     c["common_name"] = "Lock Cole"; c["first_name"] = "Lock"; c["last_name"] = "Cole"; c["dns_names"] = nil; c["emails"] = ["a@example.com"]; c["csr"] = nil
-                 }, status: 400, code: "missing_field:certificate.csr"),
+            Case(
+                name: "unknown product", product: "ssl_platinum", body: edit { _, _ in }, status: 404, code: "not_found|product"),
+            Case(
+                name: "no certificate", product: "ssl_basic", body: edit { body, _ in body["certificate"] = nil },
+                status: 400, code: "missing_field:certificate"),
+            Case(
+                name: "no common name", product: "ssl_basic", body: edit { _, c in c["common_name"] = nil },
+                status: 400, code: "missing_field:certificate.common_name"),
+            Case(
+                name: "no CSR", product: "ssl_basic", body: edit { _, c in c["csr"] = nil },
+                status: 400, code: "missing_field:certificate.csr"),
+            Case(
+                name: "no hash", product: "ssl_basic", body: edit { _, c in c["signature_hash"] = nil },
+                status: 400, code: "missing_field:certificate.signature_hash"),
+            Case(
+                name: "no validity", product: "ssl_basic", body: edit { body, _ in body["validity_years"] = nil },
+                status: 400, code: "missing_field:order_validity"),
+            Case(
+                name: "no organization on OV", product: "ssl_basic", body: edit { body, _ in body["organization"] = nil },
+                status: 400, code: "missing_field:organization"),
+            Case(
+                name: "CSR not base64", product: "ssl_basic", body: edit { _, c in c["csr"] = "not a csr!" },
+                status: 400, code: "csr_invalid_cannot_parse"),
+            Case(
+                name: "CSR is a certificate", product: "ssl_basic",
+                body: edit { _, c in c["csr"] = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" },
+                status: 400, code: "csr_invalid_cannot_parse"),
+            Case(
+                name: "CSR of random DER", product: "ssl_basic",
+                body: edit { _, c in c["csr"] = "-----BEGIN CERTIFICATE REQUEST-----\nMAMCAQA=\n-----END CERTIFICATE REQUEST-----"
+                },
+                status: 400, code: "csr_invalid_cannot_parse"),
+            Case(
+                name: "CSR signature broken", product: "ssl_basic", body: edit { _, c in c["csr"] = weak["tampered"] },
+                status: 400, code: "csr_invalid_signature"),
+            Case(
+                name: "RSA 1024", product: "ssl_basic", body: edit { _, c in c["csr"] = weak["rsa1024"] },
+                status: 400, code: "csr_invalid_key_size"),
+            Case(
+                name: "RSA 2047", product: "ssl_basic", body: edit { _, c in c["csr"] = weak["rsa2047"] },
+                status: 400, code: "csr_invalid_key_size"),
+            Case(
+                name: "RSA 8200", product: "ssl_basic", body: edit { _, c in c["csr"] = weak["rsa8200"] },
+                status: 400, code: "csr_invalid_key_size"),
+            Case(
+                name: "P-521", product: "ssl_basic", body: edit { _, c in c["csr"] = weak["p521"] },
+                status: 400, code: "csr_invalid_curve"),
+            Case(
+                name: "Ed25519", product: "ssl_basic", body: edit { _, c in c["csr"] = weak["ed25519"] },
+                status: 400, code: "csr_invalid_key_type"),
+            Case(
+                name: "space in a name", product: "ssl_basic", body: edit { _, c in c["common_name"] = "exa mple.com" },
+                status: 400, code: "invalid_dns_name|exa mple.com"),
+            Case(
+                name: "underscore in a SAN", product: "ssl_basic", body: edit { _, c in c["dns_names"] = ["_dmarc.example.com"] },
+                status: 400, code: "invalid_dns_name|_dmarc.example.com"),
+            Case(
+                name: "localhost", product: "ssl_basic", body: edit { _, c in c["common_name"] = "localhost" },
+                status: 400, code: "invalid_dns_name|localhost"),
+            Case(
+                name: "reserved .local", product: "ssl_basic", body: edit { _, c in c["dns_names"] = ["printer.local"] },
+                status: 400, code: "invalid_dns_name|printer.local"),
+            Case(
+                name: "wildcard on EV", product: "ssl_ev_basic", body: edit { _, c in c["dns_names"] = ["*.example.com"] },
+                status: 400, code: "wildcard_not_allowed|*.example.com"),
+            Case(
+                name: "IP address", product: "ssl_basic", body: edit { _, c in c["common_name"] = "192.0.2.10" },
+                status: 400, code: "ip_address_not_allowed|192.0.2.10"),
+            Case(
+                name: "extra name on a single-name product", product: "ssl_plus",
+                body: edit { _, c in c["dns_names"] = ["other.example.com"] },
+                status: 400, code: "additional_names_not_allowed|other.example.com"),
+            Case(
+                name: "251 names", product: "ssl_basic",
+                body: edit { _, c in c["dns_names"] = (1...250).map { "n\($0).example.com" } },
+                status: 400, code: "too_many_names"),
+            Case(
+                name: "common name over 64 characters", product: "ssl_basic",
+                body: edit { _, c in c["common_name"] = String(repeating: "a", count: 60) + ".example.com" },
+                status: 400, code: "invalid_value:certificate.common_name"),
+            Case(
+                name: "sha1", product: "ssl_basic", body: edit { _, c in c["signature_hash"] = "sha1" },
+                status: 400, code: "invalid_value:signature_hash"),
+            Case(
+                name: "unknown profile option", product: "ssl_basic", body: edit { _, c in c["profile_option"] = "code_signing" },
+                status: 400, code: "invalid_value:certificate.profile_option"),
+            Case(
+                name: "four years", product: "ssl_basic", body: edit { body, _ in body["validity_years"] = 4 },
+                status: 400, code: "invalid_value:validity_years"),
+            Case(
+                name: "zero days", product: "ssl_basic", body: edit { body, _ in body["validity_days"] = 0 },
+                status: 400, code: "invalid_value:validity_days"),
+            Case(
+                name: "expiry in the past", product: "ssl_basic",
+                body: edit { body, _ in body["custom_expiration_date"] = "2001-01-01" },
+                status: 400, code: "invalid_value:custom_expiration_date"),
+            Case(
+                name: "impossible date", product: "ssl_basic",
+                body: edit { body, _ in body["order_validity"] = ["custom_expiration_date": "2027-02-30"] },
+                status: 400, code: "invalid_value:order_validity.custom_expiration_date"),
+            Case(
+                name: "certificate longer than order", product: "ssl_basic",
+                body: edit { body, c in
+                    body["validity_years"] = 1; c["cert_validity"] = ["years": 2]
+                },
+                status: 400, code: "cert_validity_exceeds_order_validity"),
+            Case(
+                name: "unknown organization", product: "ssl_basic",
+                body: edit { body, _ in body["organization"] = ["id": 9999] }, status: 404, code: "not_found|organization"),
+            Case(
+                name: "unknown container", product: "ssl_basic",
+                body: edit { body, _ in body["container"] = ["id": 9999] }, status: 404, code: "not_found|container"),
+            Case(
+                name: "unknown contact user", product: "ssl_basic",
+                body: edit { body, _ in
+                    body["organization"] = ["id": 1, "contacts": [["contact_type": "technical_contact", "user_id": 9999]]]
+                }, status: 400, code: "invalid_value:organization.contacts.user_id"),
+            Case(
+                name: "contact without a name", product: "ssl_basic",
+                body: edit { body, _ in
+                    body["organization"] = [
+                        "id": 1, "contacts": [["contact_type": "technical_contact", "email": "a@example.com"]],
+                    ]
+                }, status: 400, code: "missing_field:organization.contacts.first_name"),
+            Case(
+                name: "unknown contact type", product: "ssl_basic",
+                body: edit { body, _ in body["organization"] = ["id": 1, "contacts": [["contact_type": "boss", "user_id": 1]]] },
+                status: 400, code: "invalid_value:organization.contacts.contact_type"),
+            Case(
+                name: "dns_names is a number", product: "ssl_basic", body: edit { _, c in c["dns_names"] = 42 },
+                status: 400, code: "invalid_value:certificate.dns_names"),
+            Case(
+                name: "skip_approval is not a boolean", product: "ssl_basic",
+                body: edit { body, _ in body["skip_approval"] = "maybe" },
+                status: 400, code: "invalid_value:skip_approval"),
+            Case(
+                name: "negative auto_renew", product: "ssl_basic", body: edit { body, _ in body["auto_renew"] = -1 },
+                status: 400, code: "invalid_value:auto_renew"),
+            Case(
+                name: "card payment", product: "ssl_basic", body: edit { body, _ in body["payment_method"] = "card" },
+                status: 400, code: "invalid_value:payment_method"),
+            Case(
+                name: "unknown DCV method", product: "ssl_basic", body: edit { body, _ in body["dcv_method"] = "carrier-pigeon" },
+                status: 400, code: "invalid_value:dcv_method"),
+            Case(
+                name: "client certificate without e-mails", product: "client_premium",
+                body: edit { _, c in
+                    c["common_name"] = "Lock Cole"; c["first_name"] = "Lock"; c["last_name"] = "Cole"; c["dns_names"] = nil
+                }, status: 400, code: "missing_field:certificate.emails"),
+            Case(
+                name: "client certificate with a bad e-mail", product: "client_premium",
+                body: edit { _, c in
+                    c["common_name"] = "Lock Cole"; c["first_name"] = "Lock"; c["last_name"] = "Cole"; c["dns_names"] = nil;
+                    c["emails"] = ["not-an-email"]
+                }, status: 400, code: "invalid_email|not-an-email"),
+            Case(
+                name: "client certificate with SHA-384", product: "client_premium",
+                body: edit { _, c in
+                    c["common_name"] = "Lock Cole"; c["first_name"] = "Lock"; c["last_name"] = "Cole"; c["dns_names"] = nil;
+                    c["emails"] = ["a@example.com"]; c["signature_hash"] = "sha384"
+                }, status: 400, code: "invalid_value:signature_hash"),
+            Case(
+                name: "client certificate without a CSR", product: "client_premium",
+                body: edit { _, c in
+                    c["common_name"] = "Lock Cole"; c["first_name"] = "Lock"; c["last_name"] = "Cole"; c["dns_names"] = nil;
+                    c["emails"] = ["a@example.com"]; c["csr"] = nil
+                }, status: 400, code: "missing_field:certificate.csr"),
             // Names that must not be issued: a fake A-label, internal and reserved names, a wildcard over a public suffix.
-            Case(name: "invalid punycode", product: "ssl_basic", body: edit { _, c in c["dns_names"] = ["xn--zz.example.com"] },
-                 status: 400, code: "invalid_dns_name|xn--zz.example.com"),
-            Case(name: "an emoji A-label", product: "ssl_basic", body: edit { _, c in c["dns_names"] = ["xn--ls8h.com"] },
-                 status: 400, code: "invalid_dns_name|xn--ls8h.com"),
-            Case(name: "an .internal name", product: "ssl_basic", body: edit { _, c in c["dns_names"] = ["db.internal"] },
-                 status: 400, code: "invalid_dns_name|db.internal"),
-            Case(name: "a .test name", product: "ssl_basic", body: edit { _, c in c["common_name"] = "shop.test" },
-                 status: 400, code: "invalid_dns_name|shop.test"),
-            Case(name: "a .corp name", product: "ssl_basic", body: edit { _, c in c["dns_names"] = ["mail.corp"] },
-                 status: 400, code: "invalid_dns_name|mail.corp"),
-            Case(name: "an .onion name", product: "ssl_basic",
-                 body: edit { _, c in c["dns_names"] = ["duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion"] },
-                 status: 400, code: "invalid_dns_name|duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion"),
-            Case(name: "a TLD nobody delegated", product: "ssl_basic", body: edit { _, c in c["dns_names"] = ["www.example.notatld"] },
-                 status: 400, code: "invalid_dns_name|www.example.notatld"),
-            Case(name: "a wildcard directly under co.uk", product: "ssl_basic", body: edit { _, c in c["dns_names"] = ["*.co.uk"] },
-                 status: 400, code: "invalid_dns_name|*.co.uk"),
-            Case(name: "a public suffix", product: "ssl_basic", body: edit { _, c in c["dns_names"] = ["co.uk"] },
-                 status: 400, code: "invalid_dns_name|co.uk"),
+            Case(
+                name: "invalid punycode", product: "ssl_basic", body: edit { _, c in c["dns_names"] = ["xn--zz.example.com"] },
+                status: 400, code: "invalid_dns_name|xn--zz.example.com"),
+            Case(
+                name: "an emoji A-label", product: "ssl_basic", body: edit { _, c in c["dns_names"] = ["xn--ls8h.com"] },
+                status: 400, code: "invalid_dns_name|xn--ls8h.com"),
+            Case(
+                name: "an .internal name", product: "ssl_basic", body: edit { _, c in c["dns_names"] = ["db.internal"] },
+                status: 400, code: "invalid_dns_name|db.internal"),
+            Case(
+                name: "a .test name", product: "ssl_basic", body: edit { _, c in c["common_name"] = "shop.test" },
+                status: 400, code: "invalid_dns_name|shop.test"),
+            Case(
+                name: "a .corp name", product: "ssl_basic", body: edit { _, c in c["dns_names"] = ["mail.corp"] },
+                status: 400, code: "invalid_dns_name|mail.corp"),
+            Case(
+                name: "an .onion name", product: "ssl_basic",
+                body: edit { _, c in c["dns_names"] = ["duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion"] },
+                status: 400, code: "invalid_dns_name|duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion"),
+            Case(
+                name: "a TLD nobody delegated", product: "ssl_basic",
+                body: edit { _, c in c["dns_names"] = ["www.example.notatld"] },
+                status: 400, code: "invalid_dns_name|www.example.notatld"),
+            Case(
+                name: "a wildcard directly under co.uk", product: "ssl_basic",
+                body: edit { _, c in c["dns_names"] = ["*.co.uk"] },
+                status: 400, code: "invalid_dns_name|*.co.uk"),
+            Case(
+                name: "a public suffix", product: "ssl_basic", body: edit { _, c in c["dns_names"] = ["co.uk"] },
+                status: 400, code: "invalid_dns_name|co.uk"),
             // Text that reaches subjects: no bidirectional overrides or other non-printables.
-            Case(name: "a right-to-left override in a department", product: "ssl_basic",
-                 body: edit { _, c in c["organization_units"] = ["Sales\u{202E}evil"] },
-                 status: 400, code: "invalid_value:certificate.organization_units"),
-            Case(name: "a right-to-left override in a client name", product: "client_premium", body: edit { _, c in
-                     c["common_name"] = "Lock \u{202E}eloC"; c["dns_names"] = nil; c["emails"] = ["a@example.com"]
-                 }, status: 400, code: "invalid_value:certificate.common_name"),
-            Case(name: "a zero-width joiner in a new organization's name", product: "ssl_basic",
-                 body: edit { body, _ in
-                     var organization = TestData.organization(name: "Exam\u{200D}ple Inc")
-                     organization["id"] = nil
-                     body["organization"] = organization
-                 }, status: 400, code: "invalid_value:organization.name"),
-            Case(name: "a newline in a new organization's city", product: "ssl_basic",
-                 body: edit { body, _ in
-                     var organization = TestData.organization()
-                     organization["city"] = "Lehi\nUT"
-                     body["organization"] = organization
-                 }, status: 400, code: "invalid_value:organization.city"),
+            Case(
+                name: "a right-to-left override in a department", product: "ssl_basic",
+                body: edit { _, c in c["organization_units"] = ["Sales\u{202E}evil"] },
+                status: 400, code: "invalid_value:certificate.organization_units"),
+            Case(
+                name: "a right-to-left override in a client name", product: "client_premium",
+                body: edit { _, c in
+                    c["common_name"] = "Lock \u{202E}eloC"; c["dns_names"] = nil; c["emails"] = ["a@example.com"]
+                }, status: 400, code: "invalid_value:certificate.common_name"),
+            Case(
+                name: "a zero-width joiner in a new organization's name", product: "ssl_basic",
+                body: edit { body, _ in
+                    var organization = TestData.organization(name: "Exam\u{200D}ple Inc")
+                    organization["id"] = nil
+                    body["organization"] = organization
+                }, status: 400, code: "invalid_value:organization.name"),
+            Case(
+                name: "a newline in a new organization's city", product: "ssl_basic",
+                body: edit { body, _ in
+                    var organization = TestData.organization()
+                    organization["city"] = "Lehi\nUT"
+                    body["organization"] = organization
+                }, status: 400, code: "invalid_value:organization.city"),
         ]
     }
 
@@ -215,8 +292,11 @@ struct BadInputTests {
             #expect(try await signet.orderCount() == 0)
             #expect(try await signet.balance() == before)
             #expect(try await signet.call(.GET, "/healthz").status == .ok)
-            #expect(try await signet.call(.POST, "order/certificate/ssl_basic",
-                json: TestData.secureSiteOrder(csr: csr, organizationID: organizationID)).status == .created)
+            #expect(
+                try await signet.call(
+                    .POST, "order/certificate/ssl_basic",
+                    json: TestData.secureSiteOrder(csr: csr, organizationID: organizationID)
+                ).status == .created)
         }
     }
 

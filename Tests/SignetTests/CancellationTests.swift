@@ -3,11 +3,11 @@ import SignetCore
 import Testing
 import Vapor
 
-@testable import SignetServer
-@testable import SignetRA
-@testable import SignetHTTP
 @testable import SignetCertCentral
+@testable import SignetHTTP
+@testable import SignetRA
 @testable import SignetReseller
+@testable import SignetServer
 
 /// `PUT /order/certificate/{id}/status` (certcentral.md 4.4): canceling orders and pending reissues.
 @Suite("Order cancellation")
@@ -48,7 +48,8 @@ struct CancellationTests {
             #expect(try await signet.call(.GET, "order/certificate/\(orderID)").json["status"] as? String == "needs_approval")
 
             // Older clients send upper case and send_emails.
-            let canceled = try await Self.cancel(signet, orderID, ["status": "CANCELED", "note": "ordered by mistake", "send_emails": false])
+            let canceled = try await Self.cancel(
+                signet, orderID, ["status": "CANCELED", "note": "ordered by mistake", "send_emails": false])
             #expect(canceled.status == .noContent, "\(canceled.text)")
             let info = try await signet.call(.GET, "order/certificate/\(orderID)").json
             #expect(info["status"] as? String == "canceled")
@@ -98,7 +99,8 @@ struct CancellationTests {
                 try await signet.call(.GET, "order/certificate/\(orderID)/reissue").json["certificates"] as? [[String: Any]])
             #expect(history.compactMap { $0["status"] as? String } == ["issued", "canceled"])
             // The order can be reissued again.
-            let next = try await signet.call(.POST, "order/certificate/\(orderID)/reissue", json: try LifecycleTests.reissueBody())
+            let next = try await signet.call(
+                .POST, "order/certificate/\(orderID)/reissue", json: try LifecycleTests.reissueBody())
             #expect(next.status == .created, "\(next.text)")
         }
     }
@@ -114,7 +116,8 @@ struct CancellationTests {
             let canceled = try await Self.cancel(signet, renewal, ["status": "canceled", "note": "not yet"])
             #expect(canceled.status == .noContent, "\(canceled.text)")
             #expect(try await signet.call(.GET, "order/certificate/\(first)").json["is_renewed"] as? Bool == false)
-            let again = try await RenewalTests.placeOrder(signet, organizationID: organizationID, extra: ["renewal_of_order_id": first])
+            let again = try await RenewalTests.placeOrder(
+                signet, organizationID: organizationID, extra: ["renewal_of_order_id": first])
             #expect(try await signet.call(.GET, "order/certificate/\(again)").json["status"] as? String == "issued")
         }
     }

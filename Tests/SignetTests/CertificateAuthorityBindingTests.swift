@@ -1,11 +1,11 @@
 import Foundation
 import Testing
 
-@testable import SignetServer
-@testable import SignetRA
-@testable import SignetHTTP
 @testable import SignetCertCentral
+@testable import SignetHTTP
+@testable import SignetRA
 @testable import SignetReseller
+@testable import SignetServer
 
 /// A database stays with the root CA that first served it: an instance whose data folder lacks
 /// those CA files (a new folder beside a shared PostgreSQL) refuses to start rather than make a second root.
@@ -31,7 +31,9 @@ struct CertificateAuthorityBindingTests {
             let stranger = try await TestSignet.start(dcv: .alwaysValid, directory: copy)
             try await stranger.stop(removingData: false)
         } throws: { error in
-            guard case StartupError.foreignCertificateAuthority(let folder, let folderRoot, let databaseRoot)? = error as? StartupError
+            guard
+                case StartupError.foreignCertificateAuthority(let folder, let folderRoot, let databaseRoot)? = error
+                    as? StartupError
             else { return false }
             return folder == copy.path && folderRoot != databaseRoot && "\(error)".contains("docs/postgresql.md")
         }

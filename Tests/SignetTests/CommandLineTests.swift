@@ -11,8 +11,10 @@ struct CommandLineTests {
     }
 
     static func curl(_ method: String, _ url: String, key: String, json: Any? = nil) async throws -> (Int, [String: Any]) {
-        var arguments = ["-s", "-X", method, url, "-H", "X-DC-DEVKEY: \(key)", "-H", "Content-Type: application/json",
-            "-w", "\n%{http_code}"]
+        var arguments = [
+            "-s", "-X", method, url, "-H", "X-DC-DEVKEY: \(key)", "-H", "Content-Type: application/json",
+            "-w", "\n%{http_code}",
+        ]
         if let json {
             arguments += ["--data-binary", String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self)]
         }
@@ -36,26 +38,33 @@ struct CommandLineTests {
 
         let keyFile = data.appendingPathComponent("admin-api-key")
         let adminKey = try String(contentsOf: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        for file in [keyFile, data.appendingPathComponent("ca/root.key"), data.appendingPathComponent("ca/tls.key"), data.appendingPathComponent("ca/smime.key")] {
+        for file in [
+            keyFile, data.appendingPathComponent("ca/root.key"), data.appendingPathComponent("ca/tls.key"),
+            data.appendingPathComponent("ca/smime.key"),
+        ] {
             let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
             #expect(mode == 0o600, "\(file.lastPathComponent) has mode \(String(mode ?? 0, radix: 8))")
         }
         #expect(server.output.contains(keyFile.path))
         #expect(!server.output.contains(adminKey), "the administrator key must not be logged")
 
-        let created = try await Self.signet(["apikey", "create", "--role", "user", "--name", "ci", "--data", data.path], databaseURL: database)
+        let created = try await Self.signet(
+            ["apikey", "create", "--role", "user", "--name", "ci", "--data", data.path], databaseURL: database)
         #expect(created.status == 0, "\(created.error)")
         let userKey = created.output.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(userKey.count == 52)
-        await #expect(try Self.signet(["balance", "add", "5000", "--data", data.path], databaseURL: database).output.contains("5000.00"))
-        await #expect(try Self.signet(["domain", "validate", "example.com", "--data", data.path], databaseURL: database).status == 0)
+        await #expect(
+            try Self.signet(["balance", "add", "5000", "--data", data.path], databaseURL: database).output.contains("5000.00"))
+        await #expect(
+            try Self.signet(["domain", "validate", "example.com", "--data", data.path], databaseURL: database).status == 0)
         await #expect(try Self.signet(["balance", "add", "-5", "--data", data.path], databaseURL: database).status != 0)
 
         let (status, organization) = try await Self.curl(
             "POST", "\(server.base)/services/v2/organization", key: adminKey, json: TestData.organization())
         #expect(status == 201)
         let organizationID = try #require(organization["id"] as? Int)
-        await #expect(try Self.signet(["org", "validate", String(organizationID), "--data", data.path], databaseURL: database).status == 0)
+        await #expect(
+            try Self.signet(["org", "validate", String(organizationID), "--data", data.path], databaseURL: database).status == 0)
 
         // A user's key may skip approval only where the account allows it (off, as CertCentral ships).
         let orderBody = TestData.secureSiteOrder(csr: try TestData.csr(.rsa2048), organizationID: organizationID)
@@ -93,7 +102,8 @@ struct CommandLineTests {
         server = try SignetProcess(data: data, arguments: ["--dcv", "always-valid"], databaseURL: database)
         try await server.waitUntilServing()
         #expect(server.output.contains("always-valid"), "always-valid must warn at start")
-        let (infoStatus, info) = try await Self.curl("GET", "\(server.base)/services/v2/order/certificate/\(orderID)", key: userKey)
+        let (infoStatus, info) = try await Self.curl(
+            "GET", "\(server.base)/services/v2/order/certificate/\(orderID)", key: userKey)
         #expect(infoStatus == 200)
         #expect(info["status"] as? String == "issued")
         let (_, unvalidated) = try await Self.curl(

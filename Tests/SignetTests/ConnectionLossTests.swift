@@ -4,7 +4,8 @@ import Testing
 
 /// PostgreSQL going away under a running Signet: clients get a clear 503 in their dialect's format,
 /// nothing half-done is kept, and service resumes when the database is back, with no restart.
-@Suite("Connection loss", .enabled(if: TestPostgres.isEnabled, "runs in the PostgreSQL pass, which has PostgreSQL's server tools"))
+@Suite(
+    "Connection loss", .enabled(if: TestPostgres.isEnabled, "runs in the PostgreSQL pass, which has PostgreSQL's server tools"))
 struct ConnectionLossTests {
     /// What the background load saw: each order's HTTP status, and the ids of the orders acknowledged.
     final class LoadLog: @unchecked Sendable {
@@ -30,7 +31,8 @@ struct ConnectionLossTests {
         defer { try? FileManager.default.removeItem(at: root) }
         let data = root.appendingPathComponent("signet-data")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        try await cluster.createDatabase("signet").write(to: data.appendingPathComponent("test-database-url"), atomically: true, encoding: .utf8)
+        try await cluster.createDatabase("signet").write(
+            to: data.appendingPathComponent("test-database-url"), atomically: true, encoding: .utf8)
 
         let signet: TestSignet
         do { signet = try await TestSignet.start(dcv: .alwaysValid, directory: data) } catch {
@@ -40,8 +42,10 @@ struct ConnectionLossTests {
         do {
             let organizationID = try await signet.prepareAccount()
             let client = try await ResellerTests.start(signet)
-            let order = String(decoding: try JSONSerialization.data(withJSONObject: TestData.secureSiteOrder(
-                csr: try TestData.csr(), organizationID: organizationID, dnsNames: [])), as: UTF8.self)
+            let order = String(
+                decoding: try JSONSerialization.data(
+                    withJSONObject: TestData.secureSiteOrder(
+                        csr: try TestData.csr(), organizationID: organizationID, dnsNames: [])), as: UTF8.self)
             let log = LoadLog()
             let load = Task {
                 while !Task.isCancelled {
@@ -80,7 +84,8 @@ struct ConnectionLossTests {
             #expect(seen.others.isEmpty, "only 201 or 503 under a restart: \(seen.others)")
             #expect(seen.orders.count >= ordersBefore + 5, "orders succeed again after the restart")
             for id in seen.orders {
-                #expect(try await signet.call(.GET, "order/certificate/\(id)").json["status"] as? String == "issued", "order \(id)")
+                #expect(
+                    try await signet.call(.GET, "order/certificate/\(id)").json["status"] as? String == "issued", "order \(id)")
             }
             let balance = try await signet.balance()
             #expect(try await signet.store.read { try $0.ledgerSum() } == balance)

@@ -2,11 +2,11 @@ import Foundation
 import SignetCore
 import Testing
 
-@testable import SignetServer
-@testable import SignetRA
-@testable import SignetHTTP
 @testable import SignetCertCentral
+@testable import SignetHTTP
+@testable import SignetRA
 @testable import SignetReseller
+@testable import SignetServer
 
 /// Containers are separate teams: what one validated, named, keyed or was sent is invisible to the
 /// other, and every answer reads as if the other team's objects did not exist (certcentral.md 10).
@@ -32,7 +32,9 @@ struct ContainerIsolationTests {
     }
 
     /// An ssl_basic order for `names` with skip_approval, without contacts that name users.
-    static func order(_ names: [String], organizationID: Int, alternativeOrderID: String? = nil, comments: String = "x")
+    static func order(
+        _ names: [String], organizationID: Int, alternativeOrderID: String? = nil, comments: String = "x"
+    )
         throws -> [String: Any]
     {
         var body = TestData.secureSiteOrder(
@@ -48,15 +50,19 @@ struct ContainerIsolationTests {
         try await withSignet { signet in
             let teamA = try await signet.prepareAccount(domains: ["shared.com"])
             let teamB = try await Self.secondTeam(signet)
-            let mine = try await signet.call(.POST, "order/certificate/ssl_basic", json: try Self.order(["www.shared.com"], organizationID: teamA))
-            #expect((mine.json["certificate_chain"] as? [Any])?.count == 3, "the container that validated is issued: \(mine.text)")
+            let mine = try await signet.call(
+                .POST, "order/certificate/ssl_basic", json: try Self.order(["www.shared.com"], organizationID: teamA))
+            #expect(
+                (mine.json["certificate_chain"] as? [Any])?.count == 3, "the container that validated is issued: \(mine.text)")
 
             for names in [["shared.com"], ["www.shared.com"], ["deep.api.shared.com"]] {
                 let other = try await signet.call(
                     .POST, "order/certificate/ssl_basic", key: teamB.adminKey,
                     json: try Self.order(names, organizationID: teamB.organizationID))
                 #expect(other.status == .created, "\(other.text)")
-                #expect(other.json["certificate_chain"] == nil, "team B must not borrow team A's validation of shared.com: \(other.text)")
+                #expect(
+                    other.json["certificate_chain"] == nil,
+                    "team B must not borrow team A's validation of shared.com: \(other.text)")
                 let id = try #require(other.json["id"] as? Int)
                 let info = try await signet.call(.GET, "order/certificate/\(id)", key: teamB.adminKey)
                 #expect(info.json["status"] as? String == "pending")
@@ -84,7 +90,8 @@ struct ContainerIsolationTests {
                 .POST, "domain", key: teamB.adminKey, json: ["name": "taken.com", "dcv_method": "dns-txt-token"])
             #expect(theirs.status == .created, "another container's domain is invisible: \(theirs.text)")
             #expect(!theirs.text.contains(String(idA)) || theirs.json["id"] as? Int != idA)
-            let listB = try #require(try await signet.call(.GET, "domain", key: teamB.adminKey).json["domains"] as? [[String: Any]])
+            let listB = try #require(
+                try await signet.call(.GET, "domain", key: teamB.adminKey).json["domains"] as? [[String: Any]])
             #expect(listB.count == 1 && listB.allSatisfy { $0["id"] as? Int != idA })
             #expect(try await signet.call(.GET, "domain/\(idA)", key: teamB.adminKey).status == .notFound)
         }
@@ -133,12 +140,14 @@ struct ContainerIsolationTests {
             #expect(try await signet.call(.GET, "order/certificate/\(topID)", key: teamB.adminKey).status == .notFound)
             let list = try await signet.call(.GET, "order/certificate", key: teamB.adminKey)
             #expect((list.json["orders"] as? [Any])?.isEmpty == true, "\(list.text)")
-            let outbox = try #require(try await signet.call(.GET, "outbox", key: teamB.adminKey).json["messages"] as? [[String: Any]])
+            let outbox = try #require(
+                try await signet.call(.GET, "outbox", key: teamB.adminKey).json["messages"] as? [[String: Any]])
             #expect(outbox.isEmpty, "team B must not read team A's validation links")
             let requests = try await signet.call(.GET, "request", key: teamB.adminKey)
             #expect((requests.json["requests"] as? [Any])?.isEmpty == true)
             #expect(try await signet.call(.GET, "organization/\(teamA)", key: teamB.adminKey).status == .notFound)
-            let containers = try #require(try await signet.call(.GET, "container", key: teamB.adminKey).json["containers"] as? [[String: Any]])
+            let containers = try #require(
+                try await signet.call(.GET, "container", key: teamB.adminKey).json["containers"] as? [[String: Any]])
             #expect(containers.map { $0["id"] as? Int } == [teamB.containerID])
         }
     }

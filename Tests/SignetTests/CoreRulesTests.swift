@@ -168,7 +168,8 @@ struct ColumnNameTests {
     func snakeCase() {
         for (name, column) in [
             ("id", "id"), ("orderValidTill", "order_valid_till"), ("renewalOfOrderId", "renewal_of_order_id"),
-            ("orderID", "order_id"), ("dcvJSONText", "dcv_json_text"), ("sha1Hex", "sha1_hex"), ("autoRenewalDue", "auto_renewal_due"),
+            ("orderID", "order_id"), ("dcvJSONText", "dcv_json_text"), ("sha1Hex", "sha1_hex"),
+            ("autoRenewalDue", "auto_renewal_due"),
         ] {
             #expect(SnakeCase.converted(name) == column)
             #expect(SnakeCase.name(for: name) == column)

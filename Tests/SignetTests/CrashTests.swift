@@ -30,7 +30,8 @@ struct CrashTests {
         let server = try SignetProcess(data: data, arguments: ["--dcv", "always-valid"], databaseURL: databaseURL)
         defer { server.crash() }
         try await server.waitUntilServing()
-        let funds = try await CommandLineTests.signet(["balance", "add", "1000000", "--data", data.path], databaseURL: databaseURL)
+        let funds = try await CommandLineTests.signet(
+            ["balance", "add", "1000000", "--data", data.path], databaseURL: databaseURL)
         #expect(funds.status == 0, "\(funds.error)")
         let start: Money = "1000000.00"
         // A short deadline: once the server is gone, the HTTP client would otherwise retry connecting until it.
@@ -97,7 +98,7 @@ struct CrashTests {
             #expect(balance == start - Self.price(storedOrders))
             #expect(try await restarted.store.read { try $0.ledgerSum() } == balance)
 
-                // The clients retry what got no answer, with the same keys: each key ends as one order.
+            // The clients retry what got no answer, with the same keys: each key ends as one order.
             for key in keys where acked[key] == nil {
                 let retried = try await restarted.call(.POST, "order/certificate/ssl_basic", json: body(key))
                 #expect(retried.status == .created, "\(retried.text)")
@@ -113,8 +114,9 @@ struct CrashTests {
         try await restarted.stop()
     }
 
-    @Test("SQLite keeps its journal in WAL mode and syncs every commit (synchronous=FULL) on each connection",
-          .enabled(if: !TestPostgres.isEnabled, "SQLite settings"))
+    @Test(
+        "SQLite keeps its journal in WAL mode and syncs every commit (synchronous=FULL) on each connection",
+        .enabled(if: !TestPostgres.isEnabled, "SQLite settings"))
     func sqliteDurability() async throws {
         try await withSignet { signet in
             // The writer, which commits, and several pooled readers: each must have the setting.

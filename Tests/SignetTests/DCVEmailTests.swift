@@ -3,11 +3,11 @@ import SignetCore
 import SignetValidation
 import Testing
 
-@testable import SignetServer
-@testable import SignetRA
-@testable import SignetHTTP
 @testable import SignetCertCentral
+@testable import SignetHTTP
+@testable import SignetRA
 @testable import SignetReseller
+@testable import SignetServer
 
 /// E-mail validation through a real SMTP sink (aiosmtpd) and the outbox, and the domains API.
 @Suite("E-mail validation and domains")
@@ -47,7 +47,8 @@ struct DCVEmailTests {
             // Opening the link (as a mail scanner would, with GET or HEAD) shows what it approves and validates nothing.
             let opened = try await signet.call(.GET, "/dcv/email/\(code)")
             #expect(opened.status == .ok)
-            #expect(opened.text.contains("Confirm control of \(zone)") && opened.text.contains("order \(orderID)"), "\(opened.text)")
+            #expect(
+                opened.text.contains("Confirm control of \(zone)") && opened.text.contains("order \(orderID)"), "\(opened.text)")
             #expect(opened.text.contains("<form method=\"post\" action=\"/dcv/email/\(code)\">"))
             #expect(try await signet.call(.HEAD, "/dcv/email/\(code)").status == .ok)
             try await Task.sleep(nanoseconds: 500_000_000)
@@ -78,7 +79,8 @@ struct DCVEmailTests {
         let zone = TestDNS.uniqueZone()
         try await withSignet { signet in
             let organizationID = try await signet.prepareAccount(domains: [])
-            let placed = try await DCVTests.order(signet, organizationID: organizationID, names: ["shop.\(zone)"], method: "email")
+            let placed = try await DCVTests.order(
+                signet, organizationID: organizationID, names: ["shop.\(zone)"], method: "email")
             let orderID = try #require(placed.json["id"] as? Int)
             let messages = try #require(try await signet.call(.GET, "outbox").json["messages"] as? [[String: Any]])
             #expect(messages.count == 5)
@@ -99,7 +101,8 @@ struct DCVEmailTests {
             let (userKey, _) = try await signet.administration.createAPIKey(role: .user, name: "reader")
             #expect(try await signet.call(.GET, "outbox", key: userKey).errorCode == "access_denied|missing_permission")
 
-            let switched = try await signet.call(.PUT, "order/certificate/\(orderID)/dcv-method", json: ["dcv_method": "dns-txt-token"])
+            let switched = try await signet.call(
+                .PUT, "order/certificate/\(orderID)/dcv-method", json: ["dcv_method": "dns-txt-token"])
             #expect(switched.status == .ok)
             let notEmail = try await signet.call(.PUT, "order/certificate/\(orderID)/resend-emails", json: [:])
             #expect(notEmail.errorCode == "invalid_dcv_method")
@@ -116,7 +119,8 @@ struct DCVEmailTests {
         try await withSignet { signet in
             let organizationID = try await signet.prepareAccount(domains: [])
             let added = try await signet.call(
-                .POST, "domain", json: ["name": "www.\(zone)", "dcv_method": "dns-txt-token", "organization": ["id": organizationID]])
+                .POST, "domain",
+                json: ["name": "www.\(zone)", "dcv_method": "dns-txt-token", "organization": ["id": organizationID]])
             #expect(added.status == .created, "\(added.text)")
             let domainID = try #require(added.json["id"] as? Int)
             let token = try #require((added.json["dcv_token"] as? [String: Any])?["token"] as? String)
@@ -153,7 +157,8 @@ struct DCVEmailTests {
 
             let emails = try await signet.call(.GET, "domain/\(domainID)/dcv/emails")
             #expect((emails.json["base_emails"] as? [String])?.contains("admin@\(zone)") == true)
-            let wrongAddress = try await signet.call(.PUT, "domain/\(domainID)/dcv/emails", json: ["email_array": ["boss@elsewhere.org"]])
+            let wrongAddress = try await signet.call(
+                .PUT, "domain/\(domainID)/dcv/emails", json: ["email_array": ["boss@elsewhere.org"]])
             #expect(wrongAddress.errorCode == "invalid_value:email_array")
             let method = try await signet.call(.PUT, "domain/\(domainID)/dcv/method", json: ["dcv_method": "dns-cname-token"])
             #expect((method.json["dcv_token"] as? [String: Any])?["verification_value"] as? String == "dcv.signet.test")

@@ -3,11 +3,11 @@ import SignetCore
 import SignetValidation
 import Testing
 
-@testable import SignetServer
-@testable import SignetRA
-@testable import SignetHTTP
 @testable import SignetCertCentral
+@testable import SignetHTTP
+@testable import SignetRA
 @testable import SignetReseller
+@testable import SignetServer
 
 /// Domain control validation against real servers on loopback: unbound for DNS, Python's
 /// http.server for HTTP. Each test uses a zone of its own in the shared unbound.
@@ -37,7 +37,8 @@ struct DCVTests {
         let zone = TestDNS.uniqueZone()
         try await withSignet { signet in
             let organizationID = try await signet.prepareAccount(domains: [])
-            let placed = try await Self.order(signet, organizationID: organizationID, names: ["shop.\(zone)"], method: "dns-txt-token")
+            let placed = try await Self.order(
+                signet, organizationID: organizationID, names: ["shop.\(zone)"], method: "dns-txt-token")
             #expect(placed.status == .created, "\(placed.text)")
             let orderID = try #require(placed.json["id"] as? Int)
             let token = try #require(placed.json["dcv_random_value"] as? String)
@@ -93,7 +94,8 @@ struct DCVTests {
             #expect(try await signet.call(.PUT, "order/certificate/\(orderID)/check-dcv").status == .ok)
             #expect(try await Self.status(signet, orderID) == "issued")
 
-            let second = try await Self.order(signet, organizationID: organizationID, names: ["c.\(zone)"], method: "dns-txt-token")
+            let second = try await Self.order(
+                signet, organizationID: organizationID, names: ["c.\(zone)"], method: "dns-txt-token")
             #expect((second.json["certificate_chain"] as? [Any])?.count == 3, "reused validation: \(second.text)")
             #expect(second.json["dcv_random_value"] == nil)
         }
@@ -105,7 +107,8 @@ struct DCVTests {
         let zone = TestDNS.uniqueZone()
         try await withSignet(configure: { $0.dcvCNAMEZone = "dcv.signet.test" }) { signet in
             let organizationID = try await signet.prepareAccount(domains: [])
-            let placed = try await Self.order(signet, organizationID: organizationID, names: ["www.\(zone)"], method: "dns-cname-token")
+            let placed = try await Self.order(
+                signet, organizationID: organizationID, names: ["www.\(zone)"], method: "dns-cname-token")
             let orderID = try #require(placed.json["id"] as? Int)
             let token = try #require(placed.json["dcv_random_value"] as? String)
             try await dns.add(["_dnsauth.www.\(zone). CNAME elsewhere.dcv.signet.test."])
@@ -125,12 +128,17 @@ struct DCVTests {
         let web = try await TestWebServer()
         defer { web.stop() }
         let zone = TestDNS.uniqueZone()
-        try await dns.add(["\(zone). A 127.0.0.1", "www.\(zone). A 127.0.0.1", "moved.\(zone). A 127.0.0.1", "api.\(zone). A 127.0.0.1"])
-        try await withSignet(configure: { $0.dcvHTTPPort = web.port; $0.dcvHTTPSPort = web.port; $0.allowPrivateTargets = true }) { signet in
+        try await dns.add([
+            "\(zone). A 127.0.0.1", "www.\(zone). A 127.0.0.1", "moved.\(zone). A 127.0.0.1", "api.\(zone). A 127.0.0.1",
+        ])
+        try await withSignet(configure: {
+            $0.dcvHTTPPort = web.port; $0.dcvHTTPSPort = web.port; $0.allowPrivateTargets = true
+        }) { signet in
             let organizationID = try await signet.prepareAccount(domains: [])
             let path = "/.well-known/pki-validation/fileauth.txt"
 
-            let placed = try await Self.order(signet, organizationID: organizationID, names: ["www.\(zone)"], method: "http-token")
+            let placed = try await Self.order(
+                signet, organizationID: organizationID, names: ["www.\(zone)"], method: "http-token")
             let orderID = try #require(placed.json["id"] as? Int)
             let token = try #require(placed.json["dcv_random_value"] as? String)
             let notFound = try await signet.call(.PUT, "order/certificate/\(orderID)/check-dcv")
@@ -149,10 +157,12 @@ struct DCVTests {
             #expect(domains.first { $0["name"] as? String == "www.\(zone)" }?["name_scope"] as? String == "fqdn")
 
             // An HTTP validation covers only its name: api.<zone> needs its own.
-            let sibling = try await Self.order(signet, organizationID: organizationID, names: ["api.\(zone)"], method: "http-token")
+            let sibling = try await Self.order(
+                signet, organizationID: organizationID, names: ["api.\(zone)"], method: "http-token")
             #expect(sibling.json["certificate_chain"] == nil)
 
-            let redirected = try await Self.order(signet, organizationID: organizationID, names: ["moved.\(zone)"], method: "http-token")
+            let redirected = try await Self.order(
+                signet, organizationID: organizationID, names: ["moved.\(zone)"], method: "http-token")
             let redirectedID = try #require(redirected.json["id"] as? Int)
             let movedToken = try #require(redirected.json["dcv_random_value"] as? String)
             try web.serve("http://evil.example.net\(path)", host: "moved.\(zone)", path: path, suffix: ".redirect")
@@ -174,18 +184,24 @@ struct DCVTests {
         let zone = TestDNS.uniqueZone()
         try await dns.add(["slow.\(zone). A 127.0.0.1"])
         try web.serve("60", host: "slow.\(zone)", path: "/.well-known/pki-validation/fileauth.txt", suffix: ".sleep")
-        try await withSignet(configure: { $0.dcvHTTPPort = web.port; $0.dcvHTTPSPort = web.port; $0.allowPrivateTargets = true }) { signet in
+        try await withSignet(configure: {
+            $0.dcvHTTPPort = web.port; $0.dcvHTTPSPort = web.port; $0.allowPrivateTargets = true
+        }) { signet in
             let organizationID = try await signet.prepareAccount(domains: [])
-            let placed = try await Self.order(signet, organizationID: organizationID, names: ["slow.\(zone)"], method: "http-token")
+            let placed = try await Self.order(
+                signet, organizationID: organizationID, names: ["slow.\(zone)"], method: "http-token")
             let orderID = try #require(placed.json["id"] as? Int)
             let slow = try await signet.call(.PUT, "order/certificate/\(orderID)/check-dcv")
             #expect(slow.errorCode == "file_random_value_not_found")
             #expect(Self.message(slow).contains("no answer in time") || Self.message(slow).contains("http"), "\(slow.text)")
         }
         // A UDP port where nothing answers stands for an unreachable name server.
-        try await withSignet(configure: { $0.dnsServer = NameServer(host: "127.0.0.1", port: 9); $0.dnsTimeout = 1 }) { signet in
+        try await withSignet(configure: {
+            $0.dnsServer = NameServer(host: "127.0.0.1", port: 9); $0.dnsTimeout = 1
+        }) { signet in
             let organizationID = try await signet.prepareAccount(domains: [])
-            let placed = try await Self.order(signet, organizationID: organizationID, names: ["x.\(zone)"], method: "dns-txt-token")
+            let placed = try await Self.order(
+                signet, organizationID: organizationID, names: ["x.\(zone)"], method: "dns-txt-token")
             let orderID = try #require(placed.json["id"] as? Int)
             let silent = try await signet.call(.PUT, "order/certificate/\(orderID)/check-dcv")
             #expect(silent.errorCode == "invalid_dns_txt")
@@ -204,11 +220,13 @@ struct DCVTests {
             #expect(try await signet.orderCount() == 0)
             let dns = try await Self.order(signet, organizationID: organizationID, names: ["*.\(zone)"], method: "dns-txt-token")
             let orderID = try #require(dns.json["id"] as? Int)
-            let change = try await signet.call(.PUT, "order/certificate/\(orderID)/dcv-method", json: ["dcv_method": "http-token"])
+            let change = try await signet.call(
+                .PUT, "order/certificate/\(orderID)/dcv-method", json: ["dcv_method": "http-token"])
             #expect(change.errorCode == "invalid_dcv_method")
             let unknown = try await signet.call(.PUT, "order/certificate/\(orderID)/dcv-method", json: ["dcv_method": "fax"])
             #expect(unknown.errorCode == "invalid_dcv_method")
-            let cname = try await signet.call(.PUT, "order/certificate/\(orderID)/dcv-method", json: ["dcv_method": "dns-cname-token"])
+            let cname = try await signet.call(
+                .PUT, "order/certificate/\(orderID)/dcv-method", json: ["dcv_method": "dns-cname-token"])
             #expect(cname.status == .ok)
             #expect(cname.json["dcv_random_value"] as? String == dns.json["dcv_random_value"] as? String)
             let value = try await signet.call(.PUT, "order/certificate/\(orderID)/dcv-random-value")
@@ -230,7 +248,8 @@ struct DCVTests {
         ])
         try await withSignet { signet in
             let organizationID = try await signet.prepareAccount(domains: [zone])
-            let allowed = try await Self.order(signet, organizationID: organizationID, names: ["allowed.\(zone)", "www.allowed.\(zone)"], method: nil)
+            let allowed = try await Self.order(
+                signet, organizationID: organizationID, names: ["allowed.\(zone)", "www.allowed.\(zone)"], method: nil)
             #expect((allowed.json["certificate_chain"] as? [Any])?.count == 3, "\(allowed.text)")
 
             for name in ["denied.\(zone)", "sub.denied.\(zone)", "*.wild.\(zone)", "critical.\(zone)", "alias.\(zone)"] {
@@ -257,7 +276,8 @@ struct DCVTests {
         let clock = FixedWallClock(Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
         try await withSignet(clock: clock) { signet in
             let organizationID = try await signet.prepareAccount(domains: [])
-            let placed = try await Self.order(signet, organizationID: organizationID, names: ["auto.\(zone)"], method: "dns-txt-token")
+            let placed = try await Self.order(
+                signet, organizationID: organizationID, names: ["auto.\(zone)"], method: "dns-txt-token")
             let orderID = try #require(placed.json["id"] as? Int)
             let token = try #require(placed.json["dcv_random_value"] as? String)
             try await Task.sleep(nanoseconds: 500_000_000)
@@ -271,12 +291,14 @@ struct DCVTests {
             }
             #expect(status == "issued", "the background re-check should have issued it")
 
-            let reused = try await Self.order(signet, organizationID: organizationID, names: ["auto.\(zone)"], method: "dns-txt-token")
+            let reused = try await Self.order(
+                signet, organizationID: organizationID, names: ["auto.\(zone)"], method: "dns-txt-token")
             #expect((reused.json["certificate_chain"] as? [Any])?.count == 3)
             try await dns.remove(["_dnsauth.auto.\(zone)."])
             clock.advance(by: 200 * 86_400)
             try await signet.administration.validateOrganization(id: organizationID, level: .ov)
-            let expired = try await Self.order(signet, organizationID: organizationID, names: ["auto.\(zone)"], method: "dns-txt-token")
+            let expired = try await Self.order(
+                signet, organizationID: organizationID, names: ["auto.\(zone)"], method: "dns-txt-token")
             #expect(expired.json["certificate_chain"] == nil, "the validation expired after 199 days")
             #expect(expired.json["dcv_random_value"] is String)
         }

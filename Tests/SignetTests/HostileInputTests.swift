@@ -89,18 +89,26 @@ struct HostileInputTests {
             Endpoint(
                 method: .POST, path: "order/certificate/client_premium_sha2",
                 body: FuzzDocument(TestData.clientOrder(csr: csr, organizationID: organizationID))),
-            Endpoint(method: .POST, path: "organization", body: FuzzDocument(TestData.organization().merging(["container": ["id": 1]]) { $1 })),
+            Endpoint(
+                method: .POST, path: "organization",
+                body: FuzzDocument(TestData.organization().merging(["container": ["id": 1]]) { $1 })),
             Endpoint(method: .POST, path: "order/certificate/\(issuedID)/reissue", body: FuzzDocument(reissue)),
             Endpoint(method: .POST, path: "order/certificate/\(issuedID)/duplicate", body: FuzzDocument(reissue)),
-            Endpoint(method: .PUT, path: "request/\(requestID)/status", body: FuzzDocument(["status": "rejected", "processor_comment": "x"])),
-            Endpoint(method: .PUT, path: "order/certificate/\(issuedID)/status", body: FuzzDocument(["status": "canceled", "note": "x"])),
+            Endpoint(
+                method: .PUT, path: "request/\(requestID)/status",
+                body: FuzzDocument(["status": "rejected", "processor_comment": "x"])),
+            Endpoint(
+                method: .PUT, path: "order/certificate/\(issuedID)/status",
+                body: FuzzDocument(["status": "canceled", "note": "x"])),
             Endpoint(
                 method: .PUT, path: "order/certificate/\(issuedID)/revoke",
                 body: FuzzDocument(["revocation_reason": "superseded", "comments": "x", "skip_approval": false])),
             Endpoint(
                 method: .PUT, path: "certificate/\(certificateID)/revoke",
                 body: FuzzDocument(["reason": "superseded", "comment": "x", "skip_approval": false])),
-            Endpoint(method: .PUT, path: "order/certificate/\(issuedID)/dcv-method", body: FuzzDocument(["dcv_method": "dns-txt-token"])),
+            Endpoint(
+                method: .PUT, path: "order/certificate/\(issuedID)/dcv-method",
+                body: FuzzDocument(["dcv_method": "dns-txt-token"])),
             Endpoint(
                 method: .PUT, path: "order/certificate/\(issuedID)/resend-emails",
                 body: FuzzDocument(["domain_approval_emails": [["domain": "example.com", "email": "admin@example.com"]]])),
@@ -111,7 +119,8 @@ struct HostileInputTests {
                     "container": ["id": 1],
                 ])),
             Endpoint(method: .PUT, path: "domain/\(domainID)/dcv/method", body: FuzzDocument(["dcv_method": "dns-cname-token"])),
-            Endpoint(method: .PUT, path: "domain/\(domainID)/dcv/emails", body: FuzzDocument(["email_array": ["admin@example.org"]])),
+            Endpoint(
+                method: .PUT, path: "domain/\(domainID)/dcv/emails", body: FuzzDocument(["email_array": ["admin@example.org"]])),
         ]
 
         var sent = 0
@@ -121,14 +130,19 @@ struct HostileInputTests {
                 sent += 1
                 Self.expectCertCentralAnswer(response, "\(endpoint.method) \(endpoint.path) \(text.prefix(300))")
                 let health = try await admin.call(.GET, "/healthz")
-                try #require(health.status == .ok, "the server stopped after \(endpoint.method) \(endpoint.path) \(text.prefix(300))")
+                try #require(
+                    health.status == .ok, "the server stopped after \(endpoint.method) \(endpoint.path) \(text.prefix(300))")
             }
         }
         // Query strings and path parameters are client values too.
-        for hostile in ["99999999999999999999", "9223372036854775808", "-1", "1e300", "%00", "abc", String(repeating: "9", count: 400)] {
+        for hostile in [
+            "99999999999999999999", "9223372036854775808", "-1", "1e300", "%00", "abc", String(repeating: "9", count: 400),
+        ] {
             for path in [
-                "order/certificate?offset=\(hostile)", "order/certificate?limit=\(hostile)", "order/certificate?filters[id]=\(hostile)",
-                "order/certificate?filters[status]=\(hostile)&sort=\(hostile)", "request?offset=\(hostile)", "outbox?limit=\(hostile)",
+                "order/certificate?offset=\(hostile)", "order/certificate?limit=\(hostile)",
+                "order/certificate?filters[id]=\(hostile)",
+                "order/certificate?filters[status]=\(hostile)&sort=\(hostile)", "request?offset=\(hostile)",
+                "outbox?limit=\(hostile)",
                 "order/certificate/\(hostile)", "certificate/\(hostile)", "certificate/download/order/\(hostile)",
                 "certificate/\(certificateID)/download/platform/\(hostile)", "domain/\(hostile)", "organization/\(hostile)",
                 "request/\(hostile)", "order/alternate/\(hostile)", "container/\(hostile)",
@@ -148,11 +162,17 @@ struct HostileInputTests {
         let created = try await client.call("certificate/create", ResellerTests.createBody(zone: "example.com", csr: csr))
         let serviceID = created.data["service_id"] as? String ?? "o1"
         let resellerEndpoints: [(String, [String: Any])] = [
-            ("certificate/create", ResellerTests.createBody(zone: "example.net", csr: csr, uniqueID: "fuzz").merging(
-                ["notify_url": "https://hooks.example.com/x", "organization": "Example Inc", "country": "US"]) { $1 }),
+            (
+                "certificate/create",
+                ResellerTests.createBody(zone: "example.net", csr: csr, uniqueID: "fuzz").merging(
+                    ["notify_url": "https://hooks.example.com/x", "organization": "Example Inc", "country": "US"]) { $1 }
+            ),
             ("certificate/detail", ["service_id": serviceID]),
             ("certificate/list", ["page": 2, "page_size": 10, "status": "issued", "keyword": "example"]),
-            ("certificate/reissue", ["service_id": serviceID, "unique_id": "r1", "csr": csr, "domain_dcv": ["www.example.com": "dns"]]),
+            (
+                "certificate/reissue",
+                ["service_id": serviceID, "unique_id": "r1", "csr": csr, "domain_dcv": ["www.example.com": "dns"]]
+            ),
             ("certificate/update-dcv", ["service_id": serviceID, "domain_dcv": ["www.example.com": "http"]]),
             ("certificate/validate-dcv", ["service_id": serviceID]),
             ("certificate/add-san", ["service_id": serviceID, "san": 1]),
@@ -179,7 +199,8 @@ struct HostileInputTests {
             }
             let status = outcome["status"] as? Int ?? 0
             #expect((200..<500).contains(status), "\(status) for \(sentCase.prefix(300)): \(outcome["body"] ?? "")")
-            let body = (outcome["body"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any]
+            let body =
+                (outcome["body"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any]
             #expect(body?["success"] is Bool, "not the reseller envelope for \(sentCase.prefix(300)): \(outcome["body"] ?? "")")
             try #require(outcome["health"] as? Int == 200, "the server stopped after \(sentCase.prefix(300))")
         }

@@ -2,11 +2,11 @@ import Foundation
 import SignetCore
 import Testing
 
-@testable import SignetServer
-@testable import SignetRA
-@testable import SignetHTTP
 @testable import SignetCertCentral
+@testable import SignetHTTP
+@testable import SignetRA
 @testable import SignetReseller
+@testable import SignetServer
 
 /// `alternative_order_id` makes retries safe: one order, one charge.
 @Suite("Idempotency")

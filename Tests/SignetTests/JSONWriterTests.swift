@@ -1,11 +1,11 @@
 import Foundation
 import Testing
 
-@testable import SignetServer
-@testable import SignetRA
-@testable import SignetHTTP
 @testable import SignetCertCentral
+@testable import SignetHTTP
+@testable import SignetRA
 @testable import SignetReseller
+@testable import SignetServer
 
 /// `JSONWriter` writes what `CertCentralFormat.encoder` would: the list relies on it.
 @Suite("JSON writer")

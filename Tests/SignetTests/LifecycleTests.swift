@@ -2,17 +2,19 @@ import Foundation
 import SignetCore
 import Testing
 
-@testable import SignetServer
-@testable import SignetRA
-@testable import SignetHTTP
 @testable import SignetCertCentral
+@testable import SignetHTTP
+@testable import SignetRA
 @testable import SignetReseller
+@testable import SignetServer
 
 /// Reissues (seed 000) and duplicates (seed 002).
 @Suite("Reissue and duplicates")
 struct LifecycleTests {
     /// Places an issued ssl_basic order for example.com and sub.example.com; returns (order id, certificate id).
-    static func issuedOrder(_ signet: TestSignet, organizationID: Int, names: [String] = ["sub.example.com"]) async throws
+    static func issuedOrder(
+        _ signet: TestSignet, organizationID: Int, names: [String] = ["sub.example.com"]
+    ) async throws
         -> (Int, Int)
     {
         let response = try await signet.call(
@@ -56,7 +58,8 @@ struct LifecycleTests {
             #expect((info.json["certificate"] as? [String: Any])?["key_size"] as? Int == 384)
             #expect(try await Self.certificateStatus(signet, firstID) == "issued", "same names: the old one stays valid")
 
-            let history = try #require(try await signet.call(.GET, "order/certificate/\(orderID)/reissue").json["certificates"] as? [[String: Any]])
+            let history = try #require(
+                try await signet.call(.GET, "order/certificate/\(orderID)/reissue").json["certificates"] as? [[String: Any]])
             #expect(history.compactMap { $0["id"] as? Int } == [firstID, newID])
             #expect(history.allSatisfy { $0["status"] as? String == "issued" && $0["thumbprint"] is String })
             let requests = try #require(info.json["requests"] as? [[String: Any]])
@@ -125,7 +128,8 @@ struct LifecycleTests {
             let info = try await signet.call(.GET, "order/certificate/\(orderID)")
             #expect(info.json["status"] as? String == "issued")
             #expect((info.json["certificate"] as? [String: Any])?["id"] as? Int == firstID)
-            let history = try await signet.call(.GET, "order/certificate/\(orderID)/reissue").json["certificates"] as? [[String: Any]]
+            let history =
+                try await signet.call(.GET, "order/certificate/\(orderID)/reissue").json["certificates"] as? [[String: Any]]
             #expect(history?.last?["status"] as? String == "rejected")
         }
     }
@@ -161,26 +165,37 @@ struct LifecycleTests {
             let waitingID = try #require(waiting.json["id"] as? Int)
             let notIssued = try await signet.call(.POST, "order/certificate/\(waitingID)/reissue", json: try Self.reissueBody())
             #expect(notIssued.errorCode == "invalid_order_status")
-            #expect(try await signet.call(.POST, "order/certificate/999/reissue", json: try Self.reissueBody()).errorCode == "not_found|order")
+            #expect(
+                try await signet.call(.POST, "order/certificate/999/reissue", json: try Self.reissueBody()).errorCode
+                    == "not_found|order")
 
             let (orderID, _) = try await Self.issuedOrder(signet, organizationID: organizationID)
             var weak = try Self.reissueBody()
-            weak["certificate"] = await (weak["certificate"] as! [String: Any]).merging(["csr": try Tools.opensslCSR(["-newkey", "rsa:1024"])]) { $1 }
-            #expect(try await signet.call(.POST, "order/certificate/\(orderID)/reissue", json: weak).errorCode == "csr_invalid_key_size")
+            weak["certificate"] = await (weak["certificate"] as! [String: Any]).merging([
+                "csr": try Tools.opensslCSR(["-newkey", "rsa:1024"])
+            ]) { $1 }
+            #expect(
+                try await signet.call(.POST, "order/certificate/\(orderID)/reissue", json: weak).errorCode
+                    == "csr_invalid_key_size")
             var wildcard = try Self.reissueBody(commonName: "*.example.com")
             wildcard["certificate"] = (wildcard["certificate"] as! [String: Any]).merging(["common_name": "bad name"]) { $1 }
-            #expect(try await signet.call(.POST, "order/certificate/\(orderID)/reissue", json: wildcard).errorCode == "invalid_dns_name|bad name")
+            #expect(
+                try await signet.call(.POST, "order/certificate/\(orderID)/reissue", json: wildcard).errorCode
+                    == "invalid_dns_name|bad name")
 
             let child = try await signet.store.write { try $0.createContainer(name: "Other", parentID: 1, at: Date()) }
             let (otherKey, _) = try await signet.administration.createAPIKey(role: .manager, name: "other", containerID: child.id)
             for path in ["reissue", "duplicate"] {
-                let foreign = try await signet.call(.POST, "order/certificate/\(orderID)/\(path)", key: otherKey, json: try Self.reissueBody())
+                let foreign = try await signet.call(
+                    .POST, "order/certificate/\(orderID)/\(path)", key: otherKey, json: try Self.reissueBody())
                 #expect(foreign.errorCode == "not_found|order", "\(path)")
             }
             let foreignRevoke = try await signet.call(.PUT, "order/certificate/\(orderID)/revoke", key: otherKey, json: [:])
             #expect(foreignRevoke.errorCode == "not_found|order")
 
-            #expect(try await signet.call(.PUT, "order/certificate/\(orderID)/revoke", json: ["skip_approval": true]).status == .noContent)
+            #expect(
+                try await signet.call(.PUT, "order/certificate/\(orderID)/revoke", json: ["skip_approval": true]).status
+                    == .noContent)
             let revoked = try await signet.call(.POST, "order/certificate/\(orderID)/reissue", json: try Self.reissueBody())
             #expect(revoked.errorCode == "invalid_order_status")
             #expect(try await signet.orderCount() == 2)
@@ -206,13 +221,16 @@ struct LifecycleTests {
             let rejected = try await signet.call(
                 .POST, "order/certificate/\(orderID)/duplicate", json: try Self.reissueBody(skipApproval: false))
             let rejectedRequest = try #require((rejected.json["requests"] as? [[String: Any]])?.first?["id"] as? Int)
-            #expect(try await signet.call(.PUT, "request/\(rejectedRequest)/status", json: ["status": "rejected"]).status == .noContent)
+            #expect(
+                try await signet.call(.PUT, "request/\(rejectedRequest)/status", json: ["status": "rejected"]).status
+                    == .noContent)
 
             let foreign = try await signet.call(
                 .POST, "order/certificate/\(orderID)/duplicate", json: try Self.reissueBody(dnsNames: ["other.example.com"]))
             #expect(foreign.errorCode == "invalid_value:certificate.dns_names")
 
-            let list = try #require(try await signet.call(.GET, "order/certificate/\(orderID)/duplicate").json["certificates"] as? [[String: Any]])
+            let list = try #require(
+                try await signet.call(.GET, "order/certificate/\(orderID)/duplicate").json["certificates"] as? [[String: Any]])
             #expect(list.map { $0["status"] as? String } == ["issued", "pending", "rejected"])
             let full = Set([
                 "id", "thumbprint", "serial_number", "common_name", "dns_names", "status", "date_created", "valid_from",

@@ -3,28 +3,35 @@ import SignetCore
 import Testing
 import X509
 
-@testable import SignetPKI
-@testable import SignetServer
-@testable import SignetRA
-@testable import SignetHTTP
 @testable import SignetCertCentral
+@testable import SignetHTTP
+@testable import SignetPKI
+@testable import SignetRA
 @testable import SignetReseller
+@testable import SignetServer
 
 /// The pre-issuance lint (BR 4.3.1.2): every check fires on what breaks its rule, names the rule,
 /// and says whether the request or Signet caused it.
 @Suite("Lint before sign")
 struct LintGateTests {
-    static func authority(_ directory: URL, endpoints: PKIEndpoints = PKIEndpoints(base: "http://pki.example.com")) throws -> CertificateAuthority {
-        try CAFolder(folder: directory.appendingPathComponent("ca")).loadOrCreate(CASettings(endpoints: endpoints), now: Date()).authority
+    static func authority(
+        _ directory: URL, endpoints: PKIEndpoints = PKIEndpoints(base: "http://pki.example.com")
+    ) throws -> CertificateAuthority {
+        try CAFolder(folder: directory.appendingPathComponent("ca")).loadOrCreate(CASettings(endpoints: endpoints), now: Date())
+            .authority
     }
 
-    static func request(_ product: String, endpoints: PKIEndpoints = PKIEndpoints(base: "http://pki.example.com"), organization: OrganizationDetails? = nil)
+    static func request(
+        _ product: String, endpoints: PKIEndpoints = PKIEndpoints(base: "http://pki.example.com"),
+        organization: OrganizationDetails? = nil
+    )
         throws -> LeafRequest
     {
         let product = try #require(ProductCatalog.product(nameID: product))
         let csr = try CSRInspector.inspect(try TestData.csr(commonName: "www.example.com"))
         let now = Date()
-        let names = product.isTLS
+        let names =
+            product.isTLS
             ? CertificateNames(commonName: "www.example.com", dnsNames: ["example.com"], emails: [])
             : CertificateNames(commonName: "a@example.com", dnsNames: [], emails: ["a@example.com"])
         return LeafRequest(
@@ -72,24 +79,34 @@ struct LintGateTests {
         }
         let subjectFindings = PreIssuanceLint.findings(tbs, issuer: tls, now: Date())
         #expect(subjectFindings.contains { $0.rule == "BR 7.1.4.2.2(h)" && $0.cause == .request(field: "organization.country") })
-        #expect(subjectFindings.contains { $0.rule == "BR 7.1.2.7.4" && $0.cause == .request(field: "certificate.organization_units") })
+        #expect(
+            subjectFindings.contains {
+                $0.rule == "BR 7.1.2.7.4" && $0.cause == .request(field: "certificate.organization_units")
+            })
         #expect(subjectFindings.contains { $0.rule == "BR 7.1.4.3" && $0.cause == .request(field: "certificate.common_name") })
 
         // A TLS certificate from the S/MIME CA, and an EC key allowed key encipherment.
         tbs = good.tbs
         tbs.issuer = authority.issuer(for: .smime).ca.subject
-        #expect(Self.rules(PreIssuanceLint.findings(tbs, issuer: authority.issuer(for: .smime).ca, now: Date())).contains("BR 7.1.2.10.6"))
+        #expect(
+            Self.rules(PreIssuanceLint.findings(tbs, issuer: authority.issuer(for: .smime).ca, now: Date())).contains(
+                "BR 7.1.2.10.6"))
         tbs = good.tbs
         tbs.extensions = try Certificate.Extensions(
-            tbs.extensions.map { $0.oid == .X509ExtensionID.keyUsage ? try Certificate.Extension(KeyUsage(digitalSignature: true, keyEncipherment: true), critical: true) : $0 })
+            tbs.extensions.map {
+                $0.oid == .X509ExtensionID.keyUsage
+                    ? try Certificate.Extension(KeyUsage(digitalSignature: true, keyEncipherment: true), critical: true) : $0
+            })
         #expect(Self.rules(PreIssuanceLint.findings(tbs, issuer: tls, now: Date())).contains("BR 7.1.2.7.11"))
 
         // CRLs and OCSP responses.
         let longCRL = RevocationList(
-            issuer: tls, number: 1, thisUpdate: Date(), nextUpdate: Date().addingTimeInterval(11 * 86_400), revoked: [], isRoot: false)
+            issuer: tls, number: 1, thisUpdate: Date(), nextUpdate: Date().addingTimeInterval(11 * 86_400), revoked: [],
+            isRoot: false)
         #expect(Self.rules(RevocationLint.findings(longCRL)) == ["BR 4.9.7"])
         let shortOCSP = OCSPResponseBuilder(
-            responder: tls, statuses: [([0x30, 0x00], .good)], producedAt: Date(), nextUpdate: Date().addingTimeInterval(3600), nonce: nil)
+            responder: tls, statuses: [([0x30, 0x00], .good)], producedAt: Date(), nextUpdate: Date().addingTimeInterval(3600),
+            nonce: nil)
         #expect(Self.rules(RevocationLint.findings(shortOCSP)) == ["BR 4.9.10"])
     }
 
@@ -103,7 +120,8 @@ struct LintGateTests {
         do {
             let balance = try await signet.balance()
             let refused = try await signet.call(
-                .POST, "order/certificate/ssl_basic", json: TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organizationID))
+                .POST, "order/certificate/ssl_basic",
+                json: TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organizationID))
             #expect(refused.status == .internalServerError, "\(refused.text)")
             #expect(refused.errorCode == "internal_error")
             #expect(try await signet.orderCount() == 0)

@@ -12,13 +12,15 @@ struct LintTests {
         let file = directory.appendingPathComponent("certificate.pem")
         try pem.write(to: file, atomically: true, encoding: .utf8)
         let result = try await Tools.run(tool, ["lint"] + arguments + [file.path])
-        #expect(!result.error.contains("command not found") && !result.error.contains("No such file"),
-                "\(tool) is missing: pip install pkilint (.ci/run does)")
+        #expect(
+            !result.error.contains("command not found") && !result.error.contains("No such file"),
+            "\(tool) is missing: pip install pkilint (.ci/run does)")
         #expect(result.error.isEmpty || !result.error.contains("Traceback"), "\(tool) failed: \(result.error)")
         return result.output.split(separator: "\n").map(String.init).filter { $0.contains("(ERROR)") || $0.contains("(FATAL)") }
     }
 
-    @Test("TLS certificates at DV, OV and EV have no pkilint errors", arguments: ["ssl_dv_geotrust", "ssl_basic", "ssl_ev_basic"])
+    @Test(
+        "TLS certificates at DV, OV and EV have no pkilint errors", arguments: ["ssl_dv_geotrust", "ssl_basic", "ssl_ev_basic"])
     func tlsProfiles(product: String) async throws {
         try await withSignet { signet in
             let organizationID = try await signet.prepareAccount(level: .ev)
@@ -40,7 +42,8 @@ struct LintTests {
             let organizationID = try await signet.prepareAccount()
             var body = TestData.clientOrder(csr: try TestData.csr(), organizationID: organizationID, skipApproval: true)
             // A mailbox-validated subject names the mailbox; a sponsor-validated one the person, from explicit fields.
-            let names: [String: Any] = product == "client_email_security_plus"
+            let names: [String: Any] =
+                product == "client_email_security_plus"
                 ? ["common_name": "locke.cole@example.com", "first_name": NSNull(), "last_name": NSNull()]
                 : ["common_name": "Locke Cole", "first_name": "Locke", "last_name": "Cole"]
             body["certificate"] = (body["certificate"] as? [String: Any] ?? [:]).merging(names) { $1 }

@@ -16,7 +16,9 @@ struct MultiInstanceTests {
         let databaseURL = try await TestSignet.database(for: data)
 
         // Both start on an empty folder and an empty database: one creates the schema and the CA, the other waits.
-        let arguments = ["--dcv", "always-valid", "--allow-private-callbacks", "--callback-retry-base", "0.3", "--recheck-interval", "0.3"]
+        let arguments = [
+            "--dcv", "always-valid", "--allow-private-callbacks", "--callback-retry-base", "0.3", "--recheck-interval", "0.3",
+        ]
         let instances = [
             try SignetProcess(data: data, arguments: arguments, databaseURL: databaseURL),
             try SignetProcess(data: data, arguments: arguments, databaseURL: databaseURL),
@@ -26,19 +28,23 @@ struct MultiInstanceTests {
         let key = try instances[0].adminKey
         let clients = instances.map { LiveClient(base: $0.base, key: key) }
 
-        await #expect(try CommandLineTests.signet(["balance", "add", "1000000", "--data", data.path], databaseURL: databaseURL).status == 0)
-        let created = try await CommandLineTests.signet(["reseller-key", "create", "--name", "shop", "--data", data.path], databaseURL: databaseURL)
-        let lines = Dictionary(uniqueKeysWithValues: created.output.split(separator: "\n").compactMap { line -> (String, String)? in
-            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
-            return parts.count == 2 ? (parts[0], parts[1]) : nil
-        })
+        await #expect(
+            try CommandLineTests.signet(["balance", "add", "1000000", "--data", data.path], databaseURL: databaseURL).status == 0)
+        let created = try await CommandLineTests.signet(
+            ["reseller-key", "create", "--name", "shop", "--data", data.path], databaseURL: databaseURL)
+        let lines = Dictionary(
+            uniqueKeysWithValues: created.output.split(separator: "\n").compactMap { line -> (String, String)? in
+                let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+                return parts.count == 2 ? (parts[0], parts[1]) : nil
+            })
         let accessKey = try #require(lines["accessKeyId"], "\(created.output) \(created.error)")
         let secret = try #require(lines["accessKeySecret"])
         let organization = try await clients[1].call(.POST, "organization", json: TestData.organization())
         let organizationID = try #require(organization.json["id"] as? Int, "\(organization.text)")
         let csr = try TestData.csr()
         func order(_ skipApproval: Bool, key: String? = nil) -> [String: Any] {
-            var body = TestData.secureSiteOrder(csr: csr, organizationID: organizationID, dnsNames: [], skipApproval: skipApproval)
+            var body = TestData.secureSiteOrder(
+                csr: csr, organizationID: organizationID, dnsNames: [], skipApproval: skipApproval)
             if let key { body["alternative_order_id"] = key }
             return body
         }
@@ -50,20 +56,27 @@ struct MultiInstanceTests {
         // orders that wait for approval, and reseller orders with a notify_url.
         let results = try await withThrowingTaskGroup(of: (String, TestResponse).self) { group in
             for index in 0..<30 {
-                group.addTask { ("plain", try await clients[index % 2].call(.POST, "order/certificate/ssl_basic", json: order(true))) }
+                group.addTask {
+                    ("plain", try await clients[index % 2].call(.POST, "order/certificate/ssl_basic", json: order(true)))
+                }
             }
             for index in 0..<40 {
                 let key = "retry-\(index / 4)"
-                group.addTask { (key, try await clients[index % 2].call(.POST, "order/certificate/ssl_basic", json: order(true, key: key))) }
+                group.addTask {
+                    (key, try await clients[index % 2].call(.POST, "order/certificate/ssl_basic", json: order(true, key: key)))
+                }
             }
             for index in 0..<10 {
-                group.addTask { ("approval", try await clients[index % 2].call(.POST, "order/certificate/ssl_basic", json: order(false))) }
+                group.addTask {
+                    ("approval", try await clients[index % 2].call(.POST, "order/certificate/ssl_basic", json: order(false)))
+                }
             }
             return try await group.reduce(into: [(String, TestResponse)]()) { $0.append($1) }
         }
         var resellerOrders: [String] = []
         for index in 0..<6 {
-            var body = ResellerTests.createBody(zone: "shop\(index).example.com", csr: try TestData.csr(), uniqueID: "shop-\(index)")
+            var body = ResellerTests.createBody(
+                zone: "shop\(index).example.com", csr: try TestData.csr(), uniqueID: "shop-\(index)")
             body["notify_url"] = receiver.url
             let answer = try await resellers[index % 2].call("certificate/create", body)
             #expect(answer.data["status"] as? String == "issued", "\(answer.text)")
@@ -82,13 +95,17 @@ struct MultiInstanceTests {
         let decisions = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
             for id in requestIDs {
                 for client in clients {
-                    group.addTask { (id, Int(try await client.call(.PUT, "request/\(id)/status", json: ["status": "approved"]).status.code)) }
+                    group.addTask {
+                        (id, Int(try await client.call(.PUT, "request/\(id)/status", json: ["status": "approved"]).status.code))
+                    }
                 }
             }
             return try await group.reduce(into: [(Int, Int)]()) { $0.append($1) }
         }
         for id in requestIDs {
-            #expect(decisions.filter { $0.0 == id }.map(\.1).sorted() == [204, 400], "request \(id): \(decisions.filter { $0.0 == id })")
+            #expect(
+                decisions.filter { $0.0 == id }.map(\.1).sorted() == [204, 400],
+                "request \(id): \(decisions.filter { $0.0 == id })")
         }
 
         // Round three: revocations through both; both then serve the same CRL listing all of them,
@@ -97,7 +114,9 @@ struct MultiInstanceTests {
         let issued = plain.compactMap { $0.json["certificate_id"] as? Int }.prefix(4)
         let chainFolder = root.appendingPathComponent("chain")
         try FileManager.default.createDirectory(at: chainFolder, withIntermediateDirectories: true)
-        for (name, pem) in await zip(["leaf.pem", "ica.pem", "root.pem"], try OrderFlowTests.verifyChain(try #require(plain.first))) {
+        for (name, pem) in await zip(
+            ["leaf.pem", "ica.pem", "root.pem"], try OrderFlowTests.verifyChain(try #require(plain.first)))
+        {
             try pem.write(to: chainFolder.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
         let good = try await RevocationTests.ocsp(instances[1].base, in: chainFolder, extra: ["-no_nonce"])
@@ -105,7 +124,8 @@ struct MultiInstanceTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, id) in issued.enumerated() {
                 group.addTask {
-                    let revoked = try await clients[index % 2].call(.PUT, "certificate/\(id)/revoke", json: ["skip_approval": true])
+                    let revoked = try await clients[index % 2].call(
+                        .PUT, "certificate/\(id)/revoke", json: ["skip_approval": true])
                     #expect(revoked.status == .noContent, "\(revoked.text)")
                 }
             }
@@ -140,15 +160,21 @@ struct MultiInstanceTests {
             return result.output.split(separator: "\n").map(String.init)
         }
         let plainList = plainIDs.map(String.init).joined(separator: ",")
-        await #expect(try psql("UPDATE orders SET auto_renewal_due = now() - interval '1 second' WHERE id IN (\(plainList)) RETURNING id").count == 30)
+        await #expect(
+            try psql("UPDATE orders SET auto_renewal_due = now() - interval '1 second' WHERE id IN (\(plainList)) RETURNING id")
+                .count == 30)
         let renewable = plainIDs.count - issued.count
         try await Tools.eventually(within: 15) {
             try await psql("SELECT count(*) FROM orders WHERE renewal_of_order_id IS NOT NULL") == ["\(renewable)"]
         }
         try await Task.sleep(nanoseconds: 1_500_000_000)  // room for a second renewal to show up, if there were one
         await #expect(try psql("SELECT count(*) FROM orders WHERE renewal_of_order_id IS NOT NULL") == ["\(renewable)"])
-        await #expect(try psql("SELECT count(*) FROM orders WHERE renewal_of_order_id IS NOT NULL AND status <> 'issued'") == ["0"])
-        await #expect(try psql("SELECT count(*) FROM orders WHERE id IN (\(plainList)) AND renewed_order_id IS NULL AND auto_renewal_due > now() + interval '23 hours'") == ["\(issued.count)"])
+        await #expect(
+            try psql("SELECT count(*) FROM orders WHERE renewal_of_order_id IS NOT NULL AND status <> 'issued'") == ["0"])
+        await #expect(
+            try psql(
+                "SELECT count(*) FROM orders WHERE id IN (\(plainList)) AND renewed_order_id IS NULL AND auto_renewal_due > now() + interval '23 hours'"
+            ) == ["\(issued.count)"])
 
         for instance in instances { await instance.stopAndWait() }
         let audit = try await TestSignet.start(dcv: .alwaysValid, directory: data)
@@ -159,7 +185,8 @@ struct MultiInstanceTests {
             #expect(try await audit.store.read { try $0.issuedCertificateCount() } == orders)
             let balance = try await audit.balance()
             #expect(try await audit.store.read { try $0.ledgerSum() } == balance)
-            #expect(balance == "1000000.00" - CrashTests.price(50 + renewable) - Money(cents: 11_800 * Int64(resellerOrders.count)))
+            #expect(
+                balance == "1000000.00" - CrashTests.price(50 + renewable) - Money(cents: 11_800 * Int64(resellerOrders.count)))
         } catch {
             try? await audit.stop()
             throw error

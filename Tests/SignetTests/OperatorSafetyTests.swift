@@ -12,7 +12,9 @@ struct OperatorSafetyTests {
         ((try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions]) as? Int) ?? -1
     }
 
-    @Test("Everything in the data folder is its owner's alone: an existing 0755 folder and 0644 files are tightened at start, with a log line")
+    @Test(
+        "Everything in the data folder is its owner's alone: an existing 0755 folder and 0644 files are tightened at start, with a log line"
+    )
     func filesAreTightened() async throws {
         let root = try Tools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
@@ -40,15 +42,21 @@ struct OperatorSafetyTests {
         try await server.waitUntilServing()
         #expect(server.output.contains("tightened permissions in \(data.path)"), "\(server.output)")
         #expect(Self.mode(data.path) == 0o700)
-        var files = ["notes.txt", "admin-api-key", "reseller-secrets.key", "ca/root.key", "ca/tls.key", "ca/smime.key", "ca/root.crt"]
+        var files = [
+            "notes.txt", "admin-api-key", "reseller-secrets.key", "ca/root.key", "ca/tls.key", "ca/smime.key", "ca/root.crt",
+        ]
         if database == nil { files += ["signet.sqlite", "signet.sqlite-wal", "signet.sqlite-shm"] }
         for file in files {
-            #expect(Self.mode(data.appendingPathComponent(file).path) == 0o600, "\(file): \(String(Self.mode(data.appendingPathComponent(file).path), radix: 8))")
+            #expect(
+                Self.mode(data.appendingPathComponent(file).path) == 0o600,
+                "\(file): \(String(Self.mode(data.appendingPathComponent(file).path), radix: 8))")
         }
         #expect(Self.mode(data.appendingPathComponent("ca").path) == 0o700)
     }
 
-    @Test("A database that lost its contents (copied without its -wal file, or an empty DATABASE_URL) beside an existing CA refuses to start")
+    @Test(
+        "A database that lost its contents (copied without its -wal file, or an empty DATABASE_URL) beside an existing CA refuses to start"
+    )
     func emptyDatabaseBesideTheCA() async throws {
         let root = try Tools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
@@ -63,7 +71,8 @@ struct OperatorSafetyTests {
         // The copy an operator might make of a running installation: every file but the -wal.
         let copy = root.appendingPathComponent("copy")
         try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
-        for item in try FileManager.default.contentsOfDirectory(atPath: original.path) where !item.hasSuffix("-wal") && !item.hasSuffix("-shm") {
+        for item in try FileManager.default.contentsOfDirectory(atPath: original.path)
+        where !item.hasSuffix("-wal") && !item.hasSuffix("-shm") {
             try FileManager.default.copyItem(at: original.appendingPathComponent(item), to: copy.appendingPathComponent(item))
         }
         let emptyDatabase = database == nil ? nil : try await TestPostgres.createDatabase()
@@ -75,15 +84,20 @@ struct OperatorSafetyTests {
         #expect(restarted.status != 0 && restarted.status != -1, "it must refuse, not serve: \(restarted.error)")
         #expect(restarted.error.contains("holds a CA that has issued certificates, but the database"), "\(restarted.error)")
         #expect(restarted.error.contains("-wal"))
-        #expect(try String(contentsOf: copy.appendingPathComponent("admin-api-key"), encoding: .utf8) == adminKey, "no new administrator")
+        #expect(
+            try String(contentsOf: copy.appendingPathComponent("admin-api-key"), encoding: .utf8) == adminKey,
+            "no new administrator")
     }
 
-    @Test("Administrative commands never create a data folder; flags are checked at start; errors are sentences with the command's usage")
+    @Test(
+        "Administrative commands never create a data folder; flags are checked at start; errors are sentences with the command's usage"
+    )
     func commandLineMistakes() async throws {
         let root = try Tools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let mistyped = root.appendingPathComponent("signet-dta")
-        let typo = try await Tools.run("signet", ["org", "validate", "1", "--data", mistyped.path], executable: SignetProcess.binary)
+        let typo = try await Tools.run(
+            "signet", ["org", "validate", "1", "--data", mistyped.path], executable: SignetProcess.binary)
         #expect(typo.status == 1)
         #expect(typo.error.contains("Error: There is no Signet installation in \(mistyped.path)."), "\(typo.error)")
         #expect(typo.error.contains("Usage: signet org validate"), "\(typo.error)")
@@ -93,7 +107,8 @@ struct OperatorSafetyTests {
         let database = try await TestPostgres.createDatabase()
         defer { database.map(TestPostgres.dropDatabase) }
         let environment = database.map { ["DATABASE_URL": $0] }
-        let initialized = try await Tools.run("signet", ["init", "--data", data.path], executable: SignetProcess.binary, environment: environment)
+        let initialized = try await Tools.run(
+            "signet", ["init", "--data", data.path], executable: SignetProcess.binary, environment: environment)
         #expect(initialized.status == 0, "\(initialized.error)")
         #expect(initialized.output.contains("root CA: CN=Signet Root CA"))
         let missing = try await Tools.run(
@@ -141,7 +156,8 @@ struct OperatorSafetyTests {
         let organization = try await admin.call(.POST, "organization", json: TestData.organization())
         let organizationID = try #require(organization.json["id"] as? Int)
         await #expect(try server.administer(["org", "validate", String(organizationID)], databaseURL: database).status == 0)
-        var body = TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organizationID, commonName: "slow.\(zone)", dnsNames: [])
+        var body = TestData.secureSiteOrder(
+            csr: try TestData.csr(), organizationID: organizationID, commonName: "slow.\(zone)", dnsNames: [])
         body["dcv_method"] = "http-token"
         let placed = try await admin.call(.POST, "order/certificate/ssl_basic", json: body)
         let orderID = try #require(placed.json["id"] as? Int, "\(placed.text)")
@@ -150,7 +166,8 @@ struct OperatorSafetyTests {
         try await Task.sleep(nanoseconds: 1_000_000_000)
         kill(server.process.processIdentifier, SIGTERM)
         let answer = try await check.value
-        #expect(answer.status == .badRequest, "the check in flight must finish with its own answer: \(answer.status) \(answer.text)")
+        #expect(
+            answer.status == .badRequest, "the check in flight must finish with its own answer: \(answer.status) \(answer.text)")
         #expect(answer.errorCode == "file_random_value_not_found", "\(answer.text)")
         #expect(try await Tools.eventually(within: 40) { !server.process.isRunning }, "the server did not stop")
         #expect(server.output.contains("draining requests in flight"))

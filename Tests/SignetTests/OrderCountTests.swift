@@ -29,7 +29,9 @@ struct OrderCountTests {
                     }
                     let expected = try connection.count(sql, values)
                     let total = try connection.orderSummaries(query).total
-                    #expect(total == expected, "\(moment): containers \(String(describing: containers)), status \(String(describing: status))")
+                    #expect(
+                        total == expected,
+                        "\(moment): containers \(String(describing: containers)), status \(String(describing: status))")
                 }
             }
         }
@@ -53,9 +55,13 @@ struct OrderCountTests {
                 }
             }
             try await Self.expectCountsAgree(signet, "after placing")
-            #expect(try await signet.call(.PUT, "request/\(requests[0])/status", json: ["status": "approved"]).status == .noContent)
-            #expect(try await signet.call(.PUT, "request/\(requests[1])/status", json: ["status": "rejected"]).status == .noContent)
-            #expect(try await signet.call(.PUT, "order/certificate/\(issued[0])/revoke", json: ["skip_approval": true]).status == .noContent)
+            #expect(
+                try await signet.call(.PUT, "request/\(requests[0])/status", json: ["status": "approved"]).status == .noContent)
+            #expect(
+                try await signet.call(.PUT, "request/\(requests[1])/status", json: ["status": "rejected"]).status == .noContent)
+            #expect(
+                try await signet.call(.PUT, "order/certificate/\(issued[0])/revoke", json: ["skip_approval": true]).status
+                    == .noContent)
             try await Self.expectCountsAgree(signet, "after changes")
             try await signet.store.write { try $0.foldOrderCountChanges() }
             #expect(try await signet.store.read { try $0.pendingOrderCountChanges() } == 0)

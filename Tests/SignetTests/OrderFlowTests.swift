@@ -3,11 +3,11 @@ import SignetCore
 import SignetStore
 import Testing
 
-@testable import SignetServer
-@testable import SignetRA
-@testable import SignetHTTP
 @testable import SignetCertCentral
+@testable import SignetHTTP
+@testable import SignetRA
 @testable import SignetReseller
+@testable import SignetServer
 
 /// Orders as seeds 001 and 003 place them, through to certificates that openssl accepts.
 @Suite("Order flow")
@@ -77,7 +77,8 @@ struct OrderFlowTests {
             let (managerKey, _) = try await signet.administration.createAPIKey(role: .manager, name: "approver")
             let response = try await signet.call(
                 .POST, "order/certificate/client_premium_sha2", key: userKey,
-                json: TestData.clientOrder(csr: try TestData.csr(.rsa2048, commonName: "Lock Cole"), organizationID: organizationID))
+                json: TestData.clientOrder(
+                    csr: try TestData.csr(.rsa2048, commonName: "Lock Cole"), organizationID: organizationID))
             #expect(response.status == .created, "\(response.text)")
             let orderID = try #require(response.json["id"] as? Int)
             let requests = try #require(response.json["requests"] as? [[String: Any]])
@@ -256,8 +257,10 @@ struct OrderFlowTests {
                 // Inclusive period (BR 6.3.2): notAfter - notBefore + 1 second.
                 #expect(issuance.validTill.timeIntervalSince(issuance.validFrom) + 1 == Double(expectedDays) * 86_400)
                 let info = try await signet.call(.GET, "order/certificate/\(orderID)")
-                #expect(info.json["order_valid_till"] as? String == CertCentralFormat.day(
-                    Calendar.utc.date(byAdding: .year, value: 3, to: day)!))
+                #expect(
+                    info.json["order_valid_till"] as? String
+                        == CertCentralFormat.day(
+                            Calendar.utc.date(byAdding: .year, value: 3, to: day)!))
                 #expect(info.json["is_multi_year_plan"] as? String == "1")
             }
         }

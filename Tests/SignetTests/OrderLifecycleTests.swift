@@ -1,5 +1,6 @@
-@testable import SignetCore
 import Testing
+
+@testable import SignetCore
 
 /// The order and certificate lifecycles as tables, without a database: every status against every
 /// step, and the effects that must go with each change.
@@ -50,7 +51,9 @@ struct OrderLifecycleTests {
         }
     }
 
-    @Test("Effects: issuing notifies; withdrawing cancels, rejects, stops checks and frees the renewed order; revoking revokes with the reason")
+    @Test(
+        "Effects: issuing notifies; withdrawing cancels, rejects, stops checks and frees the renewed order; revoking revokes with the reason"
+    )
     func effects() throws {
         #expect(try OrderLifecycle.transition(from: .pending, .issue(.primary)).1 == [.notify(.issued)])
         #expect(try OrderLifecycle.transition(from: .issued, .issue(.duplicate)).1 == [])

@@ -1,10 +1,10 @@
 import Foundation
 import SignetCore
-@testable import SignetStore
 import Testing
 
 @testable import SignetHTTP
 @testable import SignetRA
+@testable import SignetStore
 
 /// The registration authority's steps as a front end without CSR-at-order (ACME, a console) uses
 /// them: open an order, let its names be authorized and the order approved, finalize with a CSR.
@@ -26,7 +26,9 @@ struct OrderStepsTests {
         try #require(try await signet.app.signet.authenticator.principal(for: signet.adminKey))
     }
 
-    @Test("Opened without a CSR: stored, charged, authorizations as rows; finalize issues; the same finalize again returns the same certificate; another CSR is refused")
+    @Test(
+        "Opened without a CSR: stored, charged, authorizations as rows; finalize issues; the same finalize again returns the same certificate; another CSR is refused"
+    )
     func openThenFinalize() async throws {
         try await withSignet { signet in
             let organizationID = try await signet.prepareAccount()
@@ -38,7 +40,9 @@ struct OrderStepsTests {
                 by: principal, fingerprint: "f1")
             #expect(opened.order.status == .pending && opened.order.certificateID == 0 && !opened.isRepeat)
             #expect(try await signet.balance() < balance, "opening charges")
-            let rows = try await signet.store.read { try $0.rows("SELECT name, status FROM authorizations WHERE order_id = ?", [opened.order.id]) }
+            let rows = try await signet.store.read {
+                try $0.rows("SELECT name, status FROM authorizations WHERE order_id = ?", [opened.order.id])
+            }
             #expect(try rows.map { try $0.string("name") } == ["pending.example.org"], "only the name no validation covers waits")
             #expect(opened.requests.first?.certificateID == nil)
 
@@ -51,15 +55,21 @@ struct OrderStepsTests {
             let order = try await signet.call(.GET, "order/certificate/\(opened.order.id)")
             #expect(order.json["status"] as? String == "issued", "\(order.text)")
             let requests = try await signet.call(.GET, "request?filters[order_id]=\(opened.order.id)")
-            #expect(((requests.json["requests"] as? [[String: Any]])?.first?["order"] as? [String: Any])?["id"] as? Int == opened.order.id)
+            #expect(
+                ((requests.json["requests"] as? [[String: Any]])?.first?["order"] as? [String: Any])?["id"] as? Int
+                    == opened.order.id)
 
             let again = try await registration.finalize(orderID: opened.order.id, csr: csr, by: principal)
-            #expect(again.isRepeat && again.certificate.id == placed.certificate.id && again.certificate.issuance == placed.certificate.issuance)
+            #expect(
+                again.isRepeat && again.certificate.id == placed.certificate.id
+                    && again.certificate.issuance == placed.certificate.issuance)
             await #expect(throws: WorkflowError.self) {
-                try await registration.finalize(orderID: opened.order.id, csr: try TestData.csr(commonName: "example.com"), by: principal)
+                try await registration.finalize(
+                    orderID: opened.order.id, csr: try TestData.csr(commonName: "example.com"), by: principal)
             }
             let repeated = try await registration.open(
-                Self.submission(["example.com"], organizationID: organizationID, skipApproval: true), by: principal, fingerprint: "f2")
+                Self.submission(["example.com"], organizationID: organizationID, skipApproval: true), by: principal,
+                fingerprint: "f2")
             #expect(!repeated.isRepeat, "no idempotency key: a new order")
         }
     }
@@ -77,12 +87,14 @@ struct OrderStepsTests {
             let repeated = try await registration.open(submission, by: principal, fingerprint: "f1")
             #expect(repeated.isRepeat && repeated.order.id == opened.order.id)
             let requestID = try #require(opened.requests.first?.id)
-            let decided = try await signet.call(.PUT, "request/\(requestID)/status", json: ["status": "approved", "processor_comment": "ok"])
+            let decided = try await signet.call(
+                .PUT, "request/\(requestID)/status", json: ["status": "approved", "processor_comment": "ok"])
             #expect(decided.status == .noContent, "\(decided.text)")
             let approved = try await signet.store.read { try $0.order(id: opened.order.id) }
             #expect(approved?.status == .pending)
 
-            let placed = try await registration.finalize(orderID: opened.order.id, csr: try TestData.csr(commonName: "www.example.com"), by: principal)
+            let placed = try await registration.finalize(
+                orderID: opened.order.id, csr: try TestData.csr(commonName: "www.example.com"), by: principal)
             #expect(placed.order.status == .issued && placed.certificate.status == .issued)
             let chain = try #require(placed.certificate.issuance?.pem)
             #expect(chain.contains("BEGIN CERTIFICATE"))
@@ -101,14 +113,17 @@ struct OrderStepsTests {
             let registration = signet.services.registration
             let before = try await signet.balance()
             let opened = try await registration.open(
-                Self.submission(["www.example.com"], organizationID: organizationID, skipApproval: false), by: principal, fingerprint: "f")
+                Self.submission(["www.example.com"], organizationID: organizationID, skipApproval: false), by: principal,
+                fingerprint: "f")
             let requestID = try #require(opened.requests.first?.id)
-            let decided = try await signet.call(.PUT, "request/\(requestID)/status", json: ["status": "rejected", "processor_comment": "no"])
+            let decided = try await signet.call(
+                .PUT, "request/\(requestID)/status", json: ["status": "rejected", "processor_comment": "no"])
             #expect(decided.status == .noContent, "\(decided.text)")
             #expect(try await signet.store.read { try $0.order(id: opened.order.id)?.status } == .rejected)
             #expect(try await signet.balance() == before)
             await #expect(throws: WorkflowError.invalidOrderStatus(id: opened.order.id, status: .rejected, action: "finalized")) {
-                try await registration.finalize(orderID: opened.order.id, csr: try TestData.csr(commonName: "www.example.com"), by: principal)
+                try await registration.finalize(
+                    orderID: opened.order.id, csr: try TestData.csr(commonName: "www.example.com"), by: principal)
             }
         }
     }

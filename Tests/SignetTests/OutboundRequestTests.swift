@@ -3,11 +3,11 @@ import SignetCore
 import SignetValidation
 import Testing
 
-@testable import SignetServer
-@testable import SignetRA
-@testable import SignetHTTP
 @testable import SignetCertCentral
+@testable import SignetHTTP
+@testable import SignetRA
 @testable import SignetReseller
+@testable import SignetServer
 
 /// Outbound requests (HTTP validation, callbacks) go only to public addresses, in every notation,
 /// and connect to exactly the address that was checked (docs/security.md).
@@ -16,7 +16,8 @@ struct OutboundRequestTests {
     @Test("Internal addresses are recognized in every notation; public ones pass")
     func addressNotations() {
         let internalAddresses = [
-            "127.0.0.1", "2130706433", "0177.0.0.1", "0x7f.1", "127.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254",
+            "127.0.0.1", "2130706433", "0177.0.0.1", "0x7f.1", "127.1", "10.1.2.3", "172.16.0.1", "192.168.1.1",
+            "169.254.169.254",
             "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255", "198.18.0.1", "::1", "::", "[::1]", "::127.0.0.1",
             "::ffff:127.0.0.1", "::ffff:0:7f00:1", "64:ff9b::7f00:1", "64:ff9b::a00:1", "2002:7f00:1::", "2002:a00:1::1",
             "2001:0:4136:e378:8000:63bf:3fff:fdd2", "fc00::1", "fd12:3456::1", "fe80::1", "fec0::1", "ff02::1", "2001:db8::1",
@@ -32,7 +33,9 @@ struct OutboundRequestTests {
         }
         #expect(IPAddress(literal: "2130706433")?.description == "127.0.0.1")
         #expect(IPAddress(literal: "0x7f.1")?.description == "127.0.0.1")
-        for name in ["example.com", "1.2.3.4.5", "256.1.1.1", "0x1ffffffff", "09.1.1.1"] { #expect(IPAddress(literal: name) == nil, "\(name)") }
+        for name in ["example.com", "1.2.3.4.5", "256.1.1.1", "0x1ffffffff", "09.1.1.1"] {
+            #expect(IPAddress(literal: name) == nil, "\(name)")
+        }
     }
 
     @Test("HTTP validation of a name that points at loopback fails with a generic reason, and the internal server is never asked")
@@ -42,9 +45,12 @@ struct OutboundRequestTests {
         let dns = try TestDNS.shared
         let zone = TestDNS.uniqueZone()
         try await dns.add(["www.\(zone). A 127.0.0.1"])
-        try await withSignet(configure: { $0.dcvHTTPPort = web.port; $0.dcvHTTPSPort = web.port }) { signet in
+        try await withSignet(configure: {
+            $0.dcvHTTPPort = web.port; $0.dcvHTTPSPort = web.port
+        }) { signet in
             let organizationID = try await signet.prepareAccount(domains: [])
-            let placed = try await DCVTests.order(signet, organizationID: organizationID, names: ["www.\(zone)"], method: "http-token")
+            let placed = try await DCVTests.order(
+                signet, organizationID: organizationID, names: ["www.\(zone)"], method: "http-token")
             let orderID = try #require(placed.json["id"] as? Int)
             let token = try #require(placed.json["dcv_random_value"] as? String)
             try web.serve("\(token)\nsecret internal page", host: "www.\(zone)", path: "/.well-known/pki-validation/fileauth.txt")
@@ -57,13 +63,16 @@ struct OutboundRequestTests {
         }
     }
 
-    @Test("notify_url: internal addresses in every notation are refused; a name only Signet's resolver knows is called at the checked address")
+    @Test(
+        "notify_url: internal addresses in every notation are refused; a name only Signet's resolver knows is called at the checked address"
+    )
     func callbacksGoWhereTheyWereChecked() async throws {
         try await withSignet { signet in
             let client = try await ResellerTests.start(signet)
             let csr = try TestData.csr(.rsa2048, commonName: "www.example.com")
             for (index, url) in [
-                "http://127.0.0.1:8080/hook", "http://2130706433/hook", "http://0177.0.0.1/hook", "http://[::ffff:127.0.0.1]/hook",
+                "http://127.0.0.1:8080/hook", "http://2130706433/hook", "http://0177.0.0.1/hook",
+                "http://[::ffff:127.0.0.1]/hook",
                 "http://[::127.0.0.1]/hook", "http://[64:ff9b::7f00:1]/hook", "http://[::ffff:0:7f00:1]/hook",
                 "http://[2002:7f00:1::]/hook", "http://169.254.169.254/latest/meta-data", "http://localhost/hook",
             ].enumerated() {
@@ -81,7 +90,12 @@ struct OutboundRequestTests {
         let dns = try TestDNS.shared
         let zone = TestDNS.uniqueZone()
         try await dns.add(["hook.\(zone). A 127.0.0.1"])
-        try await withSignet(dcv: .alwaysValid, configure: { $0.allowPrivateTargets = true; $0.callbackRetryBase = 0.3 }) { signet in
+        try await withSignet(
+            dcv: .alwaysValid,
+            configure: {
+                $0.allowPrivateTargets = true; $0.callbackRetryBase = 0.3
+            }
+        ) { signet in
             let client = try await ResellerTests.start(signet)
             let receiver = try await CallbackReceiver(secret: client.secret, failFirst: 0)
             defer { receiver.stop() }

@@ -3,11 +3,11 @@ import SignetCore
 import SignetPKI
 import Testing
 
-@testable import SignetServer
-@testable import SignetRA
-@testable import SignetHTTP
 @testable import SignetCertCentral
+@testable import SignetHTTP
+@testable import SignetRA
 @testable import SignetReseller
+@testable import SignetServer
 
 /// Every product Signet sells, with both CSR key types, under both issuing key types, and with odd
 /// organization and subject inputs, is either issued and passes pkilint with no error and only the
@@ -45,7 +45,8 @@ struct PKILintCorpusTests {
         case .tls:
             let commonName = product.wildcardOnly ? "*.example.com" : "www.example.com"
             certificate["common_name"] = commonName
-            certificate["dns_names"] = product.additionalNamesAllowed && !product.wildcardOnly ? ["example.com", "api.example.com"] : []
+            certificate["dns_names"] =
+                product.additionalNamesAllowed && !product.wildcardOnly ? ["example.com", "api.example.com"] : []
             certificate["csr"] = try TestData.csr(key, commonName: commonName)
         case .client:
             if product.isSMIME && product.validationLevel == .dv {
@@ -68,14 +69,18 @@ struct PKILintCorpusTests {
         var cases: [Case] = []
         for product in ProductCatalog.all {
             for key in [TestData.KeyKind.p256, .rsa2048] {
-                cases.append(Case(
-                    label: "\(product.nameID) \(key)", product: product.nameID,
-                    body: try body(product, key: key, organization: organization()), refusal: nil))
+                cases.append(
+                    Case(
+                        label: "\(product.nameID) \(key)", product: product.nameID,
+                        body: try body(product, key: key, organization: organization()), refusal: nil))
             }
         }
         // Odd but valid organizations and people.
         let odd: [(String, [String: Any?])] = [
-            ("unicode organization", ["name": "Société Générale Ünïcode Aktiengesellschaft", "city": "Zürich", "state": "Zürich"]),
+            (
+                "unicode organization",
+                ["name": "Société Générale Ünïcode Aktiengesellschaft", "city": "Zürich", "state": "Zürich"]
+            ),
             ("64-character organization", ["name": String(repeating: "Organisation ", count: 5).prefix(64).trimmingWhitespace()]),
             ("punctuated registration number", ["registration_number": "HRB 12345 (Berlin)/A-7"]),
             ("state, no city", ["city": nil]),
@@ -88,37 +93,52 @@ struct PKILintCorpusTests {
         for (label, changes) in odd {
             for product in ["ssl_ev_basic", "ssl_basic", "client_premium_sha2"] {
                 guard let found = ProductCatalog.product(nameID: product) else { continue }
-                cases.append(Case(
-                    label: "\(product) \(label)", product: product,
-                    body: try body(found, key: .p256, organization: organization(changes)), refusal: nil))
+                cases.append(
+                    Case(
+                        label: "\(product) \(label)", product: product,
+                        body: try body(found, key: .p256, organization: organization(changes)), refusal: nil))
             }
         }
         // What a subject cannot hold: refused by Signet's own checks, naming the field.
         let refused: [(String, String, [String: Any?], String)] = [
             ("UK is not a country code", "ssl_basic", ["country": "uk"], "country"),
             ("OV without locality or state", "ssl_basic", ["city": nil, "state": nil], "city"),
-            ("EV business category outside the Guidelines", "ssl_ev_basic", ["business_category": "Corporation"], "business_category"),
+            (
+                "EV business category outside the Guidelines", "ssl_ev_basic", ["business_category": "Corporation"],
+                "business_category"
+            ),
             ("registration number with # & _", "ssl_ev_basic", ["registration_number": "#1&2_3"], "registration_number"),
         ]
         for (label, product, changes, field) in refused {
             guard let found = ProductCatalog.product(nameID: product) else { continue }
-            cases.append(Case(
-                label: label, product: product, body: try body(found, key: .p256, organization: organization(changes)),
-                refusal: ["invalid_value:\(field)", "invalid_value:organization.\(field)"]))
+            cases.append(
+                Case(
+                    label: label, product: product, body: try body(found, key: .p256, organization: organization(changes)),
+                    refusal: ["invalid_value:\(field)", "invalid_value:organization.\(field)"]))
         }
         guard let mailbox = ProductCatalog.product(nameID: "client_email_security_plus"),
             let sponsored = ProductCatalog.product(nameID: "client_premium_sha2")
         else { return cases }
         var named = try body(mailbox, key: .p256, organization: nil)
         named["certificate"] = (named["certificate"] as? [String: Any] ?? [:]).merging(["common_name": "Jean van Berg"]) { $1 }
-        cases.append(Case(label: "mailbox-validated with a personal name", product: mailbox.nameID, body: named, refusal: ["invalid_value:certificate.common_name"]))
+        cases.append(
+            Case(
+                label: "mailbox-validated with a personal name", product: mailbox.nameID, body: named,
+                refusal: ["invalid_value:certificate.common_name"]))
         var unnamed = try body(sponsored, key: .p256, organization: organization())
-        unnamed["certificate"] = (unnamed["certificate"] as? [String: Any] ?? [:]).merging(["first_name": NSNull(), "last_name": NSNull()]) { $1 }
-        cases.append(Case(label: "sponsored personal name without first and last names", product: sponsored.nameID, body: unnamed, refusal: ["invalid_value:certificate.common_name"]))
+        unnamed["certificate"] = (unnamed["certificate"] as? [String: Any] ?? [:]).merging([
+            "first_name": NSNull(), "last_name": NSNull(),
+        ]) { $1 }
+        cases.append(
+            Case(
+                label: "sponsored personal name without first and last names", product: sponsored.nameID, body: unnamed,
+                refusal: ["invalid_value:certificate.common_name"]))
         return cases
     }
 
-    @Test("Every product, both CSR keys and odd subjects: issued and lint-clean, or refused by Signet", arguments: [IssuingKeyType.p256, .rsa2048])
+    @Test(
+        "Every product, both CSR keys and odd subjects: issued and lint-clean, or refused by Signet",
+        arguments: [IssuingKeyType.p256, .rsa2048])
     func corpus(keyType: IssuingKeyType) async throws {
         try await withSignet(dcv: .alwaysValid, keyType: keyType) { signet in
             _ = try await signet.administration.addBalance("1000000.00")
@@ -132,20 +152,25 @@ struct PKILintCorpusTests {
                         continue
                     }
                     let id = try #require(created.json["id"] as? Int, "\(testCase.label): \(created.text)")
-                    try await signet.administration.validateOrganization(id: id, level: testCase.product.contains("_ev_") ? .ev : .ov)
+                    try await signet.administration.validateOrganization(
+                        id: id, level: testCase.product.contains("_ev_") ? .ev : .ov)
                     body["organization"] = ["id": id]
                 }
                 let before = try await signet.orderCount()
                 let response = try await signet.call(.POST, "order/certificate/\(testCase.product)", json: body)
                 if let refusal = testCase.refusal {
-                    #expect(response.status == .badRequest && refusal.contains(response.errorCode ?? ""), "\(testCase.label): \(response.text)")
+                    #expect(
+                        response.status == .badRequest && refusal.contains(response.errorCode ?? ""),
+                        "\(testCase.label): \(response.text)")
                     #expect(try await signet.orderCount() == before, "\(testCase.label): a refused order was stored")
                     continue
                 }
-                let chain = try #require(response.json["certificate_chain"] as? [[String: Any]], "\(testCase.label): \(response.text)")
+                let chain = try #require(
+                    response.json["certificate_chain"] as? [[String: Any]], "\(testCase.label): \(response.text)")
                 let leaf = try #require(chain.first?["pem"] as? String)
                 let (linter, arguments) = PKIJudge.linter(forProduct: testCase.product)
-                documents.append(PKIJudge.Document(linter: linter, arguments: arguments, contents: Data(leaf.utf8), label: testCase.label))
+                documents.append(
+                    PKIJudge.Document(linter: linter, arguments: arguments, contents: Data(leaf.utf8), label: testCase.label))
             }
             #expect(documents.count >= 60)
             for report in try await PKIJudge.judge(documents) {

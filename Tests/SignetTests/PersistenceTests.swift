@@ -2,11 +2,11 @@ import Foundation
 import SignetCore
 import Testing
 
-@testable import SignetServer
-@testable import SignetRA
-@testable import SignetHTTP
 @testable import SignetCertCentral
+@testable import SignetHTTP
+@testable import SignetRA
 @testable import SignetReseller
+@testable import SignetServer
 
 @Suite("Persistence")
 struct PersistenceTests {
@@ -76,7 +76,8 @@ struct PersistenceTests {
                                 if index.isMultiple(of: 3) { throw Refused() }
                                 // Two writers use one API key id: the second is refused by the unique index.
                                 if index == 5 || index == 7 {
-                                    try connection.createAPIKey(userID: 1, name: "twin", lookupID: "TWIN", keyHash: "x", at: Date())
+                                    try connection.createAPIKey(
+                                        userID: 1, name: "twin", lookupID: "TWIN", keyHash: "x", at: Date())
                                 }
                             }
                             return true

@@ -3,11 +3,11 @@ import SignetCore
 import Testing
 import Vapor
 
-@testable import SignetServer
-@testable import SignetRA
-@testable import SignetHTTP
 @testable import SignetCertCentral
+@testable import SignetHTTP
+@testable import SignetRA
 @testable import SignetReseller
+@testable import SignetServer
 
 /// Per-key request limits (certcentral.md 11.2): 100 per 5 seconds and 1,000 per 5 minutes by
 /// default, answered 429 with `Retry-After` in each dialect's error format.
@@ -37,7 +37,9 @@ struct RateLimitTests {
         let limiter = RateLimiter(policy: .certCentral)
         for index in 0..<100 { #expect(limiter.admit("k", now: Double(index) * 0.01) == nil) }
         let wait = limiter.admit("k", now: 1)
-        #expect(wait.map { abs($0 - 4) < 0.001 } == true, "the first request leaves the 5-second window at 5: \(String(describing: wait))")
+        #expect(
+            wait.map { abs($0 - 4) < 0.001 } == true,
+            "the first request leaves the 5-second window at 5: \(String(describing: wait))")
         // 1,000 spread over five minutes, each 5-second window holding at most 100.
         var time = 5.0
         var admitted = 100
@@ -52,7 +54,8 @@ struct RateLimitTests {
 
     @Test("Sliding windows: at most N requests in any window, the wait is exact, and the longer window holds too")
     func slidingWindows() {
-        let limiter = RateLimiter(policy: RateLimitPolicy(windows: [.init(requests: 3, seconds: 5), .init(requests: 5, seconds: 300)]))
+        let limiter = RateLimiter(
+            policy: RateLimitPolicy(windows: [.init(requests: 3, seconds: 5), .init(requests: 5, seconds: 300)]))
         #expect([0.0, 1, 2].map { limiter.admit("k", now: $0) }.allSatisfy { $0 == nil })
         #expect(limiter.admit("k", now: 3) == 2, "the first of the three leaves the window at 5")
         #expect(limiter.admit("k", now: 5.5) == nil)
@@ -62,7 +65,9 @@ struct RateLimitTests {
         #expect(RateLimitPolicy(argument: "100/5s,1000/5m") == .certCentral)
         #expect(RateLimitPolicy(argument: "off")?.isOff == true)
         #expect(RateLimitPolicy.certCentral.argument == "100/5s,1000/5m")
-        for bad in ["", "100", "0/5s", "100/5x", "100/-5s", "abc/5s", "1/2d"] { #expect(RateLimitPolicy(argument: bad) == nil, "\(bad)") }
+        for bad in ["", "100", "0/5s", "100/5x", "100/-5s", "abc/5s", "1/2d"] {
+            #expect(RateLimitPolicy(argument: bad) == nil, "\(bad)")
+        }
     }
 
     @Test("The reseller dialect is limited per access key, in its own envelope; --rate-limit off lifts every limit")

@@ -3,11 +3,11 @@ import SignetCore
 import Testing
 import Vapor
 
-@testable import SignetServer
-@testable import SignetRA
-@testable import SignetHTTP
 @testable import SignetCertCentral
+@testable import SignetHTTP
+@testable import SignetRA
 @testable import SignetReseller
+@testable import SignetServer
 
 /// Products, account objects, order lists, certificates and every download format.
 @Suite("Read endpoints")
@@ -33,7 +33,8 @@ struct ReadEndpointTests {
     func accountObjects() async throws {
         try await withSignet { signet in
             let organizationID = try await signet.prepareAccount(funds: "454.00")
-            let organizations = try #require(try await signet.call(.GET, "organization").json["organizations"] as? [[String: Any]])
+            let organizations = try #require(
+                try await signet.call(.GET, "organization").json["organizations"] as? [[String: Any]])
             #expect(organizations.count == 1)
             let organization = try await signet.call(.GET, "organization/\(organizationID)")
             #expect(organization.json["country"] as? String == "us")
@@ -102,8 +103,9 @@ struct ReadEndpointTests {
             }
             let nameDescending = try #require(
                 try await signet.call(.GET, "order/certificate?sort=-common_name").json["orders"] as? [[String: Any]])
-            #expect(nameDescending.compactMap { ($0["certificate"] as? [String: Any])?["common_name"] as? String }
-                == ["d.example.com", "c.example.net", "b.example.com", "a.example.com"])
+            #expect(
+                nameDescending.compactMap { ($0["certificate"] as? [String: Any])?["common_name"] as? String }
+                    == ["d.example.com", "c.example.net", "b.example.com", "a.example.com"])
         }
     }
 
@@ -118,7 +120,8 @@ struct ReadEndpointTests {
             try await signet.administration.validateOrganization(id: fancyID, level: .ov)
             var orderIDs: [Int] = []
             for (organization, skipApproval) in [(organizationID, true), (fancyID, true), (fancyID, false)] {
-                var body = TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organization, skipApproval: skipApproval)
+                var body = TestData.secureSiteOrder(
+                    csr: try TestData.csr(), organizationID: organization, skipApproval: skipApproval)
                 body["disable_renewal_notifications"] = organization == fancyID
                 let placed = try await signet.call(.POST, "order/certificate/ssl_basic", json: body)
                 #expect(placed.status == .created, "\(placed.text)")
@@ -146,12 +149,14 @@ struct ReadEndpointTests {
                 #expect(entry["has_duplicates"] as? Bool == (orderID == orderIDs[0]))
                 #expect(entry["disable_renewal_notifications"] as? Bool == (orderID != orderIDs[0]))
                 for key in ["id", "common_name", "dns_names", "serial_number", "signature_hash", "valid_till"] {
-                    #expect(String(describing: certificate[key] ?? "-") == String(describing: infoCertificate[key] ?? "-"), "\(key)")
+                    #expect(
+                        String(describing: certificate[key] ?? "-") == String(describing: infoCertificate[key] ?? "-"), "\(key)")
                 }
                 #expect((certificate["days_remaining"] != nil) == (infoCertificate["valid_till"] != nil))
                 let organization = try #require(entry["organization"] as? [String: Any])
                 #expect(organization["id"] as? Int == (info["organization"] as? [String: Any])?["id"] as? Int)
-                #expect(organization["name"] as? String == (orderID == orderIDs[0] ? "Example Inc" : "Quote \"Q\" \\ Ünïcode/Inc 😀"))
+                #expect(
+                    organization["name"] as? String == (orderID == orderIDs[0] ? "Example Inc" : "Quote \"Q\" \\ Ünïcode/Inc 😀"))
             }
             #expect((entries[2]["certificate"] as? [String: Any])?["serial_number"] == nil, "not issued: no serial")
         }
@@ -171,7 +176,8 @@ struct ReadEndpointTests {
             let details = try await signet.call(.GET, "certificate/\(certificateID)")
             #expect(details.json["status"] as? String == "issued")
             #expect(details.json["order_id"] as? Int == orderID)
-            let chain = try #require(try await signet.call(.GET, "certificate/\(certificateID)/chain").json["intermediates"] as? [[String: Any]])
+            let chain = try #require(
+                try await signet.call(.GET, "certificate/\(certificateID)/chain").json["intermediates"] as? [[String: Any]])
             #expect(chain.count == 2)
             #expect((chain.first?["subject_common_name"] as? String)?.hasPrefix("Signet TLS Issuing CA") == true)
 
@@ -192,7 +198,12 @@ struct ReadEndpointTests {
                 switch type {
                 case "application/zip":
                     let listing = try await Tools.run(
-                        "python3", ["-c", "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; [print(n) for n in z.namelist()]; assert all(z.read(n).startswith(b'-----BEGIN CERTIFICATE-----') for n in z.namelist())", file.path])
+                        "python3",
+                        [
+                            "-c",
+                            "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; [print(n) for n in z.namelist()]; assert all(z.read(n).startswith(b'-----BEGIN CERTIFICATE-----') for n in z.namelist())",
+                            file.path,
+                        ])
                     #expect(listing.status == 0, "\(format): \(listing.error)")
                     #expect(listing.output.split(separator: "\n").count == count, "\(format): \(listing.output)")
                 case "application/x-pem-file":
@@ -246,7 +257,8 @@ struct ReadEndpointTests {
             let child = try await signet.store.write { connection in
                 try connection.createContainer(name: "Division", parentID: 1, at: Date())
             }
-            let (divisionKey, _) = try await signet.administration.createAPIKey(role: .user, name: "division", containerID: child.id)
+            let (divisionKey, _) = try await signet.administration.createAPIKey(
+                role: .user, name: "division", containerID: child.id)
             let placed = try await signet.call(
                 .POST, "order/certificate/ssl_basic",
                 json: TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organizationID))

@@ -2,12 +2,12 @@ import Foundation
 import SignetCore
 import Testing
 
+@testable import SignetCertCentral
+@testable import SignetHTTP
+@testable import SignetRA
+@testable import SignetReseller
 @testable import SignetServer
 @testable import SignetStore
-@testable import SignetRA
-@testable import SignetHTTP
-@testable import SignetCertCentral
-@testable import SignetReseller
 
 /// Renewals: by hand with `renewal_of_order_id`, and automatic with `auto_renew` 30 days before an order ends.
 @Suite("Renewals")
@@ -16,7 +16,9 @@ struct RenewalTests {
     static let day: TimeInterval = 86_400
 
     /// An issued one-year Basic OV order for example.com with `auto_renew`; returns its id.
-    static func placeOrder(_ signet: TestSignet, organizationID: Int, autoRenew: Int = 0, extra: [String: Any] = [:])
+    static func placeOrder(
+        _ signet: TestSignet, organizationID: Int, autoRenew: Int = 0, extra: [String: Any] = [:]
+    )
         async throws -> Int
     {
         var body = TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organizationID, dnsNames: [])
@@ -29,7 +31,9 @@ struct RenewalTests {
     }
 
     /// Waits (up to 20 s of background passes) until `condition` holds for the order's info.
-    static func waitForOrder(_ signet: TestSignet, _ id: Int, until condition: ([String: Any]) -> Bool) async throws
+    static func waitForOrder(
+        _ signet: TestSignet, _ id: Int, until condition: ([String: Any]) -> Bool
+    ) async throws
         -> [String: Any]
     {
         var info: [String: Any] = [:]
@@ -56,7 +60,9 @@ struct RenewalTests {
     /// Lets a few background passes run (the test servers run one every 0.2 s).
     static func letPassesRun() async throws { try await Task.sleep(nanoseconds: 800_000_000) }
 
-    @Test("auto_renew: renewed once, 30 days before the end, with the same key and names, credited and charged; the count goes down")
+    @Test(
+        "auto_renew: renewed once, 30 days before the end, with the same key and names, credited and charged; the count goes down"
+    )
     func automaticRenewal() async throws {
         let clock = FixedWallClock(Self.start)
         try await withSignet(dcv: .alwaysValid, clock: clock) { signet in
@@ -85,15 +91,18 @@ struct RenewalTests {
             let oldCertificate = try #require((old["certificate"] as? [String: Any])?["id"] as? Int)
             #expect(renewal["renewed_thumbprint"] as? String == (old["certificate"] as? [String: Any])?["thumbprint"] as? String)
             // A full year from the renewal, plus the 25 days the old order still had.
-            #expect(renewal["order_valid_till"] as? String == CertCentralFormat.day(Self.start.addingTimeInterval(730 * Self.day)))
+            #expect(
+                renewal["order_valid_till"] as? String == CertCentralFormat.day(Self.start.addingTimeInterval(730 * Self.day)))
 
             // The same names and key (the old order's CSR), a chain that openssl verifies.
             let newCertificate = try #require((renewal["certificate"] as? [String: Any])?["id"] as? Int)
             let records = try await signet.store.read { try $0.certificates(ids: [oldCertificate, newCertificate]) }
             #expect(records[newCertificate]?.csr == records[oldCertificate]?.csr)
             #expect(records[newCertificate]?.names == records[oldCertificate]?.names)
-            let pems = try Tools.pemBlocks(try await signet.call(.GET, "certificate/\(newCertificate)/download/format/pem_all").text)
-            let verdict = try await Tools.verify(leaf: pems[0], intermediate: pems[1], root: pems[2], purpose: "sslserver", at: clock.now())
+            let pems = try Tools.pemBlocks(
+                try await signet.call(.GET, "certificate/\(newCertificate)/download/format/pem_all").text)
+            let verdict = try await Tools.verify(
+                leaf: pems[0], intermediate: pems[1], root: pems[2], purpose: "sslserver", at: clock.now())
             #expect(verdict.status == 0, "openssl verify: \(verdict.output) \(verdict.error)")
 
             // Charged once, at the old order's price; the ledger agrees.
@@ -172,7 +181,10 @@ struct RenewalTests {
             let balance = try await signet.balance()
             for (extra, status, code) in [
                 (["renewal_of_order_id": 999_999], 404, "not_found|order"),
-                (["renewal_of_order_id": first, "renewed_thumbprint": String(repeating: "AB", count: 20)], 400, "order_not_eligible_for_renewal"),
+                (
+                    ["renewal_of_order_id": first, "renewed_thumbprint": String(repeating: "AB", count: 20)], 400,
+                    "order_not_eligible_for_renewal"
+                ),
                 (["renewal_of_order_id": pending], 400, "order_not_eligible_for_renewal"),
             ] as [([String: Any], Int, String)] {
                 var body = TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organizationID, dnsNames: [])
@@ -228,7 +240,8 @@ struct RenewalTests {
         try await withSignet(dcv: .alwaysValid) { signet in
             let organizationID = try await signet.prepareAccount()
             let first = try await Self.placeOrder(signet, organizationID: organizationID, autoRenew: 1)
-            var body = TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organizationID, dnsNames: [], skipApproval: false)
+            var body = TestData.secureSiteOrder(
+                csr: try TestData.csr(), organizationID: organizationID, dnsNames: [], skipApproval: false)
             body["validity_years"] = 1
             body["renewal_of_order_id"] = first
             let renewal = try await signet.call(.POST, "order/certificate/ssl_basic", json: body)
@@ -241,7 +254,9 @@ struct RenewalTests {
             body["skip_approval"] = true
             let again = try await signet.call(.POST, "order/certificate/ssl_basic", json: body)
             #expect(again.status == .created, "\(again.text)")
-            #expect(try await signet.call(.GET, "order/certificate/\(first)").json["renewed_order_id"] as? Int == again.json["id"] as? Int)
+            #expect(
+                try await signet.call(.GET, "order/certificate/\(first)").json["renewed_order_id"] as? Int == again.json["id"]
+                    as? Int)
         }
     }
 
@@ -281,7 +296,8 @@ struct RenewalTests {
             // The unique index is back: the renewed order cannot be renewed again.
             var body = TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: 1, dnsNames: [])
             body["renewal_of_order_id"] = first
-            #expect(try await upgraded.call(.POST, "order/certificate/ssl_basic", json: body).text.contains("order_renewed_already"))
+            #expect(
+                try await upgraded.call(.POST, "order/certificate/ssl_basic", json: body).text.contains("order_renewed_already"))
         } catch {
             try? await upgraded.stop()
             throw error

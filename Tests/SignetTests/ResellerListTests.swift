@@ -6,7 +6,9 @@ import Testing
 /// Laravel-style pages, and the status and keyword filters, all chosen in the database.
 @Suite("Reseller order list")
 struct ResellerListTests {
-    @Test("Pages newest first; status issued/issuing/expiring/expired and keyword filter; another key sees none; bad filters are refused")
+    @Test(
+        "Pages newest first; status issued/issuing/expiring/expired and keyword filter; another key sees none; bad filters are refused"
+    )
     func listFilters() async throws {
         try await withSignet(dcv: .alwaysValid) { signet in
             let client = try await ResellerTests.start(signet)

@@ -2,11 +2,11 @@ import Foundation
 import SignetCore
 import Testing
 
-@testable import SignetServer
-@testable import SignetRA
-@testable import SignetHTTP
 @testable import SignetCertCentral
+@testable import SignetHTTP
+@testable import SignetRA
 @testable import SignetReseller
+@testable import SignetServer
 
 /// The AnquanSSL reseller dialect, driven by an independent client (Fixtures/reseller.py).
 @Suite("Reseller API")
@@ -20,7 +20,8 @@ struct ResellerTests {
         return ResellerClient(base: base, accessKey: accessKey, secret: secret)
     }
 
-    static func createBody(zone: String, csr: String, uniqueID: String = "u1", choices: [String: String]? = nil) -> [String: Any] {
+    static func createBody(zone: String, csr: String, uniqueID: String = "u1", choices: [String: String]? = nil) -> [String: Any]
+    {
         [
             "unique_id": uniqueID, "product_id": "ssl_dv_geotrust", "period": "annually",
             "domain_dcv": choices ?? ["www.\(zone)": "dns", "api.\(zone)": "http"], "csr": csr,
@@ -35,7 +36,9 @@ struct ResellerTests {
         defer { web.stop() }
         let zone = TestDNS.uniqueZone()
         try await dns.add(["api.\(zone). A 127.0.0.1"])
-        try await withSignet(configure: { $0.dcvHTTPPort = web.port; $0.dcvHTTPSPort = web.port; $0.allowPrivateTargets = true }) {
+        try await withSignet(configure: {
+            $0.dcvHTTPPort = web.port; $0.dcvHTTPSPort = web.port; $0.allowPrivateTargets = true
+        }) {
             signet in
             let client = try await Self.start(signet)
             let csr = try TestData.csr(.rsa2048, commonName: "www.\(zone)")
@@ -88,7 +91,9 @@ struct ResellerTests {
             let verdict = try await Tools.verify(leaf: certificate, intermediate: chain[0], root: chain[1])
             #expect(verdict.status == 0, "\(verdict.output) \(verdict.error)")
             #expect(detail.data["not_after"] is String)
-            #expect((detail.data["dcv"] as? [String: [String: Any]])?.values.allSatisfy { $0["status"] as? String == "valid" } == true)
+            #expect(
+                (detail.data["dcv"] as? [String: [String: Any]])?.values.allSatisfy { $0["status"] as? String == "valid" } == true
+            )
             #expect(try await signet.balance() == Money(cents: 100_000 - 11_800))
 
             let list = try await client.call("certificate/list", method: "GET", ["page": 1])
@@ -114,12 +119,18 @@ struct ResellerTests {
             cases.append((Self.createBody(zone: zone, csr: csr).merging(["product_id": "ssl_nothing"]) { $1 }, "product_id"))
             cases.append((Self.createBody(zone: zone, csr: csr).merging(["period": "monthly"]) { $1 }, "period"))
             cases.append((Self.createBody(zone: zone, csr: csr).merging(["product_id": "ssl_basic"]) { $1 }, "serial_no"))
-            await cases.append((Self.createBody(zone: zone, csr: csr).merging(["csr": try Tools.opensslCSR(["-newkey", "rsa:3072"])]) { $1 }, "csr"))
+            await cases.append(
+                (
+                    Self.createBody(zone: zone, csr: csr).merging(["csr": try Tools.opensslCSR(["-newkey", "rsa:3072"])]) { $1 },
+                    "csr"
+                ))
             cases.append((Self.createBody(zone: zone, csr: "garbage"), "csr"))
             cases.append((Self.createBody(zone: zone, csr: csr, choices: ["www.\(zone)": "ceo@\(zone)"]), "domain_dcv"))
             cases.append((Self.createBody(zone: zone, csr: csr, choices: ["bad name.\(zone)": "dns"]), "domain_dcv"))
-            cases.append((Self.createBody(zone: zone, csr: csr).merging(["notify_url": "http://127.0.0.1:9/x"]) { $1 }, "notify_url"))
-            cases.append((Self.createBody(zone: zone, csr: csr).merging(["notify_url": "ftp://example.org/x"]) { $1 }, "notify_url"))
+            cases.append(
+                (Self.createBody(zone: zone, csr: csr).merging(["notify_url": "http://127.0.0.1:9/x"]) { $1 }, "notify_url"))
+            cases.append(
+                (Self.createBody(zone: zone, csr: csr).merging(["notify_url": "ftp://example.org/x"]) { $1 }, "notify_url"))
             var wildcard = Self.createBody(zone: zone, csr: csr, choices: ["*.\(zone)": "http"])
             wildcard["product_id"] = "wildcard_dv_geotrust"
             cases.append((wildcard, "domain_dcv"))
@@ -154,7 +165,9 @@ struct ResellerTests {
             calendar.timeZone = TimeZone(secondsFromGMT: 8 * 3600)!
             let stale = calendar.date(byAdding: .minute, value: -10, to: Date())!
             let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: stale)
-            let timestamp = String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!, parts.second!)
+            let timestamp = String(
+                format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!,
+                parts.second!)
             let old = try await client.call("product/list", method: "GET", timestamp: timestamp)
             #expect(old.status == 401)
             #expect(old.message == "TIMESTAMP_EXPIRED")
@@ -167,7 +180,9 @@ struct ResellerTests {
 
             for style in ["php", "sdk"] {
                 #expect(try await client.call("product/list", method: "GET", style: style).success, "\(style) GET")
-                #expect(try await client.call("certificate/list", method: "POST", ["page": 1, "keyword": " "], style: style).success, "\(style) POST")
+                #expect(
+                    try await client.call("certificate/list", method: "POST", ["page": 1, "keyword": " "], style: style).success,
+                    "\(style) POST")
             }
         }
     }
@@ -214,7 +229,8 @@ struct ResellerTests {
             #expect(keyOnly.data["status"] as? String == "issued")
             let secondCertificate = try await signet.store.read { try $0.order(id: orderID)!.certificateID }
             #expect(secondCertificate != firstCertificate)
-            #expect(try await LifecycleTests.certificateStatus(signet, firstCertificate) == "issued", "same names: the old one stays")
+            #expect(
+                try await LifecycleTests.certificateStatus(signet, firstCertificate) == "issued", "same names: the old one stays")
             let again = try await client.call(
                 "certificate/reissue", ["unique_id": "r1", "service_id": serviceID, "csr": try TestData.csr(.p384)])
             #expect(again.status == 409, "another CSR under the same unique_id")
@@ -224,17 +240,22 @@ struct ResellerTests {
                 ["unique_id": "r2", "service_id": serviceID, "domain_dcv": ["www.\(zone)": "dns", "shop.\(zone)": "dns"]])
             #expect(replaced.success, "\(replaced.text)")
             #expect(replaced.data["cost"] as? Double == 0)
-            #expect(try await LifecycleTests.certificateStatus(signet, secondCertificate) == "revoked", "api.\(zone) was replaced")
+            #expect(
+                try await LifecycleTests.certificateStatus(signet, secondCertificate) == "revoked", "api.\(zone) was replaced")
 
             let bigger = try await client.call(
                 "certificate/reissue",
-                ["unique_id": "r3", "service_id": serviceID,
-                 "domain_dcv": ["www.\(zone)": "dns", "shop.\(zone)": "dns", "blog.\(zone)": "admin@\(zone)"]])
+                [
+                    "unique_id": "r3", "service_id": serviceID,
+                    "domain_dcv": ["www.\(zone)": "dns", "shop.\(zone)": "dns", "blog.\(zone)": "admin@\(zone)"],
+                ])
             #expect(bigger.data["cost"] as? Double == 59, "\(bigger.text)")
             let repeated = try await client.call(
                 "certificate/reissue",
-                ["unique_id": "r3", "service_id": serviceID,
-                 "domain_dcv": ["www.\(zone)": "dns", "shop.\(zone)": "dns", "blog.\(zone)": "admin@\(zone)"]])
+                [
+                    "unique_id": "r3", "service_id": serviceID,
+                    "domain_dcv": ["www.\(zone)": "dns", "shop.\(zone)": "dns", "blog.\(zone)": "admin@\(zone)"],
+                ])
             #expect(repeated.data["cost"] as? Double == 59)
             #expect(try await signet.balance() == Money(cents: 100_000 - 11_800 - 5_900))
             let email = (bigger.data["dcv"] as? [String: [String: Any]])?["blog.\(zone)"]?["email"] as? [String: Any]
@@ -250,7 +271,9 @@ struct ResellerTests {
             let client = try await Self.start(signet)
             let created = try await client.call(
                 "certificate/create",
-                Self.createBody(zone: zone, csr: try TestData.csr(commonName: "www.\(zone)"), choices: ["www.\(zone)": "dns", "api.\(zone)": "dns"]))
+                Self.createBody(
+                    zone: zone, csr: try TestData.csr(commonName: "www.\(zone)"),
+                    choices: ["www.\(zone)": "dns", "api.\(zone)": "dns"]))
             let serviceID = try #require(created.data["service_id"] as? String)
             let added = try await client.call("certificate/add-san", ["service_id": serviceID, "san": 2])
             #expect(added.data["cost"] as? Double == 118, "\(added.text)")
@@ -271,11 +294,17 @@ struct ResellerTests {
             #expect(refunds.first(where: \.success)?.data["status"] as? String == "refunded")
             #expect(try await signet.balance() == Money(cents: 100_000))
             #expect(try await signet.store.read { try $0.ledgerSum() } == Money(cents: 100_000))
-            #expect(try await client.call("certificate/detail", method: "GET", ["service_id": serviceID]).data["status"] as? String == "refunded")
+            #expect(
+                try await client.call("certificate/detail", method: "GET", ["service_id": serviceID]).data["status"] as? String
+                    == "refunded")
             #expect(try await client.call("certificate/refund", ["service_id": serviceID]).status == 400)
 
             let poor = try await client.call(
-                "certificate/create", Self.createBody(zone: zone, csr: try TestData.csr(), uniqueID: "u-big").merging(["product_id": "ssl_dv_geotrust", "period": "triennially", "domain_dcv": Dictionary(uniqueKeysWithValues: (1...200).map { ("n\($0).\(zone)", "dns") })]) { $1 })
+                "certificate/create",
+                Self.createBody(zone: zone, csr: try TestData.csr(), uniqueID: "u-big").merging([
+                    "product_id": "ssl_dv_geotrust", "period": "triennially",
+                    "domain_dcv": Dictionary(uniqueKeysWithValues: (1...200).map { ("n\($0).\(zone)", "dns") }),
+                ]) { $1 })
             #expect(poor.status == 200)
             #expect(!poor.success)
             #expect(poor.message == "INSUFFICIENT_BALANCE")
@@ -285,7 +314,9 @@ struct ResellerTests {
     @Test("notify_url: a receiver that fails twice gets the signed callback after retries, across a restart of Signet")
     func callbacks() async throws {
         let zone = TestDNS.uniqueZone()
-        let setup: (inout SignetConfiguration) -> Void = { $0.allowPrivateTargets = true; $0.callbackRetryBase = 0.3 }
+        let setup: (inout SignetConfiguration) -> Void = {
+            $0.allowPrivateTargets = true; $0.callbackRetryBase = 0.3
+        }
         let first = try await TestSignet.start(configure: setup)
         let client = try await Self.start(first)
         let receiver = try await CallbackReceiver(secret: client.secret, failFirst: 2)

@@ -2,17 +2,19 @@ import Foundation
 import SignetCore
 import Testing
 
-@testable import SignetServer
-@testable import SignetRA
-@testable import SignetHTTP
 @testable import SignetCertCentral
+@testable import SignetHTTP
+@testable import SignetRA
 @testable import SignetReseller
+@testable import SignetServer
 
 /// Revocation through both endpoints, and the CRL and OCSP responder as openssl and pkilint judge them.
 @Suite("Revocation, CRL and OCSP")
 struct RevocationTests {
     /// An issued order's chain written to files: leaf.pem, ica.pem, root.pem.
-    static func issue(_ signet: TestSignet, organizationID: Int, into directory: URL) async throws -> (orderID: Int, certificateID: Int) {
+    static func issue(
+        _ signet: TestSignet, organizationID: Int, into directory: URL
+    ) async throws -> (orderID: Int, certificateID: Int) {
         let response = try await signet.call(
             .POST, "order/certificate/ssl_basic",
             json: TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organizationID))
@@ -27,8 +29,10 @@ struct RevocationTests {
     static func ocsp(_ base: String, in directory: URL, extra: [String] = []) async throws -> String {
         let result = try await Tools.run(
             "openssl",
-            ["ocsp", "-issuer", "ica.pem", "-cert", "leaf.pem", "-url", "\(base)/ocsp", "-CAfile", "root.pem",
-             "-respout", "response.der"] + extra,
+            [
+                "ocsp", "-issuer", "ica.pem", "-cert", "leaf.pem", "-url", "\(base)/ocsp", "-CAfile", "root.pem",
+                "-respout", "response.der",
+            ] + extra,
             in: directory)
         return result.output + result.error
     }
@@ -39,7 +43,8 @@ struct RevocationTests {
         #expect(response.status == .ok)
         #expect(response.headers.contentType?.serialize() == "application/pkix-crl")
         try response.body.write(to: directory.appendingPathComponent("crl.der"))
-        let converted = try await Tools.run("openssl", ["crl", "-inform", "DER", "-in", "crl.der", "-out", "crl.pem"], in: directory)
+        let converted = try await Tools.run(
+            "openssl", ["crl", "-inform", "DER", "-in", "crl.der", "-out", "crl.pem"], in: directory)
         #expect(converted.status == 0, "\(converted.error)")
     }
 
@@ -66,7 +71,8 @@ struct RevocationTests {
 
             try await Self.fetchCRL(signet, into: directory)
             let clean = try await Tools.run(
-                "openssl", ["verify", "-crl_check", "-CRLfile", "crl.pem", "-CAfile", "root.pem", "-untrusted", "ica.pem", "leaf.pem"],
+                "openssl",
+                ["verify", "-crl_check", "-CRLfile", "crl.pem", "-CAfile", "root.pem", "-untrusted", "ica.pem", "leaf.pem"],
                 in: directory)
             #expect(clean.status == 0, "\(clean.output) \(clean.error)")
 
@@ -84,13 +90,16 @@ struct RevocationTests {
             await #expect(try Self.lintFindings(["lint_ocsp_response", "lint", "response.der"], in: directory).isEmpty)
 
             try await Self.fetchCRL(signet, into: directory)
-            let verified = try await Tools.run("openssl", ["crl", "-in", "crl.pem", "-CAfile", "ica.pem", "-noout", "-text"], in: directory)
+            let verified = try await Tools.run(
+                "openssl", ["crl", "-in", "crl.pem", "-CAfile", "ica.pem", "-noout", "-text"], in: directory)
             #expect(verified.output.contains("Key Compromise"), "\(verified.output)")
             #expect(verified.output.contains("X509v3 CRL Number"), "\(verified.output)")
-            let signature = try await Tools.run("openssl", ["crl", "-in", "crl.pem", "-CAfile", "ica.pem", "-verify", "-noout"], in: directory)
+            let signature = try await Tools.run(
+                "openssl", ["crl", "-in", "crl.pem", "-CAfile", "ica.pem", "-verify", "-noout"], in: directory)
             #expect((signature.output + signature.error).contains("verify OK"), "\(signature.error)")
             let rejected = try await Tools.run(
-                "openssl", ["verify", "-crl_check", "-CRLfile", "crl.pem", "-CAfile", "root.pem", "-untrusted", "ica.pem", "leaf.pem"],
+                "openssl",
+                ["verify", "-crl_check", "-CRLfile", "crl.pem", "-CAfile", "root.pem", "-untrusted", "ica.pem", "leaf.pem"],
                 in: directory)
             #expect(rejected.status != 0)
             #expect((rejected.output + rejected.error).contains("certificate revoked"))
@@ -113,7 +122,8 @@ struct RevocationTests {
             #expect(cached.contains("leaf.pem: good"), "\(cached)")
 
             let made = try await Tools.run(
-                "openssl", ["ocsp", "-issuer", "ica.pem", "-cert", "leaf.pem", "-no_nonce", "-reqout", "request.der"], in: directory)
+                "openssl", ["ocsp", "-issuer", "ica.pem", "-cert", "leaf.pem", "-no_nonce", "-reqout", "request.der"],
+                in: directory)
             #expect(made.status == 0, "\(made.error)")
             let request = try Data(contentsOf: directory.appendingPathComponent("request.der"))
             let encoded = request.base64EncodedString().addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
@@ -162,7 +172,8 @@ struct RevocationTests {
             #expect(try await LifecycleTests.certificateStatus(signet, certificateID) == "issued")
 
             let requestID = try #require(response.json["id"] as? Int)
-            let approved = try await signet.call(.PUT, "request/\(requestID)/status", key: managerKey, json: ["status": "approved"])
+            let approved = try await signet.call(
+                .PUT, "request/\(requestID)/status", key: managerKey, json: ["status": "approved"])
             #expect(approved.status == .noContent)
             let record = try await signet.store.read { try $0.certificate(id: certificateID) }
             #expect(record?.status == .revoked)
@@ -182,9 +193,11 @@ struct RevocationTests {
             defer { try? FileManager.default.removeItem(at: directory) }
             let organizationID = try await signet.prepareAccount()
             let (orderID, firstID) = try await Self.issue(signet, organizationID: organizationID, into: directory)
-            let reissued = try await signet.call(.POST, "order/certificate/\(orderID)/reissue", json: try LifecycleTests.reissueBody())
+            let reissued = try await signet.call(
+                .POST, "order/certificate/\(orderID)/reissue", json: try LifecycleTests.reissueBody())
             let reissuedID = try #require(reissued.json["certificate_id"] as? Int)
-            let duplicate = try await signet.call(.POST, "order/certificate/\(orderID)/duplicate", json: try LifecycleTests.reissueBody())
+            let duplicate = try await signet.call(
+                .POST, "order/certificate/\(orderID)/duplicate", json: try LifecycleTests.reissueBody())
             let duplicateID = try #require(duplicate.json["certificate_id"] as? Int)
             let pending = try await signet.call(
                 .POST, "order/certificate/\(orderID)/duplicate", json: try LifecycleTests.reissueBody(skipApproval: false))
@@ -199,7 +212,8 @@ struct RevocationTests {
             for id in [firstID, reissuedID, duplicateID] {
                 #expect(try await LifecycleTests.certificateStatus(signet, id) == "revoked", "certificate \(id)")
             }
-            let duplicates = try await signet.call(.GET, "order/certificate/\(orderID)/duplicate").json["certificates"] as? [[String: Any]]
+            let duplicates =
+                try await signet.call(.GET, "order/certificate/\(orderID)/duplicate").json["certificates"] as? [[String: Any]]
             #expect(duplicates?.last?["status"] as? String == "canceled")
             let pendingRequests = try await signet.call(.GET, "request?filters[status]=pending").json["requests"] as? [Any]
             #expect(pendingRequests?.isEmpty == true)
@@ -209,8 +223,9 @@ struct RevocationTests {
             #expect(text.contains(serial), "the duplicate's serial is on the CRL")
             #expect(text.components(separatedBy: "Serial Number:").count - 1 == 3)
             #expect(text.contains("Affiliation Changed"))
-            #expect(try await signet.call(.PUT, "order/certificate/\(orderID)/revoke", json: ["skip_approval": true]).errorCode
-                == "order_already_revoked")
+            #expect(
+                try await signet.call(.PUT, "order/certificate/\(orderID)/revoke", json: ["skip_approval": true]).errorCode
+                    == "order_already_revoked")
         }
     }
 
@@ -220,13 +235,16 @@ struct RevocationTests {
         try await withSignet(clock: clock) { signet in
             let authority = signet.services.authority
             let tls = authority.issuer(for: .tls).id
-            let first = try #require(try await signet.services.registration.revocations.currentCRL(caID: tls, store: signet.store, now: clock.now()))
+            let first = try #require(
+                try await signet.services.registration.revocations.currentCRL(caID: tls, store: signet.store, now: clock.now()))
             #expect(first.nextUpdate.timeIntervalSince(first.thisUpdate) == 7 * 86_400)
             clock.advance(by: 3600)
-            let same = try #require(try await signet.services.registration.revocations.currentCRL(caID: tls, store: signet.store, now: clock.now()))
+            let same = try #require(
+                try await signet.services.registration.revocations.currentCRL(caID: tls, store: signet.store, now: clock.now()))
             #expect(same.number == first.number)
             clock.advance(by: 86_400)
-            let renewed = try #require(try await signet.services.registration.revocations.currentCRL(caID: tls, store: signet.store, now: clock.now()))
+            let renewed = try #require(
+                try await signet.services.registration.revocations.currentCRL(caID: tls, store: signet.store, now: clock.now()))
             #expect(renewed.number == first.number + 1)
             #expect(renewed.thisUpdate == clock.now())
 

@@ -9,9 +9,15 @@ import Testing
 /// goes away between the steps loses nothing, and no serial is ever used twice.
 @Suite("Signing outside the writer")
 struct SigningTests {
-    @Test("A reservation whose signer went away is taken over after the lease under a new serial; the late signer records nothing")
+    @Test(
+        "A reservation whose signer went away is taken over after the lease under a new serial; the late signer records nothing")
     func abandonedReservation() async throws {
-        try await withSignet(dcv: .alwaysValid, configure: { $0.recheckInterval = 3600; $0.signingLease = 1 }) { signet in
+        try await withSignet(
+            dcv: .alwaysValid,
+            configure: {
+                $0.recheckInterval = 3600; $0.signingLease = 1
+            }
+        ) { signet in
             let organizationID = try await signet.prepareAccount()
             let placed = try await signet.call(
                 .POST, "order/certificate/ssl_basic",
@@ -25,7 +31,8 @@ struct SigningTests {
                 var certificate = try #require(try connection.certificate(id: order.certificateID))
                 certificate.status = .approved
                 try connection.setCertificateStatus(id: certificate.id, status: .approved)
-                return try registration.reserveIfReady(order, certificate, csr: nil, caaCleared: true, connection: connection, now: Date())
+                return try registration.reserveIfReady(
+                    order, certificate, csr: nil, caaCleared: true, connection: connection, now: Date())
             }
             let reserved = try #require(first)
             let certificateID = reserved.certificateID
@@ -42,10 +49,14 @@ struct SigningTests {
             // The first signer comes back: its signature is not recorded, and its serial stays retired.
             #expect(try await registration.complete(reserved) == nil)
             let states = try await signet.store.read { connection in
-                try connection.rows("SELECT serial_number, state FROM serials WHERE certificate_id = ? ORDER BY reserved_at", [certificateID])
-                    .map { try ($0.string("serial_number"), $0.string("state")) }
+                try connection.rows(
+                    "SELECT serial_number, state FROM serials WHERE certificate_id = ? ORDER BY reserved_at", [certificateID]
+                )
+                .map { try ($0.string("serial_number"), $0.string("state")) }
             }
-            #expect(states.map(\.0) == [reserved.serialNumber.uppercased(), serial] && states.map(\.1) == ["abandoned", "issued"], "\(states)")
+            #expect(
+                states.map(\.0) == [reserved.serialNumber.uppercased(), serial] && states.map(\.1) == ["abandoned", "issued"],
+                "\(states)")
             #expect(try await signet.store.read { try $0.certificate(id: certificateID)?.issuance?.serialNumber } == serial)
             let order = try await signet.call(.GET, "order/certificate/\(orderID)")
             #expect(order.json["status"] as? String == "issued", "\(order.text)")

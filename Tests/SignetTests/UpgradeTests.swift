@@ -29,7 +29,8 @@ struct UpgradeTests {
     static func restore() async throws -> (directory: URL, manifest: Manifest) {
         let backend = TestPostgres.isEnabled ? "postgresql" : "sqlite"
         let source = fixtures.appendingPathComponent(backend)
-        let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: source.appendingPathComponent("manifest.json")))
+        let manifest = try JSONDecoder().decode(
+            Manifest.self, from: Data(contentsOf: source.appendingPathComponent("manifest.json")))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signet-upgrade-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         for name in ["ca", "admin-api-key", "reseller-secrets.key"] {
@@ -109,7 +110,11 @@ struct UpgradeTests {
             #expect(placed.status == .created, "\(placed.text)")
             let chain = try await OrderFlowTests.verifyChain(placed)
             let rootPEM = try String(contentsOf: directory.appendingPathComponent("ca/root.crt"), encoding: .utf8)
-            #expect(chain.last == rootPEM || chain.last?.trimmingCharacters(in: .whitespacesAndNewlines) == rootPEM.trimmingCharacters(in: .whitespacesAndNewlines))
+            #expect(
+                chain.last == rootPEM
+                    || chain.last?.trimmingCharacters(in: .whitespacesAndNewlines)
+                        == rootPEM.trimmingCharacters(in: .whitespacesAndNewlines)
+            )
         } catch {
             try? await signet.stop()
             throw error

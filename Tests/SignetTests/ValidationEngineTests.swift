@@ -1,5 +1,4 @@
 import Foundation
-
 import Testing
 
 @testable import SignetPKI
@@ -39,26 +38,38 @@ struct ValidationEngineTests {
         #expect(verdict([CAARecord(flags: 0, tag: "issue", value: "ca.example")]) != .permitted)
         #expect(verdict([CAARecord(flags: 0, tag: "issue", value: ";")]) != .permitted)
         #expect(verdict([CAARecord(flags: 0, tag: "iodef", value: "mailto:x@example.org")]) == .permitted)
-        #expect(verdict([CAARecord(flags: 0, tag: "issuewild", value: "ca.example")]) == .permitted, "issuewild does not bind plain names")
+        #expect(
+            verdict([CAARecord(flags: 0, tag: "issuewild", value: "ca.example")]) == .permitted,
+            "issuewild does not bind plain names")
         let mixed = [CAARecord(flags: 0, tag: "issue", value: "signet.test"), CAARecord(flags: 0, tag: "issuewild", value: ";")]
         #expect(verdict(mixed, wildcard: true) != .permitted)
         #expect(verdict(mixed, wildcard: false) == .permitted)
         #expect(verdict([CAARecord(flags: 0, tag: "issue", value: "signet.test")], wildcard: true) == .permitted)
-        #expect(verdict([CAARecord(flags: 128, tag: "future", value: "x"), CAARecord(flags: 0, tag: "issue", value: "signet.test")]) != .permitted)
-        #expect(verdict([CAARecord(flags: 0, tag: "future", value: "x"), CAARecord(flags: 0, tag: "issue", value: "signet.test")]) == .permitted)
+        #expect(
+            verdict([CAARecord(flags: 128, tag: "future", value: "x"), CAARecord(flags: 0, tag: "issue", value: "signet.test")])
+                != .permitted)
+        #expect(
+            verdict([CAARecord(flags: 0, tag: "future", value: "x"), CAARecord(flags: 0, tag: "issue", value: "signet.test")])
+                == .permitted)
     }
 
     @Test("CAA climbs to the parent's records and follows aliases")
     func caaClimbing() async throws {
         let dns = try TestDNS.shared
         let zone = TestDNS.uniqueZone()
-        try await dns.add(["\(zone). CAA 0 issue other.ca", "open.\(zone). CAA 0 issue signet.test", "link.\(zone). CNAME open.\(zone)."])
+        try await dns.add([
+            "\(zone). CAA 0 issue other.ca", "open.\(zone). CAA 0 issue signet.test", "link.\(zone). CNAME open.\(zone).",
+        ])
         let checker = CAAChecker(resolver: NetworkDNSResolver(server: dns.server, timeout: 10), identities: ["signet.test"])
-        #expect(await checker.check("deep.sub.\(zone)") == .forbidden(domain: zone, reason: "its CAA issue records do not allow signet.test"))
+        #expect(
+            await checker.check("deep.sub.\(zone)")
+                == .forbidden(domain: zone, reason: "its CAA issue records do not allow signet.test"))
         #expect(await checker.check("a.open.\(zone)") == .permitted)
         #expect(await checker.check("link.\(zone)") == .permitted)
         #expect(await checker.check("unrelated-\(zone)") == .permitted)
-        let dead = CAAChecker(resolver: NetworkDNSResolver(server: NameServer(host: "127.0.0.1", port: 9), timeout: 0.3, attempts: 1), identities: ["signet.test"])
+        let dead = CAAChecker(
+            resolver: NetworkDNSResolver(server: NameServer(host: "127.0.0.1", port: 9), timeout: 0.3, attempts: 1),
+            identities: ["signet.test"])
         if case .lookupFailed = await dead.check("x.\(zone)") {} else { Issue.record("an unreachable resolver must not permit") }
     }
 
@@ -68,7 +79,11 @@ struct ValidationEngineTests {
         let der = try PEM.derBytes(of: pem)
         let values = SectigoDCVValues(csrDER: der, uniqueValue: "20240424", brand: "comodoca.com")
         let python = try await Tools.run(
-            "python3", ["-c", "import hashlib,sys; d=sys.stdin.buffer.read(); print(hashlib.md5(d).hexdigest(), hashlib.sha256(d).hexdigest())"],
+            "python3",
+            [
+                "-c",
+                "import hashlib,sys; d=sys.stdin.buffer.read(); print(hashlib.md5(d).hexdigest(), hashlib.sha256(d).hexdigest())",
+            ],
             input: Data(der))
         let hashes = python.output.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         #expect(values.md5 == hashes[0])
@@ -94,7 +109,8 @@ struct ValidationEngineTests {
             policy: OutboundAddressPolicy(resolver: resolver, allowPrivate: true), httpPort: web.port, httpsPort: web.port)
         let checker = DomainControlChecker(resolver: resolver, web: fetcher, cnameZone: "dcv.signet.test")
         #expect(await checker.sectigoCNAME(name: "*.\(zone)", values: values) == .passed(domain: zone))
-        #expect(await checker.sectigoFile(name: "files.\(zone)", values: values, https: false) == .passed(domain: "files.\(zone)"))
+        #expect(
+            await checker.sectigoFile(name: "files.\(zone)", values: values, https: false) == .passed(domain: "files.\(zone)"))
         if case .passed = await checker.sectigoFile(name: "files.\(zone)", values: values, https: true) {
             Issue.record("HTTPS against a plain HTTP port must fail")
         }

@@ -49,7 +49,9 @@ struct CertificateLint {
 
     mutating func checkSerialAndValidity() {
         let serial = tbs.serialNumber.bytes
-        if serial.isEmpty || serial.count > 20 || serial[0] & 0x80 != 0 || (serial.count > 1 && serial[0] == 0 && serial[1] & 0x80 == 0) {
+        if serial.isEmpty || serial.count > 20 || serial[0] & 0x80 != 0
+            || (serial.count > 1 && serial[0] == 0 && serial[1] & 0x80 == 0)
+        {
             fail("RFC 5280 4.1.2.2", "the serial number must be a positive integer of at most 20 octets, minimally encoded")
         }
         if serial.count < 9 { fail("BR 7.1", "the serial number must carry at least 64 bits from a CSPRNG") }
@@ -63,7 +65,8 @@ struct CertificateLint {
         if let issuer {
             if tbs.issuer != issuer.subject { fail("RFC 5280 4.1.2.4", "the issuer name must be the signing CA's subject") }
             let family = issuer.keyFamily
-            let allowed: [Certificate.SignatureAlgorithm] = family == .rsa
+            let allowed: [Certificate.SignatureAlgorithm] =
+                family == .rsa
                 ? [.sha256WithRSAEncryption, .sha384WithRSAEncryption, .sha512WithRSAEncryption]
                 : [family == .p256 ? .ecdsaWithSHA256 : .ecdsaWithSHA384]
             if !allowed.contains(tbs.signatureAlgorithm) {
@@ -75,12 +78,16 @@ struct CertificateLint {
             break
         case .rsa:
             guard let rsa = _RSA.Signing.PublicKey(tbs.publicKey) else {
-                fail("BR 6.1.5", "the public key is neither RSA nor ECDSA P-256/P-384", field: "certificate.csr", requestCaused: true)
+                fail(
+                    "BR 6.1.5", "the public key is neither RSA nor ECDSA P-256/P-384", field: "certificate.csr",
+                    requestCaused: true)
                 return
             }
             let bits = rsa.keySizeInBits
             if bits < 2048 || bits > 8192 || bits % 8 != 0 {
-                fail("BR 6.1.5", "RSA keys have 2048 to 8192 bits in multiples of 8; this one has \(bits)", field: "certificate.csr", requestCaused: true)
+                fail(
+                    "BR 6.1.5", "RSA keys have 2048 to 8192 bits in multiples of 8; this one has \(bits)",
+                    field: "certificate.csr", requestCaused: true)
             }
         }
     }
@@ -117,9 +124,13 @@ struct CertificateLint {
                 fail("BR 7.1.4.2", "\(known.name): \(problem)", field: known.field, requestCaused: true)
             }
             if text.count > known.limit {
-                fail("RFC 5280 A.1 (X.520 bounds)", "\(known.name) holds at most \(known.limit) characters", field: known.field, requestCaused: true)
+                fail(
+                    "RFC 5280 A.1 (X.520 bounds)", "\(known.name) holds at most \(known.limit) characters", field: known.field,
+                    requestCaused: true)
             }
-            if type == .RDNAttributeType.countryName || type == SubjectOID.jurisdictionCountry, let problem = CountryCode.problem(text) {
+            if type == .RDNAttributeType.countryName || type == SubjectOID.jurisdictionCountry,
+                let problem = CountryCode.problem(text)
+            {
                 fail("BR 7.1.4.2.2(h)", "\(known.name): \(problem)", field: known.field, requestCaused: true)
             }
             if type == SubjectOID.serialNumber, !OrganizationDetails.isPrintableString(text) {
@@ -141,7 +152,8 @@ struct CertificateLint {
     mutating func checkCA(isRoot: Bool, families: Set<CertificateFamily>) {
         let rule = isRoot ? "BR 7.1.2.1" : "BR 7.1.2.10"
         for (type, name) in [
-            (ASN1ObjectIdentifier.RDNAttributeType.countryName, "countryName"), (.RDNAttributeType.organizationName, "organizationName"),
+            (ASN1ObjectIdentifier.RDNAttributeType.countryName, "countryName"),
+            (.RDNAttributeType.organizationName, "organizationName"),
             (.RDNAttributeType.commonName, "commonName"),
         ] where values(type).isEmpty {
             fail("\(rule).4", "a CA certificate's subject must carry \(name)")
@@ -162,11 +174,15 @@ struct CertificateLint {
             fail("\(rule).7", "keyUsage is required")
         }
         if !isCritical(.X509ExtensionID.keyUsage) { fail("\(rule).7", "keyUsage must be critical") }
-        if (try? tbs.extensions.subjectKeyIdentifier) == nil { fail("RFC 5280 4.2.1.2", "CA certificates carry a subjectKeyIdentifier") }
+        if (try? tbs.extensions.subjectKeyIdentifier) == nil {
+            fail("RFC 5280 4.2.1.2", "CA certificates carry a subjectKeyIdentifier")
+        }
         let usages = Self.usages(of: tbs.extensions)
         if isRoot {
             if usages != nil { fail("BR 7.1.2.1.2", "a root certificate must not carry extendedKeyUsage") }
-            if has(PolicyExtensions.certificatePoliciesOID) { fail("BR 7.1.2.1.2", "a root certificate should not carry certificatePolicies") }
+            if has(PolicyExtensions.certificatePoliciesOID) {
+                fail("BR 7.1.2.1.2", "a root certificate should not carry certificatePolicies")
+            }
             return
         }
         if (try? tbs.extensions.authorityKeyIdentifier)??.keyIdentifier != issuer?.keyIdentifier {
@@ -181,7 +197,9 @@ struct CertificateLint {
         }
         if let usages {
             if !usages.contains(required) || !usages.allSatisfy({ allowed.contains($0) }) {
-                fail(families == [.tls] ? "BR 7.1.2.10.6" : "S/MIME BR 7.1.2.2(g)", "the issuing CA's extendedKeyUsage must hold \(required) and only \(allowed)")
+                fail(
+                    families == [.tls] ? "BR 7.1.2.10.6" : "S/MIME BR 7.1.2.2(g)",
+                    "the issuing CA's extendedKeyUsage must hold \(required) and only \(allowed)")
             }
         } else {
             fail("BR 7.1.2.10.6", "an issuing CA is constrained by extendedKeyUsage")
@@ -206,9 +224,12 @@ struct CertificateLint {
             fail("BR 7.1.2.10.6", "the issuing CA \(issuer.commonName) may not issue \(needed) certificates")
         }
         let days = (tbs.notAfter.timeIntervalSince(tbs.notBefore) + 1) / 86_400
-        let maximum = Double(product.isTLS ? policy.maximumTLSDays(on: tbs.notBefore) + policy.marginDays : policy.clientMaximumDays)
+        let maximum = Double(
+            product.isTLS ? policy.maximumTLSDays(on: tbs.notBefore) + policy.marginDays : policy.clientMaximumDays)
         if days > maximum {
-            fail(product.isTLS ? "BR 6.3.2" : "S/MIME BR 6.3.2", "the validity period is \(Int(days)) days; at most \(Int(maximum)) are allowed")
+            fail(
+                product.isTLS ? "BR 6.3.2" : "S/MIME BR 6.3.2",
+                "the validity period is \(Int(days)) days; at most \(Int(maximum)) are allowed")
         }
         // BR 7.1.2.7: notBefore may be backdated by at most 48 hours, and never lie in the future.
         if tbs.notBefore < now.addingTimeInterval(-48 * 3600) || tbs.notBefore > now.addingTimeInterval(60) {
@@ -216,13 +237,21 @@ struct CertificateLint {
         }
         if product.validationLevel == .ov || product.validationLevel == .ev, product.isTLS || product.isSMIME {
             if values(.RDNAttributeType.organizationName).isEmpty {
-                fail("BR 7.1.2.7.4", "an \(product.validationLevel.rawValue) subject names the organization", field: "organization.name", requestCaused: true)
+                fail(
+                    "BR 7.1.2.7.4", "an \(product.validationLevel.rawValue) subject names the organization",
+                    field: "organization.name", requestCaused: true)
             }
             if values(.RDNAttributeType.countryName).isEmpty {
-                fail("BR 7.1.4.2.2(h)", "an \(product.validationLevel.rawValue) subject names the country", field: "organization.country", requestCaused: true)
+                fail(
+                    "BR 7.1.4.2.2(h)", "an \(product.validationLevel.rawValue) subject names the country",
+                    field: "organization.country", requestCaused: true)
             }
-            if product.isTLS, values(.RDNAttributeType.localityName).isEmpty, values(.RDNAttributeType.stateOrProvinceName).isEmpty {
-                fail("BR 7.1.4.2.2(e)", "an \(product.validationLevel.rawValue) subject names a locality or a state", field: "organization.city", requestCaused: true)
+            if product.isTLS, values(.RDNAttributeType.localityName).isEmpty,
+                values(.RDNAttributeType.stateOrProvinceName).isEmpty
+            {
+                fail(
+                    "BR 7.1.4.2.2(e)", "an \(product.validationLevel.rawValue) subject names a locality or a state",
+                    field: "organization.city", requestCaused: true)
             }
         }
     }
@@ -252,18 +281,25 @@ struct CertificateLint {
         let names = sanEntries
         let dnsNames = names.compactMap { if case .dnsName(let name) = $0 { return name } else { return nil } }
         if names.isEmpty || dnsNames.count != names.count {
-            fail("BR 7.1.2.7.12", "subjectAltName must list DNS names only, at least one", field: "certificate.dns_names", requestCaused: true)
+            fail(
+                "BR 7.1.2.7.12", "subjectAltName must list DNS names only, at least one", field: "certificate.dns_names",
+                requestCaused: true)
         }
         for name in dnsNames {
             do {
                 let parsed = try DNSName(name)
                 if parsed.value != name { throw DNSName.Problem.badLabel(name) }
             } catch {
-                fail("BR 7.1.2.7.12", "'\(name)' is not a name a public certificate may carry: \(error)", field: "certificate.dns_names", requestCaused: true)
+                fail(
+                    "BR 7.1.2.7.12", "'\(name)' is not a name a public certificate may carry: \(error)",
+                    field: "certificate.dns_names", requestCaused: true)
             }
         }
-        for commonName in values(.RDNAttributeType.commonName) where !dnsNames.contains(where: { $0.caseInsensitiveCompare(commonName) == .orderedSame }) {
-            fail("BR 7.1.4.3", "the common name '\(commonName)' must be one of the subjectAltName DNS names", field: "certificate.common_name", requestCaused: true)
+        for commonName in values(.RDNAttributeType.commonName)
+        where !dnsNames.contains(where: { $0.caseInsensitiveCompare(commonName) == .orderedSame }) {
+            fail(
+                "BR 7.1.4.3", "the common name '\(commonName)' must be one of the subjectAltName DNS names",
+                field: "certificate.common_name", requestCaused: true)
         }
         checkTLSSubject(product)
         let reserved: ASN1ObjectIdentifier
@@ -272,7 +308,11 @@ struct CertificateLint {
         case .ov: reserved = PolicyOID.organizationValidated
         case .ev: reserved = PolicyOID.extendedValidation
         }
-        if policies != [reserved] { fail("BR 7.1.2.7.9", "certificatePolicies must hold exactly the \(product.validationLevel.rawValue) policy \(reserved)") }
+        if policies != [reserved] {
+            fail(
+                "BR 7.1.2.7.9", "certificatePolicies must hold exactly the \(product.validationLevel.rawValue) policy \(reserved)"
+            )
+        }
     }
 
     mutating func checkTLSSubject(_ product: Product) {
@@ -299,12 +339,17 @@ struct CertificateLint {
                 fail("EVG 7.1.4.2", "an EV subject carries \(name)", field: field, requestCaused: true)
             }
             for category in values(SubjectOID.businessCategory) where !OrganizationDetails.businessCategories.contains(category) {
-                fail("EVG 9.2.3", "'\(category)' is not a business category the EV Guidelines allow", field: "organization.business_category", requestCaused: true)
+                fail(
+                    "EVG 9.2.3", "'\(category)' is not a business category the EV Guidelines allow",
+                    field: "organization.business_category", requestCaused: true)
             }
         }
         for type in present.subtracting(allowed) {
             let name = Self.attributeFields[type]?.name ?? "\(type)"
-            fail("BR 7.1.2.7.\(product.validationLevel == .dv ? 2 : 4)", "a \(product.validationLevel.rawValue) subject must not carry \(name)", field: Self.attributeFields[type]?.field, requestCaused: true)
+            fail(
+                "BR 7.1.2.7.\(product.validationLevel == .dv ? 2 : 4)",
+                "a \(product.validationLevel.rawValue) subject must not carry \(name)", field: Self.attributeFields[type]?.field,
+                requestCaused: true)
         }
     }
 
@@ -312,11 +357,15 @@ struct CertificateLint {
         let isRSA = KeyFamily(tbs.publicKey) == .rsa
         if let usage = try? tbs.extensions.keyUsage {
             if !usage.digitalSignature { fail("S/MIME BR 7.1.2.3(e)", "keyUsage must include digitalSignature") }
-            if usage.keyCertSign || usage.cRLSign { fail("S/MIME BR 7.1.2.3(e)", "a subscriber key may not sign certificates or CRLs") }
+            if usage.keyCertSign || usage.cRLSign {
+                fail("S/MIME BR 7.1.2.3(e)", "a subscriber key may not sign certificates or CRLs")
+            }
             if usage.keyEncipherment && !isRSA { fail("S/MIME BR 7.1.2.3(e)", "keyEncipherment is for RSA keys only") }
             if usage.keyAgreement && isRSA { fail("S/MIME BR 7.1.2.3(e)", "keyAgreement is for EC keys only") }
             if product.isSMIME && !(isRSA ? usage.keyEncipherment : usage.keyAgreement) {
-                fail("S/MIME BR 7.1.2.3(e)", "a multipurpose certificate's key also encrypts (\(isRSA ? "keyEncipherment" : "keyAgreement"))")
+                fail(
+                    "S/MIME BR 7.1.2.3(e)",
+                    "a multipurpose certificate's key also encrypts (\(isRSA ? "keyEncipherment" : "keyAgreement"))")
             }
         }
         let usages = Self.usages(of: tbs.extensions)
@@ -327,7 +376,9 @@ struct CertificateLint {
         let names = sanEntries
         let emails = names.compactMap { if case .rfc822Name(let email) = $0 { return email } else { return nil } }
         if emails.isEmpty || emails.count != names.count {
-            fail("S/MIME BR 7.1.2.3(h)", "subjectAltName must list e-mail addresses only, at least one", field: "certificate.emails", requestCaused: true)
+            fail(
+                "S/MIME BR 7.1.2.3(h)", "subjectAltName must list e-mail addresses only, at least one",
+                field: "certificate.emails", requestCaused: true)
         }
         for email in emails where EmailAddress(email) == nil {
             fail("S/MIME BR 7.1.2.3(h)", "'\(email)' is not a mailbox address", field: "certificate.emails", requestCaused: true)
@@ -340,14 +391,20 @@ struct CertificateLint {
             let isEmail = emails.contains { $0.caseInsensitiveCompare(commonName) == .orderedSame }
             let isPerson = given.count == 1 && surnames.count == 1 && commonName == "\(given[0]) \(surnames[0])"
             if !isEmail && !(product.validationLevel != .dv && isPerson) {
-                fail("S/MIME BR 7.1.4.2.2(a)", "the common name must be a mailbox of the certificate or the person's given name and surname", field: "certificate.common_name", requestCaused: true)
+                fail(
+                    "S/MIME BR 7.1.4.2.2(a)",
+                    "the common name must be a mailbox of the certificate or the person's given name and surname",
+                    field: "certificate.common_name", requestCaused: true)
             }
         }
         if product.validationLevel == .dv {
             let others = Set(subjectAttributes.map(\.0)).subtracting([.RDNAttributeType.commonName])
-            if !others.isEmpty { fail("S/MIME BR 7.1.4.2.2", "a mailbox-validated subject carries only the mailbox as common name") }
+            if !others.isEmpty {
+                fail("S/MIME BR 7.1.4.2.2", "a mailbox-validated subject carries only the mailbox as common name")
+            }
         }
-        let expected = product.validationLevel == .dv ? PolicyOID.mailboxValidatedMultipurpose : PolicyOID.sponsorValidatedMultipurpose
+        let expected =
+            product.validationLevel == .dv ? PolicyOID.mailboxValidatedMultipurpose : PolicyOID.sponsorValidatedMultipurpose
         if policies != [expected] { fail("S/MIME BR 7.1.6.1", "certificatePolicies must hold exactly \(expected)") }
     }
 
@@ -370,7 +427,9 @@ struct CertificateLint {
 
     /// CRL distribution point and AIA URIs: present and http (BR 7.1.2.11.2, 7.1.2.7.7).
     mutating func checkRevocationPointers(rule: String) {
-        let crlURIs = tbs.extensions.first { $0.oid == PolicyExtensions.crlDistributionPointsOID }.map { Self.uris(in: Array($0.value)) } ?? []
+        let crlURIs =
+            tbs.extensions.first { $0.oid == PolicyExtensions.crlDistributionPointsOID }.map { Self.uris(in: Array($0.value)) }
+            ?? []
         if crlURIs.isEmpty { fail("BR 7.1.2.11.2", "a CRL distribution point is required") }
         for uri in crlURIs where !uri.lowercased().hasPrefix("http://") {
             fail("BR 7.1.2.11.2", "the CRL distribution point \(uri) must be an http URL")

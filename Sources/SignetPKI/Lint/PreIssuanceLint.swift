@@ -53,7 +53,9 @@ public struct LintFailure: Error, Sendable, Equatable, CustomStringConvertible {
 /// validity, name forms and URLs.
 public enum PreIssuanceLint {
     /// The findings about a to-be-signed certificate to be signed by `issuer` (`nil`: self-signed) at `now`.
-    public static func findings(_ tbs: ToBeSignedCertificate, issuer: CACertificate?, now: Date, policy: ValidityPolicy = .cabForum)
+    public static func findings(
+        _ tbs: ToBeSignedCertificate, issuer: CACertificate?, now: Date, policy: ValidityPolicy = .cabForum
+    )
         -> [LintFinding]
     {
         var lint = CertificateLint(tbs: tbs, issuer: issuer, now: now, policy: policy)

@@ -18,7 +18,9 @@ final class PostgresBackend: Sendable {
     private let logger: Logger
     private let statementTimeout: TimeInterval
 
-    init(url: String, lanes count: Int = 8, leaseTimeout: TimeInterval = 30, statementTimeout: TimeInterval = 60, logger: Logger)
+    init(
+        url: String, lanes count: Int = 8, leaseTimeout: TimeInterval = 30, statementTimeout: TimeInterval = 60, logger: Logger
+    )
         throws
     {
         configuration = try Self.configuration(url: url)

@@ -56,7 +56,10 @@ struct RecordAuthorizations: SchemaMigration {
                 try schema.execute(
                     "INSERT INTO authorizations (order_id, container_id, name, method, status, detail, failure, checked_at) "
                         + "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [orderID, try row.int("container_id"), name, state.method, state.status, state.detail, state.failure, state.checkedAt])
+                    [
+                        orderID, try row.int("container_id"), name, state.method, state.status, state.detail, state.failure,
+                        state.checkedAt,
+                    ])
             }
         }
         try schema.execute("ALTER TABLE orders DROP COLUMN dcv_json")

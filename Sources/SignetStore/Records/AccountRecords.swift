@@ -158,7 +158,8 @@ extension StoreSession where Access == ReadWrite {
     }
 
     public func setAccountSettings(_ settings: AccountSettings) throws {
-        try execute("UPDATE account SET users_may_skip_approval = ? WHERE id = ?", [settings.usersMaySkipApproval, Self.accountID])
+        try execute(
+            "UPDATE account SET users_may_skip_approval = ? WHERE id = ?", [settings.usersMaySkipApproval, Self.accountID])
     }
 
     /// Adds `amount` (negative for a charge) to the balance and writes the ledger line, in the caller's transaction.

@@ -19,7 +19,8 @@ extension StoreSession where Access == ReadWrite {
         while inserted < count {
             let rows = min(rowsPerStatement, count - inserted)
             let tuple = Self.list(columns.count)
-            let sql = "INSERT INTO orders (\(columns.joined(separator: ", "))) VALUES "
+            let sql =
+                "INSERT INTO orders (\(columns.joined(separator: ", "))) VALUES "
                 + Array(repeating: tuple, count: rows).joined(separator: ", ")
             try executor.execute(sql, Array(Array(repeating: values, count: rows).joined()))
             inserted += rows

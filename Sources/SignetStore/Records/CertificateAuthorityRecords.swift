@@ -8,7 +8,8 @@ extension StoreSession where Access == ReadWrite {
             let fingerprint = try recorded.string("root_fingerprint")
             return fingerprint == rootFingerprint ? nil : fingerprint
         }
-        try execute("INSERT INTO certificate_authority (id, root_fingerprint, recorded_at) VALUES (1, ?, ?)", [rootFingerprint, now])
+        try execute(
+            "INSERT INTO certificate_authority (id, root_fingerprint, recorded_at) VALUES (1, ?, ?)", [rootFingerprint, now])
         return nil
     }
 }

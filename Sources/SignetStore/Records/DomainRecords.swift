@@ -203,7 +203,8 @@ extension StoreSession where Access == ReadWrite {
 
     /// Changes a domain's method and random value.
     public func setDomainMethod(id: Int, method: String, token: String?, tokenExpires: Date?) throws {
-        try execute("UPDATE domains SET method = ?, token = ?, token_expires = ? WHERE id = ?", [method, token, tokenExpires, id])
+        try execute(
+            "UPDATE domains SET method = ?, token = ?, token_expires = ? WHERE id = ?", [method, token, tokenExpires, id])
     }
 
     public func setDomainError(id: Int, _ error: String?) throws {
@@ -231,7 +232,8 @@ extension StoreSession where Access == ReadWrite {
             [date, date, limit])
         let ids = due.compactMap(\.id)
         if !ids.isEmpty {
-            try execute("UPDATE dcv_emails SET lease_until = ? WHERE id IN \(Self.list(ids.count))", Self.binds([leaseUntil], ids))
+            try execute(
+                "UPDATE dcv_emails SET lease_until = ? WHERE id IN \(Self.list(ids.count))", Self.binds([leaseUntil], ids))
         }
         return due.map(\.record)
     }

@@ -93,7 +93,9 @@ extension StoreSession {
             filters.append("product_name_id = ?")
             values.append(product)
         }
-        if let isRenewed = query.isRenewed { filters.append(isRenewed ? "renewed_order_id IS NOT NULL" : "renewed_order_id IS NULL") }
+        if let isRenewed = query.isRenewed {
+            filters.append(isRenewed ? "renewed_order_id IS NOT NULL" : "renewed_order_id IS NULL")
+        }
         if let key = query.resellerAccessKeyID {
             filters.append("id IN (SELECT order_id FROM reseller_orders WHERE access_key_id = ?)")
             values.append(key)
@@ -128,7 +130,8 @@ extension StoreSession {
             break
         }
         let condition = filters.isEmpty ? "" : " WHERE " + filters.joined(separator: " AND ")
-        let total = query.countsByStatus
+        let total =
+            query.countsByStatus
             ? try orderCount(containerIDs: query.containerIDs, status: query.status)
             : try count("SELECT COUNT(*) AS total FROM orders\(condition)", values)
         var sort = query.sort

@@ -157,7 +157,8 @@ struct CertificateRow: Codable, Sendable {
         }
         var revocation: Revocation?
         if let revokedAt {
-            revocation = Revocation(date: revokedAt, reason: revocationReason.flatMap(RevocationReason.init(rawValue:)) ?? .unspecified)
+            revocation = Revocation(
+                date: revokedAt, reason: revocationReason.flatMap(RevocationReason.init(rawValue:)) ?? .unspecified)
         }
         return CertificateRecord(
             id: id ?? 0, orderID: orderId, role: role, status: status,
@@ -251,7 +252,9 @@ extension StoreSession {
 
     /// Ids of certificates in `status`, oldest first.
     public func certificateIDs(status: CertificateStatus, limit: Int) throws -> [Int] {
-        try rows("SELECT id FROM certificates WHERE status = ? ORDER BY id LIMIT ?", [status.rawValue, limit]).map { try $0.int("id") }
+        try rows("SELECT id FROM certificates WHERE status = ? ORDER BY id LIMIT ?", [status.rawValue, limit]).map {
+            try $0.int("id")
+        }
     }
 
     // MARK: certificates
@@ -259,7 +262,8 @@ extension StoreSession {
     /// The certificate; with `forUpdate`, locked until the transaction ends, so that two instances
     /// never both sign it.
     public func certificate(id: Int, forUpdate: Bool = false) throws -> CertificateRecord? {
-        try first(CertificateRow.self, "SELECT * FROM certificates WHERE id = ?\(forUpdate ? self.forUpdate : "")", [id])?.record()
+        try first(CertificateRow.self, "SELECT * FROM certificates WHERE id = ?\(forUpdate ? self.forUpdate : "")", [id])?
+            .record()
     }
 
     /// The certificate a client names: by id (a number of fewer than 16 digits), by serial number
@@ -274,7 +278,8 @@ extension StoreSession {
     }
 
     public func certificate(serialNumber: String) throws -> CertificateRecord? {
-        try first(CertificateRow.self, "SELECT * FROM certificates WHERE serial_number = ?", [serialNumber.uppercased()])?.record()
+        try first(CertificateRow.self, "SELECT * FROM certificates WHERE serial_number = ?", [serialNumber.uppercased()])?
+            .record()
     }
 
     public func certificate(thumbprint: String) throws -> CertificateRecord? {
@@ -289,7 +294,9 @@ extension StoreSession {
     }
 
     public func certificates(orderID: Int) throws -> [CertificateRecord] {
-        try all(CertificateRow.self, "SELECT * FROM certificates WHERE order_id = ? ORDER BY id", [orderID]).map { try $0.record() }
+        try all(CertificateRow.self, "SELECT * FROM certificates WHERE order_id = ? ORDER BY id", [orderID]).map {
+            try $0.record()
+        }
     }
 
     /// How many certificates of `role` each order has (orders with none are absent).
@@ -317,8 +324,10 @@ extension StoreSession {
     public func requests(orderIDs: [Int]) throws -> [Int: [ApprovalRequest]] {
         let ids = Array(Set(orderIDs))
         guard !ids.isEmpty else { return [:] }
-        let records = try all(RequestRow.self, "SELECT * FROM requests WHERE order_id IN \(Self.list(ids.count)) ORDER BY id", ids)
-            .map { try $0.record() }
+        let records = try all(
+            RequestRow.self, "SELECT * FROM requests WHERE order_id IN \(Self.list(ids.count)) ORDER BY id", ids
+        )
+        .map { try $0.record() }
         return Dictionary(grouping: records, by: \.orderID)
     }
 }
@@ -337,7 +346,10 @@ extension StoreSession where Access == ReadWrite {
         try execute(
             "UPDATE orders SET dcv_random_value = ?, dcv_expires = ?, dcv_attempts = ?, caa_messages_json = ?, dcv_next_check = ? "
                 + "WHERE id = ?",
-            [dcv?.randomValue, dcv?.expires, dcv?.attempts ?? 0, try dcv.map { try JSONColumn.encode($0.caaMessages) }, nextCheck, orderID])
+            [
+                dcv?.randomValue, dcv?.expires, dcv?.attempts ?? 0, try dcv.map { try JSONColumn.encode($0.caaMessages) },
+                nextCheck, orderID,
+            ])
         try saveAuthorizations(orderID: orderID, containerID: nil, dcv?.names ?? [:])
     }
 
@@ -388,7 +400,8 @@ extension StoreSession where Access == ReadWrite {
         try execute("UPDATE certificates SET names_json = ?, common_name = ? WHERE id = ?", [json, names.commonName, id])
         if isCurrent {
             try execute(
-                "UPDATE orders SET names_json = ?, common_name = ?, date_updated = ? WHERE id = ?", [json, names.commonName, date, orderID])
+                "UPDATE orders SET names_json = ?, common_name = ?, date_updated = ? WHERE id = ?",
+                [json, names.commonName, date, orderID])
         }
     }
 

@@ -18,7 +18,8 @@ enum OrderSummaryRow {
     /// The one option a list shows, read by the database from the order's options (1 or 0), so
     /// that a page does not decode a hundred option documents for one flag.
     static func disablesRenewalNotifications(_ dialect: SQLDialect) -> String {
-        let option = dialect == .postgresql
+        let option =
+            dialect == .postgresql
             ? "(o.options_json::jsonb ->> 'disableRenewalNotifications') = 'true'"
             : "json_extract(o.options_json, '$.disableRenewalNotifications') = 1"
         return "CASE WHEN \(option) THEN 1 ELSE 0 END"

@@ -33,7 +33,8 @@ extension StoreSession {
             return try all(OrganizationRow.self, "SELECT * FROM organizations ORDER BY id").map { try $0.record() }
         }
         return try all(
-            OrganizationRow.self, "SELECT * FROM organizations WHERE container_id IN \(Self.list(containerIDs.count)) ORDER BY id",
+            OrganizationRow.self,
+            "SELECT * FROM organizations WHERE container_id IN \(Self.list(containerIDs.count)) ORDER BY id",
             Array(containerIDs)
         ).map { try $0.record() }
     }
@@ -51,7 +52,8 @@ extension StoreSession where Access == ReadWrite {
     /// Records that the organization was validated at `level` until `until` (EV counts as OV too).
     public func setOrganizationValidation(id: Int, level: ValidationLevel, until: Date) throws {
         if level == .ev {
-            try execute("UPDATE organizations SET ev_validated_until = ?, ov_validated_until = ? WHERE id = ?", [until, until, id])
+            try execute(
+                "UPDATE organizations SET ev_validated_until = ?, ov_validated_until = ? WHERE id = ?", [until, until, id])
         } else {
             try execute("UPDATE organizations SET ov_validated_until = ? WHERE id = ?", [until, id])
         }

@@ -6,7 +6,9 @@ extension StoreSession where Access == ReadWrite {
     /// other instances skip them meanwhile (`SKIP LOCKED`), and once the lease is over an
     /// instance that died mid-renewal is replaced. A renewal, or a failure's next attempt, then
     /// sets the real next time. Returns each order with the end of its term.
-    public func leaseOrdersDueForRenewal(at date: Date, leaseUntil: Date, limit: Int) throws
+    public func leaseOrdersDueForRenewal(
+        at date: Date, leaseUntil: Date, limit: Int
+    ) throws
         -> [(orderID: Int, orderValidTill: Date)]
     {
         let due = try rows(
@@ -18,7 +20,8 @@ extension StoreSession where Access == ReadWrite {
         ).map { (orderID: try $0.int("id"), orderValidTill: try $0.date("order_valid_till")) }
         if !due.isEmpty {
             try execute(
-                "UPDATE orders SET auto_renewal_due = ? WHERE id IN \(Self.list(due.count))", Self.binds([leaseUntil], due.map(\.orderID)))
+                "UPDATE orders SET auto_renewal_due = ? WHERE id IN \(Self.list(due.count))",
+                Self.binds([leaseUntil], due.map(\.orderID)))
         }
         return due
     }
@@ -31,7 +34,8 @@ extension StoreSession where Access == ReadWrite {
     /// Records that `renewalID` renewed the order, which ends its automatic renewal.
     public func markOrderRenewed(orderID: Int, by renewalID: Int, at date: Date) throws {
         try execute(
-            "UPDATE orders SET renewed_order_id = ?, auto_renewal_due = NULL, date_updated = ? WHERE id = ?", [renewalID, date, orderID])
+            "UPDATE orders SET renewed_order_id = ?, auto_renewal_due = NULL, date_updated = ? WHERE id = ?",
+            [renewalID, date, orderID])
     }
 
     /// Undoes the link of a renewal that was refused, so that the order it renewed can be renewed

@@ -164,7 +164,8 @@ extension StoreSession where Access == ReadWrite {
         try insert(
             into: "reseller_keys",
             ResellerKeyRow(
-                accessKeyId: accessKeyID, sealedSecret: sealedSecret, userId: userID, name: name, isActive: true, dateCreated: date))
+                accessKeyId: accessKeyID, sealedSecret: sealedSecret, userId: userID, name: name, isActive: true,
+                dateCreated: date))
     }
 
     /// Records a nonce; `false` when this key used it before (a replay). Forgets nonces older than `forgetBefore`.
@@ -180,7 +181,8 @@ extension StoreSession where Access == ReadWrite {
         try insertWithoutID(
             into: "reseller_orders",
             ResellerOrderRow(
-                orderId: order.orderID, accessKeyId: order.accessKeyID, serviceId: order.serviceID, detailsJson: order.detailsJSON))
+                orderId: order.orderID, accessKeyId: order.accessKeyID, serviceId: order.serviceID, detailsJson: order.detailsJSON
+            ))
     }
 
     public func setResellerDetails(orderID: Int, _ json: String) throws {
@@ -198,7 +200,9 @@ extension StoreSession where Access == ReadWrite {
     }
 
     @discardableResult
-    public func enqueueCallback(orderID: Int, accessKeyID: String, url: String, event: String, payload: String, at date: Date)
+    public func enqueueCallback(
+        orderID: Int, accessKeyID: String, url: String, event: String, payload: String, at date: Date
+    )
         throws -> Int
     {
         try insert(

@@ -47,8 +47,11 @@ extension StoreSession {
             "SELECT serial_number, revoked_at, revocation_reason FROM certificates WHERE issuer_id = ? AND status = ? AND valid_till > ? ORDER BY revoked_at, id",
             [issuerID, CertificateStatus.revoked.rawValue, date]
         ).map {
-            ($0.serialNumber, Revocation(
-                date: $0.revokedAt, reason: $0.revocationReason.flatMap(RevocationReason.init(rawValue:)) ?? .unspecified))
+            (
+                $0.serialNumber,
+                Revocation(
+                    date: $0.revokedAt, reason: $0.revocationReason.flatMap(RevocationReason.init(rawValue:)) ?? .unspecified)
+            )
         }
     }
 
@@ -70,8 +73,10 @@ extension StoreSession {
     /// Every revoked issuing CA, oldest first.
     public func issuerRevocations() throws -> [(issuerID: String, serialNumber: String, revocation: Revocation)] {
         try all(IssuerRevocationRow.self, "SELECT * FROM issuer_revocations ORDER BY revoked_at").map {
-            ($0.issuerId, $0.serialNumber,
-             Revocation(date: $0.revokedAt, reason: RevocationReason(rawValue: $0.revocationReason) ?? .unspecified))
+            (
+                $0.issuerId, $0.serialNumber,
+                Revocation(date: $0.revokedAt, reason: RevocationReason(rawValue: $0.revocationReason) ?? .unspecified)
+            )
         }
     }
 }
@@ -89,7 +94,9 @@ extension StoreSession where Access == ReadWrite {
         }
         try insertWithoutID(
             into: "revocation_lists",
-            CRLRow(issuerId: crl.issuerID, crlNumber: crl.number, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate, der: Data(crl.der)))
+            CRLRow(
+                issuerId: crl.issuerID, crlNumber: crl.number, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate,
+                der: Data(crl.der)))
     }
 
     // MARK: revoked issuing CAs
@@ -100,7 +107,8 @@ extension StoreSession where Access == ReadWrite {
         try insertWithoutID(
             into: "issuer_revocations",
             IssuerRevocationRow(
-                issuerId: issuerID, serialNumber: serialNumber, revokedAt: revocation.date, revocationReason: revocation.reason.rawValue))
+                issuerId: issuerID, serialNumber: serialNumber, revokedAt: revocation.date,
+                revocationReason: revocation.reason.rawValue))
         return true
     }
 }

@@ -24,7 +24,8 @@ extension StoreSession {
     public func pendingSerial(certificateID: Int) throws -> SerialReservation? {
         guard
             let row = try rows(
-                "SELECT * FROM serials WHERE certificate_id = ? AND state = ?", [certificateID, SerialReservation.State.reserved.rawValue]
+                "SELECT * FROM serials WHERE certificate_id = ? AND state = ?",
+                [certificateID, SerialReservation.State.reserved.rawValue]
             ).first
         else { return nil }
         return try Self.reservation(row)

@@ -72,7 +72,9 @@ struct RowDecoder: Decoder {
             return typed
         }
 
-        func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
+        func nestedContainer<NestedKey: CodingKey>(
+            keyedBy type: NestedKey.Type, forKey key: Key
+        ) throws
             -> KeyedDecodingContainer<NestedKey>
         {
             throw DecodingError.typeMismatch(type, .init(codingPath: [key], debugDescription: "rows are flat"))
@@ -143,7 +145,9 @@ final class RowEncoder: Encoder {
             }
         }
 
-        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
+        mutating func nestedContainer<NestedKey: CodingKey>(
+            keyedBy keyType: NestedKey.Type, forKey key: Key
+        )
             -> KeyedEncodingContainer<NestedKey>
         {
             preconditionFailure("RowEncoder encodes flat records only")

@@ -19,7 +19,9 @@ struct SchemaEditor {
     }
 
     /// Adds a column (SQLite adds one per statement).
-    func addColumn(_ table: String, _ column: String, _ type: ColumnType, required: Bool = false, default value: String? = nil)
+    func addColumn(
+        _ table: String, _ column: String, _ type: ColumnType, required: Bool = false, default value: String? = nil
+    )
         throws
     {
         let definition = ColumnDefinition(name: column, type: type, required: required, defaultValue: value, isPrimaryKey: false)
@@ -66,7 +68,8 @@ public enum SchemaMigrations {
     }
 
     static func tableExists(_ table: String, _ executor: any SQLExecutor) throws -> Bool {
-        let sql = executor.dialect == .postgresql
+        let sql =
+            executor.dialect == .postgresql
             ? "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?"
             : "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?"
         return try executor.rows(sql, [.text(table)]).first?.int("n") ?? 0 > 0
@@ -98,7 +101,8 @@ public enum SchemaMigrations {
                 "INSERT INTO \(ledger) (name, applied_at) SELECT name, created_at FROM \(fluentLedger) WHERE created_at IS NOT NULL",
                 [])
             _ = try executor.execute(
-                "INSERT INTO \(ledger) (name, applied_at) SELECT name, ? FROM \(fluentLedger) WHERE created_at IS NULL", [.date(Date())])
+                "INSERT INTO \(ledger) (name, applied_at) SELECT name, ? FROM \(fluentLedger) WHERE created_at IS NULL",
+                [.date(Date())])
         }
     }
 

@@ -56,7 +56,9 @@ struct TableDefinition: Sendable {
 
     init(_ name: String) { self.name = name }
 
-    func id() -> Self { adding(ColumnDefinition(name: "id", type: .identifier, required: true, defaultValue: nil, isPrimaryKey: true)) }
+    func id() -> Self {
+        adding(ColumnDefinition(name: "id", type: .identifier, required: true, defaultValue: nil, isPrimaryKey: true))
+    }
 
     /// A primary key that is not generated (`account.id`, `revocation_lists.issuer_id`).
     func key(_ column: String, _ type: ColumnType) -> Self {

@@ -105,7 +105,8 @@ indirect enum FuzzDocument: Sendable {
         case 3: return .literal(generator.next() % 2 == 0 ? "false" : "null")
         case 4: return .array((0..<Int(generator.next() % 4)).map { _ in random(depth: depth + 1, using: &generator) })
         default:
-            return .object((0..<Int(generator.next() % 4)).map { index in ("k\(index)", random(depth: depth + 1, using: &generator)) })
+            return .object(
+                (0..<Int(generator.next() % 4)).map { index in ("k\(index)", random(depth: depth + 1, using: &generator)) })
         }
     }
 }

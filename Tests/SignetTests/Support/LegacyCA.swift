@@ -17,7 +17,8 @@ enum LegacyCA {
         }
         let rootPublic = Certificate.PublicKey(rootKey.publicKey)
         let root = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(bytes: SerialNumber.random().bytes), publicKey: rootPublic, notValidBefore: now.addingTimeInterval(-86_400),
+            version: .v3, serialNumber: Certificate.SerialNumber(bytes: SerialNumber.random().bytes), publicKey: rootPublic,
+            notValidBefore: now.addingTimeInterval(-86_400),
             notValidAfter: now.addingTimeInterval(20 * 365 * 86_400), issuer: rootName, subject: rootName,
             signatureAlgorithm: .ecdsaWithSHA384,
             extensions: try Certificate.Extensions {
@@ -44,8 +45,11 @@ enum LegacyCA {
             },
             issuerPrivateKey: Certificate.PrivateKey(rootKey))
         try rootKey.pemRepresentation.write(to: folder.appendingPathComponent("root.key"), atomically: true, encoding: .utf8)
-        try issuingKey.pemRepresentation.write(to: folder.appendingPathComponent("issuing.key"), atomically: true, encoding: .utf8)
-        try root.serializeAsPEM().pemString.write(to: folder.appendingPathComponent("root.crt"), atomically: true, encoding: .utf8)
-        try issuing.serializeAsPEM().pemString.write(to: folder.appendingPathComponent("issuing.crt"), atomically: true, encoding: .utf8)
+        try issuingKey.pemRepresentation.write(
+            to: folder.appendingPathComponent("issuing.key"), atomically: true, encoding: .utf8)
+        try root.serializeAsPEM().pemString.write(
+            to: folder.appendingPathComponent("root.crt"), atomically: true, encoding: .utf8)
+        try issuing.serializeAsPEM().pemString.write(
+            to: folder.appendingPathComponent("issuing.crt"), atomically: true, encoding: .utf8)
     }
 }

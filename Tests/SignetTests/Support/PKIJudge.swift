@@ -33,7 +33,9 @@ enum PKIJudge {
         for (index, document) in documents.enumerated() {
             let file = directory.appendingPathComponent("document-\(index)")
             try document.contents.write(to: file)
-            let line = try JSONSerialization.data(withJSONObject: ["linter": document.linter, "args": document.arguments, "path": file.path])
+            let line = try JSONSerialization.data(withJSONObject: [
+                "linter": document.linter, "args": document.arguments, "path": file.path,
+            ])
             lines.append(String(decoding: line, as: UTF8.self))
         }
         let cases = directory.appendingPathComponent("cases.jsonl")

@@ -21,7 +21,8 @@ struct ResellerClient: Sendable {
         var fieldErrors: [String: Any] { json["errors"] as? [String: Any] ?? [:] }
     }
 
-    private func arguments(_ path: String, _ method: String, _ body: [String: Any], options: [String: String]) throws -> [String] {
+    private func arguments(_ path: String, _ method: String, _ body: [String: Any], options: [String: String]) throws -> [String]
+    {
         let json = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
         return [Self.script, "call", base, "/api/v1/" + path, method, accessKey, secret, json]
             + options.flatMap { ["--\($0.key)", $0.value] }
@@ -39,7 +40,9 @@ struct ResellerClient: Sendable {
             Issue.record("reseller.py failed: \(result.output) \(result.error)")
             return Answer(status: 0, text: "")
         }
-        let body = outer["body"].flatMap { try? JSONSerialization.data(withJSONObject: $0) }.map { String(decoding: $0, as: UTF8.self) }
+        let body = outer["body"].flatMap { try? JSONSerialization.data(withJSONObject: $0) }.map {
+            String(decoding: $0, as: UTF8.self)
+        }
         return Answer(status: outer["status"] as? Int ?? 0, text: body ?? "\(outer["body"] ?? "")")
     }
 
@@ -51,7 +54,9 @@ struct ResellerClient: Sendable {
             return []
         }
         return list.map { item in
-            let body = item["body"].flatMap { try? JSONSerialization.data(withJSONObject: $0) }.map { String(decoding: $0, as: UTF8.self) }
+            let body = item["body"].flatMap { try? JSONSerialization.data(withJSONObject: $0) }.map {
+                String(decoding: $0, as: UTF8.self)
+            }
             return Answer(status: item["status"] as? Int ?? 0, text: body ?? "")
         }
     }

@@ -28,11 +28,14 @@ final class SignetProcess: @unchecked Sendable {
         log = data.deletingLastPathComponent().appendingPathComponent("serve-\(port).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = Self.binary
-        process.arguments = [
-            "serve", "--data", data.path, "--port", String(port), "--dns-server", try TestDNS.shared.server.description,
-            "--caa-identity", "signet.test",
-        ] + (arguments.contains("--rate-limit") ? [] : ["--rate-limit", "off"]) + arguments
-        if let databaseURL { process.environment = ProcessInfo.processInfo.environment.merging(["DATABASE_URL": databaseURL]) { $1 } }
+        process.arguments =
+            [
+                "serve", "--data", data.path, "--port", String(port), "--dns-server", try TestDNS.shared.server.description,
+                "--caa-identity", "signet.test",
+            ] + (arguments.contains("--rate-limit") ? [] : ["--rate-limit", "off"]) + arguments
+        if let databaseURL {
+            process.environment = ProcessInfo.processInfo.environment.merging(["DATABASE_URL": databaseURL]) { $1 }
+        }
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle

@@ -1,7 +1,7 @@
 import Crypto
-import Testing
 import Foundation
 import SwiftASN1
+import Testing
 import X509
 import _CryptoExtras
 

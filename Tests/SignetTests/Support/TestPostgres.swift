@@ -66,12 +66,14 @@ final class PostgresCluster: @unchecked Sendable {
         // The server would inherit every descriptor of ours, among them the one by which Foundation
         // learns that a child has exited: start it from the system's Python
         // (the postgres user may not reach a user's own), whose subprocess closes them all.
-        let detached = "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:], stdin=subprocess.DEVNULL, "
+        let detached =
+            "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:], stdin=subprocess.DEVNULL, "
             + "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode)"
         let started = try await Self.postgres(
             "/usr/bin/python3", ["-c", detached, Self.binary("pg_ctl"), "-D", data, "-l", log, "-o", options, "-w", "start"])
         guard started.status == 0 else {
-            throw TestDNSError.missing("pg_ctl start failed: \(started.error) \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+            throw TestDNSError.missing(
+                "pg_ctl start failed: \(started.error) \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         }
     }
 
@@ -107,7 +109,8 @@ final class PostgresCluster: @unchecked Sendable {
             return "\(folder)/\(tool)"
         }
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
-        for version in versions.sorted(by: >) where FileManager.default.isExecutableFile(atPath: "/usr/lib/postgresql/\(version)/bin/\(tool)") {
+        for version in versions.sorted(by: >)
+        where FileManager.default.isExecutableFile(atPath: "/usr/lib/postgresql/\(version)/bin/\(tool)") {
             return "/usr/lib/postgresql/\(version)/bin/\(tool)"
         }
         return tool

@@ -7,11 +7,11 @@ import Testing
 import Vapor
 import VaporTesting
 
-@testable import SignetServer
-@testable import SignetRA
-@testable import SignetHTTP
 @testable import SignetCertCentral
+@testable import SignetHTTP
+@testable import SignetRA
 @testable import SignetReseller
+@testable import SignetServer
 
 /// A Signet server in this process, on a fresh data folder, answering requests in memory.
 final class TestSignet: Sendable {
@@ -26,7 +26,9 @@ final class TestSignet: Sendable {
         directory: URL? = nil, publicURL: String = "http://pki.signet-test.com", recheckInterval: TimeInterval = 0.2,
         configure: (inout SignetConfiguration) -> Void = { _ in }
     ) async throws -> TestSignet {
-        let directory = directory ?? FileManager.default.temporaryDirectory
+        let directory =
+            directory
+            ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("signet-test-\(UUID().uuidString)")
         var configuration = SignetConfiguration()
         configuration.dataDirectory = directory
@@ -46,7 +48,8 @@ final class TestSignet: Sendable {
         configuration.rateLimit = .off
         configure(&configuration)
         let app = try await Application.make(.testing)
-        app.logger.logLevel = ProcessInfo.processInfo.environment["SIGNET_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+        app.logger.logLevel =
+            ProcessInfo.processInfo.environment["SIGNET_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         do {
             let services = try await SignetApp.configure(app, configuration: configuration, clock: clock)
             try await app.asyncBoot()
@@ -140,7 +143,9 @@ final class TestSignet: Sendable {
     }
 
     /// Funds the account, validates the domain and creates a validated organization; returns its id.
-    func prepareAccount(domains: [String] = ["example.com"], funds: Money = "100000.00", level: ValidationLevel = .ov)
+    func prepareAccount(
+        domains: [String] = ["example.com"], funds: Money = "100000.00", level: ValidationLevel = .ov
+    )
         async throws -> Int
     {
         _ = try await administration.addBalance(funds)

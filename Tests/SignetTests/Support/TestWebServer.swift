@@ -10,34 +10,34 @@ final class TestWebServer: Sendable {
     let process: Process
 
     private static let script = #"""
-    import http.server, os, socketserver, sys, time
-    root = sys.argv[1]
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            host = (self.headers.get("Host") or "").split(":")[0].lower()
-            with open(os.path.join(root, "requests.log"), "a") as log:
-                log.write(host + self.path + "\n")
-            path = os.path.normpath(os.path.join(root, host, self.path.split("?")[0].lstrip("/")))
-            if not path.startswith(root):
-                self.send_error(403); return
-            if os.path.exists(path + ".sleep"):
-                time.sleep(float(open(path + ".sleep").read()))
-            if os.path.exists(path + ".redirect"):
-                self.send_response(302); self.send_header("Location", open(path + ".redirect").read().strip())
-                self.send_header("Content-Length", "0"); self.end_headers(); return
-            if not os.path.isfile(path):
-                self.send_error(404); return
-            data = open(path, "rb").read()
-            self.send_response(200); self.send_header("Content-Type", "text/plain")
-            self.send_header("Content-Length", str(len(data))); self.end_headers(); self.wfile.write(data)
-        def log_message(self, *args):
-            pass
-    class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-        daemon_threads = True
-    server = Server(("127.0.0.1", 0), Handler)
-    print(server.server_address[1], flush=True)
-    server.serve_forever()
-    """#
+        import http.server, os, socketserver, sys, time
+        root = sys.argv[1]
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                host = (self.headers.get("Host") or "").split(":")[0].lower()
+                with open(os.path.join(root, "requests.log"), "a") as log:
+                    log.write(host + self.path + "\n")
+                path = os.path.normpath(os.path.join(root, host, self.path.split("?")[0].lstrip("/")))
+                if not path.startswith(root):
+                    self.send_error(403); return
+                if os.path.exists(path + ".sleep"):
+                    time.sleep(float(open(path + ".sleep").read()))
+                if os.path.exists(path + ".redirect"):
+                    self.send_response(302); self.send_header("Location", open(path + ".redirect").read().strip())
+                    self.send_header("Content-Length", "0"); self.end_headers(); return
+                if not os.path.isfile(path):
+                    self.send_error(404); return
+                data = open(path, "rb").read()
+                self.send_response(200); self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(data))); self.end_headers(); self.wfile.write(data)
+            def log_message(self, *args):
+                pass
+        class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+            daemon_threads = True
+        server = Server(("127.0.0.1", 0), Handler)
+        print(server.server_address[1], flush=True)
+        server.serve_forever()
+        """#
 
     init() async throws {
         root = try Tools.temporaryDirectory().resolvingSymlinksInPath()
@@ -47,7 +47,8 @@ final class TestWebServer: Sendable {
 
     /// Serves `contents` at `path` for `host`; `suffix` writes the `.redirect` or `.sleep` sibling instead.
     func serve(_ contents: String, host: String, path: String, suffix: String = "") throws {
-        let file = root.appendingPathComponent(host).appendingPathComponent(path.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + suffix)
+        let file = root.appendingPathComponent(host).appendingPathComponent(
+            path.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + suffix)
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         try contents.write(to: file, atomically: true, encoding: .utf8)
     }

@@ -120,7 +120,9 @@ enum Tools {
 
     /// `openssl verify` of `leaf` against a root and intermediate; returns openssl's verdict.
     /// `openssl verify` of a chain, at `date` when given (for certificates issued under a test clock).
-    static func verify(leaf: String, intermediate: String, root: String, purpose: String = "sslserver", at date: Date? = nil)
+    static func verify(
+        leaf: String, intermediate: String, root: String, purpose: String = "sslserver", at date: Date? = nil
+    )
         async throws -> Result
     {
         let directory = try temporaryDirectory()
@@ -175,7 +177,9 @@ extension Tools {
     static func finishes<T: Sendable>(_ task: Task<T, any Error>, within seconds: Double) async -> Bool {
         return await withCheckedContinuation { continuation in
             let once = ResumeOnce(continuation)
-            Task { _ = await task.result; once.resume(true) }
+            Task {
+                _ = await task.result; once.resume(true)
+            }
             Task {
                 try? await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
                 once.resume(false)
