@@ -100,10 +100,29 @@ let package = Package(
                 "SignetCore", "SignetPKI", "SignetServer", "SignetValidation", "SignetRA", "SignetHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // What the tests run against: Signet in-process, the real servers they start on loopback
+        // (DNS, web, SMTP, PostgreSQL), the clients they drive, and the linters' judge.
+        .target(
+            name: "SignetTestSupport",
+            dependencies: [
+                "SignetCore", "SignetPKI", "SignetStore", "SignetServer", "SignetValidation", "SignetRA", "SignetHTTP",
+                "SignetCertCentral", "SignetReseller",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Tests/SignetTestSupport"),
         .testTarget(
             name: "SignetTests",
             dependencies: [
-                "SignetCore", "SignetPKI", "SignetStore", "SignetServer", "SignetValidation", "SignetRA", "SignetHTTP",
+                "SignetTestSupport", "SignetCore", "SignetPKI", "SignetStore", "SignetServer", "SignetValidation", "SignetRA",
+                "SignetHTTP",
                 "SignetCertCentral", "SignetReseller", "signet",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "VaporTesting", package: "vapor"),

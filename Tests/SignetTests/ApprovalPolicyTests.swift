@@ -7,6 +7,7 @@ import Testing
 @testable import SignetRA
 @testable import SignetReseller
 @testable import SignetServer
+@testable import SignetTestSupport
 
 /// Who may skip approval (docs/behaviour.md): administrators and managers; users only where the
 /// account allows it, which it does not by default (as CertCentral ships).

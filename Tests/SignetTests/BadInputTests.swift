@@ -8,6 +8,7 @@ import Vapor
 @testable import SignetRA
 @testable import SignetReseller
 @testable import SignetServer
+@testable import SignetTestSupport
 
 /// Every malformed request gets a 4xx in CertCentral's format, changes nothing, and the server keeps serving.
 @Suite("Bad input")

@@ -8,6 +8,7 @@ import Vapor
 @testable import SignetRA
 @testable import SignetReseller
 @testable import SignetServer
+@testable import SignetTestSupport
 
 /// `PUT /order/certificate/{id}/status` (certcentral.md 4.4): canceling orders and pending reissues.
 @Suite("Order cancellation")

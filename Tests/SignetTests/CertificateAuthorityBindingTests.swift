@@ -6,6 +6,7 @@ import Testing
 @testable import SignetRA
 @testable import SignetReseller
 @testable import SignetServer
+@testable import SignetTestSupport
 
 /// A database stays with the root CA that first served it: an instance whose data folder lacks
 /// those CA files (a new folder beside a shared PostgreSQL) refuses to start rather than make a second root.

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import SignetTestSupport
+
 /// The README's quick start, with the real `signet` binary, curl and openssl.
 @Suite("Command line", .serialized)
 struct CommandLineTests {

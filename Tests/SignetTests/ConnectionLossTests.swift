@@ -2,6 +2,8 @@ import Foundation
 import SignetCore
 import Testing
 
+@testable import SignetTestSupport
+
 /// PostgreSQL going away under a running Signet: clients get a clear 503 in their dialect's format,
 /// nothing half-done is kept, and service resumes when the database is back, with no restart.
 @Suite(

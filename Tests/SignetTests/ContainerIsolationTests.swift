@@ -7,6 +7,7 @@ import Testing
 @testable import SignetRA
 @testable import SignetReseller
 @testable import SignetServer
+@testable import SignetTestSupport
 
 /// Containers are separate teams: what one validated, named, keyed or was sent is invisible to the
 /// other, and every answer reads as if the other team's objects did not exist (certcentral.md 10).

@@ -3,6 +3,8 @@ import SignetCore
 import SignetValidation
 import Testing
 
+@testable import SignetTestSupport
+
 @Suite("Core rules")
 struct CoreRulesTests {
     @Test("DNS names are normalized and bad ones refused with a reason")

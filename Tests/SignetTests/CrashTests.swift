@@ -3,6 +3,7 @@ import SignetCore
 import Testing
 
 @testable import SignetStore
+@testable import SignetTestSupport
 
 /// A `signet serve` process killed with SIGKILL in the middle of a burst of orders loses nothing
 /// it acknowledged, on whichever backend the suite runs (SQLite, or PostgreSQL in CI's second pass).

@@ -8,6 +8,7 @@ import Testing
 @testable import SignetRA
 @testable import SignetReseller
 @testable import SignetServer
+@testable import SignetTestSupport
 
 /// E-mail validation through a real SMTP sink (aiosmtpd) and the outbox, and the domains API.
 @Suite("E-mail validation and domains")

@@ -8,6 +8,7 @@ import Testing
 @testable import SignetRA
 @testable import SignetReseller
 @testable import SignetServer
+@testable import SignetTestSupport
 
 /// Domain control validation against real servers on loopback: unbound for DNS, Python's
 /// http.server for HTTP. Each test uses a zone of its own in the shared unbound.

@@ -2,6 +2,8 @@ import Foundation
 import NIOHTTP1
 import Testing
 
+@testable import SignetTestSupport
+
 /// No client value can stop the CA: every field of every JSON-accepting endpoint of both dialects,
 /// given boundary and random values of every JSON type, answers a 4xx (or, for a value that happens to
 /// be valid, a 2xx) in the dialect's own format, and `/healthz` answers after each request. It runs

@@ -7,6 +7,7 @@ import Testing
 @testable import SignetRA
 @testable import SignetReseller
 @testable import SignetServer
+@testable import SignetTestSupport
 
 /// `alternative_order_id` makes retries safe: one order, one charge.
 @Suite("Idempotency")

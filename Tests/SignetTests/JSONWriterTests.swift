@@ -6,6 +6,7 @@ import Testing
 @testable import SignetRA
 @testable import SignetReseller
 @testable import SignetServer
+@testable import SignetTestSupport
 
 /// `JSONWriter` writes what `CertCentralFormat.encoder` would: the list relies on it.
 @Suite("JSON writer")

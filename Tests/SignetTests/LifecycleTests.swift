@@ -7,6 +7,7 @@ import Testing
 @testable import SignetRA
 @testable import SignetReseller
 @testable import SignetServer
+@testable import SignetTestSupport
 
 /// Reissues (seed 000) and duplicates (seed 002).
 @Suite("Reissue and duplicates")

@@ -9,6 +9,7 @@ import X509
 @testable import SignetRA
 @testable import SignetReseller
 @testable import SignetServer
+@testable import SignetTestSupport
 
 /// The pre-issuance lint (BR 4.3.1.2): every check fires on what breaks its rule, names the rule,
 /// and says whether the request or Signet caused it.

@@ -2,6 +2,8 @@ import Foundation
 import SignetCore
 import Testing
 
+@testable import SignetTestSupport
+
 /// pkilint (PyPI) judges issued certificates against the CA/Browser Forum profiles.
 @Suite("pkilint")
 struct LintTests {

@@ -3,6 +3,7 @@ import SignetCore
 import Testing
 
 @testable import SignetStore
+@testable import SignetTestSupport
 
 /// Two `signet serve` processes on one PostgreSQL and one data folder, as a user who outgrew one
 /// machine runs them: started at the same moment, then sent concurrent work of every kind.

@@ -3,6 +3,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+@testable import SignetTestSupport
 #endif
 
 /// What a new operator can get wrong, tried with the real binary: data folders, flags, messages, shutdown.

@@ -3,6 +3,7 @@ import SignetCore
 import Testing
 
 @testable import SignetStore
+@testable import SignetTestSupport
 
 /// `page.total` comes from kept counts (triggers and a background fold), not from counting rows:
 /// it must agree with counting rows after every kind of change, folded or not.

@@ -8,6 +8,7 @@ import Testing
 @testable import SignetRA
 @testable import SignetReseller
 @testable import SignetServer
+@testable import SignetTestSupport
 
 /// Orders as seeds 001 and 003 place them, through to certificates that openssl accepts.
 @Suite("Order flow")

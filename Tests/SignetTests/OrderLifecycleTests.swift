@@ -1,6 +1,7 @@
 import Testing
 
 @testable import SignetCore
+@testable import SignetTestSupport
 
 /// The order and certificate lifecycles as tables, without a database: every status against every
 /// step, and the effects that must go with each change.

@@ -5,6 +5,7 @@ import Testing
 @testable import SignetHTTP
 @testable import SignetRA
 @testable import SignetStore
+@testable import SignetTestSupport
 
 /// The registration authority's steps as a front end without CSR-at-order (ACME, a console) uses
 /// them: open an order, let its names be authorized and the order approved, finalize with a CSR.

@@ -8,6 +8,7 @@ import Testing
 @testable import SignetRA
 @testable import SignetReseller
 @testable import SignetServer
+@testable import SignetTestSupport
 
 /// Outbound requests (HTTP validation, callbacks) go only to public addresses, in every notation,
 /// and connect to exactly the address that was checked (docs/security.md).

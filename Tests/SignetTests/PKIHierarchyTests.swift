@@ -12,6 +12,7 @@ import X509
 @testable import SignetReseller
 @testable import SignetServer
 @testable import SignetStore
+@testable import SignetTestSupport
 
 /// The CA hierarchy as relying parties and linters see it: a root and one issuing CA per family,
 /// their CRLs and OCSP, what existing data folders keep, and where certificates point.

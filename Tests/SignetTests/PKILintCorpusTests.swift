@@ -8,6 +8,7 @@ import Testing
 @testable import SignetRA
 @testable import SignetReseller
 @testable import SignetServer
+@testable import SignetTestSupport
 
 /// Every product Signet sells, with both CSR key types, under both issuing key types, and with odd
 /// organization and subject inputs, is either issued and passes pkilint with no error and only the

@@ -8,6 +8,7 @@ import Vapor
 @testable import SignetRA
 @testable import SignetReseller
 @testable import SignetServer
+@testable import SignetTestSupport
 
 /// Per-key request limits (certcentral.md 11.2): 100 per 5 seconds and 1,000 per 5 minutes by
 /// default, answered 429 with `Retry-After` in each dialect's error format.

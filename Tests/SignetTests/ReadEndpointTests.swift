@@ -8,6 +8,7 @@ import Vapor
 @testable import SignetRA
 @testable import SignetReseller
 @testable import SignetServer
+@testable import SignetTestSupport
 
 /// Products, account objects, order lists, certificates and every download format.
 @Suite("Read endpoints")

@@ -8,6 +8,7 @@ import Testing
 @testable import SignetReseller
 @testable import SignetServer
 @testable import SignetStore
+@testable import SignetTestSupport
 
 /// Renewals: by hand with `renewal_of_order_id`, and automatic with `auto_renew` 30 days before an order ends.
 @Suite("Renewals")

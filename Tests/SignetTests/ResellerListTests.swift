@@ -2,6 +2,8 @@ import Foundation
 import SignetCore
 import Testing
 
+@testable import SignetTestSupport
+
 /// `certificate/list` as reseller.md 5.2 describes it: the caller's orders only, newest first,
 /// Laravel-style pages, and the status and keyword filters, all chosen in the database.
 @Suite("Reseller order list")

@@ -7,6 +7,7 @@ import Testing
 @testable import SignetRA
 @testable import SignetReseller
 @testable import SignetServer
+@testable import SignetTestSupport
 
 /// The AnquanSSL reseller dialect, driven by an independent client (Fixtures/reseller.py).
 @Suite("Reseller API")

@@ -7,6 +7,7 @@ import Testing
 @testable import SignetRA
 @testable import SignetReseller
 @testable import SignetServer
+@testable import SignetTestSupport
 
 /// Revocation through both endpoints, and the CRL and OCSP responder as openssl and pkilint judge them.
 @Suite("Revocation, CRL and OCSP")

@@ -4,6 +4,7 @@ import Testing
 
 @testable import SignetRA
 @testable import SignetStore
+@testable import SignetTestSupport
 
 /// Issuance reserves a serial, signs outside the write transaction, then records: a signer that
 /// goes away between the steps loses nothing, and no serial is ever used twice.

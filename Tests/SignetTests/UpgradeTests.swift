@@ -4,6 +4,7 @@ import SignetStore
 import Testing
 
 @testable import SignetServer
+@testable import SignetTestSupport
 
 /// An installation written by an earlier Signet (commit 6ef43b3, the last on Fluent; made by
 /// `Fixtures/make-upgrade-fixture.py`) opens in this one with everything it held: orders in every

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import SignetPKI
+@testable import SignetTestSupport
 @testable import SignetValidation
 
 /// The validation engine on its own, against unbound and against values computed by other tools.

@@ -8,7 +8,7 @@ struct ResellerClient: Sendable {
     let secret: String
 
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/reseller.py").path
+        .appendingPathComponent("SignetTests/Fixtures/reseller.py").path
 
     struct Answer: Sendable {
         let status: Int

@@ -22,7 +22,7 @@ enum PKIJudge {
     }
 
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/lint_many.py").path
+        .appendingPathComponent("SignetTests/Fixtures/lint_many.py").path
 
     /// Lints every document; a report per document, in order.
     static func judge(_ documents: [Document]) async throws -> [Report] {
