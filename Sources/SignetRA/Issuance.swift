@@ -127,8 +127,27 @@ extension RegistrationAuthority {
                 return try reserveIfReady(order, certificate, csr: nil, caaCleared: true, connection: connection, now: now)
             }
         }
-        guard let pending else { return false }
+        guard let pending else { return try await awaitOtherSigner(of: certificateID) }
         return try await complete(pending) != nil
+    }
+
+    /// When another signer holds the certificate's reservation (the background pass and a
+    /// client's "check now" race), waits for it to record the certificate, as a lock would have
+    /// made it wait: briefly, since a signature takes milliseconds. `false` when nothing is being
+    /// signed (something blocks the certificate) or the other signer does not finish in time.
+    private func awaitOtherSigner(of certificateID: Int) async throws -> Bool {
+        for _ in 0..<250 {
+            let (status, signing) = try await store.read { connection in
+                (
+                    try connection.certificate(id: certificateID)?.status,
+                    try connection.pendingSerial(certificateID: certificateID) != nil
+                )
+            }
+            if status == .issued { return true }
+            guard signing else { return false }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        return false
     }
 
     /// One background pass: tries every approved certificate (those whose signature was reserved

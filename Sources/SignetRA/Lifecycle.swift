@@ -48,6 +48,15 @@ extension RegistrationAuthority {
         checked.productNameID = product.nameID
         // The subscriber stays who the order named, unless the request names someone.
         if checked.person == nil { checked.person = order.names.person }
+        // A duplicate repeats the order's names: a request that names none (certmesh sends only
+        // the CSR and hash) gets them all.
+        if role == .duplicate, checked.commonName?.trimmingWhitespace().isEmpty ?? true, checked.dnsNames.isEmpty,
+            checked.emails.isEmpty
+        {
+            checked.commonName = order.names.commonName
+            checked.dnsNames = order.names.dnsNames
+            checked.emails = order.names.emails
+        }
         let (names, requestedHash) = try OrderRules.checkedCertificate(checked, product: product)
         if role == .duplicate {
             let allowed = Set(order.names.subjectAlternativeDNSNames(isTLS: product.isTLS) + order.names.emails)

@@ -153,16 +153,15 @@ extension ResellerDesk {
             updated.domainDCV.removeValue(forKey: domain)
             let refundOneName = updated.purchasedNames > 1
             if refundOneName { updated.purchasedNames -= 1 }
-            let changed: Order
             do {
-                changed = try await registration.removeName(
+                _ = try await registration.removeName(
                     domain, orderID: order.id, refundOneName: refundOneName, record: record(caller, from: reseller, updated),
                     by: caller.principal)
             } catch WorkflowError.nameNotOnOrder(let name, let reason) {
                 throw ResellerError.invalid("domain", "\(name) \(reason)")
             }
-            let status = ResellerRenderer.status(changed.status, details: updated, allValidated: false)
-            return .object(["service_id": .string(reseller.serviceID), "status": .string(status)])
+            // The API's answer (reseller.md 5.4): the removed name's share was refunded.
+            return .object(["service_id": .string(reseller.serviceID), "status": .string("refunded")])
         }
     }
 

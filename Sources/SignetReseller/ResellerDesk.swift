@@ -214,7 +214,8 @@ struct ResellerDesk: Sendable {
         case "issued": query.status = .issued; query.certificateEnds = now..<Date.distantFuture
         case "expiring": query.status = .issued; query.certificateEnds = now..<soon
         case "expired": query.status = .issued; query.certificateEnds = Date.distantPast..<now
-        case "issuing": query.statusOtherThan = .issued
+        // On their way: not issued yet, and not ended (a refunded order is neither).
+        case "issuing": query.statusIn = [.needsApproval, .pending, .reissuePending]
         case let other?:
             throw ResellerError.invalid("status", "status must be issued, expiring, expired or issuing, not \(other)")
         }

@@ -67,8 +67,12 @@ struct ResellerRenderer: Sendable {
         let values = (try? PEM.derBytes(of: csr)).map {
             SectigoDCVValues(csrDER: $0, uniqueValue: order.dcv.map { String($0.randomValue.prefix(12)) }, brand: brand)
         }
+        // The names of an issued certificate with nothing newer waiting were validated when it was
+        // issued, whatever became of the domain records since (and with --dcv always-valid there are none).
+        let issuedNames = waiting == nil && (current.status == .issued || current.status == .revoked)
         for name in dnsNames {
-            let covered = (try? DNSName(name)).map { dnsName in valid.contains { $0.covers(dnsName, at: now) } } ?? false
+            let covered =
+                issuedNames || (try? DNSName(name)).map { dnsName in valid.contains { $0.covers(dnsName, at: now) } } ?? false
             allValidated = allValidated && covered
             dcv[name] = entry(name: name, choice: details.domainDCV[name] ?? "dns", covered: covered, values: values)
         }

@@ -287,6 +287,7 @@ struct ResellerTests {
             #expect(try await signet.balance() == Money(cents: 100_000 - 23_600 - extra))
             let removed = try await client.call("certificate/remove-san", ["service_id": serviceID, "domain": "api.\(zone)"])
             #expect(removed.success, "\(removed.text)")
+            #expect(removed.data["status"] as? String == "refunded", "reseller.md 5.4: \(removed.text)")
             #expect(try await signet.balance() == Money(cents: 100_000 - 17_700 - extra))
             let detail = try await client.call("certificate/detail", method: "GET", ["service_id": serviceID])
             #expect((detail.data["dcv"] as? [String: Any])?.keys.sorted() == ["www.\(zone)"])

@@ -28,8 +28,8 @@ public struct OrderQuery: Sendable {
     public var resellerAccessKeyID: String?
     /// Orders one of whose names contains this text (case-insensitive).
     public var nameContains: String?
-    /// Orders not in this status (the reseller's `issuing`: everything not issued).
-    public var statusOtherThan: OrderStatus?
+    /// Orders in one of these statuses (the reseller's `issuing`: the ones still on their way).
+    public var statusIn: [OrderStatus]?
     /// Orders whose current certificate ends in this window (`expiring`, `expired`).
     public var certificateEnds: Range<Date>?
     public var sort: [(key: OrderSortKey, descending: Bool)] = [(.id, false)]
@@ -44,7 +44,7 @@ public struct OrderQuery: Sendable {
     /// (`expired` depends on the time, the other filters on columns the counts do not keep).
     var countsByStatus: Bool {
         orderID == nil && commonName == nil && serialNumber == nil && productNameID == nil && isRenewed == nil
-            && resellerAccessKeyID == nil && nameContains == nil && statusOtherThan == nil && certificateEnds == nil
+            && resellerAccessKeyID == nil && nameContains == nil && statusIn == nil && certificateEnds == nil
             && status != .expired
     }
 }
@@ -107,9 +107,9 @@ extension StoreSession {
             filters.append("LOWER(names_json) LIKE ? ESCAPE '!'")
             values.append("%" + escaped + "%")
         }
-        if let excluded = query.statusOtherThan {
-            filters.append("status <> ?")
-            values.append(excluded.rawValue)
+        if let statuses = query.statusIn, !statuses.isEmpty {
+            filters.append("status IN \(Self.list(statuses.count))")
+            values = Self.binds(values, statuses.map(\.rawValue))
         }
         if let window = query.certificateEnds {
             filters.append("certificate_id IN (SELECT id FROM certificates WHERE valid_till >= ? AND valid_till < ?)")
