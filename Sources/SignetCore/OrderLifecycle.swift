@@ -82,11 +82,6 @@ public enum OrderLifecycle {
 
     /// The status of a new order: waiting for approval, or approved at once.
     public static func opened(approved: Bool) -> OrderStatus { approved ? .pending : .needsApproval }
-
-    /// Whether `step` applies to an order in `status`.
-    public static func allows(_ step: Step, from status: OrderStatus) -> Bool {
-        (try? transition(from: status, step)) != nil
-    }
 }
 
 /// A change of an order that dialects may announce (the reseller's `notify_url`).

@@ -87,6 +87,6 @@ extension RegistrationAuthority {
                 }
             }
         }
-        if let pending { try await complete(pending) }
+        if let pending { _ = await completeOrLeave(pending) }
     }
 }

@@ -143,7 +143,7 @@ extension RegistrationAuthority {
                 )
             }
         }
-        let completed = try await completing(placed, pending)
+        let completed = await completing(placed, pending)
         var shown = completed.order
         shown.options.skipApproval = skipApproval
         return PlacedOrder(

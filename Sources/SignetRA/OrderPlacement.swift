@@ -70,7 +70,7 @@ extension RegistrationAuthority {
             }
         }
         deliverEmails(of: placed.order)
-        return try await completing(placed, pending)
+        return await completing(placed, pending)
     }
 
     /// Opens an order whose CSR comes later (ACME). The plan, references, charge and DCV are as
@@ -258,9 +258,8 @@ extension RegistrationAuthority {
 
     /// Signs what a transaction reserved, then answers with the order as it stands: issued, or
     /// still waiting when the signature could not be recorded now (the background pass finishes it).
-    func completing(_ placed: PlacedOrder, _ pending: PendingSignature?) async throws -> PlacedOrder {
-        guard let pending else { return placed }
-        guard let (order, certificate) = try await complete(pending) else { return placed }
+    func completing(_ placed: PlacedOrder, _ pending: PendingSignature?) async -> PlacedOrder {
+        guard let pending, let (order, certificate) = await completeOrLeave(pending) else { return placed }
         return PlacedOrder(
             order: order, certificate: certificate, requests: placed.requests,
             createdOrganizationID: placed.createdOrganizationID,
@@ -314,7 +313,7 @@ extension RegistrationAuthority {
                 return (placed, pending)
             }
         }
-        if let (placed, pending) = outcome { return try await completing(placed, pending) }
+        if let (placed, pending) = outcome { return await completing(placed, pending) }
         guard let current = try await store.read({ try $0.order(id: orderID) }) else {
             throw WorkflowError.orderNotFound(String(orderID))
         }

@@ -36,10 +36,10 @@ public struct ResellerRecord: Sendable {
     /// The reseller's name for an order (`service_id`): short, stable, and not a guessable count.
     public static func serviceID(orderID: Int) -> String { "o" + String(orderID, radix: 36) }
 
-    /// Writes the record for `order` in the caller's transaction; `cost` is what the call charged.
+    /// Writes the record for `order` in the caller's transaction, which holds the order's lock;
+    /// `cost` is what the call charged.
     func write(for order: Order, cost: Money, connection: WriteSession, at now: Date) throws {
         if let expectedDetails {
-            _ = try connection.order(id: order.id, forUpdate: true)
             guard try connection.resellerOrder(orderID: order.id)?.detailsJSON == expectedDetails else {
                 throw StoreError.uniqueViolation("order \(order.id) changed concurrently")
             }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SignetCore
 import SignetPKI
 import SignetStore
@@ -100,6 +101,23 @@ extension RegistrationAuthority {
             try self.record(pending, signed, connection: connection, now: now)
         }
     }
+
+    /// ``complete(_:)`` after the reserving transaction answered a client: the order and its
+    /// charge are committed, so a failure to sign or record now must not turn into an error for
+    /// the client (who would order again). The reservation stays; after the signing lease the
+    /// background pass signs the certificate. `nil` when it was not recorded now.
+    func completeOrLeave(_ pending: PendingSignature) async -> (Order, CertificateRecord)? {
+        do {
+            return try await complete(pending)
+        } catch {
+            Self.signingLog.warning(
+                "certificate \(pending.certificateID) of order \(pending.orderID) was not signed now; the background pass takes it over: \(error)"
+            )
+            return nil
+        }
+    }
+
+    static let signingLog = Logger(label: "signet.signing")
 
     /// Records a signed certificate in the caller's transaction and moves its order on: a primary
     /// issues the order; a reissue becomes its current certificate, and when it drops names the

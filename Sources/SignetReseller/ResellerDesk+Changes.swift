@@ -20,8 +20,12 @@ extension ResellerDesk {
         }
     }
 
-    private func record(_ caller: ResellerCaller, from reseller: ResellerOrder, _ details: ResellerDetails) -> ResellerRecord {
-        ResellerRecord(accessKeyID: caller.accessKeyID, expectedDetails: reseller.detailsJSON, details: details.json)
+    private func record(
+        _ caller: ResellerCaller, from reseller: ResellerOrder, _ details: ResellerDetails
+    ) throws
+        -> ResellerRecord
+    {
+        ResellerRecord(accessKeyID: caller.accessKeyID, expectedDetails: reseller.detailsJSON, details: try details.json())
     }
 
     /// `certificate/reissue` (seed 004): new CSR and/or names; names beyond those paid for cost
@@ -72,7 +76,7 @@ extension ResellerDesk {
             submission.dcvMethodsByName[name] = method
             if let email { submission.approverEmails[name] = email }
         }
-        var record = record(caller, from: reseller, updated)
+        var record = try record(caller, from: reseller, updated)
         record.request = .init(uniqueID: uniqueID, fingerprint: fingerprint)
         do {
             _ = try await registration.reissue(
@@ -109,7 +113,7 @@ extension ResellerDesk {
             do {
                 _ = try await registration.changeDCV(
                     orderID: order.id, methods: choices.methods, emails: choices.emails,
-                    record: record(caller, from: reseller, updated), by: caller.principal)
+                    record: try record(caller, from: reseller, updated), by: caller.principal)
             } catch WorkflowError.nameNotOnOrder(let name, let reason) {
                 throw ResellerError.invalid("domain_dcv", "\(name) \(reason)")
             }
@@ -138,7 +142,7 @@ extension ResellerDesk {
             var updated = details
             updated.purchasedNames += count
             let cost = try await registration.buyNames(
-                orderID: order.id, count: count, record: record(caller, from: reseller, updated), by: caller.principal)
+                orderID: order.id, count: count, record: try record(caller, from: reseller, updated), by: caller.principal)
             return .object(["cost": .number(cost.asDouble), "service_id": .string(reseller.serviceID)])
         }
     }
@@ -155,7 +159,7 @@ extension ResellerDesk {
             if refundOneName { updated.purchasedNames -= 1 }
             do {
                 _ = try await registration.removeName(
-                    domain, orderID: order.id, refundOneName: refundOneName, record: record(caller, from: reseller, updated),
+                    domain, orderID: order.id, refundOneName: refundOneName, record: try record(caller, from: reseller, updated),
                     by: caller.principal)
             } catch WorkflowError.nameNotOnOrder(let name, let reason) {
                 throw ResellerError.invalid("domain", "\(name) \(reason)")
@@ -174,7 +178,7 @@ extension ResellerDesk {
             var updated = details
             updated.refunded = true
             try await registration.refund(
-                orderID: order.id, note: "refund of \(reseller.serviceID)", record: record(caller, from: reseller, updated),
+                orderID: order.id, note: "refund of \(reseller.serviceID)", record: try record(caller, from: reseller, updated),
                 by: caller.principal)
             return .object(["service_id": .string(reseller.serviceID), "status": .string("refunded")])
         }

@@ -163,7 +163,7 @@ struct ResellerDesk: Sendable {
             purchasedNames: max(1, choices.names.count), refunded: false)
         let accessKeyID = caller.accessKeyID
         let record = ResellerRecord(
-            accessKeyID: accessKeyID, expectedDetails: nil, details: details.json,
+            accessKeyID: accessKeyID, expectedDetails: nil, details: try details.json(),
             request: .init(uniqueID: uniqueID, fingerprint: fingerprint))
         let placed = try await registration.placeOrder(
             submission, by: caller.principal, fingerprint: fingerprint, reseller: record)

@@ -20,9 +20,8 @@ struct ResellerDetails: Codable, Sendable, Equatable {
     var purchasedNames: Int
     var refunded: Bool
 
-    static func serviceID(orderID: Int) -> String { ResellerRecord.serviceID(orderID: orderID) }
-
-    var json: String { String(decoding: (try? JSONEncoder().encode(self)) ?? Data("{}".utf8), as: UTF8.self) }
+    /// The details as stored in `reseller_orders`; an encoding failure is an error, never an empty object.
+    func json() throws -> String { String(decoding: try JSONEncoder().encode(self), as: UTF8.self) }
 
     /// The method a domain's choice stands for, and its approver address for e-mail.
     static func method(of choice: String) -> (method: String, email: String?) {

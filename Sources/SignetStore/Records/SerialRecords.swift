@@ -31,14 +31,6 @@ extension StoreSession {
         return try Self.reservation(row)
     }
 
-    /// Certificates whose signature was reserved before `date` and never recorded, oldest first.
-    public func certificatesWithStaleSerials(reservedBefore date: Date, limit: Int) throws -> [Int] {
-        try rows(
-            "SELECT certificate_id FROM serials WHERE state = ? AND reserved_at < ? ORDER BY reserved_at LIMIT ?",
-            [SerialReservation.State.reserved.rawValue, date, limit]
-        ).map { try $0.int("certificate_id") }
-    }
-
     static func reservation(_ row: SQLRow) throws -> SerialReservation {
         guard let state = SerialReservation.State(rawValue: try row.string("state")) else {
             throw StoreError.inconsistent("serial \(try row.string("serial_number")) has an unknown state")
