@@ -172,26 +172,35 @@ public enum OrderRules {
         }
         guard emails.count <= product.maximumNames else { throw .tooManyNames(limit: product.maximumNames) }
         let person = try checkedPerson(submission)
-        let commonName = raw.isEmpty ? emails[0] : raw
-        try SubjectText.check(commonName, field: "certificate.common_name")
-        let isEmail = emails.contains { $0.caseInsensitiveCompare(commonName) == .orderedSame }
-        if product.isSMIME && product.validationLevel == .dv && !isEmail {
-            // S/MIME BR 7.1.4.2.2(a): a mailbox-validated subject names the mailbox, nobody.
-            throw .invalidValue(
-                field: "certificate.common_name",
-                reason: "a mailbox-validated certificate's common name is its e-mail address (or absent), not '\(commonName)'")
-        }
-        if product.isSMIME && product.validationLevel != .dv && !isEmail && person?.displayName != commonName {
-            // S/MIME BR 7.1.4.2.2(a): a personal name in the common name comes with givenName and surname.
-            throw .invalidValue(
-                field: "certificate.common_name",
-                reason: person.map {
-                    "the common name must be the person's name '\($0.displayName)' or one of the e-mail addresses"
-                }
-                    ?? "a personal name as common name needs the person's given name and surname: send certificate.first_name and certificate.last_name (or use an e-mail address)"
-            )
-        }
+        let commonName = try clientCommonName(raw, emails: emails, person: person, product: product)
         return CertificateNames(commonName: commonName, dnsNames: [], emails: emails, person: person)
+    }
+
+    /// The common name of a client certificate. An S/MIME subject may name only a mailbox of the
+    /// certificate or the person whose given name and surname it carries (S/MIME BR 7.1.4.2.2(a)),
+    /// so a personal name that comes without them (seed 001 as printed: `"Lock Cole"`), or any name
+    /// on a mailbox-validated product, gives way to the first mailbox. A personal name is never
+    /// split into given name and surname: which word is which is the subscriber's to say.
+    static func clientCommonName(
+        _ raw: String, emails: [String], person: PersonName?, product: Product
+    ) throws(OrderRuleError) -> String {
+        guard !raw.isEmpty else { return emails[0] }
+        try SubjectText.check(raw, field: "certificate.common_name")
+        guard product.isSMIME else { return raw }
+        if emails.contains(where: { $0.caseInsensitiveCompare(raw) == .orderedSame }) { return raw }
+        if raw.contains("@") {
+            throw .invalidValue(
+                field: "certificate.common_name", reason: "'\(raw)' is not one of the certificate's e-mail addresses")
+        }
+        if product.validationLevel != .dv, let person {
+            guard person.displayName == raw else {
+                throw .invalidValue(
+                    field: "certificate.common_name",
+                    reason: "the common name must be the person's name '\(person.displayName)' or one of the e-mail addresses")
+            }
+            return raw
+        }
+        return emails[0]
     }
 
     /// The subscriber's name: `certificate.first_name` and `last_name`, or else an order contact

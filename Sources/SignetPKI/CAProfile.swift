@@ -53,11 +53,9 @@ enum CAProfile {
         let usages: [ExtendedKeyUsage.Usage] = family == .tls ? [.serverAuth, .clientAuth] : [.emailProtection, .clientAuth]
         // BR 7.1.2.10.5: a CA that is the root's affiliate may assert anyPolicy, which lets every
         // reserved policy of its leaves (DV, OV, EV) pass `openssl verify -explicit_policy`; pkilint
-        // refuses several reserved OIDs in one TLS CA. The S/MIME CA names its two generations.
+        // refuses several reserved OIDs in one TLS CA. The S/MIME CA names the certificate types it issues.
         let policies: [ASN1ObjectIdentifier] =
-            family == .tls
-            ? [PolicyOID.anyPolicy]
-            : [PolicyOID.mailboxValidatedMultipurpose, PolicyOID.sponsorValidatedMultipurpose]
+            family == .tls ? [PolicyOID.anyPolicy] : SMIMEValidationType.allCases.map { PolicyOID.smime($0) }
         let extensions = try Certificate.Extensions([
             try Certificate.Extension(BasicConstraints.isCertificateAuthority(maxPathLength: 0), critical: true),
             try Certificate.Extension(KeyUsage(digitalSignature: true, keyCertSign: true, cRLSign: true), critical: true),

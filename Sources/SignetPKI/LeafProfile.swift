@@ -41,7 +41,8 @@ public struct LeafRequest: Sendable, Equatable {
 
 /// The subscriber certificate profiles: TLS server per validation level (Baseline Requirements
 /// 7.1.2.7) and client certificates per product usage (S/MIME BR multipurpose profiles:
-/// mailbox-validated without an organization, sponsor-validated with one).
+/// mailbox-validated without an organization, sponsor-validated with a person in it, and
+/// organization-validated with an organization and no person).
 enum LeafProfile {
     private static let businessCategory = SubjectOID.businessCategory
     private static let jurisdictionCountry = SubjectOID.jurisdictionCountry
@@ -136,13 +137,8 @@ enum LeafProfile {
             list.append(try Certificate.Extension(ExtendedKeyUsage(usages), critical: false))
             let names = request.names.emails.map { GeneralName.rfc822Name($0) }
             list.append(try Certificate.Extension(SubjectAlternativeNames(names), critical: false))
-            if usage.contains(.emailProtection) {
-                policy =
-                    request.product.validationLevel == .dv
-                    ? PolicyOID.mailboxValidatedMultipurpose : PolicyOID.sponsorValidatedMultipurpose
-            } else {
-                policy = nil
-            }
+            let type = SMIMEValidationType(product: request.product, namesPerson: request.names.person != nil)
+            policy = type.map { PolicyOID.smime($0) }
         }
         if let policy { list.append(try PolicyExtensions.certificatePolicies([policy])) }
         list.append(PolicyExtensions.crlDistributionPoint(uri: endpoints.crlURL(of: issuer.id)))

@@ -1,3 +1,4 @@
+import SignetCore
 import SwiftASN1
 import X509
 
@@ -49,5 +50,15 @@ enum PolicyOID {
     static let anyPolicy: ASN1ObjectIdentifier = [2, 5, 29, 32, 0]
     /// S/MIME "multipurpose" generations; the legacy ones may not be issued since 2025-07-15.
     static let mailboxValidatedMultipurpose: ASN1ObjectIdentifier = [2, 23, 140, 1, 5, 1, 2]
+    static let organizationValidatedMultipurpose: ASN1ObjectIdentifier = [2, 23, 140, 1, 5, 2, 2]
     static let sponsorValidatedMultipurpose: ASN1ObjectIdentifier = [2, 23, 140, 1, 5, 3, 2]
+
+    /// The reserved policy of an S/MIME certificate type, multipurpose generation.
+    static func smime(_ type: SMIMEValidationType) -> ASN1ObjectIdentifier {
+        switch type {
+        case .mailbox: return mailboxValidatedMultipurpose
+        case .organization: return organizationValidatedMultipurpose
+        case .sponsor: return sponsorValidatedMultipurpose
+        }
+    }
 }

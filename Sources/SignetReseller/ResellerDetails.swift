@@ -113,8 +113,10 @@ struct ResellerRenderer: Sendable {
         let bare = name.hasPrefix("*.") ? String(name.dropFirst(2)) : name
         let top = ApproverEmail.baseDomain(of: bare)
         let sub = name.hasPrefix("*.") ? "*" : String(bare.dropLast(top.count).dropLast())
+        // Seed 004 shows an `https` choice as file validation: type and block `http`, with an https URL.
+        let type = method == "https" ? "http" : method
         var fields: [String: JSONValue] = [
-            "type": .string(method), "subdomain": .string(sub), "topleveldomain": .string(top),
+            "type": .string(type), "subdomain": .string(sub), "topleveldomain": .string(top),
             "status": .string(covered ? "valid" : "pending"),
         ]
         switch method {
@@ -127,7 +129,7 @@ struct ResellerRenderer: Sendable {
             }
         case "http", "https":
             if let values {
-                fields[method] = .object([
+                fields["http"] = .object([
                     "filename": .string(values.fileName), "filecontent": .string(values.fileContent),
                     "filepath": .string(values.filePath), "filefullpath": .string(values.filePath + values.fileName),
                     "url": .string("\(method)://\(bare)/\(values.filePath)\(values.fileName)"),

@@ -122,17 +122,23 @@ struct PKILintCorpusTests {
         else { return cases }
         var named = try body(mailbox, key: .p256, organization: nil)
         named["certificate"] = (named["certificate"] as? [String: Any] ?? [:]).merging(["common_name": "Jean van Berg"]) { $1 }
-        cases.append(
-            Case(
-                label: "mailbox-validated with a personal name", product: mailbox.nameID, body: named,
-                refusal: ["invalid_value:certificate.common_name"]))
+        // A personal name a subject cannot carry gives way to the mailbox (docs/pki.md, seed 001 as printed).
+        cases.append(Case(label: "mailbox-validated with a personal name", product: mailbox.nameID, body: named, refusal: nil))
         var unnamed = try body(sponsored, key: .p256, organization: organization())
         unnamed["certificate"] = (unnamed["certificate"] as? [String: Any] ?? [:]).merging([
             "first_name": NSNull(), "last_name": NSNull(),
         ]) { $1 }
         cases.append(
             Case(
-                label: "sponsored personal name without first and last names", product: sponsored.nameID, body: unnamed,
+                label: "personal name without first and last names: organization-validated", product: sponsored.nameID,
+                body: unnamed, refusal: nil))
+        var mismatched = try body(sponsored, key: .p256, organization: organization())
+        mismatched["certificate"] = (mismatched["certificate"] as? [String: Any] ?? [:]).merging([
+            "common_name": "Someone Else"
+        ]) { $1 }
+        cases.append(
+            Case(
+                label: "a common name that is neither the person nor a mailbox", product: sponsored.nameID, body: mismatched,
                 refusal: ["invalid_value:certificate.common_name"]))
         return cases
     }

@@ -403,9 +403,11 @@ struct CertificateLint {
                 fail("S/MIME BR 7.1.4.2.2", "a mailbox-validated subject carries only the mailbox as common name")
             }
         }
-        let expected =
-            product.validationLevel == .dv ? PolicyOID.mailboxValidatedMultipurpose : PolicyOID.sponsorValidatedMultipurpose
-        if policies != [expected] { fail("S/MIME BR 7.1.6.1", "certificatePolicies must hold exactly \(expected)") }
+        // The certificate type follows from the subject: a person in it makes it sponsor-validated.
+        if let type = SMIMEValidationType(product: product, namesPerson: !given.isEmpty || !surnames.isEmpty) {
+            let expected = PolicyOID.smime(type)
+            if policies != [expected] { fail("S/MIME BR 7.1.6.1", "certificatePolicies must hold exactly \(expected)") }
+        }
     }
 
     // MARK: extension readers
