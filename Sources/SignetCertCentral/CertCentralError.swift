@@ -112,10 +112,19 @@ enum CertCentralErrorTable {
             return .init(
                 .badRequest, "invalid_value:certificate.profile_option",
                 "profile_option '\(option)' is unknown; use server_auth_only_eku or server_client_auth_eku.")
+        case .dcvMethodNotAllowed(_, let method) where method == "http-token-dynamic":
+            return .init(
+                .badRequest, "invalid_dcv_method",
+                "http-token-dynamic (a file with a unique name) is not available: DV certificates never take it, and Signet "
+                    + "validates files of OV and EV orders with http-token.")
         case .dcvMethodNotAllowed(let name, let method):
             return .init(
                 .badRequest, "invalid_dcv_method",
                 "The DCV method '\(method)' cannot validate '\(name)'; wildcards need dns-txt-token, dns-cname-token or email.")
+        case .dcvMethodsMixed(let methods):
+            return .init(
+                .badRequest, "invalid_dcv_method",
+                "DV certificates validate every name with one DCV method; this request uses \(methods.joined(separator: " and ")).")
         case .csrRequired:
             return .init(
                 .badRequest, "missing_field:certificate.csr",

@@ -74,6 +74,10 @@ enum OrderRequestDecoding {
         options.renewedThumbprint = try body.string("renewed_thumbprint")
         options.paymentMethod = try body.string("payment_method")
         if let method = try body.string("dcv_method") {
+            if method == "http-token-dynamic" {
+                // DigiCert's file validation with a unique file name: never for DV, and not offered by Signet.
+                throw .dcvMethodNotAllowed(name: "the order", method: method)
+            }
             guard dcvMethods.contains(method) else {
                 throw .invalidValue(field: "dcv_method", reason: "use one of \(dcvMethods.sorted().joined(separator: ", "))")
             }

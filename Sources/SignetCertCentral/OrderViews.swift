@@ -374,7 +374,10 @@ struct OrderDCVNameView: Encodable, Sendable {
         var views: [OrderDCVNameView] = []
         for name in names {
             guard let state = dcv.names[name] else { continue }
-            let covered = (try? DNSName(name)).map { dnsName in valid.contains { $0.covers(dnsName, at: now) } } ?? false
+            let covered =
+                order.dcvScope == .order
+                ? dcv.validates(name)
+                : (try? DNSName(name)).map { dnsName in valid.contains { $0.covers(dnsName, at: now) } } ?? false
             let domain = try connection.domain(
                 name: name.hasPrefix("*.") ? String(name.dropFirst(2)) : name, containerID: order.containerID)
             views.append(

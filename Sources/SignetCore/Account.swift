@@ -174,6 +174,9 @@ public struct OrderDCV: Sendable, Equatable, Codable {
     /// Whether some name waits for a check that can run (DNS or HTTP; e-mail waits for a click).
     public var awaitsChecks: Bool { names.values.contains { $0.status == "pending" && $0.method != "email" } }
 
+    /// Whether this order's own checks validated `name` (the only validation a DV order counts).
+    public func validates(_ name: String) -> Bool { names[name]?.status == "valid" }
+
     public init(
         randomValue: String, expires: Date, attempts: Int = 0, names: [String: NameState] = [:],
         caaMessages: [String: String] = [:]

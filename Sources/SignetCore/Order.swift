@@ -68,6 +68,9 @@ public struct Order: Sendable, Equatable {
     }
 
     public var product: Product? { ProductCatalog.product(nameID: productNameID) }
+
+    /// Which validations count for this order's names (DigiCert's DV orders count only their own).
+    public var dcvScope: DCVScope { product.map { DCVScope(product: $0, origin: origin) } ?? .container }
 }
 
 /// Why a certificate is on an order.

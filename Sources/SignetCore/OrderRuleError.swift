@@ -27,6 +27,8 @@ public enum OrderRuleError: Error, Sendable, Equatable {
     case csrRequired
     /// The DCV method cannot validate this name (HTTP cannot validate a wildcard), or is unknown.
     case dcvMethodNotAllowed(name: String, method: String)
+    /// An order that validates itself (``DCVScope/order``: DigiCert's DV) was asked for several methods.
+    case dcvMethodsMixed([String])
 }
 
 extension DNSName.Problem: CustomStringConvertible {
@@ -75,6 +77,8 @@ extension OrderRuleError: CustomStringConvertible {
         case .unknownProfileOption(let option): return "there is no profile option '\(option)'"
         case .csrRequired: return "a CSR is required"
         case .dcvMethodNotAllowed(let name, let method): return "the DCV method '\(method)' cannot validate '\(name)'"
+        case .dcvMethodsMixed(let methods):
+            return "a DV certificate validates all its names by one DCV method, not \(methods.joined(separator: " and "))"
         }
     }
 }

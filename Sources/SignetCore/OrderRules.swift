@@ -23,11 +23,7 @@ public enum OrderRules {
         if let count = submission.options.autoRenew, count < 0 {
             throw .invalidValue(field: "auto_renew", reason: "the number of automatic renewals cannot be negative")
         }
-        if submission.options.dcvMethod == "http-token",
-            let wildcard = names.subjectAlternativeDNSNames(isTLS: product.isTLS).first(where: { $0.hasPrefix("*.") })
-        {
-            throw .dcvMethodNotAllowed(name: wildcard, method: "http-token")
-        }
+        try checkedDCVMethods(submission, names: names, product: product)
         if submission.organization == nil && product.validationLevel.needsOrganization {
             throw .missingField("organization")
         }
@@ -55,6 +51,30 @@ public enum OrderRules {
             price: product.price(nameCount: names.subjectAlternativeDNSNames(isTLS: product.isTLS).count, years: years))
     }
 
+    /// The DCV methods an order asks for: HTTP cannot validate a wildcard (BR 3.2.2.4.18), and an
+    /// order that validates itself (``DCVScope/order``) uses one method for every name (file
+    /// validation over http or https counts as one).
+    public static func checkedDCVMethods(
+        _ submission: OrderSubmission, names: CertificateNames, product: Product
+    ) throws(OrderRuleError) {
+        let dnsNames = names.subjectAlternativeDNSNames(isTLS: product.isTLS)
+        if submission.options.dcvMethod == DCVMethod.httpToken.rawValue,
+            let wildcard = dnsNames.first(where: { $0.hasPrefix("*.") })
+        {
+            throw .dcvMethodNotAllowed(name: wildcard, method: DCVMethod.httpToken.rawValue)
+        }
+        guard DCVScope(product: product, origin: submission.origin) == .order, !submission.dcvMethodsByName.isEmpty else {
+            return
+        }
+        let orderMethod = submission.options.dcvMethod ?? DCVMethod.email.rawValue
+        let methods = Set(
+            dnsNames.map { name in
+                let method = submission.dcvMethodsByName[name] ?? orderMethod
+                return method == "https" ? "http" : method
+            })
+        if methods.count > 1 { throw .dcvMethodsMixed(methods.sorted()) }
+    }
+
     /// Checks the certificate part of a reissue or duplicate: names, hash and the presence of a CSR.
     public static func checkedCertificate(
         _ submission: OrderSubmission, product: Product
@@ -63,6 +83,7 @@ public enum OrderRules {
     {
         let names = try checkedNames(submission, product: product)
         let hash = try checkedHash(submission.signatureHash, product: product)
+        try checkedDCVMethods(submission, names: names, product: product)
         guard submission.csr?.trimmingWhitespace().isEmpty == false else {
             throw product.isTLS ? .missingField("certificate.csr") : .csrRequired
         }

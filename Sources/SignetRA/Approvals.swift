@@ -26,7 +26,8 @@ extension RegistrationAuthority {
             }), let product = order.product
         {
             caaCleared = try await precheck(
-                names: certificate.names, product: product, containerID: order.containerID,
+                names: certificate.names, product: product, scope: order.dcvScope, orderDCV: order.dcv,
+                containerID: order.containerID,
                 organizationID: order.organizationID, now: now
             ).cleared
         }

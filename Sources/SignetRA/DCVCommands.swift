@@ -43,7 +43,7 @@ extension RegistrationAuthority {
             try connection.setOrderOptions(orderID: orderID, order.options)
             let waiting = try self.domainControl.awaitingNames(of: order, connection: connection, at: now)
             var (dcv, _) = try self.domainControl.prepare(
-                existing: order.dcv, names: waiting, product: product, method: method.rawValue,
+                existing: order.dcv, names: waiting, product: product, scope: order.dcvScope, method: method.rawValue,
                 containerID: order.containerID, organizationID: order.organizationID, connection: connection, at: now)
             var state = dcv ?? OrderDCV(randomValue: RandomValue.make(), expires: now.addingTimeInterval(RandomValue.lifetime))
             for name in waiting { state.names[name] = OrderDCV.NameState(method: method.rawValue, status: "pending") }

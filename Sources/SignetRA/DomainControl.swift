@@ -66,10 +66,13 @@ public struct DomainControl: Sendable {
         return names.emails.compactMap { EmailAddress($0)?.domain.value }.filter { seen.insert($0).inserted }
     }
 
-    /// Those of `names` that no current validation of the container covers at `date`.
+    /// Those of `names` that no validation within `scope` covers at `date`: a current validation of
+    /// the container's domains, or only the order's own checks (`orderDCV`).
     public func uncovered(
-        _ names: [String], containerID: Int, connection: StoreSession<some SessionAccess>, at date: Date
+        _ names: [String], scope: DCVScope, orderDCV: OrderDCV?, containerID: Int,
+        connection: StoreSession<some SessionAccess>, at date: Date
     ) throws -> [String] {
+        if scope == .order { return names.filter { orderDCV?.validates($0) != true } }
         let domains = try connection.validDomains(covering: names, containerID: containerID, at: date)
         return names.filter { name in
             guard let dnsName = try? DNSName(name) else { return true }
@@ -97,7 +100,10 @@ public struct DomainControl: Sendable {
                 names.append((name, certificate.csr))
             }
         }
-        let waiting = Set(try uncovered(names.map(\.0), containerID: order.containerID, connection: connection, at: date))
+        let waiting = Set(
+            try uncovered(
+                names.map(\.0), scope: DCVScope(product: product, origin: order.origin), orderDCV: order.dcv,
+                containerID: order.containerID, connection: connection, at: date))
         return names.filter { waiting.contains($0.0) }
     }
 
@@ -112,12 +118,14 @@ public struct DomainControl: Sendable {
     /// caller's transaction): a random value for the order, a pending domain for each name.
     /// Returns the new state (`nil` when nothing needs validating) and the names it added.
     public func prepare(
-        existing: OrderDCV?, names: [String], product: Product, method: String, methodsByName: [String: String] = [:],
-        containerID: Int, organizationID: Int?, connection: WriteSession, at date: Date
+        existing: OrderDCV?, names: [String], product: Product, scope: DCVScope, method: String,
+        methodsByName: [String: String] = [:], containerID: Int, organizationID: Int?, connection: WriteSession, at date: Date
     ) throws -> (dcv: OrderDCV?, added: [String]) {
         guard settings.mode == .checked else { return (existing, []) }
-        let waiting = try uncovered(names, containerID: containerID, connection: connection, at: date)
-            .filter { existing?.names[$0]?.status != "pending" }
+        let waiting = try uncovered(
+            names, scope: scope, orderDCV: existing, containerID: containerID, connection: connection, at: date
+        )
+        .filter { existing?.names[$0]?.status != "pending" }
         guard !waiting.isEmpty || (existing == nil && product.validationLevel == .dv) else { return (existing, []) }
         let expires = date.addingTimeInterval(RandomValue.lifetime)
         var dcv = existing ?? OrderDCV(randomValue: RandomValue.make(), expires: expires)
@@ -130,6 +138,8 @@ public struct DomainControl: Sendable {
             // order's state and the domain's record alike.
             let chosen = methodsByName[name] ?? method
             dcv.names[name] = OrderDCV.NameState(method: chosen, status: "pending")
+            // An order that validates itself adds nothing to the container's domains.
+            if scope == .order { continue }
             _ = try connection.addDomain(
                 name: name.hasPrefix("*.") ? String(name.dropFirst(2)) : name, containerID: containerID, method: chosen,
                 token: RandomValue.make(), tokenExpires: expires, organizationID: organizationID, at: date)
@@ -219,13 +229,26 @@ public struct DomainControl: Sendable {
     }
 
     /// The approver's confirmation: validates the domain of the address the link went to (and the
-    /// names below it). A code validates once, before it expires.
+    /// names below it). A code validates once, before it expires. The link of an order that
+    /// validates itself (``DCVScope/order``) validates that order's names only.
     public func confirmEmailLink(code: String) async throws -> EmailLink {
         let now = clock.now()
         return try await store.write { connection in
             guard let email = try connection.email(code: code), let link = EmailLink(email, now: now),
                 try connection.markEmailFollowed(id: email.id, at: now)
             else { throw WorkflowError.invalidEmailLink }
+            if let orderID = email.orderID, let order = try connection.order(id: orderID, forUpdate: true),
+                order.dcvScope == .order, var dcv = order.dcv
+            {
+                for (name, state) in dcv.names where state.status != "valid" {
+                    guard let dnsName = try? DNSName(name), dnsName.isCovered(byValidatedDomain: link.domain) else { continue }
+                    dcv.names[name] = OrderDCV.NameState(method: state.method, status: "valid", checkedAt: now)
+                }
+                try connection.setOrderDCV(
+                    orderID: orderID, dcv, nextCheck: self.nextCheck(after: dcv.attempts, dcv: dcv, from: now))
+                try self.events.emit(.dcvUpdated, order: order, connection: connection, at: now)
+                return link
+            }
             try connection.recordDomainValidation(
                 name: link.domain, containerID: email.containerID, at: now, until: self.validationEnd(from: now),
                 coversSubdomains: true, method: DCVMethod.email.rawValue)
@@ -307,10 +330,13 @@ public struct DomainControl: Sendable {
                 switch result.outcome {
                 case .passed(let domain)?:
                     // Only DNS methods validate the names below; HTTP validates the one name (BR 3.2.2.4.18).
+                    // The check of an order that validates itself validates that order alone.
                     let coversSubdomains = ["dns-txt-token", "dns-cname-token", "dns"].contains(result.method)
-                    try connection.recordDomainValidation(
-                        name: domain, containerID: order.containerID, at: now, until: end,
-                        coversSubdomains: coversSubdomains, method: result.method)
+                    if order.dcvScope != .order {
+                        try connection.recordDomainValidation(
+                            name: domain, containerID: order.containerID, at: now, until: end,
+                            coversSubdomains: coversSubdomains, method: result.method)
+                    }
                     state.status = "valid"
                     state.detail = nil
                     state.failure = nil

@@ -6,16 +6,16 @@ import SignetValidation
 
 extension RegistrationAuthority {
     /// What still stands between `names` and their certificate, apart from CAA: names that no
-    /// current validation covers, and an organization not validated at the product's level.
+    /// current validation within `scope` covers (`orderDCV` holds the order's own checks), and an
+    /// organization not validated at the product's level.
     public func blockers(
-        names: CertificateNames, product: Product, containerID: Int, organizationID: Int?,
-        connection: StoreSession<some SessionAccess>,
-        at now: Date
+        names: CertificateNames, product: Product, scope: DCVScope, orderDCV: OrderDCV?, containerID: Int,
+        organizationID: Int?, connection: StoreSession<some SessionAccess>, at now: Date
     ) throws -> [String] {
         guard dcvMode == .checked else { return [] }
         let waiting = try domainControl.uncovered(
-            DomainControl.validationNames(of: names, isTLS: product.isTLS), containerID: containerID, connection: connection,
-            at: now)
+            DomainControl.validationNames(of: names, isTLS: product.isTLS), scope: scope, orderDCV: orderDCV,
+            containerID: containerID, connection: connection, at: now)
         var blockers = waiting.map { "domain \($0) is not validated" }
         let level = product.validationLevel
         if level.needsOrganization {
@@ -35,22 +35,23 @@ extension RegistrationAuthority {
     ) throws -> [String] {
         guard let product = order.product else { return ["unknown product \(order.productNameID)"] }
         return try blockers(
-            names: names, product: product, containerID: order.containerID, organizationID: order.organizationID,
-            connection: connection, at: now)
+            names: names, product: product, scope: order.dcvScope, orderDCV: order.dcv, containerID: order.containerID,
+            organizationID: order.organizationID, connection: connection, at: now)
     }
 
     /// Run before a transaction that may issue: whether nothing blocks `names` and CAA permits them
     /// (CAA is checked only once the names are validated, and never inside a transaction).
     public func precheck(
-        names: CertificateNames, product: Product, containerID: Int, organizationID: Int?, now: Date
+        names: CertificateNames, product: Product, scope: DCVScope, orderDCV: OrderDCV?, containerID: Int,
+        organizationID: Int?, now: Date
     ) async throws
         -> (cleared: Bool, caa: [String: String])
     {
         guard dcvMode == .checked else { return (true, [:]) }
         let blocked = try await store.read {
             try blockers(
-                names: names, product: product, containerID: containerID, organizationID: organizationID, connection: $0,
-                at: now)
+                names: names, product: product, scope: scope, orderDCV: orderDCV, containerID: containerID,
+                organizationID: organizationID, connection: $0, at: now)
         }
         guard blocked.isEmpty else { return (false, [:]) }
         guard product.isTLS else { return (true, [:]) }
@@ -111,8 +112,8 @@ extension RegistrationAuthority {
         }
         guard let (certificate, order) = waiting, let product = order.product else { return false }
         let (cleared, caa) = try await precheck(
-            names: certificate.names, product: product, containerID: order.containerID, organizationID: order.organizationID,
-            now: now)
+            names: certificate.names, product: product, scope: order.dcvScope, orderDCV: order.dcv,
+            containerID: order.containerID, organizationID: order.organizationID, now: now)
         guard cleared else {
             try await store.write { try recordCAA(caa, orderID: order.id, connection: $0, at: now) }
             return false

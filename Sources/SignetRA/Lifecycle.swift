@@ -46,6 +46,7 @@ extension RegistrationAuthority {
         guard let product = order.product else { throw WorkflowError.orderNotFound(String(orderID)) }
         var checked = submission
         checked.productNameID = product.nameID
+        checked.origin = order.origin
         // The subscriber stays who the order named, unless the request names someone.
         if checked.person == nil { checked.person = order.names.person }
         // A duplicate repeats the order's names: a request that names none (certmesh sends only
@@ -83,9 +84,13 @@ extension RegistrationAuthority {
             orderValidTill: order.orderValidTill, certificateValidTill: nil, now: now)
         let skipApproval = submission.skipApproval
         var caaCleared = dcvMode == .alwaysValid
+        // A DV reissue validates its names again (DigiCert's DV rules): it starts from no validation.
+        let revalidates = role == .reissue && order.dcvScope == .order
         if skipApproval && dcvMode == .checked {
             caaCleared = try await precheck(
-                names: names, product: product, containerID: order.containerID, organizationID: order.organizationID, now: now
+                names: names, product: product, scope: order.dcvScope, orderDCV: revalidates ? nil : order.dcv,
+                containerID: order.containerID,
+                organizationID: order.organizationID, now: now
             ).cleared
         }
         let cleared = caaCleared
@@ -112,8 +117,8 @@ extension RegistrationAuthority {
                 // New names need validation like a new order's.
                 let method = order.options.dcvMethod ?? "email"
                 let (dcv, waiting) = try domainControl.prepare(
-                    existing: order.dcv, names: DomainControl.validationNames(of: names, isTLS: product.isTLS),
-                    product: product, method: method, methodsByName: submission.dcvMethodsByName,
+                    existing: revalidates ? nil : order.dcv, names: DomainControl.validationNames(of: names, isTLS: product.isTLS),
+                    product: product, scope: order.dcvScope, method: method, methodsByName: submission.dcvMethodsByName,
                     containerID: order.containerID, organizationID: order.organizationID, connection: connection, at: now)
                 if !waiting.isEmpty, let dcv {
                     order.dcv = dcv

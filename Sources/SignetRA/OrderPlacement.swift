@@ -131,8 +131,9 @@ extension RegistrationAuthority {
         var (caaCleared, caaFindings) = (dcvMode == .alwaysValid, [String: String]())
         if submission.skipApproval && dcvMode == .checked {
             (caaCleared, caaFindings) = try await precheck(
-                names: plan.names, product: plan.product, containerID: containerID, organizationID: existingOrganization?.id,
-                now: now)
+                names: plan.names, product: plan.product, scope: DCVScope(product: plan.product, origin: submission.origin),
+                orderDCV: nil, containerID: containerID,
+                organizationID: existingOrganization?.id, now: now)
         }
         return OrderOpening(
             submission: submission, plan: plan, principal: principal, fingerprint: fingerprint, containerID: containerID,
@@ -198,6 +199,7 @@ extension RegistrationAuthority {
         let dcvMethod = submission.options.dcvMethod ?? "email"
         let (dcv, waiting) = try domainControl.prepare(
             existing: nil, names: DomainControl.validationNames(of: plan.names, isTLS: plan.product.isTLS), product: plan.product,
+            scope: DCVScope(product: plan.product, origin: submission.origin),
             method: dcvMethod, methodsByName: submission.dcvMethodsByName, containerID: opening.containerID,
             organizationID: organizationID, connection: connection, at: now)
         order.dcv = dcv
@@ -288,8 +290,9 @@ extension RegistrationAuthority {
         var caaCleared = dcvMode == .alwaysValid
         if order.status == .pending && dcvMode == .checked {
             caaCleared = try await precheck(
-                names: order.names, product: product, containerID: order.containerID, organizationID: order.organizationID,
-                now: now
+                names: order.names, product: product, scope: order.dcvScope, orderDCV: order.dcv,
+                containerID: order.containerID,
+                organizationID: order.organizationID, now: now
             ).cleared
         }
         let cleared = caaCleared

@@ -71,7 +71,10 @@ struct ResellerRenderer: Sendable {
         let issuedNames = waiting == nil && (current.status == .issued || current.status == .revoked)
         for name in dnsNames {
             let covered =
-                issuedNames || (try? DNSName(name)).map { dnsName in valid.contains { $0.covers(dnsName, at: now) } } ?? false
+                issuedNames
+                || (order.dcvScope == .order
+                    ? order.dcv?.validates(name) == true
+                    : (try? DNSName(name)).map { dnsName in valid.contains { $0.covers(dnsName, at: now) } } ?? false)
             allValidated = allValidated && covered
             dcv[name] = entry(name: name, choice: details.domainDCV[name] ?? "dns", covered: covered, values: values)
         }

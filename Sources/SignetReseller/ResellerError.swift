@@ -112,7 +112,7 @@ enum ResellerErrorTable {
         case .invalidEmail:
             return .invalid("contact_email", message)
         case .invalidDNSName, .wildcardNotAllowed, .ipAddressNotAllowed, .additionalNamesNotAllowed, .tooManyNames,
-            .dcvMethodNotAllowed:
+            .dcvMethodNotAllowed, .dcvMethodsMixed:
             return .invalid("domain_dcv", message)
         default:
             return .invalid("request", message)
