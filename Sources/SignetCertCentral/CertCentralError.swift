@@ -124,7 +124,8 @@ enum CertCentralErrorTable {
         case .dcvMethodsMixed(let methods):
             return .init(
                 .badRequest, "invalid_dcv_method",
-                "DV certificates validate every name with one DCV method; this request uses \(methods.joined(separator: " and ")).")
+                "DV certificates validate every name with one DCV method; this request uses \(methods.joined(separator: " and "))."
+            )
         case .csrRequired:
             return .init(
                 .badRequest, "missing_field:certificate.csr",

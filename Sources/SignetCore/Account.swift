@@ -58,12 +58,18 @@ public struct Principal: Sendable, Equatable {
     /// Whether the caller's orders, reissues and duplicates may skip the approval step: administrators
     /// and managers always, users where the account allows it (``AccountSettings``).
     public var maySkipApproval: Bool
+    /// Whether they skip it without `skip_approval`, by the account's approval preferences.
+    public var skipsApprovalByDefault: Bool
 
-    public init(user: User, visibleContainerIDs: Set<Int>, seesWholeAccount: Bool = false, maySkipApproval: Bool? = nil) {
+    public init(
+        user: User, visibleContainerIDs: Set<Int>, seesWholeAccount: Bool = false, maySkipApproval: Bool? = nil,
+        skipsApprovalByDefault: Bool = false
+    ) {
         self.user = user
         self.visibleContainerIDs = visibleContainerIDs
         self.seesWholeAccount = seesWholeAccount
         self.maySkipApproval = maySkipApproval ?? user.role.mayApprove
+        self.skipsApprovalByDefault = skipsApprovalByDefault
     }
 
     /// The principal of `user`, who sees their container and every container below it.
@@ -79,7 +85,8 @@ public struct Principal: Sendable, Equatable {
         let isTop = containers.first { $0.id == user.containerID }.map { $0.parentID == nil } ?? false
         self.init(
             user: user, visibleContainerIDs: visible, seesWholeAccount: isTop,
-            maySkipApproval: user.role.mayApprove || (settings?.usersMaySkipApproval ?? false))
+            maySkipApproval: user.role.mayApprove || (settings?.usersMaySkipApproval ?? false),
+            skipsApprovalByDefault: settings?.skipsApproval(for: user.role) ?? false)
     }
 
     public var role: Role { user.role }
@@ -189,14 +196,37 @@ public struct OrderDCV: Sendable, Equatable, Codable {
     }
 }
 
+/// CertCentral's approval steps for certificate requests (Settings > Preferences > Approval Steps).
+public enum ApprovalStep: String, Sendable, CaseIterable {
+    /// The default: a request waits for an administrator's or manager's approval.
+    case oneStep = "one-step"
+    /// "Skip approval step": orders, reissues and duplicates of administrators and managers go
+    /// straight to validation and issuance; users' requests and revocations still wait.
+    case skip
+}
+
 /// How the account treats its users' requests.
 public struct AccountSettings: Sendable, Equatable {
     /// Whether users with the `user` role may skip approval. Off by default, as in CertCentral, where a
     /// standard user's request waits for an administrator or manager unless the account says otherwise.
     public var usersMaySkipApproval: Bool
+    /// CertCentral's approval step: one-step by default.
+    public var approvalStep: ApprovalStep
+    /// CertCentral's "Automatically approve certificate requests when the requester is also an
+    /// approver": an administrator's or manager's own request is approved as it is made.
+    public var autoApproveApprovers: Bool
 
-    public init(usersMaySkipApproval: Bool = false) {
+    public init(usersMaySkipApproval: Bool = false, approvalStep: ApprovalStep = .oneStep, autoApproveApprovers: Bool = false) {
         self.usersMaySkipApproval = usersMaySkipApproval
+        self.approvalStep = approvalStep
+        self.autoApproveApprovers = autoApproveApprovers
+    }
+
+    /// Whether `role`'s orders, reissues and duplicates skip approval without asking for it
+    /// (`skip_approval`): an approver's, when the account skips the step or approves approvers' own
+    /// requests. Revocations are never approved this way.
+    public func skipsApproval(for role: Role) -> Bool {
+        role.mayApprove && (approvalStep == .skip || autoApproveApprovers)
     }
 }
 

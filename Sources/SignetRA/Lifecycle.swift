@@ -39,6 +39,7 @@ extension RegistrationAuthority {
         additionalNames: Int = 0, reseller: ResellerRecord? = nil
     ) async throws -> PlacedOrder {
         let now = clock.now()
+        let submission = Self.applyingApprovalPreferences(submission, principal)
         try Self.checkMaySkipApproval(submission.skipApproval, principal)
         let action = role == .reissue ? "reissued" : "duplicated"
         let order = try await visibleOrder(orderID, principal: principal)
@@ -117,7 +118,8 @@ extension RegistrationAuthority {
                 // New names need validation like a new order's.
                 let method = order.options.dcvMethod ?? "email"
                 let (dcv, waiting) = try domainControl.prepare(
-                    existing: revalidates ? nil : order.dcv, names: DomainControl.validationNames(of: names, isTLS: product.isTLS),
+                    existing: revalidates ? nil : order.dcv,
+                    names: DomainControl.validationNames(of: names, isTLS: product.isTLS),
                     product: product, scope: order.dcvScope, method: method, methodsByName: submission.dcvMethodsByName,
                     containerID: order.containerID, organizationID: order.organizationID, connection: connection, at: now)
                 if !waiting.isEmpty, let dcv {

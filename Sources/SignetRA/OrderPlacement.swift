@@ -107,6 +107,7 @@ extension RegistrationAuthority {
     private func prepareOpening(
         _ submission: OrderSubmission, by principal: Principal, fingerprint: String
     ) async throws -> OrderOpening? {
+        let submission = Self.applyingApprovalPreferences(submission, principal)
         let now = clock.now()
         let plan = try OrderRules.plan(submission, now: now, policy: policy)
         try Self.checkMaySkipApproval(submission.skipApproval, principal)

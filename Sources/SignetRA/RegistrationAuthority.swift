@@ -133,6 +133,17 @@ public struct RegistrationAuthority: Sendable {
 
     /// Refuses `skip_approval` from a caller who may not skip approval (a user, unless the account allows it):
     /// nothing is stored or charged, and the client learns how to place the order instead.
+    /// The submission as the account's approval preferences make it: an administrator's or manager's
+    /// order, reissue or duplicate skips approval without asking where the account skips the
+    /// approval step or approves approvers' own requests (docs/behaviour.md). Revocations never do.
+    static func applyingApprovalPreferences(_ submission: OrderSubmission, _ principal: Principal) -> OrderSubmission {
+        guard principal.skipsApprovalByDefault, !submission.skipApproval else { return submission }
+        var preferred = submission
+        preferred.skipApproval = true
+        preferred.options.skipApproval = true
+        return preferred
+    }
+
     public static func checkMaySkipApproval(_ skipApproval: Bool, _ principal: Principal) throws {
         guard skipApproval, !principal.maySkipApproval else { return }
         throw WorkflowError.forbidden(

@@ -123,28 +123,54 @@ struct AccountCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await withStore(data) { administration in
-                let settings = try await administration.accountSettings()
-                print("users-may-skip-approval: \(settings.usersMaySkipApproval ? "on" : "off")")
+                AccountCommand.print(try await administration.accountSettings())
             }
         }
     }
 
     struct Set: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change the account's settings.")
+        static let configuration = CommandConfiguration(
+            abstract: "Change the account's settings (CertCentral's approval preferences; docs/behaviour.md).")
 
-        @Option(help: "on: keys with the user role may skip approval; off (the default): their requests wait for approval.")
-        var usersMaySkipApproval: Switch
+        @Option(help: "on: keys with the user role may send skip_approval; off (the default): they may not.")
+        var usersMaySkipApproval: Switch?
+
+        @Option(
+            help: """
+                one-step (the default): requests wait for an administrator or manager; skip: orders, reissues and \
+                duplicates of administrators and managers skip approval without skip_approval (users' requests and \
+                revocations still wait).
+                """)
+        var approvalStep: ApprovalStep?
+
+        @Option(help: "on: an administrator's or manager's own request is approved as it is made; off (the default).")
+        var autoApproveApprovers: Switch?
 
         @OptionGroup var data: DataOption
+
+        func validate() throws {
+            guard usersMaySkipApproval != nil || approvalStep != nil || autoApproveApprovers != nil else {
+                throw ValidationError(
+                    "name a setting to change: --users-may-skip-approval, --approval-step or --auto-approve-approvers")
+            }
+        }
 
         func run() async throws {
             try await withStore(data) { administration in
                 var settings = try await administration.accountSettings()
-                settings.usersMaySkipApproval = usersMaySkipApproval == .on
+                if let usersMaySkipApproval { settings.usersMaySkipApproval = usersMaySkipApproval == .on }
+                if let approvalStep { settings.approvalStep = approvalStep }
+                if let autoApproveApprovers { settings.autoApproveApprovers = autoApproveApprovers == .on }
                 try await administration.setAccountSettings(settings)
-                print("users-may-skip-approval: \(usersMaySkipApproval.rawValue)")
+                AccountCommand.print(settings)
             }
         }
+    }
+
+    static func print(_ settings: AccountSettings) {
+        Swift.print("users-may-skip-approval: \(settings.usersMaySkipApproval ? "on" : "off")")
+        Swift.print("approval-step: \(settings.approvalStep.rawValue)")
+        Swift.print("auto-approve-approvers: \(settings.autoApproveApprovers ? "on" : "off")")
     }
 }
 

@@ -52,6 +52,7 @@ enum Switch: String, CaseIterable, ExpressibleByArgument {
 }
 
 extension DCVMode: ExpressibleByArgument {}
+extension ApprovalStep: ExpressibleByArgument {}
 extension Role: ExpressibleByArgument {}
 
 /// Runs an administrative command against the data folder's database.

@@ -73,10 +73,17 @@ struct CommandLineTests {
         let (refusedStatus, refused) = try await Self.curl(
             "POST", "\(server.base)/services/v2/order/certificate/ssl_securesite_pro", key: userKey, json: orderBody)
         #expect(refusedStatus == 403, "\(refused)")
-        await #expect(try Self.signet(["account", "show", "--data", data.path], databaseURL: database).output.contains("off"))
+        let shown = try await Self.signet(["account", "show", "--data", data.path], databaseURL: database).output
+        #expect(
+            shown.contains("users-may-skip-approval: off") && shown.contains("approval-step: one-step")
+                && shown.contains("auto-approve-approvers: off"), "\(shown)")
         let allowed = try await Self.signet(
-            ["account", "set", "--users-may-skip-approval", "on", "--data", data.path], databaseURL: database)
+            ["account", "set", "--users-may-skip-approval", "on", "--approval-step", "skip", "--data", data.path],
+            databaseURL: database)
         #expect(allowed.status == 0, "\(allowed.error)")
+        #expect(allowed.output.contains("approval-step: skip"), "\(allowed.output)")
+        let nothing = try await Self.signet(["account", "set", "--data", data.path], databaseURL: database)
+        #expect(nothing.status != 0 && nothing.error.contains("name a setting"), "\(nothing.error)")
         // The server keeps a verified key's settings for up to 5 s; a refused order stores nothing, so retrying is safe.
         var (orderStatus, order) = (0, [String: Any]())
         try await Tools.eventually(within: 15, every: 0.5) {

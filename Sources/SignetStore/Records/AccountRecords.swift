@@ -92,10 +92,19 @@ extension StoreSession {
     }
 
     public func accountSettings() throws -> AccountSettings {
-        guard let row = try row("SELECT users_may_skip_approval FROM account WHERE id = ?", [Self.accountID]) else {
+        guard
+            let row = try row(
+                "SELECT users_may_skip_approval, approval_step, auto_approve_approvers FROM account WHERE id = ?",
+                [Self.accountID])
+        else {
             throw StoreError.inconsistent("the account row is missing")
         }
-        return AccountSettings(usersMaySkipApproval: try row.bool("users_may_skip_approval"))
+        guard let step = ApprovalStep(rawValue: try row.string("approval_step")) else {
+            throw StoreError.inconsistent("the account's approval step is unknown")
+        }
+        return AccountSettings(
+            usersMaySkipApproval: try row.bool("users_may_skip_approval"), approvalStep: step,
+            autoApproveApprovers: try row.bool("auto_approve_approvers"))
     }
 
     /// The sum of every ledger line: always equal to the balance.
@@ -159,7 +168,11 @@ extension StoreSession where Access == ReadWrite {
 
     public func setAccountSettings(_ settings: AccountSettings) throws {
         try execute(
-            "UPDATE account SET users_may_skip_approval = ? WHERE id = ?", [settings.usersMaySkipApproval, Self.accountID])
+            "UPDATE account SET users_may_skip_approval = ?, approval_step = ?, auto_approve_approvers = ? WHERE id = ?",
+            [
+                settings.usersMaySkipApproval, settings.approvalStep.rawValue, settings.autoApproveApprovers,
+                Self.accountID,
+            ])
     }
 
     /// Adds `amount` (negative for a charge) to the balance and writes the ledger line, in the caller's transaction.
