@@ -65,6 +65,8 @@ let package = Package(
             dependencies: [
                 "SignetCore", "SignetRA", "SignetStore", "SignetPKI",
                 .product(name: "Vapor", package: "vapor"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
         .target(
             name: "SignetCertCentral",

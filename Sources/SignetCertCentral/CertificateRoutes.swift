@@ -66,17 +66,33 @@ struct CertificateRoutes: RouteCollection {
         return try respond(certificate, family: order.product?.family ?? .tls, format: format, request: request)
     }
 
+    /// The order's current certificate, or with `?subId=` one of its duplicates (the `sub_id` of the
+    /// duplicate list) in `?formatType=`, with CRLF line endings: digicert-client's
+    /// `download_duplicate` asks that way and splits the body on `-----END CERTIFICATE-----\r\n`.
     func downloadForOrder(_ request: Request) async throws -> Response {
         let principal = try request.principal
         let orderID = try request.intParameter("order_id") { .orderNotFound($0) }
-        let format = try request.parameters.get("format").map(Self.format) ?? .default
+        let subID: Int? = try request.query[String.self, at: "subId"].map { raw in
+            guard let id = Int(raw), id > 0 else {
+                throw CertCentralError(.badRequest, "invalid_value:subId", "subId '\(raw)' is not a certificate's sub_id.")
+            }
+            return id
+        }
+        let formatName = request.parameters.get("format") ?? request.query[String.self, at: "formatType"]
+        let format = try formatName.map(Self.format) ?? .default
         let (certificate, order) = try await request.signet.reader.read { connection in
-            guard let order = try connection.order(id: orderID), principal.canSee(containerID: order.containerID),
-                let certificate = try connection.certificate(id: order.certificateID)
-            else { throw WorkflowError.orderNotFound(String(orderID)) }
+            guard let order = try connection.order(id: orderID), principal.canSee(containerID: order.containerID) else {
+                throw WorkflowError.orderNotFound(String(orderID))
+            }
+            let wanted = subID ?? order.certificateID
+            guard let certificate = try connection.certificate(id: wanted), certificate.orderID == order.id else {
+                throw WorkflowError.certificateNotFound(String(wanted))
+            }
             return (certificate, order)
         }
-        return try respond(certificate, family: order.product?.family ?? .tls, format: format, request: request)
+        return try respond(
+            certificate, family: order.product?.family ?? .tls, format: format, request: request,
+            lineEnding: subID == nil ? "\n" : "\r\n")
     }
 
     private static func format(_ name: String) throws -> DownloadFormat {
@@ -89,7 +105,8 @@ struct CertificateRoutes: RouteCollection {
     }
 
     private func respond(
-        _ certificate: CertificateRecord, family: CertificateFamily, format: DownloadFormat, request: Request
+        _ certificate: CertificateRecord, family: CertificateFamily, format: DownloadFormat, request: Request,
+        lineEnding: String = "\n"
     ) throws -> Response {
         guard let issuance = certificate.issuance, certificate.status == .issued || certificate.status == .revoked else {
             throw WorkflowError.certificateNotIssued(id: certificate.id, status: certificate.status)
@@ -98,6 +115,7 @@ struct CertificateRoutes: RouteCollection {
         let acceptsZip = request.headers[.accept].contains { $0.lowercased().contains("application/zip") }
         return try format.response(
             commonName: certificate.names.commonName, leafPEM: issuance.pem, leafDER: leafDER,
-            chain: request.signet.authority.chain(of: certificate, family: family), acceptsZip: acceptsZip)
+            chain: request.signet.authority.chain(of: certificate, family: family), acceptsZip: acceptsZip,
+            lineEnding: lineEnding)
     }
 }

@@ -29,13 +29,20 @@ enum DownloadFormat: String, CaseIterable {
 
     /// The response for a certificate (`leafPEM`, DER `leafDER`) under `chain` (issuing CA, root).
     func response(
-        commonName: String, leafPEM: String, leafDER: [UInt8], chain: [ChainCertificate], acceptsZip: Bool
+        commonName: String, leafPEM: String, leafDER: [UInt8], chain: [ChainCertificate], acceptsZip: Bool,
+        lineEnding: String = "\n"
     ) throws -> Response {
         let base = commonName.replacingOccurrences(of: "*", with: "star").replacingOccurrences(of: ".", with: "_")
             .replacingOccurrences(of: " ", with: "_").filter { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
         let stem = base.isEmpty ? "certificate" : base
-        let intermediate = chain[0]
-        let root = chain[1]
+        // PEM is written with "\n"; a client that asked for CertCentral's CRLF gets "\r\n".
+        func lines(_ pem: String) -> String {
+            lineEnding == "\n" ? pem : pem.replacingOccurrences(of: "\n", with: lineEnding)
+        }
+        guard chain.count >= 2 else { throw Abort(.internalServerError, reason: "the certificate's chain is incomplete") }
+        let leafPEM = lines(leafPEM)
+        let intermediate = (pem: lines(chain[0].pem), der: chain[0].der)
+        let root = (pem: lines(chain[1].pem), der: chain[1].der)
         func zip(_ files: [(String, String)]) -> Response {
             var archive = ZipArchive()
             for (name, text) in files { archive.add(name: name, contents: Array(text.utf8)) }

@@ -71,7 +71,8 @@ struct CertificateView: Encodable {
     init(_ certificate: CertificateRecord, order: Order, now: Date, issuerName: String?, standalone: Bool) {
         id = certificate.id
         orderId = standalone ? certificate.orderID : nil
-        status = standalone ? certificate.status.rawValue : nil
+        // Order info shows it too: an order kept `issued` by its duplicates may have its certificate revoked.
+        status = certificate.status.rawValue
         thumbprint = certificate.issuance?.thumbprint
         serialNumber = certificate.issuance?.serialNumber
         commonName = certificate.names.commonName
@@ -319,6 +320,7 @@ enum OrderListView {
                 json.field("id", order.certificateID)
                 json.field("serial_number", order.serialNumber)
                 json.field("signature_hash", order.signatureHash.rawValue)
+                json.field("status", order.certificateStatus?.rawValue)
                 json.field("valid_till", order.certificateValidTill.map(CertCentralFormat.day))
             }
             if let name = order.containerName { idName("container", order.containerID, name, to: &json) }

@@ -22,6 +22,8 @@ public struct OrderSummary: Sendable, Equatable {
     public var certificateID: Int
     public var serialNumber: String?
     public var certificateValidTill: Date?
+    /// The current certificate's status (`revoked` while duplicates keep the order `issued`).
+    public var certificateStatus: CertificateStatus?
     public var dateCreated: Date
     public var orderValidTill: Date
     public var isRenewed: Bool
@@ -32,7 +34,8 @@ public struct OrderSummary: Sendable, Equatable {
         id: Int, containerID: Int, containerName: String?, productNameID: String, status: OrderStatus,
         organizationID: Int?, organizationName: String?, names: CertificateNames, signatureHash: SignatureHash,
         billedYears: Int, price: Money, disableRenewalNotifications: Bool, certificateID: Int, serialNumber: String?,
-        certificateValidTill: Date?, dateCreated: Date, orderValidTill: Date, isRenewed: Bool, hasDuplicates: Bool
+        certificateValidTill: Date?, certificateStatus: CertificateStatus? = nil, dateCreated: Date, orderValidTill: Date,
+        isRenewed: Bool, hasDuplicates: Bool
     ) {
         self.id = id
         self.containerID = containerID
@@ -49,6 +52,7 @@ public struct OrderSummary: Sendable, Equatable {
         self.certificateID = certificateID
         self.serialNumber = serialNumber
         self.certificateValidTill = certificateValidTill
+        self.certificateStatus = certificateStatus
         self.dateCreated = dateCreated
         self.orderValidTill = orderValidTill
         self.isRenewed = isRenewed

@@ -1,3 +1,5 @@
+import NIOCore
+import NIOHTTP1
 import Vapor
 
 /// Turns every error into a response in the dialect of the path it happened on, so that a client
@@ -11,6 +13,7 @@ public struct DialectErrorMiddleware: AsyncMiddleware {
         do {
             return try await next.respond(to: request)
         } catch {
+            let error = Self.clientFault(error, request) ?? error
             let path = request.url.path
             if let dialect = dialects.first(where: { path == $0.pathString || path.hasPrefix($0.pathString + "/") }) {
                 let response = dialect.response(for: error, on: request)
@@ -23,6 +26,21 @@ public struct DialectErrorMiddleware: AsyncMiddleware {
             try? response.content.encode(["error": (error as? any AbortError)?.reason ?? "internal error"], as: .json)
             return response
         }
+    }
+
+    /// A request the client broke off (an upload cut short, a connection closed mid-body) as the
+    /// client's 400, logged below error level: error lines are kept for Signet's own faults.
+    static func clientFault(_ error: any Error, _ request: Request) -> (any Error)? {
+        let aborted: Bool
+        switch error {
+        case is HTTPParserError: aborted = true
+        case let channel as ChannelError: aborted = [.eof, .ioOnClosedChannel, .inputClosed, .outputClosed].contains(channel)
+        default: aborted = false
+        }
+        guard aborted else { return nil }
+        request.logger.notice(
+            "the client ended \(request.method) \(request.url.path) before its request was whole: \(String(reflecting: error))")
+        return Abort(.badRequest, reason: "the request ended before its body did")
     }
 
     public static func logUnexpected(_ error: any Error, _ request: Request) {

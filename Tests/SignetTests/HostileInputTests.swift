@@ -220,4 +220,39 @@ struct HostileInputTests {
             #expect(response.errorCode != nil, "not CertCentral's error format for \(context): \(response.text.prefix(500))")
         }
     }
+
+    @Test("A client that aborts its upload is the client's doing: logged below error level, and the server serves on")
+    func abortedUpload() async throws {
+        guard !TestPostgres.isEnabled else { return }
+        let root = try Tools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let server = try SignetProcess(data: root.appendingPathComponent("data"))
+        defer { server.stop() }
+        try await server.waitUntilServing()
+        let key = try server.adminKey
+        // A body announced as 1000 bytes, cut off after 9, then the connection closed.
+        let script = """
+            import socket, sys
+            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+            s.sendall(b"POST /services/v2/organization HTTP/1.1\\r\\nHost: signet\\r\\nX-DC-DEVKEY: " + sys.argv[2].encode()
+                      + b"\\r\\nContent-Type: application/json\\r\\nContent-Length: 1000\\r\\n\\r\\n{\\"name\\":")
+            s.shutdown(socket.SHUT_WR)
+            try:
+                s.recv(4096)
+            except OSError:
+                pass
+            s.close()
+            """
+        let sent = try await Tools.run("python3", ["-c", script, String(server.port), key], timeout: 30)
+        #expect(sent.status == 0, "\(sent.error)")
+        let logged = try await Tools.eventually(within: 10) { server.output.contains("before its request was whole") }
+        #expect(logged, "\(server.output)")
+        // swift-log's lines: "<timestamp> <level> <label>: …".
+        let errors = server.output.split(separator: "\n").filter { line in
+            ["error", "critical"].contains(line.split(separator: " ").dropFirst().first.map(String.init) ?? "")
+        }
+        #expect(errors.isEmpty, "\(errors)")
+        let health = try await LiveClient(base: server.base, key: nil).call(.GET, "/healthz")
+        #expect(health.status == .ok)
+    }
 }

@@ -41,11 +41,12 @@ public struct OrderQuery: Sendable {
     public init(now: Date) { self.now = now }
 
     /// Whether the kept counts answer `total`: only containers and a stored status filter it
-    /// (`expired` depends on the time, the other filters on columns the counts do not keep).
+    /// (`expired` depends on the time, `revoked` also on the certificate, the other filters on
+    /// columns the counts do not keep).
     var countsByStatus: Bool {
         orderID == nil && commonName == nil && serialNumber == nil && productNameID == nil && isRenewed == nil
             && resellerAccessKeyID == nil && nameContains == nil && statusIn == nil && certificateEnds == nil
-            && status != .expired
+            && status != .expired && status != .revoked
     }
 }
 
@@ -123,6 +124,13 @@ extension StoreSession {
         case .expired?:
             filters.append("status = ? AND order_valid_till < ?")
             values = Self.binds(values, [OrderStatus.issued.rawValue, query.now])
+        case .revoked?:
+            // A revoked order, or an active one whose current certificate was revoked on its own
+            // (CertCentral keeps that order active for reissues; its list shows the certificate revoked).
+            filters.append(
+                "(status = ? OR (status = ? AND certificate_id IN (SELECT id FROM certificates WHERE status = ?)))")
+            values = Self.binds(
+                values, [OrderStatus.revoked.rawValue, OrderStatus.issued.rawValue, CertificateStatus.revoked.rawValue])
         case let status?:
             filters.append("status = ?")
             values.append(status.rawValue)
@@ -141,7 +149,7 @@ extension StoreSession {
         // The page is chosen from `orders` alone (its indexes decide), then joined to what it shows.
         let sql = """
             SELECT \(OrderSummaryRow.orderColumns.map { "o.\($0)" }.joined(separator: ", ")),
-            c.serial_number, c.valid_till AS certificate_valid_till, g.name AS organization_name, k.name AS container_name,
+            c.serial_number, c.valid_till AS certificate_valid_till, c.status AS certificate_status, g.name AS organization_name, k.name AS container_name,
             \(OrderSummaryRow.disablesRenewalNotifications(dialect)) AS disable_renewal_notifications,
             CASE WHEN EXISTS (SELECT 1 FROM certificates d WHERE d.order_id = o.id AND d.role = '\(CertificateRole.duplicate.rawValue)') THEN 1 ELSE 0 END AS has_duplicates
             FROM (SELECT \(OrderSummaryRow.orderColumns.joined(separator: ", ")) FROM orders\(condition) ORDER BY \(pageOrder) LIMIT ? OFFSET ?) o

@@ -43,6 +43,7 @@ enum OrderSummaryRow {
             certificateID: try row.optionalInt("certificate_id") ?? 0,
             serialNumber: try row.optionalString("serial_number"),
             certificateValidTill: try row.optionalDate("certificate_valid_till"),
+            certificateStatus: try row.optionalString("certificate_status").flatMap(CertificateStatus.init(rawValue:)),
             dateCreated: try row.date("date_created"),
             orderValidTill: try row.date("order_valid_till"),
             isRenewed: try row.optionalInt("renewed_order_id") != nil,
