@@ -69,7 +69,7 @@ enum OrderRequestDecoding {
         options.customRenewalMessage = try body.string("custom_renewal_message")
         options.disableRenewalNotifications = try body.bool("disable_renewal_notifications")
         options.additionalEmails = try body.strings("additional_emails")
-        for email in options.additionalEmails ?? [] where EmailAddress(email) == nil { throw .invalidEmail(email) }
+        for email in options.additionalEmails ?? [] where !EmailAddress.isContactAddress(email) { throw .invalidEmail(email) }
         options.renewalOfOrderID = try body.int("renewal_of_order_id")
         options.renewedThumbprint = try body.string("renewed_thumbprint")
         options.paymentMethod = try body.string("payment_method")
@@ -143,7 +143,7 @@ enum OrderRequestDecoding {
             }
             return nil
         }
-        guard EmailAddress(email) != nil else { throw .invalidEmail(email) }
+        guard EmailAddress.isContactAddress(email) else { throw .invalidEmail(email) }
         return Contact(
             firstName: first, lastName: last, email: email, jobTitle: try object.string("job_title"),
             telephone: try object.string("telephone"))

@@ -76,7 +76,7 @@ struct CertificateView: Encodable {
         thumbprint = certificate.issuance?.thumbprint
         serialNumber = certificate.issuance?.serialNumber
         commonName = certificate.names.commonName
-        dnsNames = certificate.names.subjectAlternativeDNSNames(isTLS: order.product?.isTLS ?? true)
+        dnsNames = certificate.names.subjectAlternativeNames(isTLS: order.product?.isTLS ?? true)
         emails = certificate.names.emails.isEmpty ? nil : certificate.names.emails
         dateCreated = CertCentralFormat.timestamp(certificate.dateCreated)
         dateIssued = certificate.issuance.map { CertCentralFormat.timestamp($0.dateIssued) }
@@ -316,7 +316,7 @@ enum OrderListView {
                 json.field(
                     "days_remaining", order.certificateValidTill.map { CertCentralFormat.daysRemaining(until: $0, now: now) })
                 json.key("dns_names")
-                json.array(order.names.subjectAlternativeDNSNames(isTLS: order.product?.isTLS ?? true)) { $0.string($1) }
+                json.array(order.names.subjectAlternativeNames(isTLS: order.product?.isTLS ?? true)) { $0.string($1) }
                 json.field("id", order.certificateID)
                 json.field("serial_number", order.serialNumber)
                 json.field("signature_hash", order.signatureHash.rawValue)
@@ -377,9 +377,9 @@ struct OrderDCVNameView: Encodable, Sendable {
         for name in names {
             guard let state = dcv.names[name] else { continue }
             let covered =
-                order.dcvScope == .order
+                order.dcvScope == .order || dcv.isPreauthorized(name)
                 ? dcv.validates(name)
-                : (try? DNSName(name)).map { dnsName in valid.contains { $0.covers(dnsName, at: now) } } ?? false
+                : valid.contains { $0.covers(DNSName(checked: name), at: now) }
             let domain = try connection.domain(
                 name: name.hasPrefix("*.") ? String(name.dropFirst(2)) : name, containerID: order.containerID)
             views.append(
@@ -389,7 +389,7 @@ struct OrderDCVNameView: Encodable, Sendable {
                         ? nil
                         : Token(
                             token: dcv.randomValue, status: "pending", expirationDate: CertCentralFormat.timestamp(dcv.expires)),
-                    message: covered ? nil : state.detail))
+                    message: covered && !dcv.isPreauthorized(name) ? nil : state.detail))
         }
         return views
     }

@@ -145,7 +145,7 @@ struct RequestView: Encodable {
                 id: order.id, status: order.status.rawValue,
                 certificate: .init(
                     commonName: names.commonName,
-                    dnsNames: names.subjectAlternativeDNSNames(isTLS: order.product?.isTLS ?? true)),
+                    dnsNames: names.subjectAlternativeNames(isTLS: order.product?.isTLS ?? true)),
                 organization: order.organizationID.flatMap { context.organizations[$0] }.map {
                     IDNameView(id: $0.id, name: $0.details.name)
                 },

@@ -6,12 +6,15 @@ public struct Container: Sendable, Equatable {
     public var name: String
     public var parentID: Int?
     public var isActive: Bool
+    /// Which names its certificates may carry (public by default).
+    public var namePolicy: NamePolicy
 
-    public init(id: Int, name: String, parentID: Int?, isActive: Bool = true) {
+    public init(id: Int, name: String, parentID: Int?, isActive: Bool = true, namePolicy: NamePolicy = .public) {
         self.id = id
         self.name = name
         self.parentID = parentID
         self.isActive = isActive
+        self.namePolicy = namePolicy
     }
 }
 
@@ -60,6 +63,8 @@ public struct Principal: Sendable, Equatable {
     public var maySkipApproval: Bool
     /// Whether they skip it without `skip_approval`, by the account's approval preferences.
     public var skipsApprovalByDefault: Bool
+    /// The naming policies of the visible containers that are not public.
+    public var namePolicies: [Int: NamePolicy] = [:]
 
     public init(
         user: User, visibleContainerIDs: Set<Int>, seesWholeAccount: Bool = false, maySkipApproval: Bool? = nil,
@@ -87,6 +92,14 @@ public struct Principal: Sendable, Equatable {
             user: user, visibleContainerIDs: visible, seesWholeAccount: isTop,
             maySkipApproval: user.role.mayApprove || (settings?.usersMaySkipApproval ?? false),
             skipsApprovalByDefault: settings?.skipsApproval(for: user.role) ?? false)
+        for container in containers where visible.contains(container.id) && container.namePolicy != .public {
+            namePolicies[container.id] = container.namePolicy
+        }
+    }
+
+    /// The naming policy of a container the caller sees (public for any other).
+    public func namePolicy(of containerID: Int) -> NamePolicy {
+        canSee(containerID: containerID) ? namePolicies[containerID] ?? .public : .public
     }
 
     public var role: Role { user.role }
@@ -144,6 +157,8 @@ public struct DomainValidation: Sendable, Equatable {
     /// Whether this validation, current at `date`, covers `name`.
     public func covers(_ name: DNSName, at date: Date) -> Bool {
         guard isValid(at: date) else { return false }
+        // An address is validated as itself only.
+        if CertificateNames.isIPAddress(name.value) { return name.value == self.name }
         return coversSubdomains ? name.isCovered(byValidatedDomain: self.name) : (!name.isWildcard && name.value == self.name)
     }
 }
@@ -183,6 +198,30 @@ public struct OrderDCV: Sendable, Equatable, Codable {
 
     /// Whether this order's own checks validated `name` (the only validation a DV order counts).
     public func validates(_ name: String) -> Bool { names[name]?.status == "valid" }
+
+    /// The method recorded for a name that an administrator's pre-authorization validated.
+    public static let preauthorizedMethod = "preauthorized"
+
+    /// Whether a pre-authorization of the order's container validated `name` (docs/private-pki.md).
+    public func isPreauthorized(_ name: String) -> Bool {
+        names[name].map { $0.status == "valid" && $0.method == Self.preauthorizedMethod } ?? false
+    }
+
+    /// This state with the names that `preauthorizations` cover validated, each recording which
+    /// pre-authorization, who gave it and when; `nil` stays `nil` when none is covered.
+    public static func preauthorizing(
+        _ names: [String], by preauthorizations: [Preauthorization], in dcv: OrderDCV?, at date: Date,
+        randomValue: @autoclosure () -> String, expires: Date
+    ) -> OrderDCV? {
+        var state = dcv
+        for name in names where !(dcv?.validates(name) ?? false) {
+            guard let preauthorization = preauthorizations.first(where: { $0.scope.covers(name) }) else { continue }
+            if state == nil { state = OrderDCV(randomValue: randomValue(), expires: expires) }
+            state?.names[name] = NameState(
+                method: preauthorizedMethod, status: "valid", detail: preauthorization.record, checkedAt: date)
+        }
+        return state
+    }
 
     public init(
         randomValue: String, expires: Date, attempts: Int = 0, names: [String: NameState] = [:],

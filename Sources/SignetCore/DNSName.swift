@@ -36,7 +36,13 @@ public struct DNSName: Sendable, Hashable, Comparable, CustomStringConvertible {
         "intranet", "private", "localdomain",
     ]
 
-    public init(_ raw: String) throws(Problem) {
+    /// A name already checked when it was stored (coverage of validations compares stored names).
+    public init(checked value: String) { self.value = value }
+
+    /// A name a container of `policy` may certify. A private policy accepts reserved and internal
+    /// suffixes and names outside the public DNS, with the same syntax; a wildcard still needs two
+    /// labels below it (`*.corp.internal`, never `*.internal`).
+    public init(_ raw: String, policy: NamePolicy = .public) throws(Problem) {
         var text = raw.trimmingWhitespace().lowercased()
         if text.hasSuffix(".") { text.removeLast() }
         guard !text.isEmpty else { throw .empty }
@@ -55,9 +61,16 @@ public struct DNSName: Sendable, Hashable, Comparable, CustomStringConvertible {
             if label.hasPrefix("xn--"), !IDNLabel.isValidALabel(label) { throw .invalidPunycode(String(label)) }
         }
         let concrete = labels.first == "*" ? labels.dropFirst() : labels[...]
-        guard concrete.count >= 2 else { throw labels.first == "*" ? .wildcardTooBroad : .singleLabel }
         guard let tld = concrete.last.map(String.init) else { throw .empty }
         if tld.allSatisfy(\.isASCIIDigit) { throw .ipAddress }
+        if policy.isPrivate {
+            if tld == "localhost" && !policy.localhost { throw .reserved(suffix: tld) }
+            if labels.first == "*" && concrete.count < 2 { throw .wildcardTooBroad }
+            if concrete.count < 2 && !(policy.singleLabel || (tld == "localhost" && policy.localhost)) { throw .singleLabel }
+            value = text
+            return
+        }
+        guard concrete.count >= 2 else { throw labels.first == "*" ? .wildcardTooBroad : .singleLabel }
         if DNSName.reservedSuffixes.contains(tld) { throw .reserved(suffix: tld) }
         let suffixes = PublicSuffixList.shared
         guard suffixes.isKnownTopLevelDomain(tld) else { throw .unknownTopLevelDomain(tld) }

@@ -6,12 +6,12 @@ import Foundation
 /// CSR checks belong to the CA (`SignetPKI`); organization and container lookups to the workflow.
 public enum OrderRules {
     public static func plan(
-        _ submission: OrderSubmission, now: Date, policy: ValidityPolicy = .cabForum
+        _ submission: OrderSubmission, now: Date, policy: ValidityPolicy = .cabForum, names namePolicy: NamePolicy = .public
     ) throws(OrderRuleError) -> OrderPlan {
         guard let product = ProductCatalog.product(nameID: submission.productNameID) else {
             throw .unknownProduct(submission.productNameID)
         }
-        let names = try checkedNames(submission, product: product)
+        let names = try checkedNames(submission, product: product, policy: namePolicy)
         guard submission.csrAtFinalize || submission.csr?.trimmingWhitespace().isEmpty == false else {
             throw product.isTLS ? .missingField("certificate.csr") : .csrRequired
         }
@@ -48,7 +48,7 @@ public enum OrderRules {
             product: product, names: names, signatureHash: hash, profileOption: profile,
             organizationUnits: units, orderValidFrom: now, orderValidTill: orderEnd,
             certificateValidTill: certificateEnd, billedYears: years,
-            price: product.price(nameCount: names.subjectAlternativeDNSNames(isTLS: product.isTLS).count, years: years))
+            price: product.price(nameCount: names.subjectAlternativeNames(isTLS: product.isTLS).count, years: years))
     }
 
     /// The DCV methods an order asks for: HTTP cannot validate a wildcard (BR 3.2.2.4.18), and an
@@ -57,7 +57,7 @@ public enum OrderRules {
     public static func checkedDCVMethods(
         _ submission: OrderSubmission, names: CertificateNames, product: Product
     ) throws(OrderRuleError) {
-        let dnsNames = names.subjectAlternativeDNSNames(isTLS: product.isTLS)
+        let dnsNames = names.subjectAlternativeNames(isTLS: product.isTLS)
         if submission.options.dcvMethod == DCVMethod.httpToken.rawValue,
             let wildcard = dnsNames.first(where: { $0.hasPrefix("*.") })
         {
@@ -77,11 +77,11 @@ public enum OrderRules {
 
     /// Checks the certificate part of a reissue or duplicate: names, hash and the presence of a CSR.
     public static func checkedCertificate(
-        _ submission: OrderSubmission, product: Product
+        _ submission: OrderSubmission, product: Product, names namePolicy: NamePolicy = .public
     ) throws(OrderRuleError)
         -> (names: CertificateNames, hash: SignatureHash)
     {
-        let names = try checkedNames(submission, product: product)
+        let names = try checkedNames(submission, product: product, policy: namePolicy)
         let hash = try checkedHash(submission.signatureHash, product: product)
         try checkedDCVMethods(submission, names: names, product: product)
         guard submission.csr?.trimmingWhitespace().isEmpty == false else {
@@ -112,25 +112,44 @@ public enum OrderRules {
     }
 
     /// Checks and normalizes the names of an order or a reissue against a product.
-    public static func checkedNames(_ submission: OrderSubmission, product: Product) throws(OrderRuleError) -> CertificateNames {
+    public static func checkedNames(
+        _ submission: OrderSubmission, product: Product, policy: NamePolicy = .public
+    ) throws(OrderRuleError) -> CertificateNames {
         let rawCommonName = submission.commonName?.trimmingWhitespace() ?? ""
         // A mailbox-validated certificate's common name is its e-mail address: it may be left out.
         let mailboxValidated = product.isSMIME && product.validationLevel == .dv
         guard !rawCommonName.isEmpty || mailboxValidated else { throw .missingField("certificate.common_name") }
         switch product.kind {
         case .tls:
-            return try checkedTLSNames(commonName: rawCommonName, dnsNames: submission.dnsNames, product: product)
+            return try checkedTLSNames(
+                commonName: rawCommonName, dnsNames: submission.dnsNames, product: product, policy: policy)
         case .client:
-            return try checkedClientNames(commonName: rawCommonName, submission: submission, product: product)
+            return try checkedClientNames(commonName: rawCommonName, submission: submission, product: product, policy: policy)
         }
     }
 
-    private static func dnsName(_ raw: String, product: Product) throws(OrderRuleError) -> DNSName {
+    /// A name of a TLS certificate: a DNS name, or in a private container an IP address (never for
+    /// EV, whose Guidelines allow neither internal names nor addresses).
+    private static func tlsName(_ raw: String, product: Product, policy: NamePolicy) throws(OrderRuleError) -> DNSName {
+        let policy = product.validationLevel == .ev ? .public : policy
+        if policy.isPrivate, let address = IPAddress(identifier: raw.trimmingWhitespace().lowercased()) {
+            if let problem = address.identifierProblem {
+                throw .invalidValue(
+                    field: "certificate.dns_names",
+                    reason: "'\(raw)' is \(problem): a certificate names hosts a network routes to")
+            }
+            return DNSName(checked: address.description)
+        }
         let name: DNSName
         do {
-            name = try DNSName(raw)
+            name = try DNSName(raw, policy: policy)
         } catch .ipAddress {
-            throw .ipAddressNotAllowed(raw)
+            guard policy.isPrivate else { throw .ipAddressNotAllowed(raw) }
+            throw .invalidValue(
+                field: "certificate.dns_names",
+                reason:
+                    "'\(raw)' is neither a DNS name nor an IP address as Signet reads one (a dotted quad of decimal octets, or IPv6 text without brackets; an IPv4 address named as itself)"
+            )
         } catch {
             throw .invalidDNSName(raw, error)
         }
@@ -139,11 +158,11 @@ public enum OrderRules {
     }
 
     private static func checkedTLSNames(
-        commonName raw: String, dnsNames: [String], product: Product
+        commonName raw: String, dnsNames: [String], product: Product, policy: NamePolicy
     ) throws(OrderRuleError)
         -> CertificateNames
     {
-        let commonName = try dnsName(raw, product: product)
+        let commonName = try tlsName(raw, product: product, policy: policy)
         guard commonName.value.utf8.count <= 64 else {
             throw .invalidValue(field: "certificate.common_name", reason: "a common name holds at most 64 characters")
         }
@@ -153,7 +172,7 @@ public enum OrderRules {
         var seen: Set<String> = []
         var extra: [String] = []
         for raw in dnsNames {
-            let name = try dnsName(raw, product: product)
+            let name = try tlsName(raw, product: product, policy: policy)
             guard seen.insert(name.value).inserted else { continue }
             extra.append(name.value)
             if name == commonName { continue }
@@ -166,7 +185,7 @@ public enum OrderRules {
         }
         let names = CertificateNames(commonName: commonName.value, dnsNames: extra, emails: [])
         let limit = product.maximumNames
-        guard names.subjectAlternativeDNSNames(isTLS: true).count <= limit else { throw .tooManyNames(limit: limit) }
+        guard names.subjectAlternativeNames(isTLS: true).count <= limit else { throw .tooManyNames(limit: limit) }
         return names
     }
 
@@ -176,7 +195,7 @@ public enum OrderRules {
     }
 
     private static func checkedClientNames(
-        commonName raw: String, submission: OrderSubmission, product: Product
+        commonName raw: String, submission: OrderSubmission, product: Product, policy: NamePolicy
     )
         throws(OrderRuleError) -> CertificateNames
     {
@@ -188,7 +207,7 @@ public enum OrderRules {
         var seen: Set<String> = []
         var emails: [String] = []
         for raw in submission.emails {
-            guard let email = EmailAddress(raw) else { throw .invalidEmail(raw) }
+            guard let email = EmailAddress(raw, policy: policy) else { throw .invalidEmail(raw) }
             if seen.insert(email.value.lowercased()).inserted { emails.append(email.value) }
         }
         guard emails.count <= product.maximumNames else { throw .tooManyNames(limit: product.maximumNames) }

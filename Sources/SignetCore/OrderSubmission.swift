@@ -94,7 +94,8 @@ public enum TLSProfileOption: String, Sendable, Codable, CaseIterable {
 /// The names a certificate will carry.
 public struct CertificateNames: Sendable, Equatable, Codable {
     public var commonName: String
-    /// Additional DNS names as the client gave them (normalized, without repeats).
+    /// Additional names as the client gave them (normalized, without repeats): DNS names, and in
+    /// containers whose naming policy is private IP addresses too (``IPAddress/init(identifier:)``'s text).
     public var dnsNames: [String]
     /// Mailboxes (client certificates).
     public var emails: [String]
@@ -109,8 +110,12 @@ public struct CertificateNames: Sendable, Equatable, Codable {
         self.person = person
     }
 
-    /// Every DNS name the certificate's SAN extension lists: for TLS the common name first.
-    public func subjectAlternativeDNSNames(isTLS: Bool) -> [String] {
+    /// Whether a name of a certificate is an IP address (an iPAddress SAN), not a DNS name.
+    public static func isIPAddress(_ name: String) -> Bool { IPAddress(identifier: name) != nil }
+
+    /// Every name the certificate's SAN extension lists, DNS names and IP addresses: for TLS the
+    /// common name first.
+    public func subjectAlternativeNames(isTLS: Bool) -> [String] {
         guard isTLS else { return dnsNames }
         var seen: Set<String> = [commonName]
         return [commonName] + dnsNames.filter { seen.insert($0).inserted }

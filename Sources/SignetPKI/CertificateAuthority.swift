@@ -101,7 +101,7 @@ public struct CertificateAuthority: Sendable {
         let tbs: ToBeSignedCertificate
         do {
             tbs = ToBeSignedCertificate(
-                profile: .subscriber(request.product), serialNumber: serial, publicKey: request.publicKey,
+                profile: .subscriber(request.product, request.namePolicy), serialNumber: serial, publicKey: request.publicKey,
                 notBefore: request.notBefore, notAfter: request.notAfter, issuer: issuer.ca.subject,
                 subject: try LeafProfile.subject(for: request), signatureAlgorithm: issuer.ca.keyFamily.algorithm(for: hash),
                 extensions: try LeafProfile.extensions(for: request, issuer: issuer.ca, endpoints: request.endpoints))

@@ -9,6 +9,8 @@ public struct LeafRequest: Sendable, Equatable {
     public var key: KeyDescription
     public var product: Product
     public var names: CertificateNames
+    /// The naming policy the names were accepted under (private names and addresses are linted by it).
+    public var namePolicy: NamePolicy
     /// The validated organization, for OV and EV subjects.
     public var organization: OrganizationDetails?
     /// Departments; only client certificates carry them (OU is banned from public TLS since 2022).
@@ -23,9 +25,11 @@ public struct LeafRequest: Sendable, Equatable {
     public init(
         publicKey: Certificate.PublicKey, key: KeyDescription, product: Product, names: CertificateNames,
         organization: OrganizationDetails?, organizationUnits: [String], signatureHash: SignatureHash,
-        profileOption: TLSProfileOption?, notBefore: Date, notAfter: Date, endpoints: PKIEndpoints
+        profileOption: TLSProfileOption?, notBefore: Date, notAfter: Date, endpoints: PKIEndpoints,
+        namePolicy: NamePolicy = .public
     ) {
         self.endpoints = endpoints
+        self.namePolicy = namePolicy
         self.publicKey = publicKey
         self.key = key
         self.product = product
@@ -115,7 +119,11 @@ enum LeafProfile {
             let usages: [ExtendedKeyUsage.Usage] =
                 request.profileOption == .serverAndClientAuth ? [.serverAuth, .clientAuth] : [.serverAuth]
             list.append(try Certificate.Extension(ExtendedKeyUsage(usages), critical: false))
-            let names = request.names.subjectAlternativeDNSNames(isTLS: true).map { GeneralName.dnsName($0) }
+            // Addresses (private containers only) as iPAddress, never as dNSName.
+            let names = request.names.subjectAlternativeNames(isTLS: true).map { name in
+                IPAddress(identifier: name).map { GeneralName.ipAddress(ASN1OctetString(contentBytes: ArraySlice($0.bytes))) }
+                    ?? GeneralName.dnsName(name)
+            }
             list.append(try Certificate.Extension(SubjectAlternativeNames(names), critical: false))
             switch request.product.validationLevel {
             case .dv: policy = PolicyOID.domainValidated

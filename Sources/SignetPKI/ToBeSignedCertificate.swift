@@ -10,7 +10,7 @@ public struct ToBeSignedCertificate: Sendable {
     public enum Profile: Sendable {
         case root
         case issuingCA(Set<CertificateFamily>)
-        case subscriber(Product)
+        case subscriber(Product, NamePolicy)
     }
 
     public var profile: Profile

@@ -35,7 +35,7 @@ extension RegistrationAuthority {
             var order = try self.visibleOrder(orderID, principal: principal, connection: connection)
             guard let product = order.product else { throw WorkflowError.orderNotFound(String(orderID)) }
             if !method.allows(wildcard: true),
-                let wildcard = order.names.subjectAlternativeDNSNames(isTLS: product.isTLS).first(where: { $0.hasPrefix("*.") })
+                let wildcard = order.names.subjectAlternativeNames(isTLS: product.isTLS).first(where: { $0.hasPrefix("*.") })
             {
                 throw OrderRuleError.dcvMethodNotAllowed(name: wildcard, method: method.rawValue)
             }

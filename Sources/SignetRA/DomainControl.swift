@@ -61,7 +61,7 @@ public struct DomainControl: Sendable {
 
     /// The DNS names whose control a certificate needs: its SANs (TLS) or its mailboxes' domains.
     public static func validationNames(of names: CertificateNames, isTLS: Bool) -> [String] {
-        if isTLS { return names.subjectAlternativeDNSNames(isTLS: true) }
+        if isTLS { return names.subjectAlternativeNames(isTLS: true) }
         var seen: Set<String> = []
         return names.emails.compactMap { EmailAddress($0)?.domain.value }.filter { seen.insert($0).inserted }
     }
@@ -73,11 +73,10 @@ public struct DomainControl: Sendable {
         connection: StoreSession<some SessionAccess>, at date: Date
     ) throws -> [String] {
         if scope == .order { return names.filter { orderDCV?.validates($0) != true } }
-        let domains = try connection.validDomains(covering: names, containerID: containerID, at: date)
-        return names.filter { name in
-            guard let dnsName = try? DNSName(name) else { return true }
-            return !domains.contains { $0.covers(dnsName, at: date) }
-        }
+        let open = names.filter { orderDCV?.isPreauthorized($0) != true }
+        guard !open.isEmpty else { return [] }
+        let domains = try connection.validDomains(covering: open, containerID: containerID, at: date)
+        return open.filter { name in !domains.contains { $0.covers(DNSName(checked: name), at: date) } }
     }
 
     /// The names of an order's waiting certificates (pending or approved) that still need validation.
@@ -135,8 +134,9 @@ public struct DomainControl: Sendable {
         }
         for name in waiting {
             // The name's own method when one was asked for (the reseller's domain_dcv), for the
-            // order's state and the domain's record alike.
-            let chosen = methodsByName[name] ?? method
+            // order's state and the domain's record alike; an address shows control by a file only
+            // (BR 3.2.2.5, DigiCert: "you must use HTTP Practical Demonstration").
+            let chosen = CertificateNames.isIPAddress(name) ? DCVMethod.httpToken.rawValue : methodsByName[name] ?? method
             dcv.names[name] = OrderDCV.NameState(method: chosen, status: "pending")
             // An order that validates itself adds nothing to the container's domains.
             if scope == .order { continue }
@@ -241,7 +241,7 @@ public struct DomainControl: Sendable {
                 order.dcvScope == .order, var dcv = order.dcv
             {
                 for (name, state) in dcv.names where state.status != "valid" {
-                    guard let dnsName = try? DNSName(name), dnsName.isCovered(byValidatedDomain: link.domain) else { continue }
+                    guard DNSName(checked: name).isCovered(byValidatedDomain: link.domain) else { continue }
                     dcv.names[name] = OrderDCV.NameState(method: state.method, status: "valid", checkedAt: now)
                 }
                 try connection.setOrderDCV(
@@ -270,9 +270,10 @@ public struct DomainControl: Sendable {
     public func check(orderID: Int) async throws -> [NameResult] {
         let now = clock.now()
         guard settings.mode == .checked else { return [] }
-        let (order, waitingWithCSR, domainTokens) = try await store.read {
-            connection -> (Order, [(name: String, csr: String)], [String: String]) in
+        let (order, waitingWithCSR, domainTokens, targets) = try await store.read {
+            connection -> (Order, [(name: String, csr: String)], [String: String], NamePolicy) in
             guard let order = try connection.order(id: orderID) else { throw WorkflowError.orderNotFound(String(orderID)) }
+            let targets = try connection.container(id: order.containerID)?.namePolicy ?? .public
             let waiting = try awaitingNamesWithCSR(of: order, connection: connection, at: now)
             var tokens: [String: String] = [:]
             for name in waiting.map(\.name) {
@@ -283,7 +284,7 @@ public struct DomainControl: Sendable {
                     tokens[name] = token
                 }
             }
-            return (order, waiting, tokens)
+            return (order, waiting, tokens, targets)
         }
         let defaultMethod = order.options.dcvMethod ?? DCVMethod.email.rawValue
         var results: [NameResult] = []
@@ -300,7 +301,9 @@ public struct DomainControl: Sendable {
             var tokens = domainTokens[name].map { [$0] } ?? []
             if let dcv = order.dcv, dcv.expires > now { tokens.append(dcv.randomValue) }
             results.append(
-                NameResult(name: name, method: methodName, outcome: await checker.check(method, name: name, tokens: tokens)))
+                NameResult(
+                    name: name, method: methodName,
+                    outcome: await checker.check(method, name: name, tokens: tokens, targets: targets)))
         }
         try await record(results, orderID: orderID, at: now)
         return results
@@ -363,7 +366,8 @@ public struct DomainControl: Sendable {
     public func caaProblems(_ names: [String]) async -> [String: CAAVerdict] {
         guard settings.mode == .checked else { return [:] }
         var problems: [String: CAAVerdict] = [:]
-        for name in names {
+        // CAA is a property of DNS names (RFC 8659); an address has none.
+        for name in names where !CertificateNames.isIPAddress(name) {
             let verdict = await caa.check(name)
             if verdict != .permitted { problems[name] = verdict }
         }

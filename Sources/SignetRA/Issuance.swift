@@ -82,7 +82,7 @@ extension RegistrationAuthority {
     public func leafRequest(
         product: Product, names: CertificateNames, csr: InspectedCSR, organization: OrganizationDetails?,
         organizationUnits: [String], hash: SignatureHash, profileOption: TLSProfileOption?, orderValidTill: Date,
-        certificateValidTill: Date?, now: Date
+        certificateValidTill: Date?, namePolicy: NamePolicy, now: Date
     ) -> LeafRequest {
         let notBefore = Order.notBefore(signedAt: now)
         return LeafRequest(
@@ -91,13 +91,13 @@ extension RegistrationAuthority {
             notAfter: Order.certificateEnd(
                 notBefore: notBefore, orderValidTill: orderValidTill, certificateValidTill: certificateValidTill,
                 product: product, policy: policy),
-            endpoints: endpoints)
+            endpoints: endpoints, namePolicy: namePolicy)
     }
 
     /// Whether a reissue leaves out a name that the certificate it replaces covered.
     public static func dropsNames(_ old: CertificateNames, replacedBy new: CertificateNames, isTLS: Bool) -> Bool {
-        let kept = Set(new.subjectAlternativeDNSNames(isTLS: isTLS) + new.emails.map { $0.lowercased() })
-        return !(old.subjectAlternativeDNSNames(isTLS: isTLS) + old.emails.map { $0.lowercased() }).allSatisfy(kept.contains)
+        let kept = Set(new.subjectAlternativeNames(isTLS: isTLS) + new.emails.map { $0.lowercased() })
+        return !(old.subjectAlternativeNames(isTLS: isTLS) + old.emails.map { $0.lowercased() }).allSatisfy(kept.contains)
     }
 
     /// Issues an approved certificate whose validation is complete. Returns whether it issued.

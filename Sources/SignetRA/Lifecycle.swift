@@ -59,10 +59,11 @@ extension RegistrationAuthority {
             checked.dnsNames = order.names.dnsNames
             checked.emails = order.names.emails
         }
-        let (names, requestedHash) = try OrderRules.checkedCertificate(checked, product: product)
+        let namePolicy = principal.namePolicy(of: order.containerID)
+        let (names, requestedHash) = try OrderRules.checkedCertificate(checked, product: product, names: namePolicy)
         if role == .duplicate {
-            let allowed = Set(order.names.subjectAlternativeDNSNames(isTLS: product.isTLS) + order.names.emails)
-            let asked = names.subjectAlternativeDNSNames(isTLS: product.isTLS) + names.emails
+            let allowed = Set(order.names.subjectAlternativeNames(isTLS: product.isTLS) + order.names.emails)
+            let asked = names.subjectAlternativeNames(isTLS: product.isTLS) + names.emails
             if let foreign = asked.first(where: { !allowed.contains($0) }) {
                 throw OrderRuleError.invalidValue(
                     field: product.isTLS ? "certificate.dns_names" : "certificate.emails",
@@ -82,14 +83,17 @@ extension RegistrationAuthority {
         try preflight(
             product: product, names: names, csr: csr, organization: organization?.details,
             organizationUnits: order.organizationUnits, hash: hash, profileOption: order.profileOption,
-            orderValidTill: order.orderValidTill, certificateValidTill: nil, now: now)
+            orderValidTill: order.orderValidTill, certificateValidTill: nil, containerPolicy: namePolicy, now: now)
         let skipApproval = submission.skipApproval
         var caaCleared = dcvMode == .alwaysValid
         // A DV reissue validates its names again (DigiCert's DV rules): it starts from no validation.
         let revalidates = role == .reissue && order.dcvScope == .order
+        let startingDCV = try await preauthorizedState(
+            names: names, product: product, containerID: order.containerID, policy: namePolicy,
+            existing: revalidates ? nil : order.dcv, now: now)
         if skipApproval && dcvMode == .checked {
             caaCleared = try await precheck(
-                names: names, product: product, scope: order.dcvScope, orderDCV: revalidates ? nil : order.dcv,
+                names: names, product: product, scope: order.dcvScope, orderDCV: startingDCV,
                 containerID: order.containerID,
                 organizationID: order.organizationID, now: now
             ).cleared
@@ -118,11 +122,11 @@ extension RegistrationAuthority {
                 // New names need validation like a new order's.
                 let method = order.options.dcvMethod ?? "email"
                 let (dcv, waiting) = try domainControl.prepare(
-                    existing: revalidates ? nil : order.dcv,
-                    names: DomainControl.validationNames(of: names, isTLS: product.isTLS),
+                    existing: startingDCV, names: DomainControl.validationNames(of: names, isTLS: product.isTLS),
                     product: product, scope: order.dcvScope, method: method, methodsByName: submission.dcvMethodsByName,
                     containerID: order.containerID, organizationID: order.organizationID, connection: connection, at: now)
-                if !waiting.isEmpty, let dcv {
+                // Saved when names wait, or when pre-authorizations validated some (their record).
+                if let dcv, dcv != order.dcv {
                     order.dcv = dcv
                     try connection.setOrderDCV(orderID: order.id, dcv, nextCheck: dcv.awaitsChecks ? now : nil)
                     for name in waiting where (submission.dcvMethodsByName[name] ?? method) == "email" {

@@ -31,6 +31,8 @@ struct OrderOpening: Sendable {
     let linted: LintedLeaf?
     let caaCleared: Bool
     let caaFindings: [String: String]
+    /// The order's DCV state before any check: the names its container's pre-authorizations cover.
+    let preauthorized: OrderDCV?
     let now: Date
 }
 
@@ -109,10 +111,11 @@ extension RegistrationAuthority {
     ) async throws -> OrderOpening? {
         let submission = Self.applyingApprovalPreferences(submission, principal)
         let now = clock.now()
-        let plan = try OrderRules.plan(submission, now: now, policy: policy)
+        let containerID = submission.containerID ?? principal.user.containerID
+        let namePolicy = principal.namePolicy(of: containerID)
+        let plan = try OrderRules.plan(submission, now: now, policy: policy, names: namePolicy)
         try Self.checkMaySkipApproval(submission.skipApproval, principal)
         let csr = submission.csrAtFinalize ? nil : try Self.inspect(submission.csr)
-        let containerID = submission.containerID ?? principal.user.containerID
         let (newOrganization, existingOrganization) = try await checkReferences(
             submission, containerID: containerID, principal: principal)
         if let key = submission.alternativeOrderID,
@@ -127,19 +130,34 @@ extension RegistrationAuthority {
                 product: plan.product, names: plan.names, csr: csr,
                 organization: newOrganization ?? existingOrganization?.details,
                 organizationUnits: plan.organizationUnits, hash: hash, profileOption: plan.profileOption,
-                orderValidTill: plan.orderValidTill, certificateValidTill: plan.certificateValidTill, now: now)
+                orderValidTill: plan.orderValidTill, certificateValidTill: plan.certificateValidTill,
+                containerPolicy: namePolicy, now: now)
         }
+        let preauthorized = try await preauthorizedState(
+            names: plan.names, product: plan.product, containerID: containerID, policy: namePolicy, existing: nil, now: now)
         var (caaCleared, caaFindings) = (dcvMode == .alwaysValid, [String: String]())
         if submission.skipApproval && dcvMode == .checked {
             (caaCleared, caaFindings) = try await precheck(
                 names: plan.names, product: plan.product, scope: DCVScope(product: plan.product, origin: submission.origin),
-                orderDCV: nil, containerID: containerID,
+                orderDCV: preauthorized, containerID: containerID,
                 organizationID: existingOrganization?.id, now: now)
         }
         return OrderOpening(
             submission: submission, plan: plan, principal: principal, fingerprint: fingerprint, containerID: containerID,
             newOrganization: newOrganization, existingOrganization: existingOrganization, hash: hash, csr: csr, linted: linted,
-            caaCleared: caaCleared, caaFindings: caaFindings, now: now)
+            caaCleared: caaCleared, caaFindings: caaFindings, preauthorized: preauthorized, now: now)
+    }
+
+    /// The DCV state that a private container's pre-authorizations give `names` (read only for a
+    /// private container: a public one has none), on top of `existing`.
+    func preauthorizedState(
+        names: CertificateNames, product: Product, containerID: Int, policy: NamePolicy, existing: OrderDCV?, now: Date
+    ) async throws -> OrderDCV? {
+        guard policy.isPrivate, dcvMode == .checked else { return existing }
+        let preauthorizations = try await store.read { try $0.preauthorizations(containerID: containerID) }
+        return OrderDCV.preauthorizing(
+            DomainControl.validationNames(of: names, isTLS: product.isTLS), by: preauthorizations, in: existing, at: now,
+            randomValue: RandomValue.make(), expires: now.addingTimeInterval(RandomValue.lifetime))
     }
 
     /// An earlier order as the answer to a repeated placement, which always carries a certificate.
@@ -199,7 +217,8 @@ extension RegistrationAuthority {
             certificateID: 0, dateCreated: now, dateUpdated: now, origin: submission.origin)
         let dcvMethod = submission.options.dcvMethod ?? "email"
         let (dcv, waiting) = try domainControl.prepare(
-            existing: nil, names: DomainControl.validationNames(of: plan.names, isTLS: plan.product.isTLS), product: plan.product,
+            existing: opening.preauthorized, names: DomainControl.validationNames(of: plan.names, isTLS: plan.product.isTLS),
+            product: plan.product,
             scope: DCVScope(product: plan.product, origin: submission.origin),
             method: dcvMethod, methodsByName: submission.dcvMethodsByName, containerID: opening.containerID,
             organizationID: organizationID, connection: connection, at: now)
@@ -287,7 +306,8 @@ extension RegistrationAuthority {
         let linted = try preflight(
             product: product, names: order.names, csr: csr, organization: organization?.details,
             organizationUnits: order.organizationUnits, hash: order.signatureHash, profileOption: order.profileOption,
-            orderValidTill: order.orderValidTill, certificateValidTill: order.certificateValidTill, now: now)
+            orderValidTill: order.orderValidTill, certificateValidTill: order.certificateValidTill,
+            containerPolicy: principal.namePolicy(of: order.containerID), now: now)
         var caaCleared = dcvMode == .alwaysValid
         if order.status == .pending && dcvMode == .checked {
             caaCleared = try await precheck(

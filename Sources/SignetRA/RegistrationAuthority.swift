@@ -84,7 +84,7 @@ public struct RegistrationAuthority: Sendable {
             guard let details = contact.details, !details.firstName.isEmpty, !details.lastName.isEmpty else {
                 throw OrderRuleError.missingField("organization.contacts.first_name")
             }
-            guard EmailAddress(details.email) != nil else { throw OrderRuleError.invalidEmail(details.email) }
+            guard EmailAddress.isContactAddress(details.email) else { throw OrderRuleError.invalidEmail(details.email) }
             try SubjectText.check(details.firstName, field: "organization.contacts.first_name")
             try SubjectText.check(details.lastName, field: "organization.contacts.last_name")
         }
@@ -121,13 +121,13 @@ public struct RegistrationAuthority: Sendable {
     public func preflight(
         product: Product, names: CertificateNames, csr: InspectedCSR, organization: OrganizationDetails?,
         organizationUnits: [String], hash: SignatureHash, profileOption: TLSProfileOption?, orderValidTill: Date,
-        certificateValidTill: Date?, now: Date
+        certificateValidTill: Date?, containerPolicy: NamePolicy, now: Date
     ) throws -> LintedLeaf {
         if let organization { try organization.checkSubject(for: product.validationLevel, fieldPrefix: "organization.") }
         let request = leafRequest(
             product: product, names: names, csr: csr, organization: organization, organizationUnits: organizationUnits,
             hash: hash, profileOption: profileOption, orderValidTill: orderValidTill, certificateValidTill: certificateValidTill,
-            now: now)
+            namePolicy: NamePolicy.needed(for: names, isTLS: product.isTLS) { containerPolicy }, now: now)
         return LintedLeaf(request: request, prepared: try authority.prepare(request, now: now))
     }
 

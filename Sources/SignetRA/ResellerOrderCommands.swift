@@ -157,7 +157,7 @@ extension RegistrationAuthority {
             var order = try self.lockedOrder(orderID, principal: principal, connection: connection)
             let isTLS = order.product?.isTLS ?? true
             let known = Set(
-                try connection.certificates(orderID: order.id).flatMap { $0.names.subjectAlternativeDNSNames(isTLS: isTLS) })
+                try connection.certificates(orderID: order.id).flatMap { $0.names.subjectAlternativeNames(isTLS: isTLS) })
             if let foreign = methods.keys.sorted().first(where: { !known.contains($0) }) {
                 throw WorkflowError.nameNotOnOrder(name: foreign, reason: "is not a name of this order")
             }

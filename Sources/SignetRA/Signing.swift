@@ -73,10 +73,15 @@ extension RegistrationAuthority {
         if organization?.id != order.organizationID {
             organization = try order.organizationID.map { try connection.organization(id: $0) } ?? nil
         }
+        // The container is read only for names a public policy would refuse.
+        let namePolicy = try NamePolicy.needed(for: certificate.names, isTLS: product.isTLS) {
+            try connection.container(id: order.containerID)?.namePolicy ?? .public
+        }
         let request = leafRequest(
             product: product, names: certificate.names, csr: csr, organization: organization?.details,
             organizationUnits: order.organizationUnits, hash: certificate.signatureHash, profileOption: order.profileOption,
-            orderValidTill: order.orderValidTill, certificateValidTill: order.certificateValidTill, now: now)
+            orderValidTill: order.orderValidTill, certificateValidTill: order.certificateValidTill, namePolicy: namePolicy,
+            now: now)
         let prepared: PreparedCertificate
         if let linted, linted.request == request {
             prepared = linted.prepared

@@ -46,7 +46,7 @@ extension ResellerDesk {
         let current = try await store.read { try $0.certificate(id: order.certificateID) }
         guard let current else { throw WorkflowError.orderNotFound(String(order.id)) }
         let csr = try Self.checkedCSR(csrText ?? current.csr)
-        let names = choices?.names ?? current.names.subjectAlternativeDNSNames(isTLS: product.isTLS)
+        let names = choices?.names ?? current.names.subjectAlternativeNames(isTLS: product.isTLS)
         let organizationFields = try Self.organizationFields(parameters, product: product)
         if product.validationLevel.needsOrganization {
             for (field, value) in organizationFields

@@ -134,7 +134,7 @@ struct ResellerDesk: Sendable {
         }
         let csr = try Self.checkedCSR(csrText)
         let contactEmail = try parameters.string("contact_email")
-        if let contactEmail, EmailAddress(contactEmail) == nil {
+        if let contactEmail, !EmailAddress.isContactAddress(contactEmail) {
             throw ResellerError.invalid("contact_email", "contact_email is not an e-mail address")
         }
         let notifyURL = try await callbackPolicy.check(try parameters.string("notify_url"))

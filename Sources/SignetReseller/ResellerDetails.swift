@@ -58,7 +58,7 @@ struct ResellerRenderer: Sendable {
         let certificates = try connection.certificates(orderID: orderID)
         let waiting = certificates.last { $0.status == .pending || $0.status == .approved }
         let names = (waiting ?? current).names
-        let dnsNames = names.subjectAlternativeDNSNames(isTLS: order.product?.isTLS ?? true)
+        let dnsNames = names.subjectAlternativeNames(isTLS: order.product?.isTLS ?? true)
         let valid = try connection.validDomains(covering: dnsNames, containerID: order.containerID, at: now)
         var dcv: [String: JSONValue] = [:]
         var allValidated = true
@@ -74,7 +74,7 @@ struct ResellerRenderer: Sendable {
                 issuedNames
                 || (order.dcvScope == .order
                     ? order.dcv?.validates(name) == true
-                    : (try? DNSName(name)).map { dnsName in valid.contains { $0.covers(dnsName, at: now) } } ?? false)
+                    : valid.contains { $0.covers(DNSName(checked: name), at: now) })
             allValidated = allValidated && covered
             dcv[name] = entry(name: name, choice: details.domainDCV[name] ?? "dns", covered: covered, values: values)
         }

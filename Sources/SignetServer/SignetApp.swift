@@ -190,7 +190,9 @@ public enum SignetApp {
     {
         let resolver = NetworkDNSResolver(
             server: configuration.dnsServer ?? NameServer.fromResolvConf(), timeout: configuration.dnsTimeout)
-        let outbound = OutboundAddressPolicy(resolver: resolver, allowPrivate: configuration.allowPrivateTargets)
+        let outbound = OutboundAddressPolicy(
+            resolver: resolver, allowPrivate: configuration.allowPrivateTargets,
+            ownListener: OwnListener(port: configuration.port, boundTo: configuration.host))
         let web = WebFetcher(policy: outbound, httpPort: configuration.dcvHTTPPort, httpsPort: configuration.dcvHTTPSPort)
         var settings = DomainControl.Settings(
             mode: configuration.dcvMode, publicURL: configuration.effectivePublicURL, mailFrom: configuration.effectiveMailFrom,

@@ -45,12 +45,18 @@ public struct DomainControlChecker: Sendable {
     }
 
     /// Checks that `name` (a wildcard counts as its base) shows one of `tokens` by `method`.
-    public func check(_ method: DCVMethod, name: String, tokens: [String]) async -> DCVOutcome {
+    ///
+    /// - Parameter targets: the naming policy of the name's container, for the addresses an HTTP
+    ///   check may reach. An IP address is checked by HTTP only (BR 3.2.2.5), at the address itself.
+    public func check(_ method: DCVMethod, name: String, tokens: [String], targets: NamePolicy = .public) async -> DCVOutcome {
         let bare = name.hasPrefix("*.") ? String(name.dropFirst(2)) : name
+        if CertificateNames.isIPAddress(bare) && method != .httpToken && method != .email {
+            return .failed(DCVFailure(.recordMissing, "\(bare): an IP address is validated by http-token"))
+        }
         switch method {
         case .dnsTXTToken: return await dnsTXT(bare, tokens: tokens)
         case .dnsCNAMEToken: return await dnsCNAME(bare, tokens: tokens)
-        case .httpToken: return await http(bare, tokens: tokens)
+        case .httpToken: return await http(bare, tokens: tokens, targets: targets)
         case .email: return .failed(DCVFailure(.recordMissing, "\(name): waiting for the approver to follow the e-mailed link"))
         }
     }
@@ -109,8 +115,8 @@ public struct DomainControlChecker: Sendable {
     }
 
     /// `/.well-known/pki-validation/fileauth.txt` on the exact name over HTTP, then HTTPS.
-    func http(_ name: String, tokens: [String]) async -> DCVOutcome {
-        await file(name, path: "/.well-known/pki-validation/fileauth.txt", followRedirects: true) { body in
+    func http(_ name: String, tokens: [String], targets: NamePolicy = .public) async -> DCVOutcome {
+        await file(name, path: "/.well-known/pki-validation/fileauth.txt", followRedirects: true, targets: targets) { body in
             tokens.contains { body.contains($0) }
         }
     }
@@ -148,14 +154,15 @@ public struct DomainControlChecker: Sendable {
     }
 
     private func file(
-        _ name: String, path: String, followRedirects: Bool, schemes: [Bool] = [false, true],
+        _ name: String, path: String, followRedirects: Bool, schemes: [Bool] = [false, true], targets: NamePolicy = .public,
         matches: (String) -> Bool
     ) async -> DCVOutcome {
         var failures: [DCVFailure] = []
         for https in schemes {
-            let url = "\(https ? "https" : "http")://\(name)\(path)"
+            let url = "\(https ? "https" : "http")://\(name.contains(":") ? "[\(name)]" : name)\(path)"
             do {
-                let body = try await web.get(host: name, path: path, https: https, followRedirects: followRedirects)
+                let body = try await web.get(
+                    host: name, path: path, https: https, followRedirects: followRedirects, targets: targets)
                 if matches(body) { return .passed(domain: name) }
                 failures.append(DCVFailure(.tokenMismatch, "\(url) does not contain the random value"))
             } catch let failure as WebFetchFailure {
@@ -172,7 +179,11 @@ public struct DomainControlChecker: Sendable {
     static func describe(_ failure: WebFetchFailure, url: String) -> DCVFailure {
         switch failure {
         case .refused(.noAddress): return DCVFailure(.nameNotFound, "\(url): the name has no address")
-        case .refused(.notPublic): return DCVFailure(.unreachable, "\(url): the name does not resolve to a public address")
+        case .refused(.notPublic):
+            return DCVFailure(
+                .unreachable,
+                "\(url): the name resolves to no address Signet may reach (a public one, or a private one the container lists)")
+        case .refused(.ownListener): return DCVFailure(.unreachable, "\(url): that is Signet's own listener")
         case .connection, .timeout: return DCVFailure(.unreachable, "\(url): could not be fetched")
         case .status: return DCVFailure(.fileNotFound, "\(url): the file was not found")
         case .redirectToOtherHost: return DCVFailure(.redirect, "\(url) redirects to another host")

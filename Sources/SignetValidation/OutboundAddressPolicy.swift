@@ -1,15 +1,42 @@
+import SignetCore
+
 /// Why an outbound request was not made.
 public enum OutboundRefusal: Error, Sendable, Equatable, CustomStringConvertible {
     /// The host has no address (or the lookup failed).
     case noAddress(host: String)
-    /// Every address of the host is loopback, private, link-local or otherwise not public.
+    /// Every address of the host is loopback, private, link-local or otherwise not public (nor in a
+    /// block the container's policy lists).
     case notPublic(host: String)
+    /// The address and port are Signet's own listener.
+    case ownListener(host: String)
 
     public var description: String {
         switch self {
         case .noAddress(let host): return "\(host) has no address"
-        case .notPublic(let host): return "\(host) does not resolve to a public address"
+        case .notPublic(let host): return "\(host) does not resolve to an address Signet may connect to"
+        case .ownListener(let host): return "\(host) is Signet's own listener"
         }
+    }
+}
+
+/// Where Signet itself listens: an outbound check never connects there, whatever a policy allows.
+public struct OwnListener: Sendable {
+    public let port: Int
+    /// This host's addresses (loopback and every interface's), and the one Signet binds.
+    public let addresses: Set<IPAddress>
+
+    public init(port: Int, boundTo host: String) {
+        self.port = port
+        var addresses = Set(LocalAddresses.current())
+        if let bound = IPAddress(literal: host) { addresses.insert(bound) }
+        self.addresses = addresses
+    }
+
+    public func isListener(_ address: IPAddress, port: Int) -> Bool {
+        guard port == self.port else { return false }
+        let b = address.bytes
+        let isLoopback = address.isIPv4 ? b[0] == 127 : b == [UInt8](repeating: 0, count: 15) + [1]
+        return isLoopback || addresses.contains(address)
     }
 }
 
@@ -20,15 +47,25 @@ public struct OutboundAddressPolicy: Sendable {
     public let resolver: any DNSResolver
     /// Whether loopback and private targets are allowed (`--allow-private-targets`; tests, closed networks).
     public let allowPrivate: Bool
+    /// Signet's own listener, which no outbound check connects to.
+    public let ownListener: OwnListener?
 
-    public init(resolver: any DNSResolver, allowPrivate: Bool) {
+    public init(resolver: any DNSResolver, allowPrivate: Bool, ownListener: OwnListener? = nil) {
         self.resolver = resolver
         self.allowPrivate = allowPrivate
+        self.ownListener = ownListener
+    }
+
+    /// Whether `address` may be reached for a container of `targets`: a public address, a private
+    /// one its policy lists (or any with `--allow-private-targets`); a metadata service never.
+    public func allows(_ address: IPAddress, targets: NamePolicy) -> Bool {
+        guard !address.isMetadataService else { return false }
+        return allowPrivate || targets.allowsTarget(address)
     }
 
     /// The address to connect to for `host`: a literal address, or the first address the resolver
-    /// answers (IPv4 first) that the policy allows.
-    public func address(for host: String) async throws(OutboundRefusal) -> IPAddress {
+    /// answers (IPv4 first) that the policy allows for a container of `targets`.
+    public func address(for host: String, targets: NamePolicy = .public) async throws(OutboundRefusal) -> IPAddress {
         var candidates: [IPAddress] = []
         if let literal = IPAddress(literal: host) {
             candidates = [literal]
@@ -43,7 +80,7 @@ public struct OutboundAddressPolicy: Sendable {
             }
         }
         guard !candidates.isEmpty else { throw .noAddress(host: host) }
-        guard let allowed = candidates.first(where: { allowPrivate || $0.isPublic }) else { throw .notPublic(host: host) }
+        guard let allowed = candidates.first(where: { allows($0, targets: targets) }) else { throw .notPublic(host: host) }
         return allowed
     }
 }

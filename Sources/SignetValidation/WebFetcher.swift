@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import SignetCore
 
 /// Why an HTTP validation fetch failed.
 public enum WebFetchFailure: Error, Sendable, Equatable {
@@ -46,26 +47,37 @@ public final class WebFetcher: Sendable {
     public func shutdown() async throws {}
 
     /// The start of the body (at most `maximumBytes`) of a 2xx answer.
-    public func get(host: String, path: String, https: Bool, followRedirects: Bool = true) async throws -> String {
+    ///
+    /// - Parameter targets: the naming policy of the container whose name is checked: the private
+    ///   addresses it lists may be reached (docs/private-pki.md).
+    public func get(
+        host: String, path: String, https: Bool, followRedirects: Bool = true, targets: NamePolicy = .public
+    ) async throws -> String {
         var scheme = https ? "https" : "http"
         var currentPath = path
+        // An IPv6 address stands in brackets in a URL and its Host header.
+        let urlHost = host.contains(":") ? "[\(host)]" : host
         for _ in 0...5 {
             let address: IPAddress
             do {
-                address = try await policy.address(for: host)
+                address = try await policy.address(for: host, targets: targets)
             } catch {
                 throw WebFetchFailure.refused(error)
             }
             let port = scheme == "https" ? httpsPort : httpPort
-            var request = HTTPClientRequest(url: "\(scheme)://\(host):\(port)\(currentPath)")
+            if policy.ownListener?.isListener(address, port: port) == true {
+                throw WebFetchFailure.refused(.ownListener(host: host))
+            }
+            var request = HTTPClientRequest(url: "\(scheme)://\(urlHost):\(port)\(currentPath)")
             request.headers.replaceOrAdd(name: "User-Agent", value: "Signet DCV")
             let (status, location, body) = try await fetch(request, connectingTo: address, host: host)
             if (300..<400).contains(status) {
                 guard followRedirects, let location,
-                    let next = URL(string: location, relativeTo: URL(string: "\(scheme)://\(host)\(currentPath)"))?.absoluteURL,
+                    let next = URL(string: location, relativeTo: URL(string: "\(scheme)://\(urlHost)\(currentPath)"))?
+                        .absoluteURL,
                     let nextScheme = next.scheme, ["http", "https"].contains(nextScheme)
                 else { throw WebFetchFailure.status(status) }
-                guard next.host?.lowercased() == host.lowercased() else {
+                guard next.host?.lowercased() == host.lowercased() || next.host?.lowercased() == urlHost.lowercased() else {
                     throw WebFetchFailure.redirectToOtherHost(location)
                 }
                 scheme = nextScheme

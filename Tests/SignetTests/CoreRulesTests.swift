@@ -124,7 +124,7 @@ struct CoreRulesTests {
         submission.legacyValidity = ValidityRequest(years: 2, fieldPrefix: "")
         let plan = try OrderRules.plan(submission, now: now)
         #expect(plan.names.commonName == "example.com")
-        #expect(plan.names.subjectAlternativeDNSNames(isTLS: true) == ["example.com", "www.example.com", "*.example.com"])
+        #expect(plan.names.subjectAlternativeNames(isTLS: true) == ["example.com", "www.example.com", "*.example.com"])
         #expect(plan.billedYears == 2)
         #expect(plan.price == Money(cents: (39_900 + 2 * 14_900) * 2))
 

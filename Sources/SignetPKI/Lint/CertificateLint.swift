@@ -22,8 +22,13 @@ struct CertificateLint {
     }
 
     var product: Product? {
-        if case .subscriber(let product) = tbs.profile { return product }
+        if case .subscriber(let product, _) = tbs.profile { return product }
         return nil
+    }
+
+    var namePolicy: NamePolicy {
+        if case .subscriber(_, let policy) = tbs.profile { return policy }
+        return .public
     }
 
     /// Records a finding: the request's (naming `field`) for subscriber certificates, else the authority's.
@@ -39,7 +44,7 @@ struct CertificateLint {
         switch tbs.profile {
         case .root: checkCA(isRoot: true, families: [])
         case .issuingCA(let families): checkCA(isRoot: false, families: families)
-        case .subscriber(let product):
+        case .subscriber(let product, _):
             checkSubscriberCommon(product)
             if product.isTLS { checkTLS(product) } else { checkClient(product) }
         }
@@ -280,25 +285,37 @@ struct CertificateLint {
         }
         let names = sanEntries
         let dnsNames = names.compactMap { if case .dnsName(let name) = $0 { return name } else { return nil } }
-        if names.isEmpty || dnsNames.count != names.count {
+        // iPAddress entries only where the container's policy is private (docs/private-pki.md).
+        let addresses = names.compactMap { entry -> String? in
+            guard case .ipAddress(let octets) = entry else { return nil }
+            return IPAddress(bytes: Array(octets.bytes)).map(\.description) ?? ""
+        }
+        let allowed = dnsNames.count + (namePolicy.isPrivate ? addresses.count : 0)
+        if names.isEmpty || allowed != names.count {
             fail(
-                "BR 7.1.2.7.12", "subjectAltName must list DNS names only, at least one", field: "certificate.dns_names",
+                "BR 7.1.2.7.12",
+                namePolicy.isPrivate
+                    ? "subjectAltName must list DNS names and IP addresses only, at least one"
+                    : "subjectAltName must list DNS names only, at least one", field: "certificate.dns_names",
                 requestCaused: true)
+        }
+        for address in addresses where IPAddress(identifier: address) == nil {
+            fail("RFC 5280 4.2.1.6", "an iPAddress entry must hold 4 or 16 octets", field: "certificate.dns_names")
         }
         for name in dnsNames {
             do {
-                let parsed = try DNSName(name)
+                let parsed = try DNSName(name, policy: namePolicy)
                 if parsed.value != name { throw DNSName.Problem.badLabel(name) }
             } catch {
                 fail(
-                    "BR 7.1.2.7.12", "'\(name)' is not a name a public certificate may carry: \(error)",
+                    "BR 7.1.2.7.12", "'\(name)' is not a name this container's certificates may carry: \(error)",
                     field: "certificate.dns_names", requestCaused: true)
             }
         }
         for commonName in values(.RDNAttributeType.commonName)
-        where !dnsNames.contains(where: { $0.caseInsensitiveCompare(commonName) == .orderedSame }) {
+        where !(dnsNames + addresses).contains(where: { $0.caseInsensitiveCompare(commonName) == .orderedSame }) {
             fail(
-                "BR 7.1.4.3", "the common name '\(commonName)' must be one of the subjectAltName DNS names",
+                "BR 7.1.4.3", "the common name '\(commonName)' must be one of the subjectAltName names",
                 field: "certificate.common_name", requestCaused: true)
         }
         checkTLSSubject(product)
@@ -380,7 +397,7 @@ struct CertificateLint {
                 "S/MIME BR 7.1.2.3(h)", "subjectAltName must list e-mail addresses only, at least one",
                 field: "certificate.emails", requestCaused: true)
         }
-        for email in emails where EmailAddress(email) == nil {
+        for email in emails where EmailAddress(email, policy: namePolicy) == nil {
             fail("S/MIME BR 7.1.2.3(h)", "'\(email)' is not a mailbox address", field: "certificate.emails", requestCaused: true)
         }
         guard product.isSMIME else { return }

@@ -27,8 +27,18 @@ struct ContainerRow: Codable, Sendable {
     var parentId: Int?
     var isActive: Bool
     var dateCreated: Date
+    var nameScope: String = NamePolicy.Scope.public.rawValue
+    var singleLabelNames = false
+    var localhostNames = false
+    /// CIDR blocks, comma-separated.
+    var privateTargets = ""
 
-    var record: Container { Container(id: id ?? 0, name: name, parentID: parentId, isActive: isActive) }
+    var record: Container {
+        let policy = NamePolicy(
+            scope: NamePolicy.Scope(rawValue: nameScope) ?? .public, singleLabel: singleLabelNames, localhost: localhostNames,
+            privateTargets: privateTargets.split(separator: ",").compactMap { IPRange(String($0)) })
+        return Container(id: id ?? 0, name: name, parentID: parentId, isActive: isActive, namePolicy: policy)
+    }
 }
 
 struct UserRow: Codable, Sendable {
@@ -196,6 +206,16 @@ extension StoreSession where Access == ReadWrite {
             into: "ledger_entries",
             LedgerRow(amountCents: -amount.cents, kind: kind.rawValue, orderId: orderID, note: note, dateCreated: date))
         return true
+    }
+
+    /// Sets a container's naming policy.
+    public func setNamePolicy(containerID: Int, _ policy: NamePolicy) throws {
+        try execute(
+            "UPDATE containers SET name_scope = ?, single_label_names = ?, localhost_names = ?, private_targets = ? WHERE id = ?",
+            [
+                policy.scope.rawValue, policy.singleLabel, policy.localhost,
+                policy.privateTargets.map(\.description).joined(separator: ","), containerID,
+            ])
     }
 
     public func createContainer(name: String, parentID: Int?, at date: Date) throws -> Container {

@@ -117,3 +117,106 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
+
+extension IPAddress {
+    /// An address as a certificate request names it: a dotted quad of decimal octets without leading
+    /// zeros, or IPv6 text (any case, `::` allowed) without brackets, zone or embedded IPv4. Every
+    /// other spelling (`0x0a.0.0.1`, `010.0.0.1`, `10.1`, `[fd00::1]`, `::ffff:10.0.0.1`) is refused:
+    /// an identifier is read one way only, and an IPv4 address is named as itself.
+    public init?(identifier text: String) {
+        if text.contains(":") {
+            guard !text.contains("."), !text.contains("%"), !text.contains("["),
+                let parsed = IPAddress(literal: text), !parsed.isIPv4
+            else { return nil }
+            let b = parsed.bytes
+            // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d) addresses name an IPv4 address.
+            if b[0..<10].allSatisfy({ $0 == 0 }) && (b[10...11].allSatisfy { $0 == 0xFF } || b[10...11].allSatisfy { $0 == 0 }),
+                !b[0..<15].allSatisfy({ $0 == 0 })
+            {
+                return nil
+            }
+            self = parsed
+            return
+        }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var octets: [UInt8] = []
+        for part in parts {
+            guard (1...3).contains(part.count), part.allSatisfy(\.isASCIIDigit), part == "0" || part.first != "0",
+                let value = UInt8(part)
+            else { return nil }
+            octets.append(value)
+        }
+        self.init(bytes: octets)
+    }
+
+    /// Why this address cannot name a host in a certificate (unspecified, loopback, link-local,
+    /// multicast, broadcast: no network routes to them as one host); `nil` when it can.
+    public var identifierProblem: String? {
+        let b = bytes
+        if isIPv4 {
+            switch b[0] {
+            case 0: return "an unspecified address"
+            case 127: return "a loopback address"
+            case 224...239: return "a multicast address"
+            case 255 where b.allSatisfy({ $0 == 255 }): return "the broadcast address"
+            case 169 where b[1] == 254: return "a link-local address"
+            default: return nil
+            }
+        }
+        if b[0..<15].allSatisfy({ $0 == 0 }) { return b[15] == 1 ? "a loopback address" : "an unspecified address" }
+        if b[0] == 0xFF { return "a multicast address" }
+        if b[0] == 0xFE && b[1] & 0xC0 == 0x80 { return "a link-local address" }
+        return nil
+    }
+
+    /// Cloud metadata services, which no outbound request may reach whatever an operator lists:
+    /// link-local 169.254.0.0/16 (AWS, GCP, Azure IMDS), Azure's wire server, Alibaba's, AWS's IPv6 one.
+    public var isMetadataService: Bool {
+        IPRange.metadataServices.contains { $0.contains(self) }
+    }
+}
+
+/// A block of addresses in CIDR notation (`10.0.0.0/8`, `fd00::/8`).
+public struct IPRange: Sendable, Hashable, CustomStringConvertible {
+    public let network: IPAddress
+    public let prefixLength: Int
+
+    static let metadataServices: [IPRange] = ["169.254.0.0/16", "168.63.129.16/32", "100.100.100.200/32", "fd00:ec2::/32"]
+        .compactMap(IPRange.init)
+
+    /// Parses `ADDRESS/LENGTH` (or one address, a block of one); the address must be the block's first.
+    public init?(_ text: String) {
+        let parts = text.trimmingWhitespace().split(separator: "/", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let address = IPAddress(identifier: String(parts[0])) else { return nil }
+        let bits = address.bytes.count * 8
+        var length = bits
+        if parts.count == 2 {
+            guard parts[1].count <= 3, parts[1].allSatisfy(\.isASCIIDigit), let value = Int(parts[1]), value <= bits else {
+                return nil
+            }
+            length = value
+        }
+        let range = IPRange(network: address, prefixLength: length)
+        guard range.masked(address) == address.bytes else { return nil }
+        self = range
+    }
+
+    private init(network: IPAddress, prefixLength: Int) {
+        self.network = network
+        self.prefixLength = prefixLength
+    }
+
+    private func masked(_ address: IPAddress) -> [UInt8] {
+        address.bytes.enumerated().map { index, byte in
+            let kept = min(8, max(0, prefixLength - index * 8))
+            return kept == 0 ? 0 : byte & UInt8(truncatingIfNeeded: 0xFF << (8 - kept))
+        }
+    }
+
+    public func contains(_ address: IPAddress) -> Bool {
+        address.bytes.count == network.bytes.count && masked(address) == network.bytes
+    }
+
+    public var description: String { "\(network)/\(prefixLength)" }
+}
