@@ -142,20 +142,22 @@ extension DomainControl {
         by principal: Principal
     ) async throws -> DomainValidation {
         let method = try RegistrationAuthority.method(rawMethod ?? DCVMethod.email.rawValue)
+        let container = containerID ?? principal.user.containerID
+        // A private container prevalidates its internal domains too (docs/private-pki.md).
+        let policy = principal.namePolicy(of: container)
         var parsed: DNSName
         do {
-            parsed = try DNSName(raw)
+            parsed = try DNSName(raw, policy: policy)
         } catch {
             throw OrderRuleError.invalidDNSName(raw, error)
         }
         guard !parsed.isWildcard else { throw OrderRuleError.invalidDNSName(raw, .misplacedWildcard) }
         if !keepWWW && method != .httpToken && parsed.value.hasPrefix("www."),
-            let bare = try? DNSName(String(parsed.value.dropFirst(4)))
+            let bare = try? DNSName(String(parsed.value.dropFirst(4)), policy: policy)
         {
             parsed = bare
         }
         let now = clock.now()
-        let container = containerID ?? principal.user.containerID
         let name = parsed
         let domain = try await store.write { connection in
             guard try connection.container(id: container) != nil, principal.canSee(containerID: container) else {
@@ -239,7 +241,8 @@ extension DomainControl {
         guard let token = domain.token, (domain.tokenExpires ?? .distantPast) > now else {
             throw WorkflowError.dcvCheckFailed(method: domain.method, details: ["the random value expired; request a new one"])
         }
-        switch await checker.check(method, name: domain.name, tokens: [token]) {
+        let targets = principal.namePolicy(of: domain.containerID)
+        switch await checker.check(method, name: domain.name, tokens: [token], targets: targets) {
         case .passed(let validated):
             return try await store.write { connection in
                 let recorded = try connection.recordDomainValidation(

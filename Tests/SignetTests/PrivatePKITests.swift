@@ -120,6 +120,14 @@ struct PrivatePKITests {
             let publicOne = try await Self.order(signet, ["app.corp.internal"], container: nil, organizationID: organizationID)
             #expect(publicOne.status == .badRequest, "\(publicOne.text)")
 
+            // The domains API follows the container's policy too.
+            let internalDomain = try await signet.call(
+                .POST, "domain", json: ["name": "shop.internal", "dcv_method": "dns-txt-token", "container": ["id": other]])
+            #expect(internalDomain.status == .created, "\(internalDomain.text)")
+            let publicDomain = try await signet.call(
+                .POST, "domain", json: ["name": "shop.internal", "dcv_method": "dns-txt-token"])
+            #expect(publicDomain.status == .badRequest, "\(publicDomain.text)")
+
             // Pre-authorizations are for private containers only.
             await #expect(throws: OrderRuleError.self) {
                 try await signet.administration.authorize(containerID: 1, ["example.com"], addedBy: "ops")
