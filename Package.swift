@@ -58,6 +58,7 @@ let package = Package(
                 "SignetCore", "SignetPKI", "SignetStore", "SignetValidation",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .target(
@@ -88,10 +89,19 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
         .target(
+            name: "SignetACME",
+            dependencies: [
+                "SignetCore", "SignetRA", "SignetStore", "SignetPKI", "SignetHTTP",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]),
+        .target(
             name: "SignetServer",
             dependencies: [
                 "SignetCore", "SignetPKI", "SignetStore", "SignetValidation", "SignetRA", "SignetHTTP", "SignetCertCentral",
-                "SignetReseller",
+                "SignetReseller", "SignetACME",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -108,7 +118,7 @@ let package = Package(
             name: "SignetTestSupport",
             dependencies: [
                 "SignetCore", "SignetPKI", "SignetStore", "SignetServer", "SignetValidation", "SignetRA", "SignetHTTP",
-                "SignetCertCentral", "SignetReseller",
+                "SignetCertCentral", "SignetReseller", "SignetACME",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -125,7 +135,7 @@ let package = Package(
             dependencies: [
                 "SignetTestSupport", "SignetCore", "SignetPKI", "SignetStore", "SignetServer", "SignetValidation", "SignetRA",
                 "SignetHTTP",
-                "SignetCertCentral", "SignetReseller", "signet",
+                "SignetCertCentral", "SignetReseller", "SignetACME", "signet",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "NIOCore", package: "swift-nio"),

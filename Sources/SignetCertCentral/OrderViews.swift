@@ -8,7 +8,8 @@ import SignetStore
 /// Everything order info shows, read in one go.
 struct OrderContext: Sendable {
     let order: Order
-    let certificate: CertificateRecord
+    /// `nil` while the order waits for its CSR (an ACME order before finalize).
+    let certificate: CertificateRecord?
     let organization: Organization?
     let container: Container?
     let users: [Int: User]
@@ -24,8 +25,12 @@ struct OrderContext: Sendable {
         guard let order = try connection.order(id: orderID), principal.canSee(containerID: order.containerID) else {
             throw WorkflowError.orderNotFound(String(orderID))
         }
-        guard let certificate = try connection.certificate(id: order.certificateID) else {
-            throw StoreError.inconsistent("order \(order.id) has no certificate")
+        var certificate: CertificateRecord?
+        if order.certificateID != 0 {
+            guard let found = try connection.certificate(id: order.certificateID) else {
+                throw StoreError.inconsistent("order \(order.id) has no certificate")
+            }
+            certificate = found
         }
         let requests = try connection.requests(orderIDs: [order.id])[order.id] ?? []
         let userIDs = [order.userID] + order.contacts.compactMap(\.userID) + requests.compactMap(\.processorID)
@@ -47,7 +52,8 @@ struct CertificateView: Encodable {
         let name: String
     }
 
-    let id: Int
+    /// Absent while the order waits for its CSR, as are the fields of a certificate request.
+    let id: Int?
     let orderId: Int?
     let status: String?
     let thumbprint: String?
@@ -60,13 +66,35 @@ struct CertificateView: Encodable {
     let validFrom: String?
     let validTill: String?
     let daysRemaining: Int?
-    let csr: String
+    let csr: String?
     let organization: IDView?
     let organizationUnits: [String]
     let serverPlatform: ServerPlatform.View
     let signatureHash: String
-    let keySize: Int
+    let keySize: Int?
     let caCert: CACertificate?
+
+    /// The certificate an order asks for before its CSR came (ACME orders before finalize): the
+    /// names and hash only.
+    init(awaitingCSR order: Order) {
+        id = nil
+        orderId = nil
+        status = nil
+        thumbprint = nil
+        serialNumber = nil
+        commonName = order.names.commonName
+        dnsNames = order.names.subjectAlternativeNames(isTLS: order.product?.isTLS ?? true)
+        emails = order.names.emails.isEmpty ? nil : order.names.emails
+        dateCreated = CertCentralFormat.timestamp(order.dateCreated)
+        (dateIssued, validFrom, validTill, daysRemaining) = (nil, nil, nil, nil)
+        csr = nil
+        organization = order.organizationID.map(IDView.init)
+        organizationUnits = order.organizationUnits
+        serverPlatform = ServerPlatform.view(order.serverPlatformID)
+        signatureHash = order.signatureHash.rawValue
+        keySize = nil
+        caCert = nil
+    }
 
     init(_ certificate: CertificateRecord, order: Order, now: Date, issuerName: String?, standalone: Bool) {
         id = certificate.id
@@ -229,10 +257,13 @@ struct OrderInfoView: Encodable {
     init(_ context: OrderContext, authority: CertificateAuthority, now: Date) {
         let order = context.order
         id = order.id
-        certificate = CertificateView(
-            context.certificate, order: order, now: now,
-            issuerName: authority.issuer(of: context.certificate, family: order.product?.family ?? .tls).ca.commonName,
-            standalone: false)
+        certificate =
+            context.certificate.map { record in
+                CertificateView(
+                    record, order: order, now: now,
+                    issuerName: authority.issuer(of: record, family: order.product?.family ?? .tls).ca.commonName,
+                    standalone: false)
+            } ?? CertificateView(awaitingCSR: order)
         status = order.reportedStatus(now: now)
         isRenewal = order.options.renewalOfOrderID != nil
         isRenewed = order.renewedOrderID != nil
@@ -317,7 +348,7 @@ enum OrderListView {
                     "days_remaining", order.certificateValidTill.map { CertCentralFormat.daysRemaining(until: $0, now: now) })
                 json.key("dns_names")
                 json.array(order.names.subjectAlternativeNames(isTLS: order.product?.isTLS ?? true)) { $0.string($1) }
-                json.field("id", order.certificateID)
+                if order.certificateID != 0 { json.field("id", order.certificateID) }
                 json.field("serial_number", order.serialNumber)
                 json.field("signature_hash", order.signatureHash.rawValue)
                 json.field("status", order.certificateStatus?.rawValue)

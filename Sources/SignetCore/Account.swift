@@ -194,7 +194,9 @@ public struct OrderDCV: Sendable, Equatable, Codable {
     public var caaMessages: [String: String]
 
     /// Whether some name waits for a check that can run (DNS or HTTP; e-mail waits for a click).
-    public var awaitsChecks: Bool { names.values.contains { $0.status == "pending" && $0.method != "email" } }
+    public var awaitsChecks: Bool {
+        names.values.contains { $0.status == "pending" && DCVMethod.isCheckedInBackground($0.method) }
+    }
 
     /// Whether this order's own checks validated `name` (the only validation a DV order counts).
     public func validates(_ name: String) -> Bool { names[name]?.status == "valid" }

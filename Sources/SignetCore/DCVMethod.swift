@@ -5,10 +5,26 @@ public enum DCVMethod: String, Sendable, CaseIterable, Codable {
     case dnsTXTToken = "dns-txt-token"
     case dnsCNAMEToken = "dns-cname-token"
     case httpToken = "http-token"
+    /// ACME's challenges (RFC 8555 8.3, 8.4; RFC 8737), answered with a key authorization.
+    case http01 = "http-01"
+    case dns01 = "dns-01"
+    case tlsALPN01 = "tls-alpn-01"
 
-    /// Wildcards can be validated only through DNS or e-mail (BR 3.2.2.4.18 validates one FQDN).
-    public func allows(wildcard: Bool) -> Bool { !(wildcard && self == .httpToken) }
+    /// Wildcards can be validated only through DNS or e-mail (BR 3.2.2.4.18 validates one FQDN;
+    /// RFC 8555 8.3 and RFC 8737 validate one name).
+    public func allows(wildcard: Bool) -> Bool { !(wildcard && [.httpToken, .http01, .tlsALPN01].contains(self)) }
 
-    /// Whether a success validates the names under the validated domain too.
-    public var coversSubdomains: Bool { self != .httpToken }
+    /// Whether a success validates the names under the validated domain too: the DNS methods
+    /// change the domain's zone (BR 3.2.2.4.7); HTTP and TLS show control of one name.
+    public var coversSubdomains: Bool { [.email, .dnsTXTToken, .dnsCNAMEToken, .dns01].contains(self) }
+
+    /// ACME's challenge types, which only the ACME front end asks for and answers.
+    public var isACMEChallenge: Bool { [.http01, .dns01, .tlsALPN01].contains(self) }
+
+    /// Whether Signet checks the method on its own schedule (the background pass): the token
+    /// methods. E-mail waits for a click, ACME challenges for the client to say it is ready.
+    public static func isCheckedInBackground(_ method: String) -> Bool {
+        guard let parsed = DCVMethod(rawValue: method) else { return !["email", "preauthorized"].contains(method) }
+        return parsed != .email && !parsed.isACMEChallenge
+    }
 }

@@ -8,8 +8,11 @@ public enum DCVScope: Sendable, Equatable {
     /// validation reuse and no prevalidation, so each order, renewal and reissue validates again.
     case order
 
+    /// DigiCert's DV rules hold for its DV products ordered through CertCentral and through its
+    /// ACME service alike; ACME's OV and EV orders reuse the container's validations as OV does.
     public init(product: Product, origin: OrderOrigin) {
-        let digiCertDV = product.isTLS && product.validationLevel == .dv && origin == .certCentral
+        let digiCertDV =
+            product.isTLS && product.validationLevel == .dv && (origin == .certCentral || origin == .acme)
         self = digiCertDV ? .order : .container
     }
 }

@@ -44,6 +44,8 @@ public enum ProductCatalog {
         ssl("ssl_ev_multi_domain", "EV Multi-Domain SSL", .ev, multi: true, wildcard: false, price: "499.00", perName: "199.00"),
         ssl("ssl_dv_geotrust", "GeoTrust Standard DV", .dv, multi: true, wildcard: false, price: "59.00", perName: "59.00"),
         ssl("ssl_dv_rapidssl", "RapidSSL Standard DV", .dv, multi: false, wildcard: false, price: "29.00", perName: "0.00"),
+        // DigiCert's flexible DV: single, multiple and wildcard names in one certificate (what ACME clients ask for).
+        ssl("ssl_dv_geotrust_flex", "GeoTrust DV SSL", .dv, multi: true, wildcard: true, price: "99.00", perName: "59.00"),
         ssl(
             "wildcard_dv_geotrust", "GeoTrust Wildcard DV", .dv, multi: true, wildcard: true, wildcardOnly: true, price: "259.00",
             perName: "0.00"),

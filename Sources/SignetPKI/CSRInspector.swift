@@ -152,3 +152,25 @@ public enum CSRInspector {
         return KeyDescription(algorithm: .rsa, size: bits)
     }
 }
+
+extension InspectedCSR {
+    /// The names the request asks for: its subjectAltName entries (DNS names in lower case,
+    /// addresses in ``IPAddress``'s text) and its common name; `nil` when its extension request
+    /// cannot be read or holds another kind of name.
+    public var requestedNames: Set<String>? {
+        var names = Set<String>()
+        if let commonName = request.subject.commonName { names.insert(commonName.lowercased()) }
+        guard let extensions = try? request.attributes.extensionRequest?.extensions else { return names }
+        guard let alternatives = try? extensions.subjectAlternativeNames else { return nil }
+        for entry in alternatives {
+            switch entry {
+            case .dnsName(let name): names.insert(name.lowercased())
+            case .ipAddress(let octets):
+                guard let address = IPAddress(bytes: Array(octets.bytes)) else { return nil }
+                names.insert(address.description)
+            default: return nil
+            }
+        }
+        return names
+    }
+}

@@ -21,7 +21,7 @@ extension RegistrationAuthority {
     }
 
     public static func method(_ raw: String?) throws -> DCVMethod {
-        guard let raw, let method = DCVMethod(rawValue: raw) else {
+        guard let raw, let method = DCVMethod(rawValue: raw), !method.isACMEChallenge else {
             throw OrderRuleError.dcvMethodNotAllowed(name: "-", method: raw ?? "")
         }
         return method

@@ -264,6 +264,12 @@ public struct DomainControl: Sendable {
         public let method: String
         /// `nil` for e-mail, which no check can pass.
         public let outcome: DCVOutcome?
+
+        public init(name: String, method: String, outcome: DCVOutcome?) {
+            self.name = name
+            self.method = method
+            self.outcome = outcome
+        }
     }
 
     /// Checks every name of the order that still needs validation, now, and records what passed.
@@ -294,7 +300,7 @@ public struct DomainControl: Sendable {
                 results.append(NameResult(name: name, method: methodName, outcome: sectigo))
                 continue
             }
-            guard let method = DCVMethod(rawValue: methodName), method != .email else {
+            guard let method = DCVMethod(rawValue: methodName), DCVMethod.isCheckedInBackground(method.rawValue) else {
                 results.append(NameResult(name: name, method: methodName, outcome: nil))
                 continue
             }
@@ -321,7 +327,7 @@ public struct DomainControl: Sendable {
     }
 
     /// Stores the validations that passed and the order's new DCV state, and schedules the next check.
-    private func record(_ results: [NameResult], orderID: Int, at now: Date) async throws {
+    public func record(_ results: [NameResult], orderID: Int, at now: Date) async throws {
         let end = validationEnd(from: now)
         try await store.write { connection in
             guard let order = try connection.order(id: orderID, forUpdate: true) else { return }
@@ -334,7 +340,8 @@ public struct DomainControl: Sendable {
                 case .passed(let domain)?:
                     // Only DNS methods validate the names below; HTTP validates the one name (BR 3.2.2.4.18).
                     // The check of an order that validates itself validates that order alone.
-                    let coversSubdomains = ["dns-txt-token", "dns-cname-token", "dns"].contains(result.method)
+                    let method = DCVMethod(rawValue: result.method)
+                    let coversSubdomains = result.method == "dns" || (method?.coversSubdomains ?? false && method != .email)
                     if order.dcvScope != .order {
                         try connection.recordDomainValidation(
                             name: domain, containerID: order.containerID, at: now, until: end,

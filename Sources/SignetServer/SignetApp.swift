@@ -1,4 +1,5 @@
 import Foundation
+import SignetACME
 import SignetCertCentral
 import SignetCore
 import SignetHTTP
@@ -154,6 +155,9 @@ public enum SignetApp {
                 registration: registration, accounts: ResellerAccounts(store: store, sealer: sealer),
                 outbound: domainControl.checker.web.policy, clock: clock,
                 settings: .init(dcvBrand: configuration.resellerDCVBrand, callbackRetryBase: configuration.callbackRetryBase)),
+            ACMEDialect(
+                authority: ACMEAuthority(registration: registration, sealer: sealer),
+                settings: .init(baseURL: configuration.effectivePublicURL, caaIdentity: configuration.caaIdentity)),
         ]
         for dialect in dialects {
             if let sink = dialect.eventSink { domainControl.events.add(sink, for: dialect.origin) }

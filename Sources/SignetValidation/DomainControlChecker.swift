@@ -58,6 +58,8 @@ public struct DomainControlChecker: Sendable {
         case .dnsCNAMEToken: return await dnsCNAME(bare, tokens: tokens)
         case .httpToken: return await http(bare, tokens: tokens, targets: targets)
         case .email: return .failed(DCVFailure(.recordMissing, "\(name): waiting for the approver to follow the e-mailed link"))
+        case .http01, .dns01, .tlsALPN01:
+            return .failed(DCVFailure(.recordMissing, "\(name): waiting for the ACME client to answer its challenge"))
         }
     }
 
@@ -118,6 +120,38 @@ public struct DomainControlChecker: Sendable {
     func http(_ name: String, tokens: [String], targets: NamePolicy = .public) async -> DCVOutcome {
         await file(name, path: "/.well-known/pki-validation/fileauth.txt", followRedirects: true, targets: targets) { body in
             tokens.contains { body.contains($0) }
+        }
+    }
+
+    /// ACME http-01 (RFC 8555 8.3): `http://<name>/.well-known/acme-challenge/<token>` serves the
+    /// key authorization (trailing white space aside), over HTTP on `--dcv-http-port`; redirects
+    /// within the name are followed.
+    public func http01(name: String, token: String, keyAuthorization: String, targets: NamePolicy = .public) async -> DCVOutcome {
+        await file(
+            name, path: "/.well-known/acme-challenge/\(token)", followRedirects: true, schemes: [false], targets: targets
+        ) { body in
+            body.trimmingCharacters(in: .whitespacesAndNewlines) == keyAuthorization
+        }
+    }
+
+    /// ACME dns-01 (RFC 8555 8.4): a TXT record at `_acme-challenge.<name>` (a wildcard's base)
+    /// holds the base64url SHA-256 digest of the key authorization.
+    public func dns01(name: String, digest: String) async -> DCVOutcome {
+        let bare = name.hasPrefix("*.") ? String(name.dropFirst(2)) : name
+        let owner = "_acme-challenge." + bare
+        switch await lookup(owner, .txt) {
+        case .success(let response):
+            let texts = response.records(.txt).compactMap { record -> String? in
+                if case .txt(let strings) = record.data { return strings.joined() }
+                return nil
+            }
+            if texts.contains(digest) { return .passed(domain: bare) }
+            return .failed(
+                texts.isEmpty
+                    ? DCVFailure(.recordMissing, "no TXT record at \(owner)")
+                    : DCVFailure(.tokenMismatch, "the TXT records at \(owner) do not hold the key authorization's digest"))
+        case .failure(let failure):
+            return .failed(failure)
         }
     }
 

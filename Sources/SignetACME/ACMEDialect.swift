@@ -1,0 +1,141 @@
+import Foundation
+import SignetCore
+import SignetHTTP
+import SignetRA
+import SignetStore
+import Vapor
+
+/// ACME (RFC 8555) as Signet's third front end, under `/acme`: accounts bound to a container by
+/// External Account Binding, orders opened before their CSR, challenges checked by the validation
+/// module, finalization through the RA. docs/acme.md lists every endpoint and problem type.
+public struct ACMEDialect: Dialect {
+    public struct Settings: Sendable {
+        /// The server's base URL as clients reach it (`--public-url`): every ACME URL starts there.
+        public var baseURL: String
+        /// Whether new accounts need an External Account Binding (on by default).
+        public var externalAccountRequired = true
+        /// The issuer domain CAA records name (`--caa-identity`).
+        public var caaIdentity: String
+
+        public init(baseURL: String, caaIdentity: String) {
+            self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+            self.caaIdentity = caaIdentity
+        }
+    }
+
+    public let origin = OrderOrigin.acme
+    public let pathPrefix: [PathComponent] = ["acme"]
+    let authority: ACMEAuthority
+    let settings: Settings
+    let nonces = NoncePool()
+
+    public init(authority: ACMEAuthority, settings: Settings) {
+        self.authority = authority
+        self.settings = settings
+    }
+
+    public func register(on routes: any RoutesBuilder) throws {
+        routes.get("directory", use: directory)
+        routes.on(.HEAD, "new-nonce", use: newNonce)
+        routes.get("new-nonce", use: newNonce)
+        routes.post("new-account", use: newAccount)
+        routes.post("account", ":account_id", use: updateAccount)
+        routes.post("account", ":account_id", "orders", use: accountOrders)
+        routes.post("key-change", use: keyChange)
+        routes.post("new-order", use: newOrder)
+        routes.post("order", ":order_id", use: order)
+        routes.post("order", ":order_id", "finalize", use: finalize)
+        routes.post("authz", ":order_id", ":name", use: authorization)
+        routes.post("chall", ":order_id", ":name", ":type", use: challenge)
+        routes.post("cert", ":certificate_id", use: certificate)
+        routes.post("cert", ":certificate_id", ":chain", use: certificate)
+        routes.post("revoke-cert", use: revokeCertificate)
+    }
+
+    public func response(for error: any Error, on request: Request) -> Response {
+        let problem = ACMEProblem.from(error)
+        if problem.status.code >= 500 { DialectErrorMiddleware.logUnexpected(error, request) }
+        let response = Response(status: problem.status, body: .init(data: Data(problem.json)))
+        response.headers.replaceOrAdd(name: .contentType, value: "application/problem+json")
+        if problem.status == .serviceUnavailable { response.headers.replaceOrAdd(name: "Retry-After", value: "5") }
+        decorate(response)
+        return response
+    }
+
+    // MARK: URLs
+
+    var base: String { settings.baseURL + "/acme" }
+    func url(_ path: String) -> String { base + "/" + path }
+    func accountURL(_ id: Int) -> String { url("account/\(id)") }
+    func orderURL(_ id: Int) -> String { url("order/\(id)") }
+    func authorizationURL(order: Int, name: String) -> String { url("authz/\(order)/\(Base64URL.encode(Array(name.utf8)))") }
+    func challengeURL(order: Int, name: String, type: String) -> String {
+        url("chall/\(order)/\(Base64URL.encode(Array(name.utf8)))/\(type)")
+    }
+    func certificateURL(_ id: Int) -> String { url("cert/\(id)") }
+
+    /// Every answer carries a fresh nonce and the directory's link (RFC 8555 6.5, 7.1).
+    func decorate(_ response: Response) {
+        response.headers.replaceOrAdd(name: "Replay-Nonce", value: nonces.issue())
+        response.headers.add(name: .link, value: "<\(url("directory"))>;rel=\"index\"")
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+    }
+
+    func json(_ object: [String: Any], status: HTTPResponseStatus = .ok, location: String? = nil) -> Response {
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        let response = Response(status: status, body: .init(data: data))
+        response.headers.replaceOrAdd(name: .contentType, value: "application/json")
+        if let location { response.headers.replaceOrAdd(name: .location, value: location) }
+        decorate(response)
+        return response
+    }
+
+    // MARK: authentication
+
+    /// A POST's JWS, checked: its URL is the request's, its nonce was given and is used once, and
+    /// its signature verifies under the account's key (`kid`) or, where `allowingKey`, the `jwk`.
+    /// Returns the account for a `kid` request.
+    func authenticate(_ request: Request, allowingKey: Bool = false) async throws -> (JWS, ACMEAccount?) {
+        guard request.headers.contentType?.description.lowercased().hasPrefix("application/jose+json") ?? false else {
+            throw ACMEProblem("malformed", "requests carry Content-Type application/jose+json", .unsupportedMediaType)
+        }
+        let body = request.body.data.map { Array($0.readableBytesView) } ?? []
+        let jws = try JWS.parse(body)
+        guard jws.url == settings.baseURL + request.url.path else {
+            throw ACMEProblem.unauthorized("the JWS 'url' is \(jws.url), not this request's URL")
+        }
+        guard let nonce = jws.nonce, nonces.consume(nonce) else {
+            throw ACMEProblem.badNonce("the nonce is unknown, used or expired; retry with this answer's Replay-Nonce")
+        }
+        switch jws.signer {
+        case .key(let key, _):
+            guard allowingKey else { throw ACMEProblem.malformed("this request is signed with the account's key ('kid')") }
+            guard jws.isSigned(by: key) else { throw ACMEProblem.malformed("the JWS signature does not verify") }
+            return (jws, nil)
+        case .account(let kid):
+            guard kid.hasPrefix(url("account/")), let id = Int(kid.dropFirst(url("account/").count)),
+                let account = try await authority.account(id: id)
+            else { throw ACMEProblem.accountDoesNotExist("no account is \(kid)") }
+            guard account.status == "valid" else { throw ACMEProblem.unauthorized("the account is \(account.status)") }
+            guard case .object(let members)? = JSONValue.parse(Array(account.jwkJSON.utf8)), let key = try? JWK(members),
+                jws.isSigned(by: key)
+            else { throw ACMEProblem.malformed("the JWS signature does not verify under the account's key") }
+            return (jws, account)
+        }
+    }
+
+    /// The account a `kid` request came from (refused for a `jwk` one).
+    func account(of request: Request) async throws -> (JWS, ACMEAccount) {
+        let (jws, account) = try await authenticate(request)
+        guard let account else { throw ACMEProblem.malformed("sign this request with the account's key ('kid')") }
+        return (jws, account)
+    }
+
+    func intParameter(_ request: Request, _ name: String) throws -> Int {
+        guard let value = request.parameters.get(name).flatMap(Int.init), value > 0 else {
+            throw ACMEProblem.notFound("no such resource")
+        }
+        return value
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import SignetCore
+import SignetHTTP
+import SignetPKI
+import SignetRA
+import SignetStore
+import Vapor
+import X509
+
+/// Orders, authorizations, challenges, finalization, certificates and revocation (RFC 8555 7.4–7.6).
+extension ACMEDialect {
+    /// `newOrder`: DNS and IP identifiers (RFC 8738), opened as an order of the account's container.
+    func newOrder(_ request: Request) async throws -> Response {
+        let (jws, account) = try await self.account(of: request)
+        let payload = try jws.object()
+        guard case .array(let items)? = payload["identifiers"], !items.isEmpty, items.count <= 100 else {
+            throw ACMEProblem.malformed("an order names 1 to 100 identifiers")
+        }
+        var names: [String] = []
+        for item in items {
+            guard case .object(let identifier) = item, case .string(let type)? = identifier["type"],
+                case .string(let value)? = identifier["value"]
+            else { throw ACMEProblem.malformed("an identifier is {\"type\", \"value\"}") }
+            switch type {
+            case "dns":
+                names.append(value.lowercased())
+            case "ip":
+                guard let address = IPAddress(identifier: value.lowercased()) else {
+                    throw ACMEProblem("rejectedIdentifier", "'\(value)' is not an IP address as RFC 8738 writes one")
+                }
+                names.append(address.description)
+            default:
+                throw ACMEProblem("unsupportedIdentifier", "identifiers are of type dns or ip, not \(type)")
+            }
+        }
+        if payload["notBefore"] != nil || payload["notAfter"] != nil {
+            throw ACMEProblem.malformed("notBefore and notAfter are not supported: the profile decides the validity")
+        }
+        let state = try await authority.newOrder(
+            identifiers: names, account: account, product: nil, certificateDays: Self.defaultCertificateDays)
+        return json(orderJSON(state), status: .created, location: orderURL(state.order.id))
+    }
+
+    /// The default profile's certificates last 90 days (within the CA/B Forum's cap of the day).
+    static let defaultCertificateDays = 90
+
+    func order(_ request: Request) async throws -> Response {
+        let (_, account) = try await self.account(of: request)
+        let state = try await authority.orderState(orderID: try intParameter(request, "order_id"), account: account)
+        return orderResponse(state)
+    }
+
+    func orderResponse(_ state: ACMEOrderState) -> Response {
+        let response = json(orderJSON(state), location: orderURL(state.order.id))
+        if state.status == "processing" { response.headers.replaceOrAdd(name: "Retry-After", value: "3") }
+        return response
+    }
+
+    func orderJSON(_ state: ACMEOrderState) -> [String: Any] {
+        let order = state.order
+        var object: [String: Any] = [
+            "status": state.status,
+            "expires": APITime.timestamp(order.dateCreated.addingTimeInterval(7 * 86_400)),
+            "identifiers": state.identifiers.map { Self.identifierJSON($0.name, keepWildcard: true) },
+            "authorizations": state.identifiers.map { authorizationURL(order: order.id, name: $0.name) },
+            "finalize": orderURL(order.id) + "/finalize",
+        ]
+        if state.status == "valid", let certificate = state.certificate, certificate.issuance != nil {
+            object["certificate"] = certificateURL(certificate.id)
+        }
+        if state.status == "invalid" {
+            let error = state.identifiers.lazy.flatMap(\.challenges).compactMap(\.errorJSON).first
+            object["error"] =
+                error.flatMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) }
+                ?? ["type": "urn:ietf:params:acme:error:malformed", "detail": "the order was \(order.status.rawValue)"]
+        }
+        return object
+    }
+
+    static func identifierJSON(_ name: String, keepWildcard: Bool) -> [String: String] {
+        if CertificateNames.isIPAddress(name) { return ["type": "ip", "value": name] }
+        return ["type": "dns", "value": keepWildcard || !name.hasPrefix("*.") ? name : String(name.dropFirst(2))]
+    }
+
+    /// The identifier an authorization or challenge URL names, and its order's state.
+    func identifier(_ request: Request, account: ACMEAccount) async throws -> (ACMEOrderState, ACMEIdentifierState) {
+        let orderID = try intParameter(request, "order_id")
+        guard let encoded = request.parameters.get("name"), let bytes = Base64URL.decode(encoded) else {
+            throw ACMEProblem.notFound("no such authorization")
+        }
+        let name = String(decoding: bytes, as: UTF8.self)
+        let state = try await authority.orderState(orderID: orderID, account: account)
+        guard let identifier = state.identifiers.first(where: { $0.name == name }) else {
+            throw ACMEProblem.notFound("no such authorization")
+        }
+        return (state, identifier)
+    }
+
+    func authorization(_ request: Request) async throws -> Response {
+        let (jws, account) = try await self.account(of: request)
+        let (state, identifier) = try await self.identifier(request, account: account)
+        if !jws.isPostAsGet {
+            guard case .string("deactivated")? = try jws.object()["status"] else {
+                throw ACMEProblem.malformed("an authorization's status changes only to deactivated")
+            }
+            throw ACMEProblem.malformed("authorizations are not deactivated by this server yet; cancel the order instead")
+        }
+        return json(authorizationJSON(state, identifier))
+    }
+
+    func authorizationJSON(_ state: ACMEOrderState, _ identifier: ACMEIdentifierState) -> [String: Any] {
+        var object: [String: Any] = [
+            "identifier": Self.identifierJSON(identifier.name, keepWildcard: false), "status": identifier.status,
+            "expires": APITime.timestamp(state.order.dateCreated.addingTimeInterval(7 * 86_400)),
+            "challenges": identifier.challenges.map { challengeJSON(state.order.id, $0) },
+        ]
+        if identifier.isWildcard { object["wildcard"] = true }
+        return object
+    }
+
+    func challengeJSON(_ orderID: Int, _ challenge: ACMEChallenge) -> [String: Any] {
+        var object: [String: Any] = [
+            "type": challenge.type, "url": challengeURL(order: orderID, name: challenge.name, type: challenge.type),
+            "status": challenge.status, "token": challenge.token,
+        ]
+        if let validated = challenge.validatedAt, challenge.status == "valid" {
+            object["validated"] = APITime.timestamp(validated)
+        }
+        if let error = challenge.errorJSON, let parsed = try? JSONSerialization.jsonObject(with: Data(error.utf8)) {
+            object["error"] = parsed
+        }
+        return object
+    }
+
+    /// A client says a challenge is ready (RFC 8555 7.5.1): Signet checks it now, with the key
+    /// authorization `token.thumbprint` of the account's key.
+    func challenge(_ request: Request) async throws -> Response {
+        let (jws, account) = try await self.account(of: request)
+        let (state, identifier) = try await self.identifier(request, account: account)
+        guard let type = request.parameters.get("type").flatMap(DCVMethod.init(rawValue:)), type.isACMEChallenge,
+            let challenge = identifier.challenges.first(where: { $0.type == type.rawValue })
+        else { throw ACMEProblem.notFound("no such challenge") }
+        var current = challenge
+        if !jws.isPostAsGet {
+            let updated = try await authority.respond(
+                orderID: state.order.id, name: identifier.name, type: type,
+                keyAuthorization: "\(challenge.token).\(account.thumbprint)", account: account)
+            let mine = updated.identifiers.first { $0.name == identifier.name }?.challenges ?? []
+            current = mine.first { $0.type == type.rawValue } ?? challenge
+        }
+        let response = json(challengeJSON(state.order.id, current))
+        let up = authorizationURL(order: state.order.id, name: identifier.name)
+        response.headers.add(name: HTTPHeaders.Name.link, value: "<\(up)>;rel=\"up\"")
+        return response
+    }
+
+    /// `finalize` with the CSR (base64url DER): issued within the request when nothing waits.
+    func finalize(_ request: Request) async throws -> Response {
+        let (jws, account) = try await self.account(of: request)
+        guard case .string(let text)? = try jws.object()["csr"], let der = Base64URL.decode(text) else {
+            throw ACMEProblem("badCSR", "'csr' is the base64url DER of a PKCS#10 request")
+        }
+        let state = try await authority.finalize(orderID: try intParameter(request, "order_id"), csrDER: der, account: account)
+        return orderResponse(state)
+    }
+
+    /// The certificate and its issuing CA (`/1`: with the root too, the alternate chain).
+    func certificate(_ request: Request) async throws -> Response {
+        let (_, account) = try await self.account(of: request)
+        let id = try intParameter(request, "certificate_id")
+        let withRoot = request.parameters.get("chain") == "1"
+        if let chain = request.parameters.get("chain"), chain != "1" { throw ACMEProblem.notFound("no such chain") }
+        let (certificate, chain) = try await authority.certificate(id: id, account: account)
+        guard let issuance = certificate.issuance else { throw ACMEProblem.notFound("the certificate is not issued") }
+        let pems = [issuance.pem] + (withRoot ? chain : Array(chain.prefix(1))).map(\.pem)
+        let response = Response(status: .ok, body: .init(string: pems.joined()))
+        response.headers.replaceOrAdd(name: .contentType, value: "application/pem-certificate-chain")
+        decorate(response)
+        if !withRoot { response.headers.add(name: .link, value: "<\(certificateURL(id))/1>;rel=\"alternate\"") }
+        return response
+    }
+
+    /// RFC 8555 7.6: by the account that ordered the certificate, or by the certificate's own key.
+    func revokeCertificate(_ request: Request) async throws -> Response {
+        let (jws, account) = try await authenticate(request, allowingKey: true)
+        let payload = try jws.object()
+        guard case .string(let text)? = payload["certificate"], let der = Base64URL.decode(text),
+            let certificate = try? Certificate(derEncoded: der)
+        else { throw ACMEProblem.malformed("'certificate' is the base64url DER of a certificate") }
+        var reason = RevocationReason.unspecified
+        if let value = payload["reason"] {
+            guard case .number(let number) = value, let code = JSONValue.integer(number),
+                let parsed = RevocationReason.allCases.first(where: { $0.code == code })
+            else { throw ACMEProblem("badRevocationReason", "the reason is an RFC 5280 CRLReason code Signet accepts") }
+            reason = parsed
+        }
+        if case .key(let key, _) = jws.signer, !key.matches(certificate.publicKey) {
+            throw ACMEProblem.unauthorized("the JWS key is neither an account's nor the certificate's")
+        }
+        try await authority.revoke(certificateDER: der, reason: reason, account: account)
+        let response = Response(status: .ok)
+        decorate(response)
+        return response
+    }
+}

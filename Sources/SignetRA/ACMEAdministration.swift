@@ -1,0 +1,31 @@
+import Foundation
+import SignetCore
+import SignetStore
+import SignetValidation
+
+/// The operator's ACME command: External Account Binding keys (`signet acme eab create`).
+extension Administration {
+    /// A new EAB key for `containerID`: its id and its HMAC key (base64url), shown once.
+    public func createACMEExternalAccountKey(
+        containerID: Int, productNameID: String?, requiresApproval: Bool
+    ) async throws -> (keyID: String, hmacKey: String) {
+        if let productNameID {
+            guard ProductCatalog.product(nameID: productNameID)?.isTLS == true else {
+                throw OrderRuleError.unknownProduct(productNameID)
+            }
+        }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
+        let hmacKey = Base64URL.encode(bytes)
+        let keyID = "kid-" + RandomValue.make().prefix(20)
+        let sealed = try sealer.seal(hmacKey)
+        let now = clock.now()
+        try await store.write { connection in
+            guard try connection.container(id: containerID) != nil else { throw WorkflowError.containerNotFound(containerID) }
+            _ = try connection.insertACMEExternalAccountKey(
+                keyID: keyID, sealedKey: sealed, containerID: containerID, productNameID: productNameID,
+                requiresApproval: requiresApproval, at: now)
+        }
+        return (keyID, hmacKey)
+    }
+}

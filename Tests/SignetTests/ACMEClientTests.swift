@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+
+@testable import SignetTestSupport
+
+/// Real ACME clients, unchanged, against the built binary: certbot (PyPI) and lego (Debian), with
+/// their own challenge servers on loopback and unbound for DNS. Every certificate is judged by
+/// `openssl verify` and pkilint.
+@Suite("ACME clients")
+struct ACMEClientTests {
+    static func serve(_ eabArguments: [String] = []) async throws -> ACMEServer {
+        let root = try Tools.temporaryDirectory()
+        return try await ACMEServer.start(
+            root, databaseURL: try await TestSignet.database(for: root.appendingPathComponent("data")),
+            eabArguments: eabArguments)
+    }
+
+    @Test("certbot: EAB registration, certonly --standalone (http-01), renew, revoke; the order is in CertCentral's list")
+    func certbot() async throws {
+        let zone = TestDNS.uniqueZone()
+        try await TestDNS.shared.add(["app.\(zone). A 127.0.0.1"])
+        let server = try await Self.serve()
+        defer { server.signet.stop() }
+        let obtained = try await server.certbot([
+            "certonly", "--standalone", "--http-01-port", String(server.challengePort), "--http-01-address", "127.0.0.1",
+            "-d", "app.\(zone)", "--agree-tos", "-m", "ops@\(zone)", "--eab-kid", server.keyID, "--eab-hmac-key",
+            server.hmacKey,
+        ])
+        #expect(obtained.status == 0, "\(obtained.output) \(obtained.error)")
+        let live = server.root.appendingPathComponent("certbot/config/live/app.\(zone)")
+        let leaf = try await server.judge(chainFile: live.appendingPathComponent("fullchain.pem"))
+        let text = try await Tools.describe(leaf)
+        #expect(text.contains("DNS:app.\(zone)"), "\(text)")
+
+        let renewed = try await server.certbot([
+            "renew", "--force-renewal", "--no-random-sleep-on-renew", "--standalone", "--http-01-port",
+            String(server.challengePort), "--http-01-address",
+            "127.0.0.1",
+        ])
+        #expect(renewed.status == 0, "\(renewed.output) \(renewed.error)")
+        let second = try await server.judge(chainFile: live.appendingPathComponent("fullchain.pem"))
+        #expect(second != leaf, "renew wrote a new certificate")
+
+        let revoked = try await server.certbot([
+            "revoke", "--cert-path", live.appendingPathComponent("cert.pem").path, "--reason", "keycompromise",
+            "--no-delete-after-revoke",
+        ])
+        #expect(revoked.status == 0, "\(revoked.output) \(revoked.error)")
+
+        let admin = LiveClient(base: server.signet.base, key: try server.signet.adminKey)
+        let list = try await admin.call(.GET, "order/certificate")
+        let orders = try #require(list.json["orders"] as? [[String: Any]], "\(list.text)")
+        #expect(orders.count == 2, "two orders, charged like any: \(list.text)")
+        let statuses = orders.compactMap { ($0["certificate"] as? [String: Any])?["status"] as? String }.sorted()
+        #expect(statuses == ["issued", "revoked"], "\(statuses)")
+    }
+
+    @Test("certbot with a manual hook: dns-01 for a wildcard and its base, through the operator's DNS")
+    func certbotDNS() async throws {
+        let zone = TestDNS.uniqueZone()
+        let server = try await Self.serve()
+        defer { server.signet.stop() }
+        let hook = server.root.appendingPathComponent("dns-hook.sh")
+        try """
+        #!/bin/sh
+        unbound-control -c "\(TestDNS.shared.configPath)" local_data "_acme-challenge.$CERTBOT_DOMAIN. 60 TXT $CERTBOT_VALIDATION" >/dev/null
+        """.write(to: hook, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: hook.path)
+        let obtained = try await server.certbot([
+            "certonly", "--manual", "--preferred-challenges", "dns", "--manual-auth-hook", hook.path, "-d", "*.\(zone)", "-d",
+            zone, "--agree-tos", "-m", "ops@\(zone)", "--eab-kid", server.keyID, "--eab-hmac-key", server.hmacKey,
+        ])
+        #expect(obtained.status == 0, "\(obtained.output) \(obtained.error)")
+        let leaf = try await server.judge(
+            chainFile: server.root.appendingPathComponent("certbot/config/live/\(zone)/fullchain.pem"))
+        let text = try await Tools.describe(leaf)
+        #expect(text.contains("DNS:*.\(zone)") && text.contains("DNS:\(zone)"), "\(text)")
+    }
+
+    @Test("lego: --eab, http-01, dns-01 through its exec provider, renew, revoke")
+    func lego() async throws {
+        let zone = TestDNS.uniqueZone()
+        try await TestDNS.shared.add(["www.\(zone). A 127.0.0.1"])
+        let server = try await Self.serve()
+        defer { server.signet.stop() }
+        let http = ["--domains", "www.\(zone)", "--http", "--http.port", "127.0.0.1:\(server.challengePort)"]
+        let run = try await server.lego(http, command: ["run"])
+        #expect(run.status == 0, "\(run.output) \(run.error)")
+        let certificates = server.root.appendingPathComponent("lego/certificates")
+        let first = try await server.judge(chainFile: certificates.appendingPathComponent("www.\(zone).crt"))
+
+        let renewed = try await server.lego(http, command: ["renew", "--days", "365", "--no-random-sleep"])
+        #expect(renewed.status == 0, "\(renewed.output) \(renewed.error)")
+        let second = try await server.judge(chainFile: certificates.appendingPathComponent("www.\(zone).crt"))
+        #expect(first != second)
+
+        // dns-01: lego calls the script with "present <fqdn> <value>" (and "cleanup" after).
+        let script = server.root.appendingPathComponent("lego-dns.sh")
+        try """
+        #!/bin/sh
+        [ "$1" = "present" ] || exit 0
+        unbound-control -c "\(TestDNS.shared.configPath)" local_data "$2 60 TXT $3" >/dev/null
+        """.write(to: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: script.path)
+        let dns = try await server.lego(
+            [
+                "--domains", "api.\(zone)", "--dns", "exec", "--dns.disable-cp", "--dns.resolvers",
+                TestDNS.shared.server.description,
+            ],
+            command: ["run"],
+            environment: ["EXEC_PATH": script.path, "EXEC_PROPAGATION_TIMEOUT": "10", "EXEC_POLLING_INTERVAL": "1"])
+        #expect(dns.status == 0, "\(dns.output) \(dns.error)")
+        _ = try await server.judge(chainFile: certificates.appendingPathComponent("api.\(zone).crt"))
+
+        let revoked = try await server.lego(["--domains", "www.\(zone)"], command: ["revoke"])
+        #expect(revoked.status == 0, "\(revoked.output) \(revoked.error)")
+    }
+}

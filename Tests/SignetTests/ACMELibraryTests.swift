@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+
+@testable import SignetTestSupport
+
+/// The Python `acme` library (certbot's), unchanged, through `Fixtures/acme_client.py`: what the
+/// command-line clients do not exercise (key change, deactivation, nonces, problems, approvals).
+@Suite("ACME library")
+struct ACMELibraryTests {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/acme_client.py").path
+
+    /// Runs one scenario against `server` with a state folder of its own (the account key).
+    static func scenario(
+        _ server: ACMEServer, _ name: String, _ arguments: [String] = [], state: String = "a"
+    ) async throws
+        -> [String: Any]
+    {
+        let folder = server.root.appendingPathComponent("acme-\(state)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let result = try await Tools.run(
+            "python3", [script, server.directory, server.keyID, server.hmacKey, folder.path, name] + arguments, timeout: 120)
+        guard let line = result.output.split(separator: "\n").last,
+            let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+        else {
+            Issue.record("\(name): \(result.output) \(result.error)")
+            return [:]
+        }
+        return object
+    }
+
+    static func serve(_ eabArguments: [String] = []) async throws -> ACMEServer {
+        let root = try Tools.temporaryDirectory()
+        return try await ACMEServer.start(
+            root, databaseURL: try await TestSignet.database(for: root.appendingPathComponent("data")),
+            eabArguments: eabArguments)
+    }
+
+    @Test("An ACME order reads through CertCentral before finalize; the account's key changes; deactivation ends it")
+    func accounts() async throws {
+        let server = try await Self.serve()
+        defer { server.signet.stop() }
+        let opened = try await Self.scenario(server, "order", ["waiting.example.com"])
+        #expect(opened["status"] as? String == "pending", "\(opened)")
+        let orderID = try #require((opened["order"] as? String)?.split(separator: "/").last.flatMap { Int($0) })
+        let admin = LiveClient(base: server.signet.base, key: try server.signet.adminKey)
+        let info = try await admin.call(.GET, "order/certificate/\(orderID)")
+        #expect(info.status == .ok, "\(info.text)")
+        #expect((info.json["certificate"] as? [String: Any])?["common_name"] as? String == "waiting.example.com", "\(info.text)")
+        #expect(try await admin.call(.GET, "order/certificate").status == .ok)
+
+        let databaseURL = try await TestSignet.database(for: server.root.appendingPathComponent("data"))
+        let changed = try await Self.scenario(
+            try await server.externalAccountKey(databaseURL: databaseURL), "keychange", state: "b")
+        #expect(changed["old"] as? String == "urn:ietf:params:acme:error:accountDoesNotExist", "\(changed)")
+        #expect(changed["new"] as? String == changed["account"] as? String, "\(changed)")
+
+        let other = try await ACMEServer.start(try Tools.temporaryDirectory(), databaseURL: nil)
+        defer { other.signet.stop() }
+        let deactivated = try await Self.scenario(other, "deactivate", state: "c")
+        #expect(deactivated["status"] as? String == "deactivated", "\(deactivated)")
+        let refused = deactivated["refused"] as? [String: Any]
+        #expect(refused?["type"] as? String == "urn:ietf:params:acme:error:unauthorized", "\(deactivated)")
+    }
+
+    @Test("A nonce never given is badNonce with a fresh one; refused identifiers are rejectedIdentifier")
+    func problems() async throws {
+        let server = try await Self.serve()
+        defer { server.signet.stop() }
+        let nonce = try await Self.scenario(server, "badnonce")
+        #expect(nonce["status"] as? Int == 400, "\(nonce)")
+        #expect(nonce["type"] as? String == "urn:ietf:params:acme:error:badNonce", "\(nonce)")
+        #expect((nonce["nonce"] as? String)?.isEmpty == false, "\(nonce)")
+        let refused = try await Self.scenario(server, "problems")
+        for name in ["internal", "ip"] {
+            let problem = refused[name] as? [String: Any]
+            #expect(problem?["type"] as? String == "urn:ietf:params:acme:error:rejectedIdentifier", "\(name): \(refused)")
+        }
+    }
+
+    @Test("Approval-aware ACME: a finalized order stays processing until an administrator approves, then is issued once")
+    func approvals() async throws {
+        let zone = TestDNS.uniqueZone()
+        try await TestDNS.shared.add(["app.\(zone). A 127.0.0.1"])
+        let server = try await Self.serve(["--require-approval"])
+        defer { server.signet.stop() }
+        let finalized = try await Self.scenario(server, "finalize-only", ["app.\(zone)", String(server.challengePort)])
+        #expect(finalized["status"] as? String == "processing", "\(finalized)")
+        let orderURL = try #require(finalized["order"] as? String)
+        let orderID = try #require(orderURL.split(separator: "/").last.flatMap { Int($0) })
+        let admin = LiveClient(base: server.signet.base, key: try server.signet.adminKey)
+        let info = try await admin.call(.GET, "order/certificate/\(orderID)")
+        let requestID = try #require((info.json["requests"] as? [[String: Any]])?.first?["id"] as? Int, "\(info.text)")
+        let approved = try await admin.call(.PUT, "request/\(requestID)/status", json: ["status": "approved"])
+        #expect(approved.status == .noContent, "\(approved.text)")
+        let polled = try await Self.scenario(server, "poll", [orderURL])
+        #expect(polled["status"] as? String == "valid", "\(polled)")
+        #expect((polled["certificate"] as? String)?.contains("/acme/cert/") == true, "\(polled)")
+    }
+}
