@@ -12,10 +12,12 @@ extension ACMEDialect {
         var meta: [String: Any] = [
             "externalAccountRequired": settings.externalAccountRequired, "caaIdentities": [settings.caaIdentity],
             "website": settings.baseURL,
+            "profiles": Dictionary(uniqueKeysWithValues: ACMEProfile.allCases.map { ($0.rawValue, $0.summary) }),
         ]
         let response = json([
             "newNonce": url("new-nonce"), "newAccount": url("new-account"), "newOrder": url("new-order"),
-            "revokeCert": url("revoke-cert"), "keyChange": url("key-change"), "meta": meta,
+            "revokeCert": url("revoke-cert"), "keyChange": url("key-change"), "renewalInfo": url("renewal-info"),
+            "meta": meta,
         ])
         response.headers.remove(name: "Replay-Nonce")
         return response

@@ -50,6 +50,7 @@ public struct ACMEDialect: Dialect {
         routes.post("cert", ":certificate_id", use: certificate)
         routes.post("cert", ":certificate_id", ":chain", use: certificate)
         routes.post("revoke-cert", use: revokeCertificate)
+        routes.get("renewal-info", ":certificate", use: renewalInfo)
     }
 
     public func response(for error: any Error, on request: Request) -> Response {

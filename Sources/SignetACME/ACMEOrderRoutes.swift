@@ -36,13 +36,46 @@ extension ACMEDialect {
         if payload["notBefore"] != nil || payload["notAfter"] != nil {
             throw ACMEProblem.malformed("notBefore and notAfter are not supported: the profile decides the validity")
         }
-        let state = try await authority.newOrder(
-            identifiers: names, account: account, product: nil, certificateDays: Self.defaultCertificateDays)
+        var profile = ACMEProfile.default
+        if let asked = payload["profile"] {
+            guard case .string(let name) = asked, let known = ACMEProfile(rawValue: name) else {
+                throw ACMEProblem(
+                    "invalidProfile", "the profiles are \(ACMEProfile.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            profile = known
+        }
+        var replaced: ACMERenewalTarget?
+        if let asked = payload["replaces"] {
+            guard case .string(let identifier) = asked, let target = try await authority.renewalTarget(identifier) else {
+                throw ACMEProblem.malformed("'replaces' names no certificate of this CA (RFC 9773 certificate identifier)")
+            }
+            replaced = target
+        }
+        let state: ACMEOrderState
+        do {
+            state = try await authority.newOrder(
+                identifiers: names, account: account, product: nil, certificateDays: profile.certificateDays,
+                replacing: replaced)
+        } catch WorkflowError.orderRenewedAlready(let id, _) {
+            throw ACMEProblem("alreadyReplaced", "the certificate of order \(id) was replaced already", .conflict)
+        } catch WorkflowError.orderNotEligibleForRenewal(_, let reason) {
+            throw ACMEProblem.malformed("the certificate cannot be replaced: \(reason)")
+        }
         return json(orderJSON(state), status: .created, location: orderURL(state.order.id))
     }
 
-    /// The default profile's certificates last 90 days (within the CA/B Forum's cap of the day).
-    static let defaultCertificateDays = 90
+    /// RFC 9773: when to renew a certificate (`Retry-After`: ask again in six hours).
+    func renewalInfo(_ request: Request) async throws -> Response {
+        guard let identifier = request.parameters.get("certificate"),
+            let target = try await authority.renewalTarget(identifier)
+        else { throw ACMEProblem.notFound("no certificate of this CA has that identifier") }
+        let window = target.suggestedWindow(now: Date())
+        let response = json([
+            "suggestedWindow": ["start": APITime.timestamp(window.start), "end": APITime.timestamp(window.end)]
+        ])
+        response.headers.replaceOrAdd(name: "Retry-After", value: "21600")
+        return response
+    }
 
     func order(_ request: Request) async throws -> Response {
         let (_, account) = try await self.account(of: request)
@@ -64,6 +97,7 @@ extension ACMEDialect {
             "identifiers": state.identifiers.map { Self.identifierJSON($0.name, keepWildcard: true) },
             "authorizations": state.identifiers.map { authorizationURL(order: order.id, name: $0.name) },
             "finalize": orderURL(order.id) + "/finalize",
+            "profile": ACMEProfile(order: order).rawValue,
         ]
         if state.status == "valid", let certificate = state.certificate, certificate.issuance != nil {
             object["certificate"] = certificateURL(certificate.id)

@@ -149,13 +149,24 @@ enum LeafProfile {
             policy = type.map { PolicyOID.smime($0) }
         }
         if let policy { list.append(try PolicyExtensions.certificatePolicies([policy])) }
+        // A short-lived TLS certificate needs no OCSP (BR 7.1.2.7.7): it ends before an OCSP answer
+        // would. It keeps its CRL pointer, which the BR allow and Microsoft's root program requires
+        // of every end-entity certificate (pkilint's msft.end_entity.revocation_information_absent).
+        let shortLived = request.product.isTLS && isShortLived(request.notBefore, request.notAfter)
         list.append(PolicyExtensions.crlDistributionPoint(uri: endpoints.crlURL(of: issuer.id)))
-        list.append(
-            try Certificate.Extension(
-                AuthorityInformationAccess([
-                    .init(method: .ocspServer, location: .uniformResourceIdentifier(endpoints.ocspURL)),
-                    .init(method: .issuingCA, location: .uniformResourceIdentifier(endpoints.issuerURL(of: issuer.id))),
-                ]), critical: false))
+        var access: [AuthorityInformationAccess.AccessDescription] = [
+            .init(method: .issuingCA, location: .uniformResourceIdentifier(endpoints.issuerURL(of: issuer.id)))
+        ]
+        if !shortLived {
+            access.insert(.init(method: .ocspServer, location: .uniformResourceIdentifier(endpoints.ocspURL)), at: 0)
+        }
+        list.append(try Certificate.Extension(AuthorityInformationAccess(access), critical: false))
         return try Certificate.Extensions(list)
+    }
+
+    /// A Short-lived Subscriber Certificate (BR 1.6.1, from 2026-03-15): valid seven days or less,
+    /// counted as pkilint and the BR count (notAfter − notBefore + 1 s).
+    static func isShortLived(_ notBefore: Date, _ notAfter: Date) -> Bool {
+        notAfter.timeIntervalSince(notBefore) + 1 <= 7 * 86_400
     }
 }

@@ -35,6 +35,26 @@ public struct ACMEOrderState: Sendable {
     }
 }
 
+/// A certificate an ARI identifier names: its renewal window, and the order `replaces` renews.
+public struct ACMERenewalTarget: Sendable {
+    public let certificate: CertificateRecord
+    public let issuance: CertificateRecord.Issuance
+    public let order: Order
+
+    /// RFC 9773's suggested window: the last third of the certificate's life, from two thirds
+    /// (the last half, from its middle, for a short-lived certificate); a revoked certificate's
+    /// window has begun already, so that clients replace it at once.
+    public func suggestedWindow(now: Date) -> (start: Date, end: Date) {
+        if certificate.status == .revoked { return (now.addingTimeInterval(-3600), now.addingTimeInterval(-60)) }
+        let lifetime = issuance.validTill.timeIntervalSince(issuance.validFrom)
+        let (startShare, endShare) = lifetime <= 7 * 86_400 ? (0.5, 0.75) : (2.0 / 3.0, 5.0 / 6.0)
+        return (
+            issuance.validFrom.addingTimeInterval(lifetime * startShare),
+            issuance.validFrom.addingTimeInterval(lifetime * endShare)
+        )
+    }
+}
+
 /// Why an ACME request cannot be carried out, in terms the ACME dialect maps to RFC 8555 problems.
 public enum ACMEError: Error, Sendable, Equatable {
     case accountDoesNotExist
@@ -136,12 +156,32 @@ public struct ACMEAuthority: Sendable {
         try await store.read { try $0.acmeOrderIDs(userID: account.userID, limit: limit) }
     }
 
+    // MARK: renewal information (RFC 9773)
+
+    /// The certificate an ARI certificate identifier names: `base64url(AKI keyIdentifier) "."
+    /// base64url(serial)`; `nil` when it names none of this CA's.
+    public func renewalTarget(_ identifier: String) async throws -> ACMERenewalTarget? {
+        let parts = identifier.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, let keyIdentifier = Base64URL.decode(String(parts[0])), !keyIdentifier.isEmpty,
+            let serial = Base64URL.decode(String(parts[1])), !serial.isEmpty, serial.count <= 21
+        else { return nil }
+        let hex = serial.hexString
+        return try await store.read { connection in
+            guard let certificate = try connection.certificate(matching: hex), let issuance = certificate.issuance,
+                keyIdentifier.hexString.hasPrefix(issuance.issuerID.uppercased()),
+                let order = try connection.order(id: certificate.orderID)
+            else { return nil }
+            return ACMERenewalTarget(certificate: certificate, issuance: issuance, order: order)
+        }
+    }
+
     // MARK: orders
 
     /// Opens an order for `identifiers` (DNS names and, in private containers, IP addresses),
     /// charged and authorized like any order; each identifier not yet valid gets its challenges.
     public func newOrder(
-        identifiers: [String], account: ACMEAccount, product productNameID: String?, certificateDays: Int?
+        identifiers: [String], account: ACMEAccount, product productNameID: String?, certificateDays: Int?,
+        replacing replaced: ACMERenewalTarget? = nil
     ) async throws -> ACMEOrderState {
         let (principal, key) = try await principal(of: account)
         guard let first = identifiers.first else { throw ACMEError.malformed("an order names at least one identifier") }
@@ -156,6 +196,14 @@ public struct ACMEAuthority: Sendable {
         submission.containerID = account.containerID
         submission.skipApproval = !(key?.requiresApproval ?? false)
         submission.options.dcvMethod = DCVMethod.http01.rawValue
+        if let replaced {
+            // RFC 9773 `replaces`: the new order renews the old one, as a CertCentral renewal does
+            // (credit for the time left, one renewal per order).
+            guard replaced.order.userID == account.userID else {
+                throw ACMEError.unauthorized("the certificate to replace belongs to another account")
+            }
+            submission.options.renewalOfOrderID = replaced.order.id
+        }
         let fingerprint = RegistrationAuthority.fingerprint(Array("acme \(account.id) \(UUID().uuidString)".utf8))
         let opened = try await registration.open(submission, by: principal, fingerprint: fingerprint)
         let state = try await orderState(orderID: opened.order.id, account: account)

@@ -63,7 +63,9 @@ struct ACMELibraryTests {
         #expect(refused?["type"] as? String == "urn:ietf:params:acme:error:unauthorized", "\(deactivated)")
     }
 
-    @Test("A nonce never given is badNonce with a fresh one; refused identifiers are rejectedIdentifier")
+    @Test(
+        "A nonce never given is badNonce with a fresh one; refused identifiers are rejectedIdentifier; unknown profiles invalidProfile"
+    )
     func problems() async throws {
         let server = try await Self.serve()
         defer { server.signet.stop() }
@@ -76,6 +78,8 @@ struct ACMELibraryTests {
             let problem = refused[name] as? [String: Any]
             #expect(problem?["type"] as? String == "urn:ietf:params:acme:error:rejectedIdentifier", "\(name): \(refused)")
         }
+        let profile = refused["profile"] as? [String: Any]
+        #expect(profile?["type"] as? String == "urn:ietf:params:acme:error:invalidProfile", "\(refused)")
     }
 
     @Test("Approval-aware ACME: a finalized order stays processing until an administrator approves, then is issued once")
@@ -96,5 +100,53 @@ struct ACMELibraryTests {
         let polled = try await Self.scenario(server, "poll", [orderURL])
         #expect(polled["status"] as? String == "valid", "\(polled)")
         #expect((polled["certificate"] as? String)?.contains("/acme/cert/") == true, "\(polled)")
+    }
+
+    @Test("Profiles: shortlived is at most 7 days without OCSP, and lints clean")
+    func profiles() async throws {
+        let zone = TestDNS.uniqueZone()
+        try await TestDNS.shared.add(["app.\(zone). A 127.0.0.1"])
+        let server = try await Self.serve()
+        defer { server.signet.stop() }
+        let issued = try await Self.scenario(server, "profile", ["app.\(zone)", String(server.challengePort), "shortlived"])
+        #expect(issued["profile"] as? String == "shortlived", "\(issued)")
+        let chain = try #require(issued["chain"] as? String, "\(issued)")
+        let file = server.root.appendingPathComponent("short.pem")
+        try chain.write(to: file, atomically: true, encoding: .utf8)
+        let leaf = try await server.judge(chainFile: file)
+        let text = try await Tools.describe(leaf)
+        #expect(!text.contains("OCSP - URI") && text.contains("CRL Distribution"), "\(text)")
+        #expect(text.contains("CA Issuers - URI"), "\(text)")
+        let dates = try await Tools.run("openssl", ["x509", "-noout", "-startdate", "-enddate"], input: Data(leaf.utf8))
+        let parsed = dates.output.split(separator: "\n").compactMap { line -> Date? in
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "GMT")
+            formatter.dateFormat = "MMM d HH:mm:ss yyyy 'GMT'"
+            return formatter.date(
+                from: String(line.split(separator: "=", maxSplits: 1).last ?? "").replacingOccurrences(of: "  ", with: " "))
+        }
+        #expect(parsed.count == 2 && parsed[1].timeIntervalSince(parsed[0]) + 1 <= 7 * 86_400, "\(dates.output)")
+    }
+
+    @Test("ARI (RFC 9773): a window in the certificate's last third, at once after revocation; replaces renews once")
+    func renewalInformation() async throws {
+        let zone = TestDNS.uniqueZone()
+        try await TestDNS.shared.add(["app.\(zone). A 127.0.0.1"])
+        let server = try await Self.serve()
+        defer { server.signet.stop() }
+        let result = try await Self.scenario(server, "ari", ["app.\(zone)", String(server.challengePort)])
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        func date(_ key: String) -> Date? {
+            (result[key] as? String).flatMap { formatter.date(from: $0) ?? ISO8601DateFormatter().date(from: $0) }
+        }
+        let fresh = try #require(date("fresh"), "\(result)")
+        let notAfter = try #require(date("not_after"), "\(result)")
+        let revoked = try #require(date("revoked"), "\(result)")
+        #expect(fresh < notAfter && fresh > notAfter.addingTimeInterval(-40 * 86_400), "the last third: \(result)")
+        #expect(revoked <= Date(), "a revoked certificate is due now: \(result)")
+        #expect(result["replaced"] as? Int == 201, "\(result)")
+        #expect(result["again"] as? Int == 409, "a certificate is replaced once: \(result)")
     }
 }

@@ -129,6 +129,46 @@ def main():
         else:
             order = acme.finalize_order(order, deadline_after(30))
             out(order=order.uri, status=order.body.status.name, chain=order.fullchain_pem)
+    elif SCENARIO == "profile":
+        register(acme, directory, key)
+        order = acme.new_order(csr_for([ARGS[0]]), profile=ARGS[2])
+        order = answer_http01(acme, order, ARGS[1])
+        order = acme.finalize_order(order, deadline_after(30))
+        out(profile=order.body.profile, chain=order.fullchain_pem)
+    elif SCENARIO == "ari":
+        # RFC 9773: the window of a fresh certificate, of a revoked one, and `replaces`.
+        account = register(acme, directory, key)
+        order = acme.new_order(csr_for([ARGS[0]]))
+        order = answer_http01(acme, order, ARGS[1])
+        order = acme.finalize_order(order, deadline_after(30))
+        pem = order.fullchain_pem.encode()
+        fresh, _ = acme.renewal_time(pem)
+        from acme import crypto_util as cu
+        from cryptography import x509
+        certificate = x509.load_pem_x509_certificate(pem)
+        acme.revoke(jose.ComparableX509(certificate) if hasattr(jose, "ComparableX509") else certificate, 1)
+        revoked, _ = acme.renewal_time(pem)
+        aki = certificate.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
+        serial = certificate.serial_number.to_bytes((certificate.serial_number.bit_length() + 8) // 8, "big")
+        cert_id = jose.b64encode(aki).decode() + "." + jose.b64encode(serial).decode()
+        body = {"identifiers": [{"type": "dns", "value": ARGS[0]}], "replaces": cert_id}
+
+        class Raw:
+            def json_dumps(self, indent=None):
+                return json.dumps(body)
+
+        def replace():
+            try:
+                return acme.net.post(directory["newOrder"], Raw()).status_code
+            except messages.Error as error:
+                return error.typ
+            except errors.ConflictError:
+                return 409
+
+        first = replace()
+        again = replace()
+        out(fresh=fresh.isoformat() if fresh else None, revoked=revoked.isoformat() if revoked else None,
+            not_after=certificate.not_valid_after_utc.isoformat(), replaced=first, again=again)
     elif SCENARIO == "poll":
         register(acme, directory, key)
         deadline = time.time() + 30
@@ -191,6 +231,11 @@ def main():
                 results[name] = None
             except messages.Error as error:
                 results[name] = problem(error)
+        try:
+            acme.new_order(csr_for(["profile.example.com"]), profile="no-such-profile")
+            results["profile"] = None
+        except messages.Error as error:
+            results["profile"] = problem(error)
         out(**results)
     else:
         raise SystemExit("unknown scenario " + SCENARIO)
