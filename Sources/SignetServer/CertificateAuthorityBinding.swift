@@ -9,6 +9,8 @@ public enum StartupError: Error, Sendable, Equatable, CustomStringConvertible {
     case foreignCertificateAuthority(dataFolder: String, folderRoot: String, databaseRoot: String)
     /// `--ca-key` names another key type than the existing CA's.
     case caKeyMismatch(caFolder: String, existing: IssuingKeyType?, asked: IssuingKeyType)
+    /// The listener's TLS certificate or key cannot be used.
+    case tls(String)
 
     public var description: String {
         switch self {
@@ -24,6 +26,7 @@ public enum StartupError: Error, Sendable, Equatable, CustomStringConvertible {
                 \(existing.map { "a \($0.rawValue)" } ?? "another") issuing key. Leave --ca-key out to keep it \
                 (docs/pki.md says how to rotate issuing CAs).
                 """
+        case .tls(let reason): return "the TLS listener cannot start: \(reason)"
         }
     }
 }

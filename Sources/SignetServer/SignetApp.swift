@@ -174,6 +174,10 @@ public enum SignetApp {
 
         app.http.server.configuration.hostname = configuration.host
         app.http.server.configuration.port = configuration.port
+        if let tls = configuration.tls {
+            app.http.server.configuration.tlsConfiguration = try ServerIdentity.tlsConfiguration(
+                tls, configuration: configuration, authority: authority, now: clock.now())
+        }
         // SIGTERM drains: requests in flight finish (for this long at most) before the database closes.
         app.http.server.configuration.shutdownTimeout = .seconds(Int64(configuration.drainTimeout))
         app.routes.defaultMaxBodySize = "1mb"

@@ -65,9 +65,18 @@ public struct SignetConfiguration: Sendable {
     /// Requests per API key, in both dialects (`--rate-limit`): CertCentral's documented limits by default.
     public var rateLimit = RateLimitPolicy.certCentral
 
+    /// Where the listener's TLS certificate comes from: none (plain HTTP, the default), PEM files
+    /// (`--tls-cert`, `--tls-key`), or Signet's own CA (`--tls self`).
+    public enum TLSSource: Sendable, Equatable {
+        case files(certificate: String, key: String)
+        case selfIssued
+    }
+
+    public var tls: TLSSource?
+
     public init() {}
 
-    public var effectivePublicURL: String { publicURL ?? "http://\(host):\(port)" }
+    public var effectivePublicURL: String { publicURL ?? "\(tls == nil ? "http" : "https")://\(host):\(port)" }
 
     /// The PKI base: `--pki-url`, or the public URL over http (an https public URL loses its port,
     /// which belonged to TLS).

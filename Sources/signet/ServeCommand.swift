@@ -84,6 +84,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds that requests in flight may take to finish after SIGTERM before the database closes.")
     var drainTimeout: Double = 30
 
+    @Option(help: "PEM file of the listener's TLS certificate chain (with --tls-key): serve HTTPS.")
+    var tlsCert: String?
+
+    @Option(help: "PEM file of the listener's TLS private key (with --tls-cert).")
+    var tlsKey: String?
+
+    @Option(help: "self: serve HTTPS with a certificate Signet's own CA issues for the public URL's host (kept in <data>/tls/).")
+    var tls: String?
+
     func validate() throws {
         guard !host.isEmpty else { throw ValidationError("--host needs an address") }
         try FlagCheck.port(port, "--port", allowZero: true)
@@ -123,6 +132,17 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--rate-limit must be 'off' or windows such as 100/5s,1000/5m, not '\(rateLimit)'")
         }
         try FlagCheck.positive(drainTimeout, "--drain-timeout", maximum: 600)
+        if let tls, tls != "self" {
+            throw ValidationError("--tls takes 'self'; for certificate files use --tls-cert and --tls-key")
+        }
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        if tls != nil && tlsCert != nil { throw ValidationError("use either --tls self or --tls-cert with --tls-key") }
+        for path in [tlsCert, tlsKey].compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: path) {
+            throw ValidationError("cannot read \(path)")
+        }
+        if let publicURL, tls != nil || tlsCert != nil, !publicURL.lowercased().hasPrefix("https://") {
+            throw ValidationError("with TLS on, --public-url is an https URL")
+        }
     }
 
     func run() async throws {
@@ -153,6 +173,11 @@ struct Serve: AsyncParsableCommand {
         configuration.callbackRetryBase = callbackRetryBase
         configuration.rateLimit = RateLimitPolicy(argument: rateLimit) ?? .certCentral
         configuration.drainTimeout = drainTimeout
+        if tls == "self" {
+            configuration.tls = .selfIssued
+        } else if let tlsCert, let tlsKey {
+            configuration.tls = .files(certificate: tlsCert, key: tlsKey)
+        }
         return configuration
     }
 }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import Testing
 
 #if canImport(Glibc)
@@ -21,10 +22,13 @@ final class SignetProcess: @unchecked Sendable {
     let data: URL
     let log: URL
     let port: Int
+    /// `https` when the server was told to listen with TLS.
+    let scheme: String
 
     init(data: URL, arguments: [String] = [], databaseURL: String? = nil) throws {
         self.data = data
         port = try Self.freePort()
+        scheme = arguments.contains("--tls") || arguments.contains("--tls-cert") ? "https" : "http"
         log = data.deletingLastPathComponent().appendingPathComponent("serve-\(port).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = Self.binary
@@ -42,7 +46,7 @@ final class SignetProcess: @unchecked Sendable {
         try process.run()
     }
 
-    var base: String { "http://127.0.0.1:\(port)" }
+    var base: String { "\(scheme)://127.0.0.1:\(port)" }
     var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
     var adminKey: String {
         get throws {
@@ -114,6 +118,9 @@ final class SignetProcess: @unchecked Sendable {
 
 /// JSON over real HTTP (AsyncHTTPClient), for many concurrent calls to a `SignetProcess`.
 struct LiveClient: Sendable {
+    static let trustingClient = HTTPClient(
+        eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(certificateVerification: .none))
+
     let base: String
     let key: String?
     var timeout: Int64 = 90
@@ -130,7 +137,9 @@ struct LiveClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: rawBody))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeout))
+        // A server of the tests' own CA: its chain is checked by the tests that care (curl --cacert).
+        let client = base.hasPrefix("https") ? Self.trustingClient : HTTPClient.shared
+        let response = try await client.execute(request, timeout: .seconds(timeout))
         let body = try await response.body.collect(upTo: 4 << 20)
         return TestResponse(status: response.status, headers: response.headers, body: Data(buffer: body))
     }

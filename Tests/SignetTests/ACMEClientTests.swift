@@ -115,4 +115,71 @@ struct ACMEClientTests {
         let revoked = try await server.lego(["--domains", "www.\(zone)"], command: ["revoke"])
         #expect(revoked.status == 0, "\(revoked.output) \(revoked.error)")
     }
+
+    @Test("Caddy: a site block with Signet (over HTTPS, --tls self) as its ACME CA with EAB obtains and serves a certificate")
+    func caddy() async throws {
+        let zone = TestDNS.uniqueZone()
+        try await TestDNS.shared.add(["app.\(zone). A 127.0.0.1"])
+        let root = try Tools.temporaryDirectory()
+        let httpsPort = try SignetProcess.freePort()
+        let server = try await ACMEServer.start(
+            root, databaseURL: try await TestSignet.database(for: root.appendingPathComponent("data")),
+            extraArguments: ["--tls", "self", "--dcv-https-port", String(httpsPort)])
+        defer { server.signet.stop() }
+        let rootPEM = try await LiveClient(base: server.signet.base, key: nil).call(.GET, "/ca/root.pem").text
+        let rootFile = root.appendingPathComponent("root.pem")
+        try rootPEM.write(to: rootFile, atomically: true, encoding: .utf8)
+        // Signet's own listener answers over TLS with a certificate its root vouches for.
+        let directory = try await Tools.run("curl", ["-sS", "--cacert", rootFile.path, server.directory])
+        #expect(directory.output.contains("newAccount"), "\(directory.output) \(directory.error)")
+
+        let caddyfile = root.appendingPathComponent("Caddyfile")
+        try """
+        {
+        \tadmin off
+        \thttp_port \(server.challengePort)
+        \thttps_port \(httpsPort)
+        \tstorage file_system \(root.appendingPathComponent("caddy").path)
+        \tacme_ca \(server.directory)
+        \tacme_ca_root \(rootFile.path)
+        \tacme_eab {
+        \t\tkey_id \(server.keyID)
+        \t\tmac_key \(server.hmacKey)
+        \t}
+        \temail ops@\(zone)
+        \tskip_install_trust
+        }
+        app.\(zone) {
+        \trespond "hello from caddy"
+        }
+        """.write(to: caddyfile, atomically: true, encoding: .utf8)
+        let caddy = Process()
+        caddy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        caddy.arguments = ["caddy", "run", "--config", caddyfile.path, "--adapter", "caddyfile"]
+        caddy.environment = ProcessInfo.processInfo.environment.merging([
+            "HOME": root.path, "XDG_DATA_HOME": root.appendingPathComponent("data-home").path,
+            "XDG_CONFIG_HOME": root.appendingPathComponent("config-home").path,
+        ]) { $1 }
+        let log = root.appendingPathComponent("caddy.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        caddy.standardOutput = handle
+        caddy.standardError = handle
+        try caddy.run()
+        defer { Tools.kill(caddy) }
+        var answer = Tools.Result(status: -1, output: "", error: "")
+        let served = try await Tools.eventually(within: 60, every: 1) {
+            answer = try await Tools.run(
+                "curl",
+                [
+                    "-sS", "--max-time", "5", "--cacert", rootFile.path, "--resolve", "app.\(zone):\(httpsPort):127.0.0.1",
+                    "https://app.\(zone):\(httpsPort)/",
+                ], timeout: 20)
+            return answer.output == "hello from caddy"
+        }
+        #expect(served, "\(answer.output) \(answer.error) \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        let stored = try FileManager.default.subpathsOfDirectory(atPath: root.appendingPathComponent("caddy").path)
+        let certificate = try #require(stored.first { $0.hasSuffix("app.\(zone).crt") }, "\(stored)")
+        _ = try await server.judge(chainFile: root.appendingPathComponent("caddy").appendingPathComponent(certificate))
+    }
 }
