@@ -65,7 +65,9 @@ struct ACMEServer {
             "lego",
             [
                 "--server", directory, "--path", root.appendingPathComponent("lego").path, "--email", "ops@example.com",
-                "--accept-tos", "--eab", "--kid", keyID, "--hmac", hmacKey,
+                "--accept-tos", "--eab", "--kid=\(keyID)",
+                // A base64url key may begin with "-": joined, it is never read as a flag.
+                "--hmac=\(hmacKey)",
             ] + arguments + command, environment: environment, timeout: 180)
     }
 

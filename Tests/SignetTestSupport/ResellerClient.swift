@@ -67,7 +67,7 @@ struct ResellerClient: Sendable {
 final class CallbackReceiver: Sendable {
     let port: Int
     let log: URL
-    let process: Process
+    let process: ChildProcess
 
     init(secret: String, failFirst: Int) async throws {
         log = try Tools.temporaryDirectory().appendingPathComponent("callbacks.jsonl")

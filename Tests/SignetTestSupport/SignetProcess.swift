@@ -18,7 +18,7 @@ final class SignetProcess: @unchecked Sendable {
         return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("signet")
     }
 
-    let process = Process()
+    let process: ChildProcess
     let data: URL
     let log: URL
     let port: Int
@@ -31,19 +31,15 @@ final class SignetProcess: @unchecked Sendable {
         scheme = arguments.contains("--tls") || arguments.contains("--tls-cert") ? "https" : "http"
         log = data.deletingLastPathComponent().appendingPathComponent("serve-\(port).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.executableURL = Self.binary
-        process.arguments =
-            [
-                "serve", "--data", data.path, "--port", String(port), "--dns-server", try TestDNS.shared.server.description,
-                "--caa-identity", "signet.test",
-            ] + (arguments.contains("--rate-limit") ? [] : ["--rate-limit", "off"]) + arguments
-        if let databaseURL {
-            process.environment = ProcessInfo.processInfo.environment.merging(["DATABASE_URL": databaseURL]) { $1 }
-        }
         let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        defer { try? handle.close() }
+        process = try ChildProcess(
+            [
+                Self.binary.path, "serve", "--data", data.path, "--port", String(port), "--dns-server",
+                try TestDNS.shared.server.description, "--caa-identity", "signet.test",
+            ] + (arguments.contains("--rate-limit") ? [] : ["--rate-limit", "off"]) + arguments,
+            environment: databaseURL.map { ["DATABASE_URL": $0] }, standardOutput: .descriptor(handle.fileDescriptor),
+            standardError: .descriptor(handle.fileDescriptor))
     }
 
     var base: String { "\(scheme)://127.0.0.1:\(port)" }
@@ -72,7 +68,7 @@ final class SignetProcess: @unchecked Sendable {
         process.terminate()
         let process = self.process
         Thread.detachNewThread {
-            for _ in 0..<250 where process.isRunning { Thread.sleep(forTimeInterval: 0.02) }
+            process.waitBlocking(within: 5)
             Tools.kill(process)
         }
     }
@@ -81,9 +77,9 @@ final class SignetProcess: @unchecked Sendable {
     func stopAndWait() async {
         guard process.isRunning else { return }
         process.terminate()
-        await Tools.waitForExit(process, within: 5)
+        await process.waitForExit(within: 5)
         Tools.kill(process)
-        await Tools.waitForExit(process, within: 5)
+        await process.waitForExit(within: 5)
     }
 
     /// Runs an administrative command of the same binary against this server's data folder.

@@ -12,7 +12,7 @@ import Glibc
 final class TestDNS: Sendable {
     let port: Int
     let directory: URL
-    let process: Process
+    let process: ChildProcess
 
     nonisolated(unsafe) private static var instance: TestDNS?
     private static let lock = NSLock()
@@ -64,13 +64,9 @@ final class TestDNS: Sendable {
 
                 """
             try config.write(to: directory.appendingPathComponent("unbound.conf"), atomically: true, encoding: .utf8)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/unbound")
-            process.arguments = ["-c", directory.appendingPathComponent("unbound.conf").path]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
+            let process: ChildProcess
             do {
-                try process.run()
+                process = try ChildProcess(["/usr/sbin/unbound", "-c", directory.appendingPathComponent("unbound.conf").path])
             } catch {
                 throw TestDNSError.missing("unbound is not installed (apt-get install unbound; .ci/run does): \(error)")
             }

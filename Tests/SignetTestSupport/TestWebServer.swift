@@ -7,7 +7,7 @@ import Testing
 final class TestWebServer: Sendable {
     let root: URL
     let port: Int
-    let process: Process
+    let process: ChildProcess
 
     private static let script = #"""
         import http.server, os, socketserver, sys, time
@@ -69,22 +69,17 @@ final class TestWebServer: Sendable {
 final class TestSMTPSink: Sendable {
     let port: Int
     let mailbox: URL
-    let process: Process
+    let process: ChildProcess
 
     init() async throws {
         let directory = try Tools.temporaryDirectory()
         mailbox = directory.appendingPathComponent("maildir")
-        var lastProcess: Process?
+        var lastProcess: ChildProcess?
         for _ in 0..<5 {
             let port = Int.random(in: 20_000...60_000)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [
+            let process = try ChildProcess([
                 "python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)", "-c", "aiosmtpd.handlers.Mailbox", mailbox.path,
-            ]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            ])
             for _ in 0..<50 {
                 try await Task.sleep(nanoseconds: 100_000_000)
                 guard process.isRunning else { break }

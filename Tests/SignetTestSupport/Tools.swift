@@ -42,42 +42,25 @@ enum Tools {
         _ tool: String, _ arguments: [String], input: Data?, in directory: URL?, executable: URL?,
         environment: [String: String]?, timeout: TimeInterval
     ) throws -> Result {
-        let process = Process()
-        if let executable {
-            process.executableURL = executable
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [tool] + arguments
-        }
-        if let directory { process.currentDirectoryURL = directory }
-        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        let output = Pipe()
-        let error = Pipe()
-        let standardInput = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        process.standardInput = standardInput
-        try process.run()
+        let output = try ChildPipe()
+        let error = try ChildPipe()
+        let standardInput = try ChildPipe()
+        let process = try ChildProcess(
+            [executable?.path ?? tool] + arguments, environment: environment, directory: directory,
+            standardInput: .input(standardInput), standardOutput: .output(output), standardError: .output(error))
         let collected = CollectedOutput()
         let readers = DispatchGroup()
         for (pipe, isError) in [(output, false), (error, true)] {
-            DispatchQueue.global().async(group: readers) {
-                collected.set(pipe.fileHandleForReading.readDataToEndOfFile(), error: isError)
-            }
+            DispatchQueue.global().async(group: readers) { collected.set(pipe.readToEnd(), error: isError) }
         }
-        DispatchQueue.global().async(group: readers) {
-            if let input { standardInput.fileHandleForWriting.write(input) }
-            try? standardInput.fileHandleForWriting.close()
-        }
+        DispatchQueue.global().async(group: readers) { standardInput.writeAndClose(input) }
         var timedOut = false
         if readers.wait(timeout: .now() + timeout) == .timedOut {
             timedOut = true
             kill(process)
             _ = readers.wait(timeout: .now() + 5)
         }
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        process.waitBlocking(within: 5)
         if process.isRunning { kill(process) }
         let (outputData, errorData) = collected.both
         return Result(
@@ -87,18 +70,9 @@ enum Tools {
                 + String(decoding: errorData, as: UTF8.self))
     }
 
-    /// Ends a helper server at once (SIGKILL), without waiting: the kernel ends it and Foundation
-    /// reaps it. Callers that need it gone before going on wait with ``waitForExit(_:within:)``.
-    static func kill(_ process: Process) {
-        guard process.isRunning else { return }
-        Glibc.kill(process.processIdentifier, SIGKILL)
-    }
-
-    /// Waits, without holding a thread, until `process` has exited or `seconds` passed.
-    static func waitForExit(_ process: Process, within seconds: Double) async {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { try? await Task.sleep(nanoseconds: 20_000_000) }
-    }
+    /// Ends a helper server at once (SIGKILL), without waiting. Callers that need it gone before
+    /// going on wait with ``ChildProcess/waitForExit(within:)``; a later `isRunning` reaps it.
+    static func kill(_ process: ChildProcess) { process.send(SIGKILL) }
 
     /// A new temporary folder.
     static func temporaryDirectory() throws -> URL {
@@ -232,14 +206,10 @@ private final class ResumeOnce: @unchecked Sendable {
 extension Tools {
     /// Starts a helper server (`python3` with `arguments`) that prints the port it listens on as its
     /// first line; returns the running process and that port, or throws `failure` when none came.
-    static func startPortPrintingServer(_ arguments: [String], failure: String) async throws -> (process: Process, port: Int) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+    static func startPortPrintingServer(_ arguments: [String], failure: String) async throws -> (process: ChildProcess, port: Int)
+    {
+        let output = try ChildPipe()
+        let process = try ChildProcess(["python3"] + arguments, standardOutput: .output(output))
         // The first line, read on a thread of its own and waited for at most 30 s without holding a
         // cooperative thread (Python starts slowly on a loaded machine).
         let line: Data = await withCheckedContinuation { continuation in
@@ -247,7 +217,7 @@ extension Tools {
             Thread.detachNewThread {
                 var line = Data()
                 while !line.contains(UInt8(ascii: "\n")) {
-                    let chunk = output.fileHandleForReading.availableData
+                    let chunk = FileHandle(fileDescriptor: output.readEnd, closeOnDealloc: false).availableData
                     guard !chunk.isEmpty else { break }
                     line += chunk
                 }

@@ -23,8 +23,8 @@ struct ACMEClientTests {
         defer { server.signet.stop() }
         let obtained = try await server.certbot([
             "certonly", "--standalone", "--http-01-port", String(server.challengePort), "--http-01-address", "127.0.0.1",
-            "-d", "app.\(zone)", "--agree-tos", "-m", "ops@\(zone)", "--eab-kid", server.keyID, "--eab-hmac-key",
-            server.hmacKey,
+            "-d", "app.\(zone)", "--agree-tos", "-m", "ops@\(zone)", "--eab-kid=\(server.keyID)",
+            "--eab-hmac-key=\(server.hmacKey)",
         ])
         #expect(obtained.status == 0, "\(obtained.output) \(obtained.error)")
         let live = server.root.appendingPathComponent("certbot/config/live/app.\(zone)")
@@ -68,7 +68,8 @@ struct ACMEClientTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: hook.path)
         let obtained = try await server.certbot([
             "certonly", "--manual", "--preferred-challenges", "dns", "--manual-auth-hook", hook.path, "-d", "*.\(zone)", "-d",
-            zone, "--agree-tos", "-m", "ops@\(zone)", "--eab-kid", server.keyID, "--eab-hmac-key", server.hmacKey,
+            zone, "--agree-tos", "-m", "ops@\(zone)", "--eab-kid=\(server.keyID)",
+            "--eab-hmac-key=\(server.hmacKey)",
         ])
         #expect(obtained.status == 0, "\(obtained.output) \(obtained.error)")
         let leaf = try await server.judge(
@@ -153,19 +154,16 @@ struct ACMEClientTests {
         \trespond "hello from caddy"
         }
         """.write(to: caddyfile, atomically: true, encoding: .utf8)
-        let caddy = Process()
-        caddy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        caddy.arguments = ["caddy", "run", "--config", caddyfile.path, "--adapter", "caddyfile"]
-        caddy.environment = ProcessInfo.processInfo.environment.merging([
-            "HOME": root.path, "XDG_DATA_HOME": root.appendingPathComponent("data-home").path,
-            "XDG_CONFIG_HOME": root.appendingPathComponent("config-home").path,
-        ]) { $1 }
         let log = root.appendingPathComponent("caddy.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
-        caddy.standardOutput = handle
-        caddy.standardError = handle
-        try caddy.run()
+        let caddy = try ChildProcess(
+            ["caddy", "run", "--config", caddyfile.path, "--adapter", "caddyfile"],
+            environment: [
+                "HOME": root.path, "XDG_DATA_HOME": root.appendingPathComponent("data-home").path,
+                "XDG_CONFIG_HOME": root.appendingPathComponent("config-home").path,
+            ], standardOutput: .descriptor(handle.fileDescriptor), standardError: .descriptor(handle.fileDescriptor))
+        try handle.close()
         defer { Tools.kill(caddy) }
         var answer = Tools.Result(status: -1, output: "", error: "")
         let served = try await Tools.eventually(within: 60, every: 1) {

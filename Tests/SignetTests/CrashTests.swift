@@ -66,7 +66,7 @@ struct CrashTests {
         }
         try await Tools.eventually(within: 15, every: 0.005) { acknowledged.count >= 30 }
         server.crash()
-        await Tools.waitForExit(server.process, within: 10)
+        await server.process.waitForExit(within: 10)
         burst.cancel()  // what was still queued in the client would only wait for its deadline
         await burst.value
         let acked = acknowledged.all
