@@ -160,6 +160,7 @@ extension ACMEDialect {
         if let validated = challenge.validatedAt, challenge.status == "valid" {
             object["validated"] = APITime.timestamp(validated)
         }
+        if challenge.type == DCVMethod.dnsPersist01.rawValue { object["issuer-domain-names"] = authority.issuerDomainNames }
         if let error = challenge.errorJSON, let parsed = try? JSONSerialization.jsonObject(with: Data(error.utf8)) {
             object["error"] = parsed
         }

@@ -59,6 +59,7 @@ struct ACMEProblem: Error, Sendable, Equatable {
         case .orderNotReady(let detail): return .init("orderNotReady", detail, .forbidden)
         case .rejectedIdentifier(let detail): return .init("rejectedIdentifier", detail)
         case .conflict(let detail): return .init("malformed", detail, .conflict)
+        case .caa(let detail): return .init("caa", detail, .forbidden)
         }
     }
 

@@ -209,6 +209,13 @@ public struct OrderDCV: Sendable, Equatable, Codable {
         names[name].map { $0.status == "valid" && $0.method == Self.preauthorizedMethod } ?? false
     }
 
+    /// Whether the order's own authorization of `name` is valid by a pre-authorization or an ACME
+    /// challenge: these count for the order itself whatever the container's domains say.
+    public func validatesItself(_ name: String) -> Bool {
+        guard let state = names[name], state.status == "valid" else { return false }
+        return state.method == Self.preauthorizedMethod || DCVMethod(rawValue: state.method)?.isACMEChallenge == true
+    }
+
     /// This state with the names that `preauthorizations` cover validated, each recording which
     /// pre-authorization, who gave it and when; `nil` stays `nil` when none is covered.
     public static func preauthorizing(

@@ -65,6 +65,7 @@ public enum ACMEError: Error, Sendable, Equatable {
     case orderNotReady(String)
     case rejectedIdentifier(String)
     case conflict(String)
+    case caa(String)
 }
 
 /// The registration authority's narrow interface for the ACME front end (step-ca's lesson):
@@ -216,16 +217,31 @@ public struct ACMEAuthority: Sendable {
                 }
             }
         }
+        // A dns-persist-01 record already in place validates the identifier at once (the draft's point).
+        for identifier in state.identifiers where identifier.status == "pending" && !CertificateNames.isIPAddress(identifier.name)
+        {
+            _ = try await respond(
+                orderID: opened.order.id, name: identifier.name, type: .dnsPersist01, keyAuthorization: "", account: account,
+                failureEndsOrder: false)
+        }
         return try await orderState(orderID: opened.order.id, account: account)
     }
 
     /// The challenge types an identifier can be validated by: a wildcard by DNS only (RFC 8555
     /// 7.1.3), an address by HTTP and TLS-ALPN only (RFC 8738).
     static func challengeTypes(for name: String) -> [DCVMethod] {
-        if name.hasPrefix("*.") { return [.dns01] }
+        if name.hasPrefix("*.") { return [.dns01, .dnsAccount01, .dnsPersist01] }
         if CertificateNames.isIPAddress(name) { return [.http01] }
-        return [.http01, .dns01]
+        return [.http01, .dns01, .dnsAccount01, .dnsPersist01]
     }
+
+    /// The account's URL as clients know it (CAA `accounturi`, dns-account-01, dns-persist-01).
+    public func accountURL(_ account: ACMEAccount) -> String {
+        registration.domainControl.settings.acmeAccountURL(account.id)
+    }
+
+    /// The issuer domain names dns-persist-01 records name (`--caa-identity`).
+    public var issuerDomainNames: [String] { registration.domainControl.caa.issuerDomains }
 
     /// A challenge token: 32 random bytes, base64url (RFC 8555 8.1: at least 128 bits).
     static func token() -> String {
@@ -262,7 +278,8 @@ public struct ACMEAuthority: Sendable {
     /// the challenge, its authorization and its order invalid, and the order is withdrawn and
     /// credited back, as an ACME order that failed validation is over.
     public func respond(
-        orderID: Int, name: String, type: DCVMethod, keyAuthorization: String, account: ACMEAccount
+        orderID: Int, name: String, type: DCVMethod, keyAuthorization: String, account: ACMEAccount,
+        failureEndsOrder: Bool = true
     ) async throws -> ACMEOrderState {
         let state = try await orderState(orderID: orderID, account: account)
         guard let identifier = state.identifiers.first(where: { $0.name == name }),
@@ -279,8 +296,13 @@ public struct ACMEAuthority: Sendable {
             outcome = await checker.http01(
                 name: name, token: challenge.token, keyAuthorization: keyAuthorization, targets: targets)
         case .dns01:
-            let digest = Base64URL.encode(Array(SHA256.hash(data: Data(keyAuthorization.utf8))))
-            outcome = await checker.dns01(name: name, digest: digest)
+            outcome = await checker.dns01(name: name, digest: Self.digest(keyAuthorization))
+        case .dnsAccount01:
+            outcome = await checker.dnsAccount01(
+                name: name, digest: Self.digest(keyAuthorization), accountURL: accountURL(account))
+        case .dnsPersist01:
+            outcome = await checker.dnsPersist01(
+                name: name, issuers: issuerDomainNames, accountURL: accountURL(account), now: clock.now())
         default:
             throw ACMEError.malformed("\(type.rawValue) is not offered")
         }
@@ -292,6 +314,8 @@ public struct ACMEAuthority: Sendable {
             }
             try await registration.domainControl.record(
                 [DomainControl.NameResult(name: name, method: type.rawValue, outcome: outcome)], orderID: orderID, at: now)
+        case .failed where !failureEndsOrder:
+            break
         case .failed(let failure):
             let problem = Self.problemJSON(type: type, failure: failure)
             try await store.write { connection in
@@ -309,11 +333,16 @@ public struct ACMEAuthority: Sendable {
         return try await orderState(orderID: orderID, account: account)
     }
 
+    /// The dns-01 and dns-account-01 TXT value: base64url SHA-256 of the key authorization.
+    static func digest(_ keyAuthorization: String) -> String {
+        Base64URL.encode(Array(SHA256.hash(data: Data(keyAuthorization.utf8))))
+    }
+
     static func problemJSON(type: DCVMethod, failure: DCVFailure) -> String {
         let kind: String
         switch failure.kind {
         case .recordMissing, .tokenMismatch: return problem("incorrectResponse", failure.detail)
-        case .nameNotFound, .lookupFailed: kind = type == .dns01 ? "dns" : "connection"
+        case .nameNotFound, .lookupFailed: kind = [.dns01, .dnsAccount01, .dnsPersist01].contains(type) ? "dns" : "connection"
         case .fileNotFound, .redirect: kind = "incorrectResponse"
         case .unreachable: kind = "connection"
         }
@@ -348,8 +377,38 @@ public struct ACMEAuthority: Sendable {
                 "the CSR names \(asked.sorted().joined(separator: ", ")); the order names \(ordered.sorted().joined(separator: ", "))"
             )
         }
-        _ = try await registration.finalize(orderID: orderID, csr: pem, by: try await principal(of: account).0)
+        let placed = try await registration.finalize(orderID: orderID, csr: pem, by: try await principal(of: account).0)
+        if placed.certificate.status == .approved, registration.dcvMode == .checked {
+            try await refuseIfCAAForbids(placed.order, account: account)
+        }
         return try await orderState(orderID: orderID, account: account)
+    }
+
+    /// An approved certificate that was not signed at finalize may be waiting on CAA: an ACME order
+    /// then fails (RFC 8555's `caa` problem) rather than wait for records that name another account
+    /// or method (RFC 8657), and is credited back.
+    private func refuseIfCAAForbids(_ order: Order, account: ACMEAccount) async throws {
+        let names = DomainControl.validationNames(of: order.names, isTLS: true)
+        let requester = CAARequester(
+            accountURI: accountURL(account), methods: order.dcv?.names.mapValues(\.method) ?? [:])
+        let problems = await registration.domainControl.caaProblems(names, requester: requester)
+        guard let (name, verdict) = problems.sorted(by: { $0.key < $1.key }).first else { return }
+        let now = clock.now()
+        try await store.write { connection in
+            guard let current = try connection.order(id: order.id, forUpdate: true),
+                [.needsApproval, .pending].contains(current.status)
+            else { return }
+            try registration.withdrawUnissued(
+                current, as: .canceled, processorID: account.userID, comment: "CAA forbids issuance for \(name)",
+                connection: connection, now: now)
+            try RegistrationAuthority.refundAll(
+                orderID: order.id, note: "ACME order \(order.id): CAA", connection: connection, at: now)
+        }
+        switch verdict {
+        case .forbidden(let domain, let reason): throw ACMEError.caa("\(name): CAA at \(domain) \(reason)")
+        case .lookupFailed(let domain, let reason): throw ACMEError.caa("\(name): the CAA lookup at \(domain) failed: \(reason)")
+        case .permitted: return
+        }
     }
 
     /// The issued certificate `certificateID` of one of `account`'s orders, with its chain.

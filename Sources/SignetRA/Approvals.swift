@@ -27,8 +27,8 @@ extension RegistrationAuthority {
         {
             caaCleared = try await precheck(
                 names: certificate.names, product: product, scope: order.dcvScope, orderDCV: order.dcv,
-                containerID: order.containerID,
-                organizationID: order.organizationID, now: now
+                containerID: order.containerID, organizationID: order.organizationID,
+                acmeUserID: order.origin == .acme ? order.userID : nil, now: now
             ).cleared
         }
         let cleared = caaCleared

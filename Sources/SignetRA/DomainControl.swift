@@ -4,6 +4,18 @@ import SignetPKI
 import SignetStore
 import SignetValidation
 
+/// Who asks for a certificate, as CAA's RFC 8657 parameters see it: the ACME account's URL and the
+/// challenge type that validated each name (empty for the other front ends).
+public struct CAARequester: Sendable {
+    public var accountURI: String?
+    public var methods: [String: String]
+
+    public init(accountURI: String? = nil, methods: [String: String] = [:]) {
+        self.accountURI = accountURI
+        self.methods = methods
+    }
+}
+
 /// Domain control validation for orders and domains: who must show control of which names,
 /// the checks that really run (DNS, HTTP, e-mail through the outbox), CAA before issuance, and
 /// the record of validated domains that later orders reuse.
@@ -23,6 +35,12 @@ public struct DomainControl: Sendable {
         public var recheckMaximum: TimeInterval = 3600
         /// The brand domain in Sectigo-style DCV values (reseller dialect).
         public var sectigoBrand = "comodoca.com"
+        /// The URL of ACME account `id` without the id (`<public URL>/acme/account/`): what CAA's
+        /// `accounturi` (RFC 8657) names.
+        public var acmeAccountURLPrefix: String?
+
+        /// The URL of ACME account `id`, as its client and CAA records name it.
+        public func acmeAccountURL(_ id: Int) -> String { (acmeAccountURLPrefix ?? "/acme/account/") + String(id) }
 
         public init(mode: DCVMode, publicURL: String, mailFrom: String, recheckBase: TimeInterval) {
             self.mode = mode
@@ -73,7 +91,7 @@ public struct DomainControl: Sendable {
         connection: StoreSession<some SessionAccess>, at date: Date
     ) throws -> [String] {
         if scope == .order { return names.filter { orderDCV?.validates($0) != true } }
-        let open = names.filter { orderDCV?.isPreauthorized($0) != true }
+        let open = names.filter { orderDCV?.validatesItself($0) != true }
         guard !open.isEmpty else { return [] }
         let domains = try connection.validDomains(covering: open, containerID: containerID, at: date)
         return open.filter { name in !domains.contains { $0.covers(DNSName(checked: name), at: date) } }
@@ -370,12 +388,12 @@ public struct DomainControl: Sendable {
     }
 
     /// The CAA verdicts that forbid or block issuance for `names`, by name; empty when all are permitted.
-    public func caaProblems(_ names: [String]) async -> [String: CAAVerdict] {
+    public func caaProblems(_ names: [String], requester: CAARequester = CAARequester()) async -> [String: CAAVerdict] {
         guard settings.mode == .checked else { return [:] }
         var problems: [String: CAAVerdict] = [:]
         // CAA is a property of DNS names (RFC 8659); an address has none.
         for name in names where !CertificateNames.isIPAddress(name) {
-            let verdict = await caa.check(name)
+            let verdict = await caa.check(name, accountURI: requester.accountURI, method: requester.methods[name])
             if verdict != .permitted { problems[name] = verdict }
         }
         return problems

@@ -43,7 +43,7 @@ extension RegistrationAuthority {
     /// (CAA is checked only once the names are validated, and never inside a transaction).
     public func precheck(
         names: CertificateNames, product: Product, scope: DCVScope, orderDCV: OrderDCV?, containerID: Int,
-        organizationID: Int?, now: Date
+        organizationID: Int?, acmeUserID: Int? = nil, now: Date
     ) async throws
         -> (cleared: Bool, caa: [String: String])
     {
@@ -55,7 +55,12 @@ extension RegistrationAuthority {
         }
         guard blocked.isEmpty else { return (false, [:]) }
         guard product.isTLS else { return (true, [:]) }
-        let problems = await domainControl.caaProblems(DomainControl.validationNames(of: names, isTLS: true))
+        var requester = CAARequester(methods: orderDCV?.names.mapValues(\.method) ?? [:])
+        if let acmeUserID, let account = try await store.read({ try $0.acmeAccount(userID: acmeUserID) }) {
+            requester.accountURI = domainControl.settings.acmeAccountURL(account.id)
+        }
+        let problems = await domainControl.caaProblems(
+            DomainControl.validationNames(of: names, isTLS: true), requester: requester)
         return (problems.isEmpty, problems.mapValues(Self.describe))
     }
 
@@ -113,7 +118,8 @@ extension RegistrationAuthority {
         guard let (certificate, order) = waiting, let product = order.product else { return false }
         let (cleared, caa) = try await precheck(
             names: certificate.names, product: product, scope: order.dcvScope, orderDCV: order.dcv,
-            containerID: order.containerID, organizationID: order.organizationID, now: now)
+            containerID: order.containerID, organizationID: order.organizationID,
+            acmeUserID: order.origin == .acme ? order.userID : nil, now: now)
         guard cleared else {
             try await store.write { try recordCAA(caa, orderID: order.id, connection: $0, at: now) }
             return false

@@ -312,8 +312,8 @@ extension RegistrationAuthority {
         if order.status == .pending && dcvMode == .checked {
             caaCleared = try await precheck(
                 names: order.names, product: product, scope: order.dcvScope, orderDCV: order.dcv,
-                containerID: order.containerID,
-                organizationID: order.organizationID, now: now
+                containerID: order.containerID, organizationID: order.organizationID,
+                acmeUserID: order.origin == .acme ? order.userID : nil, now: now
             ).cleared
         }
         let cleared = caaCleared

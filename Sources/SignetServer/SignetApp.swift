@@ -207,6 +207,8 @@ public enum SignetApp {
             recheckBase: configuration.dcvRecheckBase)
         settings.reuseDays = configuration.domainReuseDays
         settings.sectigoBrand = configuration.resellerDCVBrand
+        let base = configuration.effectivePublicURL
+        settings.acmeAccountURLPrefix = (base.hasSuffix("/") ? String(base.dropLast()) : base) + "/acme/account/"
         return DomainControl(
             store: store,
             checker: DomainControlChecker(resolver: resolver, web: web, cnameZone: configuration.effectiveCNAMEZone),

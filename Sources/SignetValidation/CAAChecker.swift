@@ -16,6 +16,9 @@ public struct CAAChecker: Sendable {
     let resolver: any DNSResolver
     /// Issuer domain names that stand for Signet in `issue` values, lower case.
     let identities: Set<String>
+    /// The issuer domain names that stand for Signet (CAA, dns-persist-01), sorted.
+    public var issuerDomains: [String] { identities.sorted() }
+
     static let knownTags: Set<String> = ["issue", "issuewild", "iodef", "contactemail", "contactphone", "issuemail", "issuevmc"]
 
     public init(resolver: any DNSResolver, identities: [String]) {
@@ -23,7 +26,11 @@ public struct CAAChecker: Sendable {
         self.identities = Set(identities.map { $0.lowercased() })
     }
 
-    public func check(_ name: String) async -> CAAVerdict {
+    /// The verdict for issuing `name`. `accountURI` and `method` are the ACME account that asks and
+    /// the challenge type that validated the name (RFC 8657): an `issue` record whose `accounturi` or
+    /// `validationmethods` parameter they do not meet authorizes nothing (for an order of another
+    /// front end, which has neither, no record with these parameters does).
+    public func check(_ name: String, accountURI: String? = nil, method: String? = nil) async -> CAAVerdict {
         let isWildcard = name.hasPrefix("*.")
         var labels = (isWildcard ? String(name.dropFirst(2)) : name).lowercased().split(separator: ".").map(String.init)
         while !labels.isEmpty {
@@ -34,7 +41,9 @@ public struct CAAChecker: Sendable {
             } catch {
                 return .lookupFailed(domain: domain, reason: "\(error)")
             }
-            if !records.isEmpty { return evaluate(records, at: domain, wildcard: isWildcard) }
+            if !records.isEmpty {
+                return evaluate(records, at: domain, wildcard: isWildcard, accountURI: accountURI, method: method)
+            }
             labels.removeFirst()
         }
         return .permitted
@@ -65,18 +74,37 @@ public struct CAAChecker: Sendable {
         throw DNSError.malformedResponse("alias chain at \(domain) is too long")
     }
 
-    func evaluate(_ records: [CAARecord], at domain: String, wildcard: Bool) -> CAAVerdict {
+    func evaluate(
+        _ records: [CAARecord], at domain: String, wildcard: Bool, accountURI: String? = nil, method: String? = nil
+    ) -> CAAVerdict {
         if let unknown = records.first(where: { $0.isCritical && !Self.knownTags.contains($0.tag) }) {
             return .forbidden(domain: domain, reason: "unknown critical property '\(unknown.tag)'")
         }
         let wildcardRecords = records.filter { $0.tag == "issuewild" }
         let applicable = wildcard && !wildcardRecords.isEmpty ? wildcardRecords : records.filter { $0.tag == "issue" }
         if applicable.isEmpty { return .permitted }
+        var refusedByParameters = false
         for record in applicable {
-            let issuer =
-                record.value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first
-                .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-            if !issuer.isEmpty && identities.contains(issuer) { return .permitted }
+            let value = IssuerValue(record.value)
+            guard !value.issuer.isEmpty && identities.contains(value.issuer) else { continue }
+            let parameters = value.parameters
+            if let required = parameters["accounturi"], required != accountURI {
+                refusedByParameters = true
+                continue
+            }
+            if let methods = parameters["validationmethods"] {
+                let allowed = methods.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+                guard let method, allowed.contains(method.lowercased()) else {
+                    refusedByParameters = true
+                    continue
+                }
+            }
+            return .permitted
+        }
+        if refusedByParameters {
+            return .forbidden(
+                domain: domain,
+                reason: "its CAA records allow Signet only for another ACME account or validation method (RFC 8657)")
         }
         let tag = applicable[0].tag
         return .forbidden(

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import SignetCore
 
@@ -58,7 +59,7 @@ public struct DomainControlChecker: Sendable {
         case .dnsCNAMEToken: return await dnsCNAME(bare, tokens: tokens)
         case .httpToken: return await http(bare, tokens: tokens, targets: targets)
         case .email: return .failed(DCVFailure(.recordMissing, "\(name): waiting for the approver to follow the e-mailed link"))
-        case .http01, .dns01, .tlsALPN01:
+        case .http01, .dns01, .tlsALPN01, .dnsAccount01, .dnsPersist01:
             return .failed(DCVFailure(.recordMissing, "\(name): waiting for the ACME client to answer its challenge"))
         }
     }
@@ -138,14 +139,75 @@ public struct DomainControlChecker: Sendable {
     /// holds the base64url SHA-256 digest of the key authorization.
     public func dns01(name: String, digest: String) async -> DCVOutcome {
         let bare = name.hasPrefix("*.") ? String(name.dropFirst(2)) : name
-        let owner = "_acme-challenge." + bare
+        return await txt(at: "_acme-challenge." + bare, contains: digest, validates: bare)
+    }
+
+    /// dns-account-01 (draft-ietf-acme-dns-account-label): the dns-01 digest at
+    /// `_<base32(SHA-256(account URL)[0..<10])>._acme-challenge.<name>`.
+    public func dnsAccount01(name: String, digest: String, accountURL: String) async -> DCVOutcome {
+        let bare = name.hasPrefix("*.") ? String(name.dropFirst(2)) : name
+        return await txt(at: "\(Self.accountLabel(accountURL))._acme-challenge.\(bare)", contains: digest, validates: bare)
+    }
+
+    /// The account's label: `_` and the lower-case base32 of the first ten bytes of the SHA-256 of its URL.
+    public static func accountLabel(_ accountURL: String) -> String {
+        let bytes = Array(SHA256.hash(data: Data(accountURL.utf8)).prefix(10))
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567")
+        var output = "_"
+        var buffer = 0
+        var bits = 0
+        for byte in bytes {
+            buffer = buffer << 8 | Int(byte)
+            bits += 8
+            while bits >= 5 {
+                output.append(alphabet[(buffer >> (bits - 5)) & 31])
+                bits -= 5
+            }
+        }
+        return output
+    }
+
+    /// dns-persist-01 (draft-ietf-acme-dns-persist, CA/B BR 3.2.2.4.22): a TXT record at
+    /// `_validation-persist.<name>` naming one of `issuers`, with `accounturi` this account,
+    /// `policy=wildcard` for a wildcard, and a `persistUntil` (Unix seconds) not past.
+    public func dnsPersist01(name: String, issuers: [String], accountURL: String, now: Date) async -> DCVOutcome {
+        let isWildcard = name.hasPrefix("*.")
+        let bare = isWildcard ? String(name.dropFirst(2)) : name
+        let owner = "_validation-persist.\(bare)"
         switch await lookup(owner, .txt) {
         case .success(let response):
             let texts = response.records(.txt).compactMap { record -> String? in
                 if case .txt(let strings) = record.data { return strings.joined() }
                 return nil
             }
-            if texts.contains(digest) { return .passed(domain: bare) }
+            for text in texts {
+                let value = IssuerValue(text)
+                guard issuers.contains(value.issuer) else { continue }
+                let parameters = value.parameters
+                guard parameters["accounturi"] == accountURL else { continue }
+                if isWildcard && parameters["policy"]?.lowercased() != "wildcard" { continue }
+                if let until = parameters["persistuntil"] {
+                    guard let seconds = TimeInterval(until), Date(timeIntervalSince1970: seconds) > now else { continue }
+                }
+                return .passed(domain: bare)
+            }
+            return .failed(
+                texts.isEmpty
+                    ? DCVFailure(.recordMissing, "no TXT record at \(owner)")
+                    : DCVFailure(.tokenMismatch, "no TXT record at \(owner) names this CA and this account"))
+        case .failure(let failure):
+            return .failed(failure)
+        }
+    }
+
+    private func txt(at owner: String, contains digest: String, validates domain: String) async -> DCVOutcome {
+        switch await lookup(owner, .txt) {
+        case .success(let response):
+            let texts = response.records(.txt).compactMap { record -> String? in
+                if case .txt(let strings) = record.data { return strings.joined() }
+                return nil
+            }
+            if texts.contains(digest) { return .passed(domain: domain) }
             return .failed(
                 texts.isEmpty
                     ? DCVFailure(.recordMissing, "no TXT record at \(owner)")

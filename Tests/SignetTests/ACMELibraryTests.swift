@@ -1,4 +1,5 @@
 import Foundation
+import SignetValidation
 import Testing
 
 @testable import SignetTestSupport
@@ -148,5 +149,39 @@ struct ACMELibraryTests {
         #expect(revoked <= Date(), "a revoked certificate is due now: \(result)")
         #expect(result["replaced"] as? Int == 201, "\(result)")
         #expect(result["again"] as? Int == 409, "a certificate is replaced once: \(result)")
+    }
+
+    @Test("CAA accounturi and validationmethods (RFC 8657): another account's or method's record refuses with caa")
+    func caaParameters() async throws {
+        let zone = TestDNS.uniqueZone()
+        let server = try await Self.serve()
+        defer { server.signet.stop() }
+        let result = try await Self.scenario(
+            server, "caa", [zone, String(server.challengePort), try TestDNS.shared.configPath])
+        #expect(result["other"] as? String == "urn:ietf:params:acme:error:caa", "\(result)")
+        #expect(result["method"] as? String == "urn:ietf:params:acme:error:caa", "\(result)")
+        #expect(result["mine"] as? String == "issued", "\(result)")
+    }
+
+    @Test("dns-account-01 at the account's label; dns-persist-01 already in place makes a wildcard order ready at once")
+    func draftChallenges() async throws {
+        let zone = TestDNS.uniqueZone()
+        let server = try await Self.serve()
+        defer { server.signet.stop() }
+        let config = try TestDNS.shared.configPath
+        let account = try await Self.scenario(server, "dns-account", ["acct.\(zone)", config])
+        #expect(account["status"] as? String == "valid", "\(account)")
+        let persist = try await Self.scenario(
+            try await server.externalAccountKey(
+                databaseURL: try await TestSignet.database(for: server.root.appendingPathComponent("data"))), "dns-persist",
+            ["persist.\(zone)", config, "signet.test"], state: "b")
+        #expect(persist["status"] as? String == "valid", "\(persist)")
+        let file = server.root.appendingPathComponent("persist.pem")
+        try (persist["chain"] as? String ?? "").write(to: file, atomically: true, encoding: .utf8)
+        let leaf = try await server.judge(chainFile: file)
+        let text = try await Tools.describe(leaf)
+        #expect(text.contains("DNS:*.persist.\(zone)"), "\(text)")
+        // The draft's example: https://example.com/acme/acct/ExampleAccount has the label _ujmmovf2vn55tgye.
+        #expect(DomainControlChecker.accountLabel("https://example.com/acme/acct/ExampleAccount") == "_ujmmovf2vn55tgye")
     }
 }

@@ -35,7 +35,9 @@ struct ValidationEngineTests {
             checker.evaluate(records, at: "example.org", wildcard: wildcard)
         }
         #expect(verdict([CAARecord(flags: 0, tag: "issue", value: "signet.test")]) == .permitted)
-        #expect(verdict([CAARecord(flags: 0, tag: "issue", value: " signet.test ; accounturi=https://x/1")]) == .permitted)
+        #expect(
+            verdict([CAARecord(flags: 0, tag: "issue", value: " signet.test ; accounturi=https://x/1")]) != .permitted,
+            "an order without that ACME account is not authorized (RFC 8657)")
         #expect(verdict([CAARecord(flags: 0, tag: "issue", value: "ca.example")]) != .permitted)
         #expect(verdict([CAARecord(flags: 0, tag: "issue", value: ";")]) != .permitted)
         #expect(verdict([CAARecord(flags: 0, tag: "iodef", value: "mailto:x@example.org")]) == .permitted)
@@ -130,5 +132,23 @@ struct ValidationEngineTests {
         #expect(NameServer("10.0.0.2") == NameServer(host: "10.0.0.2", port: 53))
         #expect(NameServer("host:notaport") == nil)
         #expect(RandomValue.make().count == 32)
+    }
+
+    @Test("CAA parameters (RFC 8657): accounturi and validationmethods bind a record to one ACME account and its methods")
+    func caaParameters() throws {
+        let checker = CAAChecker(
+            resolver: NetworkDNSResolver(server: try TestDNS.shared.server, timeout: 1), identities: ["signet.test"])
+        let account = "https://ca.example/acme/account/7"
+        let bound = [
+            CAARecord(flags: 0, tag: "issue", value: "signet.test; accounturi=\(account); validationmethods=dns-01,http-01")
+        ]
+        #expect(checker.evaluate(bound, at: "x.test", wildcard: false, accountURI: account, method: "http-01") == .permitted)
+        #expect(checker.evaluate(bound, at: "x.test", wildcard: false, accountURI: account, method: "tls-alpn-01") != .permitted)
+        #expect(
+            checker.evaluate(bound, at: "x.test", wildcard: false, accountURI: account + "0", method: "http-01") != .permitted)
+        // A CertCentral order has no ACME account: a record bound to one does not allow it.
+        #expect(checker.evaluate(bound, at: "x.test", wildcard: false) != .permitted)
+        let either = bound + [CAARecord(flags: 0, tag: "issue", value: "signet.test")]
+        #expect(checker.evaluate(either, at: "x.test", wildcard: false) == .permitted)
     }
 }

@@ -110,6 +110,10 @@ extension StoreSession {
         try first(ACMEAccountRow.self, "SELECT * FROM acme_accounts WHERE id = ?", [id])?.record()
     }
 
+    public func acmeAccount(userID: Int) throws -> ACMEAccount? {
+        try first(ACMEAccountRow.self, "SELECT * FROM acme_accounts WHERE user_id = ?", [userID])?.record()
+    }
+
     public func acmeAccount(thumbprint: String) throws -> ACMEAccount? {
         try first(ACMEAccountRow.self, "SELECT * FROM acme_accounts WHERE thumbprint = ?", [thumbprint])?.record()
     }
