@@ -36,7 +36,9 @@ extension ACMEDialect {
         guard case .key(let key, _) = jws.signer else { throw ACMEProblem.malformed("newAccount is signed with 'jwk'") }
         let payload = try jws.object()
         if let existing = try await authority.account(thumbprint: key.thumbprint) {
-            guard existing.status == "valid" else { throw ACMEProblem.unauthorized("the account is \(existing.status)") }
+            guard existing.status == .valid else {
+                throw ACMEProblem.unauthorized("the account is \(existing.status.rawValue)")
+            }
             return json(accountJSON(existing), location: accountURL(existing.id))
         }
         if case .bool(true)? = payload["onlyReturnExisting"] {
@@ -98,7 +100,7 @@ extension ACMEDialect {
     }
 
     func accountJSON(_ account: ACMEAccount) -> [String: Any] {
-        ["status": account.status, "contact": account.contact, "orders": accountURL(account.id) + "/orders"]
+        ["status": account.status.rawValue, "contact": account.contact, "orders": accountURL(account.id) + "/orders"]
     }
 
     /// An account's own URL: read it (POST-as-GET), change its contacts, or deactivate it.
@@ -116,7 +118,7 @@ extension ACMEDialect {
             guard case .string("deactivated") = asked else {
                 throw ACMEProblem.malformed("an account's status changes only to deactivated")
             }
-            status = "deactivated"
+            status = .deactivated
         }
         try await authority.update(accountID: account.id, status: status, contact: contact)
         var updated = account

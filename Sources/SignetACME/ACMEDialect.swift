@@ -28,6 +28,7 @@ public struct ACMEDialect: Dialect {
     let authority: ACMEAuthority
     let settings: Settings
     let nonces = NoncePool()
+    let logger = Logger(label: "signet.acme")
 
     public init(authority: ACMEAuthority, settings: Settings) {
         self.authority = authority
@@ -51,6 +52,16 @@ public struct ACMEDialect: Dialect {
         routes.post("cert", ":certificate_id", ":chain", use: certificate)
         routes.post("revoke-cert", use: revokeCertificate)
         routes.get("renewal-info", ":certificate", use: renewalInfo)
+    }
+
+    /// Withdraws and credits back the orders that expired without a CSR.
+    public func backgroundPass() async {
+        do {
+            let withdrawn = try await authority.withdrawExpiredOrders()
+            if withdrawn > 0 { logger.info("withdrew \(withdrawn) expired ACME order(s) and credited them back") }
+        } catch {
+            logger.warning("withdrawing expired ACME orders failed: \(error)")
+        }
     }
 
     public func response(for error: any Error, on request: Request) -> Response {
@@ -118,7 +129,9 @@ public struct ACMEDialect: Dialect {
             guard kid.hasPrefix(url("account/")), let id = Int(kid.dropFirst(url("account/").count)),
                 let account = try await authority.account(id: id)
             else { throw ACMEProblem.accountDoesNotExist("no account is \(kid)") }
-            guard account.status == "valid" else { throw ACMEProblem.unauthorized("the account is \(account.status)") }
+            guard account.status == .valid else {
+                throw ACMEProblem.unauthorized("the account is \(account.status.rawValue)")
+            }
             guard case .object(let members)? = JSONValue.parse(Array(account.jwkJSON.utf8)), let key = try? JWK(members),
                 jws.isSigned(by: key)
             else { throw ACMEProblem.malformed("the JWS signature does not verify under the account's key") }

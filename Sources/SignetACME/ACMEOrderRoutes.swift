@@ -85,30 +85,47 @@ extension ACMEDialect {
 
     func orderResponse(_ state: ACMEOrderState) -> Response {
         let response = json(orderJSON(state), location: orderURL(state.order.id))
-        if state.status == "processing" { response.headers.replaceOrAdd(name: "Retry-After", value: "3") }
+        if state.status == .processing { response.headers.replaceOrAdd(name: "Retry-After", value: "3") }
         return response
     }
 
     func orderJSON(_ state: ACMEOrderState) -> [String: Any] {
         let order = state.order
         var object: [String: Any] = [
-            "status": state.status,
-            "expires": APITime.timestamp(order.dateCreated.addingTimeInterval(7 * 86_400)),
+            "status": state.status.rawValue,
+            "expires": APITime.timestamp(state.expires),
             "identifiers": state.identifiers.map { Self.identifierJSON($0.name, keepWildcard: true) },
             "authorizations": state.identifiers.map { authorizationURL(order: order.id, name: $0.name) },
             "finalize": orderURL(order.id) + "/finalize",
             "profile": ACMEProfile(order: order).rawValue,
         ]
-        if state.status == "valid", let certificate = state.certificate, certificate.issuance != nil {
+        if state.status == .valid, let certificate = state.certificate, certificate.issuance != nil {
             object["certificate"] = certificateURL(certificate.id)
         }
-        if state.status == "invalid" {
-            let error = state.identifiers.lazy.flatMap(\.challenges).compactMap(\.errorJSON).first
-            object["error"] =
-                error.flatMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) }
-                ?? ["type": "urn:ietf:params:acme:error:malformed", "detail": "the order was \(order.status.rawValue)"]
-        }
+        if state.status == .invalid { object["error"] = Self.orderProblem(state) }
         return object
+    }
+
+    /// Why an order is invalid: the failed challenge's problem, else what ended it.
+    static func orderProblem(_ state: ACMEOrderState) -> Any {
+        if let error = state.identifiers.lazy.flatMap(\.challenges).compactMap(\.errorJSON).first,
+            let parsed = try? JSONSerialization.jsonObject(with: Data(error.utf8))
+        {
+            return parsed
+        }
+        var kind = "malformed"
+        let detail: String
+        if let ended = state.identifiers.first(where: { $0.status == .deactivated || $0.status == .expired }) {
+            detail = "the authorization of \(ended.name) is \(ended.status.rawValue)"
+        } else if state.order.status == .rejected {
+            kind = "unauthorized"
+            detail = "an administrator rejected the order" + (state.endReason.map { ": \($0)" } ?? "")
+        } else if state.order.status == .pending || state.order.status == .needsApproval {
+            detail = "the order expired before it was finalized"
+        } else {
+            detail = "the order was \(state.order.status.rawValue)" + (state.endReason.map { ": \($0)" } ?? "")
+        }
+        return ["type": "urn:ietf:params:acme:error:\(kind)", "detail": detail]
     }
 
     static func identifierJSON(_ name: String, keepWildcard: Bool) -> [String: String] {
@@ -137,15 +154,18 @@ extension ACMEDialect {
             guard case .string("deactivated")? = try jws.object()["status"] else {
                 throw ACMEProblem.malformed("an authorization's status changes only to deactivated")
             }
-            throw ACMEProblem.malformed("authorizations are not deactivated by this server yet; cancel the order instead")
+            let updated = try await authority.deactivateAuthorization(
+                orderID: state.order.id, name: identifier.name, account: account)
+            let current = updated.identifiers.first { $0.name == identifier.name } ?? identifier
+            return json(authorizationJSON(updated, current))
         }
         return json(authorizationJSON(state, identifier))
     }
 
     func authorizationJSON(_ state: ACMEOrderState, _ identifier: ACMEIdentifierState) -> [String: Any] {
         var object: [String: Any] = [
-            "identifier": Self.identifierJSON(identifier.name, keepWildcard: false), "status": identifier.status,
-            "expires": APITime.timestamp(state.order.dateCreated.addingTimeInterval(7 * 86_400)),
+            "identifier": Self.identifierJSON(identifier.name, keepWildcard: false), "status": identifier.status.rawValue,
+            "expires": APITime.timestamp(state.expires),
             "challenges": identifier.challenges.map { challengeJSON(state.order.id, $0) },
         ]
         if identifier.isWildcard { object["wildcard"] = true }
@@ -154,13 +174,14 @@ extension ACMEDialect {
 
     func challengeJSON(_ orderID: Int, _ challenge: ACMEChallenge) -> [String: Any] {
         var object: [String: Any] = [
-            "type": challenge.type, "url": challengeURL(order: orderID, name: challenge.name, type: challenge.type),
-            "status": challenge.status, "token": challenge.token,
+            "type": challenge.type.rawValue,
+            "url": challengeURL(order: orderID, name: challenge.name, type: challenge.type.rawValue),
+            "status": challenge.status.rawValue, "token": challenge.token,
         ]
-        if let validated = challenge.validatedAt, challenge.status == "valid" {
+        if let validated = challenge.validatedAt, challenge.status == .valid {
             object["validated"] = APITime.timestamp(validated)
         }
-        if challenge.type == DCVMethod.dnsPersist01.rawValue { object["issuer-domain-names"] = authority.issuerDomainNames }
+        if challenge.type == .dnsPersist01 { object["issuer-domain-names"] = authority.issuerDomainNames }
         if let error = challenge.errorJSON, let parsed = try? JSONSerialization.jsonObject(with: Data(error.utf8)) {
             object["error"] = parsed
         }
@@ -173,7 +194,7 @@ extension ACMEDialect {
         let (jws, account) = try await self.account(of: request)
         let (state, identifier) = try await self.identifier(request, account: account)
         guard let type = request.parameters.get("type").flatMap(DCVMethod.init(rawValue:)), type.isACMEChallenge,
-            let challenge = identifier.challenges.first(where: { $0.type == type.rawValue })
+            let challenge = identifier.challenges.first(where: { $0.type == type })
         else { throw ACMEProblem.notFound("no such challenge") }
         var current = challenge
         if !jws.isPostAsGet {
@@ -181,7 +202,7 @@ extension ACMEDialect {
                 orderID: state.order.id, name: identifier.name, type: type,
                 keyAuthorization: "\(challenge.token).\(account.thumbprint)", account: account)
             let mine = updated.identifiers.first { $0.name == identifier.name }?.challenges ?? []
-            current = mine.first { $0.type == type.rawValue } ?? challenge
+            current = mine.first { $0.type == type } ?? challenge
         }
         let response = json(challengeJSON(state.order.id, current))
         let up = authorizationURL(order: state.order.id, name: identifier.name)

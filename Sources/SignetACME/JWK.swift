@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SignetCore
 import SignetHTTP
 import SignetRA
 import X509

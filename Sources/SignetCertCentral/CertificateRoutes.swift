@@ -84,7 +84,9 @@ struct CertificateRoutes: RouteCollection {
             guard let order = try connection.order(id: orderID), principal.canSee(containerID: order.containerID) else {
                 throw WorkflowError.orderNotFound(String(orderID))
             }
-            let wanted = subID ?? order.certificateID
+            guard let wanted = subID ?? order.certificateID else {
+                throw WorkflowError.certificateNotFound("of order \(orderID), which waits for its CSR")
+            }
             guard let certificate = try connection.certificate(id: wanted), certificate.orderID == order.id else {
                 throw WorkflowError.certificateNotFound(String(wanted))
             }

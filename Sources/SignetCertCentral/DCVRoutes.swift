@@ -185,7 +185,8 @@ struct CheckDCVView: Encodable {
     }
 
     let orderStatus: String
-    let certificateId: Int
+    /// Absent while the order waits for its CSR.
+    let certificateId: Int?
     let dcvStatus: String
     let dnsNameValidations: [NameValidation]
 }

@@ -121,7 +121,7 @@ struct OrderRoutes: RouteCollection {
 
 struct AlternateOrderView: Encodable {
     let orderId: Int
-    let certificateId: Int
+    let certificateId: Int?
     let status: String
 }
 

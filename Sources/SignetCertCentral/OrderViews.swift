@@ -26,8 +26,8 @@ struct OrderContext: Sendable {
             throw WorkflowError.orderNotFound(String(orderID))
         }
         var certificate: CertificateRecord?
-        if order.certificateID != 0 {
-            guard let found = try connection.certificate(id: order.certificateID) else {
+        if order.certificateID != nil {
+            guard let found = try connection.currentCertificate(of: order) else {
                 throw StoreError.inconsistent("order \(order.id) has no certificate")
             }
             certificate = found
@@ -348,7 +348,7 @@ enum OrderListView {
                     "days_remaining", order.certificateValidTill.map { CertCentralFormat.daysRemaining(until: $0, now: now) })
                 json.key("dns_names")
                 json.array(order.names.subjectAlternativeNames(isTLS: order.product?.isTLS ?? true)) { $0.string($1) }
-                if order.certificateID != 0 { json.field("id", order.certificateID) }
+                if let id = order.certificateID { json.field("id", id) }
                 json.field("serial_number", order.serialNumber)
                 json.field("signature_hash", order.signatureHash.rawValue)
                 json.field("status", order.certificateStatus?.rawValue)

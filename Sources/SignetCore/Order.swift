@@ -21,8 +21,9 @@ public struct Order: Sendable, Equatable {
     public var alternativeOrderID: String?
     public var contacts: [OrderContact]
     public var options: OrderOptions
-    /// The order's current certificate (the primary, or the latest reissue).
-    public var certificateID: Int
+    /// The order's current certificate (the primary, or the latest reissue); `nil` while the order
+    /// waits for its CSR (an ACME order before finalize, a reseller order before its CSR).
+    public var certificateID: Int?
     public var dateCreated: Date
     public var dateUpdated: Date
     /// Domain control validation state; `nil` when no name needed it.
@@ -37,7 +38,7 @@ public struct Order: Sendable, Equatable {
         names: CertificateNames, signatureHash: SignatureHash, serverPlatformID: Int?, profileOption: TLSProfileOption?,
         organizationUnits: [String], orderValidFrom: Date, orderValidTill: Date, certificateValidTill: Date?,
         billedYears: Int, price: Money, alternativeOrderID: String?, contacts: [OrderContact], options: OrderOptions,
-        certificateID: Int, dateCreated: Date, dateUpdated: Date, dcv: OrderDCV? = nil, renewedOrderID: Int? = nil,
+        certificateID: Int?, dateCreated: Date, dateUpdated: Date, dcv: OrderDCV? = nil, renewedOrderID: Int? = nil,
         origin: OrderOrigin = .certCentral
     ) {
         self.id = id

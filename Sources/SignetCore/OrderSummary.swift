@@ -19,7 +19,7 @@ public struct OrderSummary: Sendable, Equatable {
     public var price: Money
     public var disableRenewalNotifications: Bool
     /// The order's current certificate, with its serial number and end once it is issued.
-    public var certificateID: Int
+    public var certificateID: Int?
     public var serialNumber: String?
     public var certificateValidTill: Date?
     /// The current certificate's status (`revoked` while duplicates keep the order `issued`).
@@ -33,7 +33,7 @@ public struct OrderSummary: Sendable, Equatable {
     public init(
         id: Int, containerID: Int, containerName: String?, productNameID: String, status: OrderStatus,
         organizationID: Int?, organizationName: String?, names: CertificateNames, signatureHash: SignatureHash,
-        billedYears: Int, price: Money, disableRenewalNotifications: Bool, certificateID: Int, serialNumber: String?,
+        billedYears: Int, price: Money, disableRenewalNotifications: Bool, certificateID: Int?, serialNumber: String?,
         certificateValidTill: Date?, certificateStatus: CertificateStatus? = nil, dateCreated: Date, orderValidTill: Date,
         isRenewed: Bool, hasDuplicates: Bool
     ) {

@@ -214,7 +214,7 @@ extension RegistrationAuthority {
             organizationUnits: plan.organizationUnits, orderValidFrom: plan.orderValidFrom, orderValidTill: orderEnd,
             certificateValidTill: plan.certificateValidTill, billedYears: plan.billedYears, price: plan.price,
             alternativeOrderID: submission.alternativeOrderID, contacts: submission.contacts, options: submission.options,
-            certificateID: 0, dateCreated: now, dateUpdated: now, origin: submission.origin)
+            certificateID: nil, dateCreated: now, dateUpdated: now, origin: submission.origin)
         let dcvMethod = submission.options.dcvMethod ?? "email"
         let (dcv, waiting) = try domainControl.prepare(
             existing: opening.preauthorized, names: DomainControl.validationNames(of: plan.names, isTLS: plan.product.isTLS),
@@ -299,7 +299,7 @@ extension RegistrationAuthority {
             }
             return (order, try order.organizationID.flatMap { try connection.organization(id: $0) })
         }
-        if order.certificateID != 0 { return try await finalized(order, csr: csr) }
+        if order.certificateID != nil { return try await finalized(order, csr: csr) }
         guard let product = order.product, [.needsApproval, .pending].contains(order.status) else {
             throw WorkflowError.invalidOrderStatus(id: order.id, status: order.status, action: "finalized")
         }
@@ -323,7 +323,7 @@ extension RegistrationAuthority {
                     throw WorkflowError.orderNotFound(String(orderID))
                 }
                 // A concurrent finalize won; it answers for both (below).
-                guard order.certificateID == 0 else { return nil }
+                guard order.certificateID == nil else { return nil }
                 guard
                     var request = try connection.requests(orderIDs: [order.id])[order.id]?.first(where: { $0.type == .newRequest }
                     )
@@ -347,7 +347,7 @@ extension RegistrationAuthority {
     /// The answer to a finalize of an order that has its certificate: the same, for the same CSR.
     private func finalized(_ order: Order, csr: InspectedCSR) async throws -> PlacedOrder {
         try await store.read { connection in
-            guard let certificate = try connection.certificate(id: order.certificateID), certificate.csr == csr.pem else {
+            guard let certificate = try connection.currentCertificate(of: order), certificate.csr == csr.pem else {
                 throw WorkflowError.invalidOrderStatus(id: order.id, status: order.status, action: "finalized with another CSR")
             }
             let requests = try connection.requests(orderIDs: [order.id])[order.id] ?? []

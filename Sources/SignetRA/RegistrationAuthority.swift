@@ -65,7 +65,7 @@ public struct RegistrationAuthority: Sendable {
         else { return nil }
         guard earlier.fingerprint == fingerprint else { throw OrderRuleError.idempotencyKeyReused(key) }
         let order = earlier.order
-        let certificate = order.certificateID == 0 ? nil : try connection.certificate(id: order.certificateID)
+        let certificate = try connection.currentCertificate(of: order)
         return (order, certificate, try connection.requests(orderIDs: [order.id])[order.id] ?? [])
     }
 

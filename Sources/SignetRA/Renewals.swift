@@ -56,7 +56,7 @@ extension RegistrationAuthority {
             guard let order = try connection.order(id: orderID) else {
                 throw WorkflowError.orderNotFound(String(orderID))
             }
-            guard let certificate = try connection.certificate(id: order.certificateID) else {
+            guard let certificate = try connection.currentCertificate(of: order) else {
                 throw StoreError.inconsistent("order \(orderID) has no certificate")
             }
             guard let user = try connection.user(id: order.userID) else { throw WorkflowError.userNotFound(order.userID) }

@@ -99,7 +99,7 @@ extension RegistrationAuthority {
             guard [.pending, .needsApproval].contains(order.status) else {
                 throw WorkflowError.invalidOrderStatus(id: order.id, status: order.status, action: "changed by remove-san")
             }
-            guard let certificate = try connection.certificate(id: order.certificateID) else {
+            guard let certificate = try connection.currentCertificate(of: order) else {
                 throw WorkflowError.orderNotFound(String(orderID))
             }
             guard name != certificate.names.commonName, certificate.names.dnsNames.contains(name) else {

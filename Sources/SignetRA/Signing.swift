@@ -145,7 +145,7 @@ extension RegistrationAuthority {
         certificate.issuance = issuance
         try connection.recordIssuance(certificateID: certificate.id, issuance, signatureHash: signed.signatureHash)
         if certificate.role == .reissue {
-            let previous = try connection.certificate(id: order.certificateID)
+            let previous = try connection.currentCertificate(of: order)
             try connection.setOrderCurrentCertificate(orderID: order.id, certificate: certificate, at: now)
             order.certificateID = certificate.id
             order.names = certificate.names

@@ -43,7 +43,7 @@ extension ResellerDesk {
         guard choices != nil || csrText != nil else {
             throw ResellerError.invalid("domain_dcv", "Give domain_dcv or csr (or both).")
         }
-        let current = try await store.read { try $0.certificate(id: order.certificateID) }
+        let current = try await store.read { try $0.currentCertificate(of: order) }
         guard let current else { throw WorkflowError.orderNotFound(String(order.id)) }
         let csr = try Self.checkedCSR(csrText ?? current.csr)
         let names = choices?.names ?? current.names.subjectAlternativeNames(isTLS: product.isTLS)

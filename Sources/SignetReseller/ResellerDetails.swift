@@ -53,7 +53,7 @@ struct ResellerRenderer: Sendable {
         guard let order = try connection.order(id: orderID),
             let reseller = try connection.resellerOrder(orderID: orderID),
             let details = try? JSONDecoder().decode(ResellerDetails.self, from: Data(reseller.detailsJSON.utf8)),
-            let current = try connection.certificate(id: order.certificateID)
+            let current = try connection.currentCertificate(of: order)
         else { throw WorkflowError.orderNotFound(String(orderID)) }
         let certificates = try connection.certificates(orderID: orderID)
         let waiting = certificates.last { $0.status == .pending || $0.status == .approved }

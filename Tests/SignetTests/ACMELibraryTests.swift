@@ -64,6 +64,26 @@ struct ACMELibraryTests {
         #expect(refused?["type"] as? String == "urn:ietf:params:acme:error:unauthorized", "\(deactivated)")
     }
 
+    @Test("Authorization deactivation (RFC 8555 7.5.2): the order turns invalid and is credited back; once only")
+    func authorizationDeactivation() async throws {
+        let server = try await Self.serve()
+        defer { server.signet.stop() }
+        let admin = LiveClient(base: server.signet.base, key: try server.signet.adminKey)
+        let before = try await admin.call(.GET, "finance/balance").json["balance"] as? String
+        let result = try await Self.scenario(server, "deactivate-authz", ["gone.example.com"])
+        #expect(result["authorization"] as? String == "deactivated", "\(result)")
+        #expect(result["order"] as? String == "invalid", "\(result)")
+        let error = result["error"] as? [String: Any]
+        #expect((error?["detail"] as? String)?.contains("gone.example.com is deactivated") == true, "\(result)")
+        #expect(
+            (result["again"] as? [String: Any])?["type"] as? String == "urn:ietf:params:acme:error:malformed", "\(result)")
+        let after = try await admin.call(.GET, "finance/balance").json["balance"] as? String
+        #expect(before != nil && after == before, "credited back: \(before ?? "?") → \(after ?? "?")")
+        let orderID = try #require((result["uri"] as? String)?.split(separator: "/").last.flatMap { Int($0) })
+        let info = try await admin.call(.GET, "order/certificate/\(orderID)")
+        #expect(info.json["status"] as? String == "canceled", "\(info.text)")
+    }
+
     @Test(
         "A nonce never given is badNonce with a fresh one; refused identifiers are rejectedIdentifier; unknown profiles invalidProfile"
     )
@@ -83,7 +103,9 @@ struct ACMELibraryTests {
         #expect(profile?["type"] as? String == "urn:ietf:params:acme:error:invalidProfile", "\(refused)")
     }
 
-    @Test("Approval-aware ACME: a finalized order stays processing until an administrator approves, then is issued once")
+    @Test(
+        "Approval-aware ACME: a finalized order stays processing until an administrator approves, then is issued once; a rejection is invalid with its reason"
+    )
     func approvals() async throws {
         let zone = TestDNS.uniqueZone()
         try await TestDNS.shared.add(["app.\(zone). A 127.0.0.1"])
@@ -101,6 +123,22 @@ struct ACMELibraryTests {
         let polled = try await Self.scenario(server, "poll", [orderURL])
         #expect(polled["status"] as? String == "valid", "\(polled)")
         #expect((polled["certificate"] as? String)?.contains("/acme/cert/") == true, "\(polled)")
+
+        // A rejection ends the order: invalid, with the administrator's reason in its problem.
+        let second = try await Self.scenario(server, "finalize-only", ["app.\(zone)", String(server.challengePort)])
+        let secondURL = try #require(second["order"] as? String)
+        let secondID = try #require(secondURL.split(separator: "/").last.flatMap { Int($0) })
+        let secondInfo = try await admin.call(.GET, "order/certificate/\(secondID)")
+        let secondRequest = try #require(
+            (secondInfo.json["requests"] as? [[String: Any]])?.first?["id"] as? Int, "\(secondInfo.text)")
+        let rejected = try await admin.call(
+            .PUT, "request/\(secondRequest)/status", json: ["status": "rejected", "processor_comment": "not this quarter"])
+        #expect(rejected.status == .noContent, "\(rejected.text)")
+        let ended = try await Self.scenario(server, "poll", [secondURL])
+        #expect(ended["status"] as? String == "invalid", "\(ended)")
+        let problem = ended["error"] as? [String: Any]
+        #expect(problem?["type"] as? String == "urn:ietf:params:acme:error:unauthorized", "\(ended)")
+        #expect((problem?["detail"] as? String)?.contains("not this quarter") == true, "\(ended)")
     }
 
     @Test("Profiles: shortlived is at most 7 days without OCSP, and lints clean")

@@ -29,7 +29,7 @@ struct SigningTests {
             let first = try await signet.store.write { connection -> PendingSignature? in
                 var order = try #require(try connection.order(id: orderID))
                 try registration.move(&order, .approve, connection: connection, now: Date())
-                var certificate = try #require(try connection.certificate(id: order.certificateID))
+                var certificate = try #require(try connection.currentCertificate(of: order))
                 certificate.status = .approved
                 try connection.setCertificateStatus(id: certificate.id, status: .approved)
                 return try registration.reserveIfReady(

@@ -23,8 +23,7 @@ public struct ACMEAccount: Sendable, Equatable {
     public var userID: Int
     public var thumbprint: String
     public var jwkJSON: String
-    /// `valid` or `deactivated` (RFC 8555 7.1.2).
-    public var status: String
+    public var status: ACMEAccountStatus
     public var contact: [String]
     public var eabKeyID: Int?
     public var dateCreated: Date
@@ -35,11 +34,9 @@ public struct ACMEChallenge: Sendable, Equatable {
     public var id: Int
     public var orderID: Int
     public var name: String
-    /// `http-01`, `dns-01`, `tls-alpn-01`.
-    public var type: String
+    public var type: DCVMethod
     public var token: String
-    /// `pending`, `processing`, `valid` or `invalid`.
-    public var status: String
+    public var status: ACMEChallengeStatus
     /// The problem document of a failed validation.
     public var errorJSON: String?
     public var validatedAt: Date?
@@ -74,7 +71,10 @@ private struct ACMEAccountRow: Codable, Sendable {
     var dateCreated: Date
 
     func record() throws -> ACMEAccount {
-        ACMEAccount(
+        guard let status = ACMEAccountStatus(rawValue: status) else {
+            throw StoreError.inconsistent("ACME account \(id ?? 0) has an unknown status")
+        }
+        return ACMEAccount(
             id: id ?? 0, containerID: containerId, userID: userId, thumbprint: thumbprint, jwkJSON: jwkJson, status: status,
             contact: try JSONColumn.decode([String].self, from: contactJson), eabKeyID: eabKeyId, dateCreated: dateCreated)
     }
@@ -90,11 +90,19 @@ private struct ACMEChallengeRow: Codable, Sendable {
     var errorJson: String?
     var validatedAt: Date?
 
-    var record: ACMEChallenge {
-        ACMEChallenge(
+    func record() throws -> ACMEChallenge {
+        guard let type = DCVMethod(rawValue: type), type.isACMEChallenge, let status = ACMEChallengeStatus(rawValue: status)
+        else { throw StoreError.inconsistent("ACME challenge \(id ?? 0) has an unknown type or status") }
+        return ACMEChallenge(
             id: id ?? 0, orderID: orderId, name: name, type: type, token: token, status: status, errorJSON: errorJson,
             validatedAt: validatedAt)
     }
+}
+
+private struct DeactivatedAuthorizationRow: Codable, Sendable {
+    var orderId: Int
+    var name: String
+    var dateDeactivated: Date
 }
 
 extension StoreSession {
@@ -119,7 +127,26 @@ extension StoreSession {
     }
 
     public func acmeChallenges(orderID: Int) throws -> [ACMEChallenge] {
-        try all(ACMEChallengeRow.self, "SELECT * FROM acme_challenges WHERE order_id = ? ORDER BY id", [orderID]).map(\.record)
+        try all(ACMEChallengeRow.self, "SELECT * FROM acme_challenges WHERE order_id = ? ORDER BY id", [orderID]).map {
+            try $0.record()
+        }
+    }
+
+    /// The names whose authorizations on order `orderID` the account deactivated.
+    public func deactivatedACMEAuthorizations(orderID: Int) throws -> Set<String> {
+        Set(
+            try rows("SELECT name FROM acme_deactivated_authorizations WHERE order_id = ?", [orderID]).map {
+                try $0.string("name")
+            })
+    }
+
+    /// ACME orders opened before `date` that never got their CSR and are still open: past their
+    /// expiry (RFC 8555 7.1.3), to be withdrawn and credited back.
+    public func expiredACMEOrderIDs(openedBefore date: Date, limit: Int) throws -> [Int] {
+        try rows(
+            "SELECT id FROM orders WHERE origin = ? AND certificate_id IS NULL AND status IN (?, ?) AND date_created < ? ORDER BY id LIMIT ?",
+            [OrderOrigin.acme.rawValue, OrderStatus.pending.rawValue, OrderStatus.needsApproval.rawValue, date, limit]
+        ).map { try $0.int("id") }
     }
 
     /// The ids of an account's orders (its user's orders placed through ACME), newest first.
@@ -153,31 +180,45 @@ extension StoreSession where Access == ReadWrite {
         containerID: Int, userID: Int, thumbprint: String, jwkJSON: String, contact: [String], eabKeyID: Int?, at date: Date
     ) throws -> ACMEAccount {
         let row = ACMEAccountRow(
-            containerId: containerID, userId: userID, thumbprint: thumbprint, jwkJson: jwkJSON, status: "valid",
+            containerId: containerID, userId: userID, thumbprint: thumbprint, jwkJson: jwkJSON,
+            status: ACMEAccountStatus.valid.rawValue,
             contactJson: try JSONColumn.encode(contact), eabKeyId: eabKeyID, dateCreated: date)
         var stored = row
         stored.id = try insert(into: "acme_accounts", row)
         return try stored.record()
     }
 
-    public func updateACMEAccount(id: Int, status: String, contact: [String]) throws {
+    public func updateACMEAccount(id: Int, status: ACMEAccountStatus, contact: [String]) throws {
         try execute(
-            "UPDATE acme_accounts SET status = ?, contact_json = ? WHERE id = ?", [status, try JSONColumn.encode(contact), id])
+            "UPDATE acme_accounts SET status = ?, contact_json = ? WHERE id = ?",
+            [status.rawValue, try JSONColumn.encode(contact), id])
     }
 
     public func updateACMEAccountKey(id: Int, thumbprint: String, jwkJSON: String) throws {
         try execute("UPDATE acme_accounts SET thumbprint = ?, jwk_json = ? WHERE id = ?", [thumbprint, jwkJSON, id])
     }
 
-    public func insertACMEChallenge(orderID: Int, name: String, type: String, token: String) throws {
+    public func insertACMEChallenge(orderID: Int, name: String, type: DCVMethod, token: String) throws {
         _ = try insert(
             into: "acme_challenges",
-            ACMEChallengeRow(orderId: orderID, name: name, type: type, token: token, status: "pending"))
+            ACMEChallengeRow(
+                orderId: orderID, name: name, type: type.rawValue, token: token, status: ACMEChallengeStatus.pending.rawValue))
     }
 
-    public func updateACMEChallenge(id: Int, status: String, errorJSON: String?, validatedAt: Date?) throws {
-        try execute(
-            "UPDATE acme_challenges SET status = ?, error_json = ?, validated_at = ? WHERE id = ?",
-            [status, errorJSON, validatedAt, id])
+    /// Moves a challenge on, if it is still where `from` says: `false` when another request moved it first.
+    public func updateACMEChallenge(
+        id: Int, from: ACMEChallengeStatus, to status: ACMEChallengeStatus, errorJSON: String?, validatedAt: Date?
+    ) throws -> Bool {
+        guard from.canMove(to: status) else { return false }
+        return try execute(
+            "UPDATE acme_challenges SET status = ?, error_json = ?, validated_at = ? WHERE id = ? AND status = ?",
+            [status.rawValue, errorJSON, validatedAt, id, from.rawValue]) == 1
+    }
+
+    /// Records that the account deactivated its authorization of `name` on order `orderID` (RFC 8555 7.5.2).
+    public func deactivateACMEAuthorization(orderID: Int, name: String, at date: Date) throws {
+        try insertWithoutID(
+            into: "acme_deactivated_authorizations",
+            DeactivatedAuthorizationRow(orderId: orderID, name: name, dateDeactivated: date), onConflictDoNothing: true)
     }
 }

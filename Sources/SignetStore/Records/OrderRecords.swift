@@ -61,7 +61,7 @@ struct OrderRow: Codable, Sendable {
         requestFingerprint = fingerprint
         contactsJson = try JSONColumn.encode(order.contacts)
         optionsJson = try JSONColumn.encode(order.options)
-        certificateId = order.certificateID == 0 ? nil : order.certificateID
+        certificateId = order.certificateID
         dateCreated = order.dateCreated
         dateUpdated = order.dateUpdated
         dcvRandomValue = order.dcv?.randomValue
@@ -89,7 +89,7 @@ struct OrderRow: Codable, Sendable {
             orderValidFrom: orderValidFrom, orderValidTill: orderValidTill, certificateValidTill: certificateValidTill,
             billedYears: billedYears, price: Money(cents: priceCents), alternativeOrderID: alternativeOrderId,
             contacts: try JSONColumn.decode([OrderContact].self, from: contactsJson),
-            options: try JSONColumn.decode(OrderOptions.self, from: optionsJson), certificateID: certificateId ?? 0,
+            options: try JSONColumn.decode(OrderOptions.self, from: optionsJson), certificateID: certificateId,
             dateCreated: dateCreated, dateUpdated: dateUpdated,
             dcv: try dcv(authorizations), renewedOrderID: renewedOrderId,
             origin: OrderOrigin(rawValue: origin))
@@ -264,6 +264,12 @@ extension StoreSession {
     public func certificate(id: Int, forUpdate: Bool = false) throws -> CertificateRecord? {
         try first(CertificateRow.self, "SELECT * FROM certificates WHERE id = ?\(forUpdate ? self.forUpdate : "")", [id])?
             .record()
+    }
+
+    /// The order's current certificate; `nil` while the order waits for its CSR.
+    public func currentCertificate(of order: Order, forUpdate: Bool = false) throws -> CertificateRecord? {
+        guard let id = order.certificateID else { return nil }
+        return try certificate(id: id, forUpdate: forUpdate)
     }
 
     /// The certificate a client names: by id (a number of fewer than 16 digits), by serial number

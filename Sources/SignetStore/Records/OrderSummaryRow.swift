@@ -40,7 +40,7 @@ enum OrderSummaryRow {
             signatureHash: hash, billedYears: try row.int("billed_years"),
             price: Money(cents: try row.int64("price_cents")),
             disableRenewalNotifications: try row.int("disable_renewal_notifications") != 0,
-            certificateID: try row.optionalInt("certificate_id") ?? 0,
+            certificateID: try row.optionalInt("certificate_id"),
             serialNumber: try row.optionalString("serial_number"),
             certificateValidTill: try row.optionalDate("certificate_valid_till"),
             certificateStatus: try row.optionalString("certificate_status").flatMap(CertificateStatus.init(rawValue:)),

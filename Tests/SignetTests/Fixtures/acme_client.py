@@ -241,7 +241,22 @@ def main():
             if body.status.name in ("valid", "invalid") or time.time() > deadline:
                 break
             time.sleep(0.5)
-        out(status=body.status.name, certificate=body.certificate)
+        out(status=body.status.name, certificate=body.certificate,
+            error=body.error.to_partial_json() if body.error else None)
+    elif SCENARIO == "deactivate-authz":
+        # RFC 8555 7.5.2: deactivating an authorization ends the order; a second time is refused.
+        register(acme, directory, key)
+        order = acme.new_order(csr_for([ARGS[0]]))
+        authorization = order.authorizations[0]
+        deactivated = acme.deactivate_authorization(authorization)
+        body = messages.Order.from_json(acme._post_as_get(order.uri).json())
+        try:
+            acme.deactivate_authorization(authorization)
+            again = None
+        except messages.Error as error:
+            again = problem(error)
+        out(authorization=deactivated.body.status.name, order=body.status.name, uri=order.uri,
+            error=body.error.to_partial_json() if body.error else None, again=again)
     elif SCENARIO == "keychange":
         account = register(acme, directory, key)
         new_key = jose.JWKEC(key=ec.generate_private_key(ec.SECP384R1()))

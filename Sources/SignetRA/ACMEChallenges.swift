@@ -1,0 +1,153 @@
+import Crypto
+import Foundation
+import SignetCore
+import SignetStore
+import SignetValidation
+
+/// Challenges (RFC 8555 8): which an identifier is offered, and checking one the client says is
+/// ready through the validation module.
+extension ACMEAuthority {
+    /// The challenge types an identifier can be validated by: a wildcard by DNS only (RFC 8555
+    /// 7.1.3), an address by HTTP and TLS-ALPN only (RFC 8738).
+    static func challengeTypes(for name: String) -> [DCVMethod] {
+        if name.hasPrefix("*.") { return [.dns01, .dnsAccount01, .dnsPersist01] }
+        if CertificateNames.isIPAddress(name) { return [.http01] }
+        return [.http01, .dns01, .dnsAccount01, .dnsPersist01]
+    }
+
+    /// A challenge token: 32 random bytes, base64url (RFC 8555 8.1: at least 128 bits).
+    static func token() -> String {
+        Base64URL.encode((0..<32).map { _ in UInt8.random(in: 0...255) })
+    }
+
+    /// Checks a challenge the client says is ready (RFC 8555 7.5.1), now, through the validation
+    /// module. A success validates the identifier (and issues what became ready); a failure makes
+    /// the challenge, its authorization and its order invalid, and the order is withdrawn and
+    /// credited back, as an ACME order that failed validation is over.
+    public func respond(
+        orderID: Int, name: String, type: DCVMethod, keyAuthorization: String, account: ACMEAccount,
+        failureEndsOrder: Bool = true
+    ) async throws -> ACMEOrderState {
+        let state = try await orderState(orderID: orderID, account: account)
+        guard let identifier = state.identifiers.first(where: { $0.name == name }),
+            let challenge = identifier.challenges.first(where: { $0.type == type })
+        else { throw ACMEError.malformed("the order has no \(type.rawValue) challenge for \(name)") }
+        guard challenge.status == .pending, identifier.status == .pending, state.status == .pending else {
+            return state
+        }
+        let targets = try await store.read { try $0.container(id: state.order.containerID)?.namePolicy ?? .public }
+        let checker = registration.domainControl.checker
+        let outcome: DCVOutcome
+        switch type {
+        case .http01:
+            outcome = await checker.http01(
+                name: name, token: challenge.token, keyAuthorization: keyAuthorization, targets: targets)
+        case .dns01:
+            outcome = await checker.dns01(name: name, digest: Self.digest(keyAuthorization))
+        case .dnsAccount01:
+            outcome = await checker.dnsAccount01(
+                name: name, digest: Self.digest(keyAuthorization), accountURL: accountURL(account))
+        case .dnsPersist01:
+            outcome = await checker.dnsPersist01(
+                name: name, issuers: issuerDomainNames, accountURL: accountURL(account), now: clock.now())
+        default:
+            throw ACMEError.malformed("\(type.rawValue) is not offered")
+        }
+        let now = clock.now()
+        switch outcome {
+        case .passed:
+            let moved = try await store.write {
+                try $0.updateACMEChallenge(id: challenge.id, from: .pending, to: .valid, errorJSON: nil, validatedAt: now)
+            }
+            if moved {
+                try await registration.domainControl.record(
+                    [DomainControl.NameResult(name: name, method: type.rawValue, outcome: outcome)], orderID: orderID, at: now)
+            }
+        case .failed where !failureEndsOrder:
+            break
+        case .failed(let failure):
+            let problem = Self.problemJSON(type: type, failure: failure)
+            try await store.write { connection in
+                guard
+                    try connection.updateACMEChallenge(
+                        id: challenge.id, from: .pending, to: .invalid, errorJSON: problem, validatedAt: now)
+                else { return }
+                try withdraw(
+                    orderID: orderID, by: account.userID, because: "ACME validation failed: \(failure.detail)",
+                    connection: connection, at: now)
+            }
+        }
+        return try await orderState(orderID: orderID, account: account)
+    }
+
+    /// The dns-01 and dns-account-01 TXT value: base64url SHA-256 of the key authorization.
+    static func digest(_ keyAuthorization: String) -> String {
+        Base64URL.encode(Array(SHA256.hash(data: Data(keyAuthorization.utf8))))
+    }
+
+    static func problemJSON(type: DCVMethod, failure: DCVFailure) -> String {
+        let kind: String
+        switch failure.kind {
+        case .recordMissing, .tokenMismatch: return problem("incorrectResponse", failure.detail)
+        case .nameNotFound, .lookupFailed: kind = [.dns01, .dnsAccount01, .dnsPersist01].contains(type) ? "dns" : "connection"
+        case .fileNotFound, .redirect: kind = "incorrectResponse"
+        case .unreachable: kind = "connection"
+        }
+        return problem(kind, failure.detail)
+    }
+
+    static func problem(_ kind: String, _ detail: String) -> String {
+        let object = ["type": "urn:ietf:params:acme:error:\(kind)", "detail": detail, "status": "400"]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// RFC 8555 7.5.2: the account gives up its authorization of `name`. An order that was not
+    /// issued cannot be any more: it becomes `invalid`, and is withdrawn and credited back.
+    public func deactivateAuthorization(orderID: Int, name: String, account: ACMEAccount) async throws -> ACMEOrderState {
+        let state = try await orderState(orderID: orderID, account: account)
+        guard let identifier = state.identifiers.first(where: { $0.name == name }) else {
+            throw WorkflowError.orderNotFound(String(orderID))
+        }
+        guard identifier.status.canBeDeactivated else {
+            throw ACMEError.malformed(
+                "the authorization is \(identifier.status.rawValue); only a pending or valid one is deactivated")
+        }
+        let now = clock.now()
+        try await store.write { connection in
+            try connection.deactivateACMEAuthorization(orderID: orderID, name: name, at: now)
+            try withdraw(
+                orderID: orderID, by: account.userID, because: "the ACME account deactivated the authorization of \(name)",
+                connection: connection, at: now)
+        }
+        return try await orderState(orderID: orderID, account: account)
+    }
+
+    /// Withdraws ACME orders that waited past their expiry without a CSR and credits them back:
+    /// an ACME client does not come back to an expired order (RFC 8555 7.1.3). Returns how many.
+    public func withdrawExpiredOrders(limit: Int = 100) async throws -> Int {
+        let now = clock.now()
+        let ids = try await store.read {
+            try $0.expiredACMEOrderIDs(openedBefore: now.addingTimeInterval(-ACMEOrderState.lifetime), limit: limit)
+        }
+        for id in ids {
+            try await store.write { connection in
+                try withdraw(orderID: id, by: nil, because: "the ACME order expired", connection: connection, at: now)
+            }
+        }
+        return ids.count
+    }
+
+    /// Ends an ACME order that was not issued (canceled) and credits back what it was charged; does
+    /// nothing once it was issued or ended already, so that a repeat is harmless.
+    func withdraw(
+        orderID: Int, by processorID: Int?, because reason: String, connection: WriteSession, at now: Date
+    ) throws {
+        guard let order = try connection.order(id: orderID, forUpdate: true), [.needsApproval, .pending].contains(order.status)
+        else { return }
+        try registration.withdrawUnissued(
+            order, as: .canceled, processorID: processorID ?? order.userID, comment: reason, connection: connection, now: now)
+        try RegistrationAuthority.refundAll(
+            orderID: orderID, note: "ACME order \(orderID): \(reason)", connection: connection, at: now)
+    }
+}
