@@ -11,8 +11,8 @@ extension ACMEAuthority {
     /// 7.1.3), an address by HTTP and TLS-ALPN only (RFC 8738).
     static func challengeTypes(for name: String) -> [DCVMethod] {
         if name.hasPrefix("*.") { return [.dns01, .dnsAccount01, .dnsPersist01] }
-        if CertificateNames.isIPAddress(name) { return [.http01] }
-        return [.http01, .dns01, .dnsAccount01, .dnsPersist01]
+        if CertificateNames.isIPAddress(name) { return [.http01, .tlsALPN01] }
+        return [.http01, .tlsALPN01, .dns01, .dnsAccount01, .dnsPersist01]
     }
 
     /// A challenge token: 32 random bytes, base64url (RFC 8555 8.1: at least 128 bits).
@@ -42,6 +42,8 @@ extension ACMEAuthority {
         case .http01:
             outcome = await checker.http01(
                 name: name, token: challenge.token, keyAuthorization: keyAuthorization, targets: targets)
+        case .tlsALPN01:
+            outcome = await checker.tlsALPN01(name: name, keyAuthorization: keyAuthorization, targets: targets)
         case .dns01:
             outcome = await checker.dns01(name: name, digest: Self.digest(keyAuthorization))
         case .dnsAccount01:
@@ -92,12 +94,14 @@ extension ACMEAuthority {
         case .nameNotFound, .lookupFailed: kind = [.dns01, .dnsAccount01, .dnsPersist01].contains(type) ? "dns" : "connection"
         case .fileNotFound, .redirect: kind = "incorrectResponse"
         case .unreachable: kind = "connection"
+        case .tls: kind = "tls"
         }
         return problem(kind, failure.detail)
     }
 
     static func problem(_ kind: String, _ detail: String) -> String {
-        let object = ["type": "urn:ietf:params:acme:error:\(kind)", "detail": detail, "status": "400"]
+        // RFC 7807: `status` is a number (lego refuses a string).
+        let object: [String: Any] = ["type": "urn:ietf:params:acme:error:\(kind)", "detail": detail, "status": 400]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }

@@ -12,6 +12,8 @@ public struct DCVFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case fileNotFound
         case redirect
         case unreachable
+        /// A TLS handshake failed, or did not negotiate what the check needs (tls-alpn-01).
+        case tls
     }
 
     public let kind: Kind

@@ -2,11 +2,12 @@ import Foundation
 import Testing
 
 /// A `signet serve` process ready for ACME clients: funded, with an External Account Binding key,
-/// its HTTP checks pointed at `challengePort` on loopback (where the clients' own challenge servers
-/// listen) and its DNS at the tests' unbound.
+/// its HTTP checks pointed at `challengePort` and its TLS checks at `tlsPort` on loopback (where the
+/// clients' own challenge servers listen), and its DNS at the tests' unbound.
 struct ACMEServer {
     let signet: SignetProcess
     let challengePort: Int
+    let tlsPort: Int
     let keyID: String
     let hmacKey: String
     let root: URL
@@ -20,7 +21,7 @@ struct ACMEServer {
             (try? JSONSerialization.jsonObject(with: Data(created.output.utf8))) as? [String: String],
             "\(created.output) \(created.error)")
         return ACMEServer(
-            signet: signet, challengePort: challengePort, keyID: try #require(eab["key_id"]),
+            signet: signet, challengePort: challengePort, tlsPort: tlsPort, keyID: try #require(eab["key_id"]),
             hmacKey: try #require(eab["hmac_key"]), root: root)
     }
 
@@ -28,6 +29,14 @@ struct ACMEServer {
         _ root: URL, databaseURL: String? = nil, extraArguments: [String] = [], eabArguments: [String] = []
     ) async throws -> ACMEServer {
         let challengePort = try SignetProcess.freePort()
+        var extraArguments = extraArguments
+        let tlsPort: Int
+        if let given = extraArguments.firstIndex(of: "--dcv-https-port"), let port = Int(extraArguments[given + 1]) {
+            tlsPort = port
+        } else {
+            tlsPort = try SignetProcess.freePort()
+            extraArguments += ["--dcv-https-port", String(tlsPort)]
+        }
         let signet = try SignetProcess(
             data: root.appendingPathComponent("data"),
             arguments: [
@@ -42,7 +51,7 @@ struct ACMEServer {
             (try? JSONSerialization.jsonObject(with: Data(created.output.utf8))) as? [String: String],
             "\(created.output) \(created.error)")
         return ACMEServer(
-            signet: signet, challengePort: challengePort, keyID: try #require(eab["key_id"]),
+            signet: signet, challengePort: challengePort, tlsPort: tlsPort, keyID: try #require(eab["key_id"]),
             hmacKey: try #require(eab["hmac_key"]),
             root: root)
     }

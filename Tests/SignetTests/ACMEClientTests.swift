@@ -78,10 +78,10 @@ struct ACMEClientTests {
         #expect(text.contains("DNS:*.\(zone)") && text.contains("DNS:\(zone)"), "\(text)")
     }
 
-    @Test("lego: --eab, http-01, dns-01 through its exec provider, renew, revoke")
+    @Test("lego: --eab, http-01, tls-alpn-01, dns-01 through its exec provider, renew, revoke")
     func lego() async throws {
         let zone = TestDNS.uniqueZone()
-        try await TestDNS.shared.add(["www.\(zone). A 127.0.0.1"])
+        try await TestDNS.shared.add(["www.\(zone). A 127.0.0.1", "tls.\(zone). A 127.0.0.1"])
         let server = try await Self.serve()
         defer { server.signet.stop() }
         let http = ["--domains", "www.\(zone)", "--http", "--http.port", "127.0.0.1:\(server.challengePort)"]
@@ -94,6 +94,12 @@ struct ACMEClientTests {
         #expect(renewed.status == 0, "\(renewed.output) \(renewed.error)")
         let second = try await server.judge(chainFile: certificates.appendingPathComponent("www.\(zone).crt"))
         #expect(first != second)
+
+        // tls-alpn-01 (RFC 8737): lego answers the handshake with its challenge certificate.
+        let tls = try await server.lego(
+            ["--domains", "tls.\(zone)", "--tls", "--tls.port", "127.0.0.1:\(server.tlsPort)"], command: ["run"])
+        #expect(tls.status == 0, "\(tls.output) \(tls.error)")
+        _ = try await server.judge(chainFile: certificates.appendingPathComponent("tls.\(zone).crt"))
 
         // dns-01: lego calls the script with "present <fqdn> <value>" (and "cleanup" after).
         let script = server.root.appendingPathComponent("lego-dns.sh")

@@ -64,6 +64,32 @@ struct ACMELibraryTests {
         #expect(refused?["type"] as? String == "urn:ietf:params:acme:error:unauthorized", "\(deactivated)")
     }
 
+    @Test("tls-alpn-01 against a TLS server without acme-tls/1: the challenge is invalid with the tls problem, status a number")
+    func tlsALPNWithoutProtocol() async throws {
+        let zone = TestDNS.uniqueZone()
+        try await TestDNS.shared.add(["plain.\(zone). A 127.0.0.1"])
+        let server = try await Self.serve()
+        defer { server.signet.stop() }
+        let folder = try Tools.temporaryDirectory()
+        let made = try await Tools.run(
+            "openssl",
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "key.pem", "-out",
+                "cert.pem", "-subj", "/CN=plain.\(zone)", "-days", "1",
+            ], in: folder)
+        #expect(made.status == 0, "\(made.error)")
+        let result = try await Self.scenario(
+            server, "tls-alpn-plain",
+            [
+                "plain.\(zone)", String(server.tlsPort), folder.appendingPathComponent("cert.pem").path,
+                folder.appendingPathComponent("key.pem").path,
+            ])
+        #expect(result["status"] as? String == "invalid", "\(result)")
+        let error = result["error"] as? [String: Any]
+        #expect(error?["type"] as? String == "urn:ietf:params:acme:error:tls", "\(result)")
+        #expect(error?["status"] as? Int == 400, "RFC 7807: a number, as lego reads it: \(result)")
+    }
+
     @Test("Authorization deactivation (RFC 8555 7.5.2): the order turns invalid and is credited back; once only")
     func authorizationDeactivation() async throws {
         let server = try await Self.serve()

@@ -243,6 +243,35 @@ def main():
             time.sleep(0.5)
         out(status=body.status.name, certificate=body.certificate,
             error=body.error.to_partial_json() if body.error else None)
+    elif SCENARIO == "tls-alpn-plain":
+        # tls-alpn-01 against a TLS server that does not speak acme-tls/1: ARGS = name, port, cert, key.
+        import socket
+        import ssl
+        register(acme, directory, key)
+        order = acme.new_order(csr_for([ARGS[0]]))
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(ARGS[2], ARGS[3])
+        listener = socket.create_server(("127.0.0.1", int(ARGS[1])))
+
+        def serve():
+            while True:
+                connection, _ = listener.accept()
+                try:
+                    context.wrap_socket(connection, server_side=True).close()
+                except (ssl.SSLError, OSError):
+                    connection.close()
+
+        threading.Thread(target=serve, daemon=True).start()
+        challenge = next(c for c in order.authorizations[0].body.challenges
+                         if c.to_partial_json().get("type") == "tls-alpn-01")
+
+        class Ready:
+            def json_dumps(self, indent=None):
+                return "{}"
+
+        acme.net.post(challenge.uri, Ready())
+        raw = acme._post_as_get(challenge.uri).json()
+        out(status=raw.get("status"), error=raw.get("error"))
     elif SCENARIO == "deactivate-authz":
         # RFC 8555 7.5.2: deactivating an authorization ends the order; a second time is refused.
         register(acme, directory, key)
