@@ -25,6 +25,7 @@ enum CAProfile {
             OrganizationName(identity.organization)
             CommonName("\(identity.organization) Root CA \(tag)")
         }
+        let now = startOfSecond(now)
         return ToBeSignedCertificate(
             profile: .root, serialNumber: .random(), publicKey: key, notBefore: now,
             notAfter: now.addingTimeInterval(20 * 365.25 * 86_400), issuer: name, subject: name,
@@ -70,9 +71,16 @@ enum CAProfile {
             try Certificate.Extension(AuthorityKeyIdentifier(keyIdentifier: root.keyIdentifier), critical: false),
             try Certificate.Extension(SubjectKeyIdentifier(hash: key), critical: false),
         ])
+        let now = startOfSecond(now)
         return ToBeSignedCertificate(
             profile: .issuingCA([family]), serialNumber: .random(), publicKey: key, notBefore: now,
             notAfter: now.addingTimeInterval(10 * 365.25 * 86_400), issuer: root.subject, subject: name,
             signatureAlgorithm: root.keyFamily.algorithm(for: root.keyFamily.naturalHash), extensions: extensions)
+    }
+
+    /// `date` without its fraction of a second. Certificate times are whole seconds; a fraction
+    /// rounded up would put notBefore in the future, and a CA made a moment ago would not verify.
+    static func startOfSecond(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
     }
 }
