@@ -12,7 +12,7 @@ extension ACMEDialect {
         var meta: [String: Any] = [
             "externalAccountRequired": settings.externalAccountRequired, "caaIdentities": [settings.caaIdentity],
             "website": settings.baseURL,
-            "profiles": Dictionary(uniqueKeysWithValues: ACMEProfile.allCases.map { ($0.rawValue, $0.summary) }),
+            "profiles": Dictionary(profiles.map { ($0.name, $0.summary) }) { first, _ in first },
         ]
         let response = json([
             "newNonce": url("new-nonce"), "newAccount": url("new-account"), "newOrder": url("new-order"),

@@ -16,10 +16,13 @@ public struct ACMEDialect: Dialect {
         public var externalAccountRequired = true
         /// The issuer domain CAA records name (`--caa-identity`).
         public var caaIdentity: String
+        /// The CertCentral TLS products offered as profiles of their own (`--acme-products`).
+        public var productProfiles: [String] = []
 
-        public init(baseURL: String, caaIdentity: String) {
+        public init(baseURL: String, caaIdentity: String, productProfiles: [String] = []) {
             self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
             self.caaIdentity = caaIdentity
+            self.productProfiles = productProfiles
         }
     }
 
@@ -34,6 +37,9 @@ public struct ACMEDialect: Dialect {
         self.authority = authority
         self.settings = settings
     }
+
+    /// The profiles the directory lists and `newOrder` accepts.
+    var profiles: [ACMEProfile] { ACMEProfile.offered(products: settings.productProfiles) }
 
     public func register(on routes: any RoutesBuilder) throws {
         routes.get("directory", use: directory)

@@ -38,9 +38,8 @@ extension ACMEDialect {
         }
         var profile = ACMEProfile.default
         if let asked = payload["profile"] {
-            guard case .string(let name) = asked, let known = ACMEProfile(rawValue: name) else {
-                throw ACMEProblem(
-                    "invalidProfile", "the profiles are \(ACMEProfile.allCases.map(\.rawValue).joined(separator: ", "))")
+            guard case .string(let name) = asked, let known = profiles.first(where: { $0.name == name }) else {
+                throw ACMEProblem("invalidProfile", "the profiles are \(profiles.map(\.name).joined(separator: ", "))")
             }
             profile = known
         }
@@ -54,8 +53,8 @@ extension ACMEDialect {
         let state: ACMEOrderState
         do {
             state = try await authority.newOrder(
-                identifiers: names, account: account, product: nil, certificateDays: profile.certificateDays,
-                replacing: replaced)
+                identifiers: names, account: account, profile: profile.name, product: profile.productNameID,
+                certificateDays: profile.certificateDays, replacing: replaced)
         } catch WorkflowError.orderRenewedAlready(let id, _) {
             throw ACMEProblem("alreadyReplaced", "the certificate of order \(id) was replaced already", .conflict)
         } catch WorkflowError.orderNotEligibleForRenewal(_, let reason) {
@@ -97,7 +96,7 @@ extension ACMEDialect {
             "identifiers": state.identifiers.map { Self.identifierJSON($0.name, keepWildcard: true) },
             "authorizations": state.identifiers.map { authorizationURL(order: order.id, name: $0.name) },
             "finalize": orderURL(order.id) + "/finalize",
-            "profile": ACMEProfile(order: order).rawValue,
+            "profile": ACMEProfile.name(of: order, recorded: state.profile),
         ]
         if state.status == .valid, let certificate = state.certificate, certificate.issuance != nil {
             object["certificate"] = certificateURL(certificate.id)

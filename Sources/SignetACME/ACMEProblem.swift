@@ -60,6 +60,7 @@ struct ACMEProblem: Error, Sendable, Equatable {
         case .rejectedIdentifier(let detail): return .init("rejectedIdentifier", detail)
         case .conflict(let detail): return .init("malformed", detail, .conflict)
         case .caa(let detail): return .init("caa", detail, .forbidden)
+        case .invalidProfile(let detail): return .init("invalidProfile", detail)
         }
     }
 

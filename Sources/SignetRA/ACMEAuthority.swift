@@ -119,13 +119,28 @@ public struct ACMEAuthority: Sendable {
 
     /// Opens an order for `identifiers` (DNS names and, in private containers, IP addresses),
     /// charged and authorized like any order; each identifier not yet valid gets its challenges.
+    ///
+    /// - Parameters:
+    ///   - profile: the profile's name, recorded with the order.
+    ///   - productNameID: the profile's product; `nil` for the product the account's binding names.
+    ///   - certificateDays: the profile's certificate life; `nil` for the product's own.
     public func newOrder(
-        identifiers: [String], account: ACMEAccount, product productNameID: String?, certificateDays: Int?,
-        replacing replaced: ACMERenewalTarget? = nil
+        identifiers: [String], account: ACMEAccount, profile: String, product productNameID: String?,
+        certificateDays: Int?, replacing replaced: ACMERenewalTarget? = nil
     ) async throws -> ACMEOrderState {
         let (principal, key) = try await principal(of: account)
         guard let first = identifiers.first else { throw ACMEError.malformed("an order names at least one identifier") }
-        var submission = OrderSubmission(productNameID: productNameID ?? key?.productNameID ?? Self.defaultProduct)
+        let productID = productNameID ?? key?.productNameID ?? Self.defaultProduct
+        var submission = OrderSubmission(productNameID: productID)
+        if ProductCatalog.product(nameID: productID)?.validationLevel.needsOrganization == true {
+            // DigiCert ties an OV or EV ACME directory to one organization; here the binding names it.
+            guard let organizationID = key?.organizationID else {
+                throw ACMEError.invalidProfile(
+                    "\(profile) is an OV or EV product: the account's binding names no organization (signet acme eab create --organization)"
+                )
+            }
+            submission.organization = .existing(organizationID)
+        }
         submission.origin = .acme
         submission.commonName = first
         submission.dnsNames = Array(identifiers.dropFirst())
@@ -146,6 +161,7 @@ public struct ACMEAuthority: Sendable {
         }
         let fingerprint = RegistrationAuthority.fingerprint(Array("acme \(account.id) \(UUID().uuidString)".utf8))
         let opened = try await registration.open(submission, by: principal, fingerprint: fingerprint)
+        try await store.write { try $0.recordACMEProfile(orderID: opened.order.id, profile: profile) }
         let state = try await orderState(orderID: opened.order.id, account: account)
         try await store.write { connection in
             let existing = Set(try connection.acmeChallenges(orderID: opened.order.id).map { "\($0.name) \($0.type)" })
@@ -202,7 +218,7 @@ public struct ACMEAuthority: Sendable {
                     .processorComment : nil
             return ACMEOrderState(
                 order: order, identifiers: identifiers, certificate: try connection.currentCertificate(of: order),
-                endReason: endReason, now: now)
+                endReason: endReason, profile: try connection.acmeProfile(orderID: orderID), now: now)
         }
     }
 

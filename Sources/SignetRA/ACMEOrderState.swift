@@ -23,9 +23,15 @@ public struct ACMEOrderState: Sendable {
     public let status: ACMEOrderStatus
     /// What the administrator (or Signet) wrote when it rejected or withdrew the order.
     public let endReason: String?
+    /// The profile the order chose; `nil` for an order from before profiles were recorded.
+    public let profile: String?
 
-    init(order: Order, identifiers: [ACMEIdentifierState], certificate: CertificateRecord?, endReason: String?, now: Date) {
+    init(
+        order: Order, identifiers: [ACMEIdentifierState], certificate: CertificateRecord?, endReason: String?,
+        profile: String?, now: Date
+    ) {
         self.order = order
+        self.profile = profile
         self.identifiers = identifiers
         self.certificate = certificate
         self.endReason = endReason
@@ -66,4 +72,5 @@ public enum ACMEError: Error, Sendable, Equatable {
     case rejectedIdentifier(String)
     case conflict(String)
     case caa(String)
+    case invalidProfile(String)
 }

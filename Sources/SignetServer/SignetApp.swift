@@ -157,7 +157,9 @@ public enum SignetApp {
                 settings: .init(dcvBrand: configuration.resellerDCVBrand, callbackRetryBase: configuration.callbackRetryBase)),
             ACMEDialect(
                 authority: ACMEAuthority(registration: registration, sealer: sealer),
-                settings: .init(baseURL: configuration.effectivePublicURL, caaIdentity: configuration.caaIdentity)),
+                settings: .init(
+                    baseURL: configuration.effectivePublicURL, caaIdentity: configuration.caaIdentity,
+                    productProfiles: configuration.acmeProductProfiles)),
         ]
         for dialect in dialects {
             if let sink = dialect.eventSink { domainControl.events.add(sink, for: dialect.origin) }

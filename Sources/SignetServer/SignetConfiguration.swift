@@ -46,6 +46,8 @@ public struct SignetConfiguration: Sendable {
     public var mailFrom: String?
     /// The issuer domain name that CAA `issue` records must name to allow Signet (`--caa-identity`).
     public var caaIdentity = "signet.invalid"
+    /// CertCentral TLS products offered to ACME clients as profiles of their own (`--acme-products`).
+    public var acmeProductProfiles: [String] = []
     /// The zone `dns-cname-token` records point into (`--dcv-cname-zone`); `dcv.<caa identity>` by default.
     public var dcvCNAMEZone: String?
     /// Overrides the domain validation reuse period (199 days in 2026) (`--domain-reuse-days`).

@@ -23,6 +23,9 @@ struct ACMECommand: AsyncParsableCommand {
             @Option(help: "The product the account's orders are placed for (default: ssl_dv_geotrust_flex).")
             var product: String?
 
+            @Option(help: "The organization (id) the account's OV and EV orders are for; it must be the container's.")
+            var organization: Int?
+
             @Flag(help: "The account's orders wait for an administrator's approval (CertCentral's requests).")
             var requireApproval = false
 
@@ -34,7 +37,8 @@ struct ACMECommand: AsyncParsableCommand {
             func run() async throws {
                 try await withStore(data) { administration in
                     let (keyID, hmacKey) = try await administration.createACMEExternalAccountKey(
-                        containerID: container, productNameID: product, requiresApproval: requireApproval)
+                        containerID: container, productNameID: product, organizationID: organization,
+                        requiresApproval: requireApproval)
                     if json {
                         print(#"{"key_id":"\#(keyID)","hmac_key":"\#(hmacKey)"}"#)
                     } else {

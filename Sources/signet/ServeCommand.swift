@@ -51,6 +51,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The issuer domain that CAA issue records must name to allow Signet.")
     var caaIdentity: String = "signet.invalid"
 
+    @Option(
+        help:
+            "CertCentral TLS products ACME clients may choose as profiles of their own, comma-separated (e.g. ssl_basic,ssl_securesite_pro)."
+    )
+    var acmeProducts: String?
+
     @Option(help: "Zone that dns-cname-token records point into (default dcv.<caa identity>).")
     var dcvCnameZone: String?
 
@@ -120,6 +126,9 @@ struct Serve: AsyncParsableCommand {
             }
         }
         try FlagCheck.hostName(caaIdentity.lowercased(), "--caa-identity")
+        for product in acmeProductList where ProductCatalog.product(nameID: product)?.isTLS != true {
+            throw ValidationError("--acme-products names CertCentral TLS products (name_id), and '\(product)' is not one")
+        }
         if let dcvCnameZone { try FlagCheck.hostName(dcvCnameZone.lowercased(), "--dcv-cname-zone") }
         if let days = domainReuseDays, !(1...398).contains(days) {
             throw ValidationError("--domain-reuse-days must be 1 to 398 (the Baseline Requirements' longest reuse), not \(days)")
@@ -164,6 +173,7 @@ struct Serve: AsyncParsableCommand {
         configuration.smtpURL = smtpUrl
         configuration.mailFrom = mailFrom
         configuration.caaIdentity = caaIdentity.lowercased()
+        configuration.acmeProductProfiles = acmeProductList
         configuration.dcvCNAMEZone = dcvCnameZone?.lowercased()
         configuration.domainReuseDays = domainReuseDays
         configuration.dcvRecheckBase = dcvRecheckBase
@@ -248,5 +258,12 @@ struct PKIOptions: ParsableArguments {
         configuration.issuingKeyType = caKey.map { $0 == .p256 ? .p256 : .rsa2048 }
         configuration.pkiURL = pkiURL
         configuration.caIdentity = CAIdentity(country: caCountry.uppercased(), organization: caOrganization)
+    }
+}
+
+extension Serve {
+    /// `--acme-products` as a list.
+    var acmeProductList: [String] {
+        (acmeProducts ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }

@@ -15,7 +15,9 @@ struct ACMEClientTests {
             eabArguments: eabArguments)
     }
 
-    @Test("certbot: EAB registration, certonly --standalone (http-01), renew, revoke; the order is in CertCentral's list")
+    @Test(
+        "certbot: EAB registration, certonly --standalone (http-01), renew, revoke; the order is in CertCentral's list; --preferred-profile"
+    )
     func certbot() async throws {
         let zone = TestDNS.uniqueZone()
         try await TestDNS.shared.add(["app.\(zone). A 127.0.0.1"])
@@ -53,6 +55,20 @@ struct ACMEClientTests {
         #expect(orders.count == 2, "two orders, charged like any: \(list.text)")
         let statuses = orders.compactMap { ($0["certificate"] as? [String: Any])?["status"] as? String }.sorted()
         #expect(statuses == ["issued", "revoked"], "\(statuses)")
+
+        // draft-ietf-acme-profiles: certbot asks for the short-lived profile by name.
+        try await TestDNS.shared.add(["short.\(zone). A 127.0.0.1"])
+        let short = try await server.certbot([
+            "certonly", "--standalone", "--http-01-port", String(server.challengePort), "--http-01-address", "127.0.0.1",
+            "-d", "short.\(zone)", "--preferred-profile", "shortlived",
+        ])
+        #expect(short.status == 0, "\(short.output) \(short.error)")
+        let shortLeaf = try await server.judge(
+            chainFile: server.root.appendingPathComponent("certbot/config/live/short.\(zone)/fullchain.pem"))
+        let withinWeek = try await Tools.run("openssl", ["x509", "-noout", "-checkend", "604800"], input: Data(shortLeaf.utf8))
+        let beyondFiveDays = try await Tools.run(
+            "openssl", ["x509", "-noout", "-checkend", "432000"], input: Data(shortLeaf.utf8))
+        #expect(withinWeek.status == 1 && beyondFiveDays.status == 0, "six days: \(withinWeek.output) \(beyondFiveDays.output)")
     }
 
     @Test("certbot with a manual hook: dns-01 for a wildcard and its base, through the operator's DNS")

@@ -194,6 +194,45 @@ struct ACMELibraryTests {
         #expect(parsed.count == 2 && parsed[1].timeIntervalSince(parsed[0]) + 1 <= 7 * 86_400, "\(dates.output)")
     }
 
+    @Test(
+        "Product profiles (--acme-products): listed; an OV product needs the binding's organization, and then issues OV"
+    )
+    func productProfiles() async throws {
+        let zone = TestDNS.uniqueZone()
+        try await TestDNS.shared.add(["ov.\(zone). A 127.0.0.1", "dv.\(zone). A 127.0.0.1"])
+        let root = try Tools.temporaryDirectory()
+        let databaseURL = try await TestSignet.database(for: root.appendingPathComponent("data"))
+        let server = try await ACMEServer.start(
+            root, databaseURL: databaseURL, extraArguments: ["--acme-products", "ssl_basic,ssl_dv_geotrust"])
+        defer { server.signet.stop() }
+        let directory = try await LiveClient(base: server.signet.base, key: nil).call(.GET, "/acme/directory")
+        let profiles = (directory.json["meta"] as? [String: Any])?["profiles"] as? [String: String]
+        #expect(
+            Set(profiles?.keys.map { $0 } ?? []) == ["default", "shortlived", "ssl_basic", "ssl_dv_geotrust"], "\(directory.text)"
+        )
+
+        let refused = try await Self.scenario(server, "profile", ["ov.\(zone)", String(server.challengePort), "ssl_basic"])
+        let problem = refused["error"] as? [String: Any]
+        #expect(problem?["type"] as? String == "urn:ietf:params:acme:error:invalidProfile", "\(refused)")
+        #expect((problem?["detail"] as? String)?.contains("--organization") == true, "\(refused)")
+
+        let admin = LiveClient(base: server.signet.base, key: try server.signet.adminKey)
+        let created = try await admin.call(.POST, "organization", json: TestData.organization(name: "Profile Test Inc"))
+        let organizationID = try #require(created.json["id"] as? Int, "\(created.text)")
+        let validated = try await server.signet.administer(["org", "validate", String(organizationID)], databaseURL: databaseURL)
+        #expect(validated.status == 0, "\(validated.error)")
+        let bound = try await server.externalAccountKey(["--organization", String(organizationID)], databaseURL: databaseURL)
+        let issued = try await Self.scenario(
+            bound, "profile", ["ov.\(zone)", String(server.challengePort), "ssl_basic"], state: "ov")
+        #expect(issued["profile"] as? String == "ssl_basic", "\(issued)")
+        let chain = try #require(issued["chain"] as? String, "\(issued)")
+        let file = root.appendingPathComponent("ov.pem")
+        try chain.write(to: file, atomically: true, encoding: .utf8)
+        let leaf = try await server.judge(chainFile: file)
+        let subject = try await Tools.run("openssl", ["x509", "-noout", "-subject"], input: Data(leaf.utf8))
+        #expect(subject.output.contains("O = Profile Test Inc"), "an OV certificate names its organization: \(subject.output)")
+    }
+
     @Test("ARI (RFC 9773): a window in the certificate's last third, at once after revocation; replaces renews once")
     func renewalInformation() async throws {
         let zone = TestDNS.uniqueZone()

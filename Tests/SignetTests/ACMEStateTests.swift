@@ -67,7 +67,8 @@ struct ACMEStateTests {
             let account = try await dialect.authority.register(jwkJSON: "{}", thumbprint: "expiry-test", contact: [], eab: eab)
             let funded = try await signet.balance()
             let opened = try await dialect.authority.newOrder(
-                identifiers: ["expiring.example.com"], account: account, product: nil, certificateDays: nil)
+                identifiers: ["expiring.example.com"], account: account, profile: "default", product: nil,
+                certificateDays: nil)
             #expect(opened.status == .pending)
             #expect(try await signet.balance() < funded, "an ACME order is charged when it is opened")
 

@@ -9,6 +9,8 @@ public struct ACMEExternalAccountKey: Sendable, Equatable {
     public var sealedKey: String
     public var containerID: Int
     public var productNameID: String?
+    /// The organization the account's OV and EV orders are for.
+    public var organizationID: Int?
     public var requiresApproval: Bool
     /// The account that used it (a key binds one account).
     public var accountID: Int?
@@ -48,6 +50,7 @@ private struct EABKeyRow: Codable, Sendable {
     var sealedKey: String
     var containerId: Int
     var productNameId: String?
+    var organizationId: Int?
     var requiresApproval: Bool
     var accountId: Int?
     var dateCreated: Date
@@ -55,7 +58,8 @@ private struct EABKeyRow: Codable, Sendable {
     var record: ACMEExternalAccountKey {
         ACMEExternalAccountKey(
             id: id ?? 0, keyID: keyId, sealedKey: sealedKey, containerID: containerId, productNameID: productNameId,
-            requiresApproval: requiresApproval, accountID: accountId, dateCreated: dateCreated)
+            organizationID: organizationId, requiresApproval: requiresApproval, accountID: accountId,
+            dateCreated: dateCreated)
     }
 }
 
@@ -99,6 +103,11 @@ private struct ACMEChallengeRow: Codable, Sendable {
     }
 }
 
+private struct ACMEOrderProfileRow: Codable, Sendable {
+    var orderId: Int
+    var profile: String
+}
+
 private struct DeactivatedAuthorizationRow: Codable, Sendable {
     var orderId: Int
     var name: String
@@ -132,6 +141,11 @@ extension StoreSession {
         }
     }
 
+    /// The profile an ACME order chose; `nil` for orders from before profiles were recorded.
+    public func acmeProfile(orderID: Int) throws -> String? {
+        try rows("SELECT profile FROM acme_order_profiles WHERE order_id = ?", [orderID]).first?.string("profile")
+    }
+
     /// The names whose authorizations on order `orderID` the account deactivated.
     public func deactivatedACMEAuthorizations(orderID: Int) throws -> Set<String> {
         Set(
@@ -160,15 +174,20 @@ extension StoreSession {
 
 extension StoreSession where Access == ReadWrite {
     public func insertACMEExternalAccountKey(
-        keyID: String, sealedKey: String, containerID: Int, productNameID: String?, requiresApproval: Bool, at date: Date
+        keyID: String, sealedKey: String, containerID: Int, productNameID: String?, organizationID: Int?,
+        requiresApproval: Bool, at date: Date
     ) throws -> ACMEExternalAccountKey {
-        let row = EABKeyRow(
+        var row = EABKeyRow(
             keyId: keyID, sealedKey: sealedKey, containerId: containerID, productNameId: productNameID,
-            requiresApproval: requiresApproval, dateCreated: date)
-        return EABKeyRow(
-            id: try insert(into: "acme_eab_keys", row), keyId: keyID, sealedKey: sealedKey, containerId: containerID,
-            productNameId: productNameID, requiresApproval: requiresApproval, dateCreated: date
-        ).record
+            organizationId: organizationID, requiresApproval: requiresApproval, dateCreated: date)
+        row.id = try insert(into: "acme_eab_keys", row)
+        return row.record
+    }
+
+    /// Records the profile an ACME order chose (draft-ietf-acme-profiles).
+    public func recordACMEProfile(orderID: Int, profile: String) throws {
+        try insertWithoutID(
+            into: "acme_order_profiles", ACMEOrderProfileRow(orderId: orderID, profile: profile), onConflictDoNothing: true)
     }
 
     /// Binds an unused key to `accountID`; `false` when another account took it first.

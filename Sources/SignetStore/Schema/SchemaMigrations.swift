@@ -52,7 +52,7 @@ public enum SchemaMigrations {
     static let all: [any SchemaMigration] = [
         CreateSchema(), RecordCertificateAuthority(), TrackRenewals(), CountOrdersByStatus(), ScopeUniquenessToContainers(),
         AddAccountSettings(), RecordIssuerRevocations(), RecordOrderOrigins(), RecordAuthorizations(), ReserveSerials(),
-        AddApprovalPreferences(), AddPrivateNaming(), AddACME(), RecordACMEDeactivations(),
+        AddApprovalPreferences(), AddPrivateNaming(), AddACME(), RecordACMEDeactivations(), AddACMEProductProfiles(),
     ]
 
     /// Where applied migrations are recorded; `_fluent_migrations` in databases of earlier versions.

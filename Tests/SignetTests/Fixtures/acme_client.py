@@ -131,7 +131,11 @@ def main():
             out(order=order.uri, status=order.body.status.name, chain=order.fullchain_pem)
     elif SCENARIO == "profile":
         register(acme, directory, key)
-        order = acme.new_order(csr_for([ARGS[0]]), profile=ARGS[2])
+        try:
+            order = acme.new_order(csr_for([ARGS[0]]), profile=ARGS[2])
+        except messages.Error as error:
+            out(error=problem(error))
+            return
         order = answer_http01(acme, order, ARGS[1])
         order = acme.finalize_order(order, deadline_after(30))
         out(profile=order.body.profile, chain=order.fullchain_pem)
