@@ -36,7 +36,7 @@ public enum SnakeCase {
     /// The snake-case key for the last key of a coding path: the key strategy of the JSON
     /// encoder and of the store's row coders.
     @Sendable public static func key(for path: [any CodingKey]) -> any CodingKey {
-        Key(name(for: path.last!.stringValue))
+        Key(name(for: path.last?.stringValue ?? ""))
     }
 
     /// A coding key with a given name.

@@ -79,12 +79,13 @@ public struct ValidityPolicy: Sendable {
         steps.last(where: { $0.effective <= date })?.maximumDays ?? steps[0].maximumDays
     }
 
+    /// Midnight UTC of a day (the table's dates, all valid; an invalid one would fall to the epoch).
     public static func utcDay(_ year: Int, _ month: Int, _ day: Int) -> Date {
         var components = DateComponents()
         components.year = year
         components.month = month
         components.day = day
-        return Calendar.utc.date(from: components)!
+        return Calendar.utc.date(from: components) ?? Date(timeIntervalSince1970: 0)
     }
 }
 
@@ -92,7 +93,7 @@ extension Calendar {
     /// The Gregorian calendar in UTC: every date rule of the product is stated in UTC.
     public static let utc: Calendar = {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        calendar.timeZone = .gmt
         return calendar
     }()
 }

@@ -63,11 +63,11 @@ public enum JSONValue: Sendable, Equatable, Decodable {
             out.append(UInt8(ascii: "]"))
         case .object(let fields):
             out.append(UInt8(ascii: "{"))
-            for (index, key) in fields.keys.sorted().enumerated() {
+            for (index, (key, value)) in fields.sorted(by: { $0.key < $1.key }).enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 out += Array(key.debugDescription.utf8)
                 out.append(UInt8(ascii: ":"))
-                fields[key]!.write(into: &out)
+                value.write(into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }

@@ -4,25 +4,32 @@ import SwiftASN1
 
 /// Dates in DER: RFC 5280 `Time` (UTCTime until 2049, GeneralizedTime after) and GeneralizedTime.
 enum ASN1Time {
-    private static func components(_ date: Date) -> DateComponents {
-        Calendar.utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+    /// A date's UTC fields, each asked of the calendar (which always gives those asked for).
+    private struct Parts {
+        let year, month, day, hour, minute, second: Int
+
+        init(_ date: Date) {
+            let fields = Calendar.utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+            (year, month, day) = (fields.year ?? 0, fields.month ?? 0, fields.day ?? 0)
+            (hour, minute, second) = (fields.hour ?? 0, fields.minute ?? 0, fields.second ?? 0)
+        }
     }
 
     static func generalized(_ date: Date) throws -> GeneralizedTime {
-        let parts = components(date)
+        let parts = Parts(date)
         return try GeneralizedTime(
-            year: parts.year!, month: parts.month!, day: parts.day!, hours: parts.hour!, minutes: parts.minute!,
-            seconds: parts.second!, fractionalSeconds: 0)
+            year: parts.year, month: parts.month, day: parts.day, hours: parts.hour, minutes: parts.minute,
+            seconds: parts.second, fractionalSeconds: 0)
     }
 
     /// RFC 5280 4.1.2.5: UTCTime for years through 2049, GeneralizedTime from 2050.
     static func serializeTime(_ date: Date, into serializer: inout DER.Serializer) throws {
-        let parts = components(date)
-        if parts.year! < 2050 {
+        let parts = Parts(date)
+        if parts.year < 2050 {
             try serializer.serialize(
                 UTCTime(
-                    year: parts.year!, month: parts.month!, day: parts.day!, hours: parts.hour!, minutes: parts.minute!,
-                    seconds: parts.second!))
+                    year: parts.year, month: parts.month, day: parts.day, hours: parts.hour, minutes: parts.minute,
+                    seconds: parts.second))
         } else {
             try serializer.serialize(try generalized(date))
         }

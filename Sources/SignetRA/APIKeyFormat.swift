@@ -19,7 +19,7 @@ public enum APIKeyFormat {
 
     public static func generate() -> NewKey {
         var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<(lookupLength + secretLength)).map { _ in alphabet.randomElement(using: &generator)! }
+        let bytes = (0..<(lookupLength + secretLength)).map { _ in alphabet[Int.random(in: alphabet.indices, using: &generator)] }
         let key = String(decoding: bytes, as: UTF8.self)
         return NewKey(key: key, lookupID: String(key.prefix(lookupLength)), hash: hash(key))
     }

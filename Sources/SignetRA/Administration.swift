@@ -72,8 +72,8 @@ public struct Administration: Sendable {
         let (_, user) = try await createAPIKey(role: .user, name: name, containerID: containerID)
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
         var generator = SystemRandomNumberGenerator()
-        let accessKeyID = "AK" + String((0..<20).map { _ in alphabet.randomElement(using: &generator)! })
-        let secret = String((0..<40).map { _ in alphabet.randomElement(using: &generator)! })
+        let accessKeyID = "AK" + String((0..<20).map { _ in alphabet[Int.random(in: alphabet.indices, using: &generator)] })
+        let secret = String((0..<40).map { _ in alphabet[Int.random(in: alphabet.indices, using: &generator)] })
         let sealed = try sealer.seal(secret)
         let now = clock.now()
         try await store.write { connection in

@@ -64,7 +64,7 @@ struct ResellerRoutes: RouteCollection {
                 "id": .string(product.nameID), "name": .string(product.name),
                 "support_wildcard": .bool(product.wildcardAllowed), "support_greenbar": .bool(product.validationLevel == .ev),
                 "support_san": .bool(product.additionalNamesAllowed), "validation_level": .number(level),
-                "support_periods": .array(periods.keys.sorted { periods[$0]! < periods[$1]! }.map(JSONValue.string)),
+                "support_periods": .array(periods.sorted { $0.value < $1.value }.map { JSONValue.string($0.key) }),
                 "pricing": .object([
                     "normal": .object(normal),
                     "san": .number(product.pricePerAdditionalName.asDouble),

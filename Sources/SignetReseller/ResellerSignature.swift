@@ -86,8 +86,8 @@ enum ResellerSignature {
             if normalization == .php && prepared.isEmpty { return }
             pairs.append(urlencode(prefix) + "=" + urlencode(prepared))
         case .map(let fields):
-            for key in fields.keys.sorted(by: phpKeyOrder) {
-                append(fields[key]!, prefix: prefix.map { "\($0)[\(key)]" } ?? key, normalization: normalization, to: &pairs)
+            for (key, value) in fields.sorted(by: { phpKeyOrder($0.key, $1.key) }) {
+                append(value, prefix: prefix.map { "\($0)[\(key)]" } ?? key, normalization: normalization, to: &pairs)
             }
         }
     }
@@ -126,17 +126,22 @@ enum ResellerSignature {
         var components = DateComponents()
         (components.year, components.month, components.day) = (day[0], day[1], day[2])
         (components.hour, components.minute, components.second) = (time[0], time[1], time[2])
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: 8 * 3600)!
-        guard components.isValidDate(in: calendar) else { return nil }
-        return calendar.date(from: components)
+        guard components.isValidDate(in: chinaCalendar) else { return nil }
+        return chinaCalendar.date(from: components)
     }
 
     /// Formats `date` as the SDKs do (UTC+8, literal `Z`), for the callbacks Signet signs.
     static func timestamp(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: 8 * 3600)!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+        let c = chinaCalendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0,
+            c.second ?? 0)
     }
+
+    /// The Gregorian calendar in UTC+8, the SDKs' time (China has no daylight saving time).
+    static let chinaCalendar: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 8 * 3600) ?? .gmt
+        return calendar
+    }()
 }

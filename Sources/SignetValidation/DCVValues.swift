@@ -9,7 +9,7 @@ public enum RandomValue {
 
     public static func make(length: Int = 32) -> String {
         var generator = SystemRandomNumberGenerator()
-        return String((0..<length).map { _ in alphabet.randomElement(using: &generator)! })
+        return String((0..<length).map { _ in alphabet[Int.random(in: alphabet.indices, using: &generator)] })
     }
 
     /// How long a random value stays usable (BR 3.2.2.4: at most 30 days).

@@ -146,6 +146,8 @@ func withTimeout<T: Sendable>(
             throw error
         }
         defer { group.cancelAll() }
-        return try await group.next()!
+        // Both tasks end by returning or throwing, so the first to end always gives a result.
+        guard let first = try await group.next() else { throw error }
+        return first
     }
 }
