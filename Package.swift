@@ -119,6 +119,19 @@ let package = Package(
                 "SignetCore", "SignetPKI", "SignetServer", "SignetValidation", "SignetRA", "SignetHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // bench/run's ACME load: whole flows against a server, with its own http-01 responder.
+        .executableTarget(
+            name: "acme-load",
+            dependencies: [
+                "SignetCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]),
         // What the tests run against: Signet in-process, the real servers they start on loopback
         // (DNS, web, SMTP, PostgreSQL), the clients they drive, and the linters' judge.
         .target(

@@ -163,7 +163,7 @@ public struct ACMEAuthority: Sendable {
         let opened = try await registration.open(submission, by: principal, fingerprint: fingerprint)
         try await store.write { try $0.recordACMEProfile(orderID: opened.order.id, profile: profile) }
         let state = try await orderState(orderID: opened.order.id, account: account)
-        try await store.write { connection in
+        let challenges = try await store.write { connection in
             let existing = Set(try connection.acmeChallenges(orderID: opened.order.id).map { "\($0.name) \($0.type)" })
             for identifier in state.identifiers where identifier.status == .pending {
                 for type in Self.challengeTypes(for: identifier.name) where !existing.contains("\(identifier.name) \(type)") {
@@ -171,13 +171,12 @@ public struct ACMEAuthority: Sendable {
                         orderID: opened.order.id, name: identifier.name, type: type, token: Self.token())
                 }
             }
+            return try connection.acmeChallenges(orderID: opened.order.id)
         }
         // A dns-persist-01 record already in place validates the identifier at once (the draft's point).
-        for identifier in state.identifiers where identifier.status == .pending && !CertificateNames.isIPAddress(identifier.name)
-        {
-            _ = try await respond(
-                orderID: opened.order.id, name: identifier.name, type: .dnsPersist01, keyAuthorization: "", account: account,
-                failureEndsOrder: false)
+        for challenge in challenges where challenge.type == .dnsPersist01 && challenge.status == .pending {
+            let outcome = try await check(challenge, keyAuthorization: "", account: account, targets: .public)
+            try await record(outcome, of: challenge, account: account, failureEndsOrder: false)
         }
         return try await orderState(orderID: opened.order.id, account: account)
     }

@@ -25,8 +25,7 @@ extension ACMEAuthority {
     /// the challenge, its authorization and its order invalid, and the order is withdrawn and
     /// credited back, as an ACME order that failed validation is over.
     public func respond(
-        orderID: Int, name: String, type: DCVMethod, keyAuthorization: String, account: ACMEAccount,
-        failureEndsOrder: Bool = true
+        orderID: Int, name: String, type: DCVMethod, keyAuthorization: String, account: ACMEAccount
     ) async throws -> ACMEOrderState {
         let state = try await orderState(orderID: orderID, account: account)
         guard let identifier = state.identifiers.first(where: { $0.name == name }),
@@ -36,25 +35,42 @@ extension ACMEAuthority {
             return state
         }
         let targets = try await store.read { try $0.container(id: state.order.containerID)?.namePolicy ?? .public }
+        let outcome = try await check(challenge, keyAuthorization: keyAuthorization, account: account, targets: targets)
+        try await record(outcome, of: challenge, account: account)
+        return try await orderState(orderID: orderID, account: account)
+    }
+
+    /// What the validation module finds for `challenge` now.
+    func check(
+        _ challenge: ACMEChallenge, keyAuthorization: String, account: ACMEAccount, targets: NamePolicy
+    ) async throws -> DCVOutcome {
         let checker = registration.domainControl.checker
-        let outcome: DCVOutcome
-        switch type {
+        let name = challenge.name
+        switch challenge.type {
         case .http01:
-            outcome = await checker.http01(
+            return await checker.http01(
                 name: name, token: challenge.token, keyAuthorization: keyAuthorization, targets: targets)
         case .tlsALPN01:
-            outcome = await checker.tlsALPN01(name: name, keyAuthorization: keyAuthorization, targets: targets)
+            return await checker.tlsALPN01(name: name, keyAuthorization: keyAuthorization, targets: targets)
         case .dns01:
-            outcome = await checker.dns01(name: name, digest: Self.digest(keyAuthorization))
+            return await checker.dns01(name: name, digest: Self.digest(keyAuthorization))
         case .dnsAccount01:
-            outcome = await checker.dnsAccount01(
+            return await checker.dnsAccount01(
                 name: name, digest: Self.digest(keyAuthorization), accountURL: accountURL(account))
         case .dnsPersist01:
-            outcome = await checker.dnsPersist01(
+            return await checker.dnsPersist01(
                 name: name, issuers: issuerDomainNames, accountURL: accountURL(account), now: clock.now())
         default:
-            throw ACMEError.malformed("\(type.rawValue) is not offered")
+            throw ACMEError.malformed("\(challenge.type.rawValue) is not offered")
         }
+    }
+
+    /// Records a check's outcome: a success makes the challenge valid and validates its name; a
+    /// failure makes it invalid and withdraws the order (unless `failureEndsOrder` is off: a
+    /// look for a standing dns-persist-01 record that is not there yet changes nothing).
+    func record(
+        _ outcome: DCVOutcome, of challenge: ACMEChallenge, account: ACMEAccount, failureEndsOrder: Bool = true
+    ) async throws {
         let now = clock.now()
         switch outcome {
         case .passed:
@@ -63,23 +79,23 @@ extension ACMEAuthority {
             }
             if moved {
                 try await registration.domainControl.record(
-                    [DomainControl.NameResult(name: name, method: type.rawValue, outcome: outcome)], orderID: orderID, at: now)
+                    [DomainControl.NameResult(name: challenge.name, method: challenge.type.rawValue, outcome: outcome)],
+                    orderID: challenge.orderID, at: now)
             }
         case .failed where !failureEndsOrder:
-            break
+            return
         case .failed(let failure):
-            let problem = Self.problemJSON(type: type, failure: failure)
+            let problem = Self.problemJSON(type: challenge.type, failure: failure)
             try await store.write { connection in
                 guard
                     try connection.updateACMEChallenge(
                         id: challenge.id, from: .pending, to: .invalid, errorJSON: problem, validatedAt: now)
                 else { return }
                 try withdraw(
-                    orderID: orderID, by: account.userID, because: "ACME validation failed: \(failure.detail)",
+                    orderID: challenge.orderID, by: account.userID, because: "ACME validation failed: \(failure.detail)",
                     connection: connection, at: now)
             }
         }
-        return try await orderState(orderID: orderID, account: account)
     }
 
     /// The dns-01 and dns-account-01 TXT value: base64url SHA-256 of the key authorization.

@@ -57,6 +57,10 @@ final class TestDNS: Sendable {
                   do-ip6: no
                   module-config: "iterator"
                   local-zone: "." static
+                  # Every name under \(Self.loopbackZone) is 127.0.0.1 (acme-load's names). Set here:
+                  # unbound 1.17 answers SERVFAIL for other names once a zone is added at run time.
+                  local-zone: "\(Self.loopbackZone)." redirect
+                  local-data: "\(Self.loopbackZone). 60 A 127.0.0.1"
                 remote-control:
                   control-enable: yes
                   control-interface: \(directory.path)/control.sock
@@ -104,6 +108,9 @@ final class TestDNS: Sendable {
     }
 
     /// A fresh registrable domain for one test, e.g. `t3k9x0ab.com` (the DNS is local: nothing leaves the machine).
+    /// A zone whose every name resolves to 127.0.0.1.
+    static let loopbackZone = "signet-loopback.com"
+
     static func uniqueZone() -> String { "t\(UUID().uuidString.prefix(8).lowercased()).com" }
 }
 

@@ -203,3 +203,21 @@ struct ACMEClientTests {
         _ = try await server.judge(chainFile: root.appendingPathComponent("caddy").appendingPathComponent(certificate))
     }
 }
+
+extension ACMEClientTests {
+    @Test("acme-load, bench/run's ACME driver, completes whole flows against Signet without an error")
+    func loadDriver() async throws {
+        let server = try await Self.serve()
+        defer { server.signet.stop() }
+        let driver = SignetProcess.binary.deletingLastPathComponent().appendingPathComponent("acme-load")
+        let result = try await Tools.run(
+            "acme-load",
+            [
+                "--directory", server.directory, "--eab-kid", server.keyID, "--eab-hmac", server.hmacKey, "--responder-port",
+                String(server.challengePort), "--domain", TestDNS.loopbackZone, "--concurrency", "2", "--seconds", "2",
+            ], executable: driver, timeout: 120)
+        let report = (try? JSONSerialization.jsonObject(with: Data(result.output.utf8))) as? [String: Any]
+        #expect((report?["flows"] as? Int ?? 0) > 0, "\(result.output) \(result.error)")
+        #expect(report?["errors"] as? Int == 0, "\(result.output)")
+    }
+}

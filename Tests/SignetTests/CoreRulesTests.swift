@@ -178,3 +178,20 @@ struct ColumnNameTests {
         }
     }
 }
+
+@Suite("Base64url")
+struct Base64URLTests {
+    @Test("Encodes as Foundation's base64 with the URL alphabet and no padding; decodes it back; refuses the rest")
+    func roundTrip() {
+        for length in 0..<70 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255) }
+            let expected = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            #expect(Base64URL.encode(bytes) == expected)
+            #expect(Base64URL.decode(expected) == bytes)
+        }
+        for refused in ["A", "AAAAA", "AB=C", "ab+/", "QUJD=", "é", "QU JD"] {
+            #expect(Base64URL.decode(refused) == nil, "\(refused)")
+        }
+    }
+}
