@@ -8,7 +8,7 @@ import Testing
 /// so that a change which breaks a page fails the suite.
 struct SeedPage: Sendable {
     /// One example request: the method, the path under the API's base and the JSON body, if any.
-    struct Request: Sendable, Hashable {
+    struct Request: Sendable, Hashable, Codable {
         let method: String
         let path: String
         let body: String?
@@ -21,11 +21,12 @@ struct SeedPage: Sendable {
     }
 
     let number: String
-    let text: String
     /// The distinct requests of the page's examples (the four languages of one example usually agree).
     let requests: [Request]
     /// The JSON documents the page shows that are not request bodies: its response examples.
     let responses: [JSONValue]
+    /// The product name_ids the page names (seed 001 defines four client certificate products).
+    let products: [String]
 
     /// The folder of the seed pages: `SIGNET_SEEDS`, or `../shared/seeds` beside the repository.
     static var folder: URL {
@@ -34,17 +35,62 @@ struct SeedPage: Sendable {
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/seeds")
     }
 
-    /// The page whose file name starts with `number` (`"001"`).
+    /// Whether the pages themselves are at hand (a checkout beside `../shared`); CI's clone may have
+    /// only the contract fixture.
+    static var pagesPresent: Bool { FileManager.default.fileExists(atPath: folder.path) }
+
+    /// The contract fixture: the requests, responses and products read from the pages, committed so
+    /// that the contract holds on a machine without them (`SeedFixtureTests` keeps it in step).
+    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("SignetTests/Fixtures/seed-contract.json")
+
+    /// The page whose file name starts with `number` (`"001"`), read from the page when it is at hand,
+    /// else from the contract fixture.
     static func load(_ number: String) throws -> SeedPage {
+        guard pagesPresent else {
+            let pages = try JSONDecoder().decode([Stored].self, from: Data(contentsOf: fixture))
+            let stored = try #require(pages.first { $0.number == number }, "no seed \(number) in \(fixture.path)")
+            return try SeedPage(stored)
+        }
+        return try read(number)
+    }
+
+    /// The page whose file name starts with `number`, parsed from the page itself.
+    static func read(_ number: String) throws -> SeedPage {
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
         let name = try #require(names.sorted().first { $0.hasPrefix(number + "_") }, "no seed \(number) in \(folder.path)")
         let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
         return SeedPage(number: number, text: text)
     }
 
+    /// A page as the fixture keeps it: its facts, each response as canonical JSON text.
+    struct Stored: Codable, Equatable {
+        let number: String
+        let requests: [Request]
+        let responses: [String]
+        let products: [String]
+    }
+
+    var stored: Stored {
+        Stored(
+            number: number, requests: requests,
+            responses: responses.map { String(decoding: $0.canonicalBytes, as: UTF8.self) }, products: products)
+    }
+
+    init(_ stored: Stored) throws {
+        number = stored.number
+        requests = stored.requests
+        responses = try stored.responses.map { try #require(JSONValue.parse(Array($0.utf8)), "\($0)") }
+        products = stored.products
+    }
+
     init(number: String, text: String) {
         self.number = number
-        self.text = text
+        var products: [String] = []
+        for match in Self.captures(#"\b(client_[a-z0-9_]+)\b"#, in: text) where !products.contains(match[0]) {
+            products.append(match[0])
+        }
+        self.products = products
         var requests: [Request] = []
         for request in Self.curlRequests(text) + Self.pythonRequests(text) + Self.goRequests(text) + Self.nodeRequests(text)
         where !requests.contains(request) {
