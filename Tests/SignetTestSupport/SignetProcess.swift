@@ -92,24 +92,43 @@ final class SignetProcess: @unchecked Sendable {
     /// SIGKILL at once: no shutdown code runs, as in a power cut of the process.
     func crash() { Tools.kill(process) }
 
-    /// A loopback port that nothing listens on now (the kernel's choice, so parallel tests do not collide).
+    /// A loopback port that nothing listens on now, for a server a test starts later.
+    ///
+    /// Chosen below the kernel's ephemeral range (32768 and up on Linux), never twice in this test
+    /// process: a port the kernel handed out and took back may be handed to anyone's `bind(0)` or
+    /// outgoing connection before the test's server binds it; one of these is not.
     static func freePort() throws -> Int {
+        for _ in 0..<200 {
+            let port = Int.random(in: 20_000...32_000)
+            guard PortLedger.shared.claim(port), Self.isBindable(port) else { continue }
+            return port
+        }
+        throw TestDNSError.missing("no free port between 20000 and 32000")
+    }
+
+    private static func isBindable(_ port: Int) -> Bool {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw TestDNSError.missing("socket() failed") }
+        guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
-        guard bound else { throw TestDNSError.missing("bind() failed") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
+}
+
+/// The ports this test process handed out.
+private final class PortLedger: @unchecked Sendable {
+    static let shared = PortLedger()
+    private let lock = NSLock()
+    private var claimed: Set<Int> = []
+
+    func claim(_ port: Int) -> Bool { lock.withLock { claimed.insert(port).inserted } }
 }
 
 /// JSON over real HTTP (AsyncHTTPClient), for many concurrent calls to a `SignetProcess`.

@@ -41,7 +41,7 @@ final class TestDNS: Sendable {
         directory = try Tools.temporaryDirectory()
         var lastError = "unbound did not start"
         for _ in 0..<5 {
-            let port = Int.random(in: 20_000...60_000)
+            let port = try SignetProcess.freePort()
             let config = """
                 server:
                   interface: 127.0.0.1

@@ -76,7 +76,7 @@ final class TestSMTPSink: Sendable {
         mailbox = directory.appendingPathComponent("maildir")
         var lastProcess: ChildProcess?
         for _ in 0..<5 {
-            let port = Int.random(in: 20_000...60_000)
+            let port = try SignetProcess.freePort()
             let process = try ChildProcess([
                 "python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)", "-c", "aiosmtpd.handlers.Mailbox", mailbox.path,
             ])

@@ -210,28 +210,34 @@ extension Tools {
     {
         let output = try ChildPipe()
         let process = try ChildProcess(["python3"] + arguments, standardOutput: .output(output))
-        // The first line, read on a thread of its own and waited for at most 30 s without holding a
-        // cooperative thread (Python starts slowly on a loaded machine).
-        let line: Data = await withCheckedContinuation { continuation in
+        // Python starts slowly on a loaded machine.
+        let line = await firstLine(of: output, within: 30)
+        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            kill(process)
+            throw TestDNSError.missing(failure)
+        }
+        return (process, port)
+    }
+
+    /// The first line a child writes to `pipe`, read on a thread of its own and waited for at most
+    /// `seconds` without holding a cooperative thread; empty when none came in time.
+    static func firstLine(of pipe: ChildPipe, within seconds: Double) async -> Data {
+        await withCheckedContinuation { continuation in
             let once = ResumeOnceData(continuation)
             Thread.detachNewThread {
                 var line = Data()
+                let reading = FileHandle(fileDescriptor: pipe.readEnd, closeOnDealloc: false)
                 while !line.contains(UInt8(ascii: "\n")) {
-                    let chunk = FileHandle(fileDescriptor: output.readEnd, closeOnDealloc: false).availableData
+                    let chunk = reading.availableData
                     guard !chunk.isEmpty else { break }
                     line += chunk
                 }
                 once.resume(line)
             }
             Thread.detachNewThread {
-                Thread.sleep(forTimeInterval: 30)
+                Thread.sleep(forTimeInterval: seconds)
                 once.resume(Data())
             }
         }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            kill(process)
-            throw TestDNSError.missing(failure)
-        }
-        return (process, port)
     }
 }
