@@ -102,10 +102,16 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]),
         .target(
+            name: "SignetTestDouble",
+            dependencies: [
+                "SignetCore", "SignetStore", "SignetRA", "SignetHTTP",
+                .product(name: "Vapor", package: "vapor"),
+            ]),
+        .target(
             name: "SignetServer",
             dependencies: [
                 "SignetCore", "SignetPKI", "SignetStore", "SignetValidation", "SignetRA", "SignetHTTP", "SignetCertCentral",
-                "SignetReseller", "SignetACME",
+                "SignetReseller", "SignetACME", "SignetTestDouble",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),

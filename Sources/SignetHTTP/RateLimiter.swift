@@ -103,6 +103,9 @@ public final class RateLimiter: @unchecked Sendable {
         }
     }
 
+    /// Forgets every key's requests (the test double's reset).
+    public func reset() { lock.withLock { rings = [:] } }
+
     /// Forgets keys whose every admitted request is older than the longest window.
     private func prune(now: Double) {
         admissionsSincePrune = 0

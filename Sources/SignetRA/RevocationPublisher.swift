@@ -190,4 +190,7 @@ public final class OCSPResponseCache: @unchecked Sendable {
             entries[key] = (generation, expires, answer)
         }
     }
+
+    /// Forgets every answer: a restored database (the test double) may reuse a CRL number.
+    public func removeAll() { lock.withLock { entries.removeAll() } }
 }

@@ -11,6 +11,8 @@ public enum StartupError: Error, Sendable, Equatable, CustomStringConvertible {
     case caKeyMismatch(caFolder: String, existing: IssuingKeyType?, asked: IssuingKeyType)
     /// The listener's TLS certificate or key cannot be used.
     case tls(String)
+    /// `--port 0` found no free port.
+    case port(String)
 
     public var description: String {
         switch self {
@@ -27,6 +29,7 @@ public enum StartupError: Error, Sendable, Equatable, CustomStringConvertible {
                 (docs/pki.md says how to rotate issuing CAs).
                 """
         case .tls(let reason): return "the TLS listener cannot start: \(reason)"
+        case .port(let reason): return reason
         }
     }
 }

@@ -7,6 +7,7 @@ import SignetPKI
 import SignetRA
 import SignetReseller
 import SignetStore
+import SignetTestDouble
 import SignetValidation
 import Vapor
 
@@ -70,7 +71,8 @@ public enum SignetApp {
             if try await !store.hasSchema() {
                 // An empty database beside an existing CA is a database that lost its contents (one copied
                 // without its -wal file, a wrong DATABASE_URL): starting would forget every order and revocation.
-                if DataFolder.holdsCertificateAuthority(configuration) || !create {
+                let adopted = configuration.testDouble && configuration.adoptsCertificateAuthority
+                if (DataFolder.holdsCertificateAuthority(configuration) && !adopted) || !create {
                     throw DataFolder.holdsCertificateAuthority(configuration)
                         ? DataFolderError.emptyDatabase(
                             dataFolder: configuration.dataDirectory.path,
@@ -136,6 +138,8 @@ public enum SignetApp {
     public static func configure(
         _ app: Application, configuration: SignetConfiguration, clock: any WallClock = SystemWallClock()
     ) async throws -> SignetServices {
+        var configuration = configuration
+        if configuration.port == 0 { configuration.port = try FreePort.pick(host: configuration.host) }
         let (store, administration, sealer, authority) = try await openInstallation(
             app, configuration: configuration, clock: clock)
         if configuration.dcvMode == .alwaysValid {
@@ -221,11 +225,27 @@ public enum SignetApp {
 
     /// Runs `signet serve` until SIGINT or SIGTERM, then drains: the listener closes, requests in
     /// flight finish (bounded by `drainTimeout`), background work stops, and only then the database closes.
-    public static func serve(configuration: SignetConfiguration) async throws {
+    ///
+    /// - Parameter ready: called once the server answers, with what a client needs (the test double
+    ///   prints it as one JSON line).
+    public static func serve(
+        configuration: SignetConfiguration, ready: (@Sendable (ReadyReport) throws -> Void)? = nil
+    ) async throws {
         try await withApplication { app in
-            try await configure(app, configuration: configuration)
+            let clock: any WallClock = configuration.testDouble ? AdjustableWallClock() : SystemWallClock()
+            let services = try await configure(app, configuration: configuration, clock: clock)
+            if configuration.testDouble, let clock = clock as? AdjustableWallClock {
+                let ocspAnswers = services.registration.revocations.ocspCache
+                let double = TestDouble(clock: clock, store: services.store) { ocspAnswers.removeAll() }
+                try app.register(collection: ManagementRoutes(double: double))
+                try await double.markStart()
+                app.logger.notice("test double: the management API is at /test-double (docs/test-double.md)")
+            }
             app.logger.notice("bootstrap administrator API key file: \(configuration.adminKeyPath)")
-            try await app.execute()
+            try await app.startup()
+            let key = try String(contentsOfFile: configuration.adminKeyPath, encoding: .utf8).trimmingWhitespace()
+            try ready?(ReadyReport(configuration: services.configuration, adminAPIKey: key))
+            try await app.running?.onStop.get()
             app.logger.notice("stopping: draining requests in flight")
             await app.server.shutdown()
         }

@@ -48,6 +48,12 @@ public struct SignetConfiguration: Sendable {
     public var caaIdentity = "signet.invalid"
     /// CertCentral TLS products offered to ACME clients as profiles of their own (`--acme-products`).
     public var acmeProductProfiles: [String] = []
+    /// Serves the test double's management API under `/test-double` and runs on a clock it can move
+    /// (`--ephemeral`, `--test-double-api`; docs/test-double.md).
+    public var testDouble = false
+    /// A test double given a CA to pin (`--ephemeral --ca-from`): a new database may start beside it,
+    /// which otherwise means a database that lost its contents.
+    public var adoptsCertificateAuthority = false
     /// The zone `dns-cname-token` records point into (`--dcv-cname-zone`); `dcv.<caa identity>` by default.
     public var dcvCNAMEZone: String?
     /// Overrides the domain validation reuse period (199 days in 2026) (`--domain-reuse-days`).

@@ -33,12 +33,12 @@ extension StoreError: CustomStringConvertible {
 /// SQLite runs through GRDB (``SQLiteBackend``), PostgreSQL through PostgresNIO
 /// (``PostgresBackend``); both run the same statements and the same migrations.
 public final class SignetStore: Sendable {
-    private enum Backend: Sendable {
+    enum Backend: Sendable {
         case sqlite(SQLiteBackend)
         case postgres(PostgresBackend)
     }
 
-    private let backend: Backend
+    let backend: Backend
 
     private init(_ backend: Backend) { self.backend = backend }
 

@@ -18,6 +18,24 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var data: DataOption
 
+    @Flag(
+        help:
+            "Test double: a throwaway data folder, database and CA, the management API under /test-double, and one JSON line when ready (docs/test-double.md)."
+    )
+    var ephemeral = false
+
+    @Option(help: "With --ephemeral: write the ready line to this file (0600) instead of standard output.")
+    var readyFile: String?
+
+    @Option(
+        help:
+            "With --ephemeral: copy the CA from this folder (a data folder's ca/), so that a suite's trust anchor stays the same."
+    )
+    var caFrom: String?
+
+    @Flag(help: "Serve the test double's management API and clock on a data folder of your own (without --ephemeral).")
+    var testDoubleApi = false
+
     @Option(
         help: "Base URL of the server, put in certificates (CRL, OCSP, CA issuers) and e-mailed links (env SIGNET_PUBLIC_URL).")
     var publicURL: String? = ProcessInfo.processInfo.environment["SIGNET_PUBLIC_URL"]
@@ -149,13 +167,35 @@ struct Serve: AsyncParsableCommand {
         for path in [tlsCert, tlsKey].compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: path) {
             throw ValidationError("cannot read \(path)")
         }
+        if !ephemeral && (readyFile != nil || caFrom != nil) {
+            throw ValidationError("--ready-file and --ca-from go with --ephemeral")
+        }
+        if let caFrom {
+            for file in ["root.crt", "root.key"] where !FileManager.default.isReadableFile(atPath: caFrom + "/" + file) {
+                throw ValidationError("--ca-from names a CA folder (a data folder's ca/), and \(caFrom)/\(file) is not readable")
+            }
+        }
         if let publicURL, tls != nil || tlsCert != nil, !publicURL.lowercased().hasPrefix("https://") {
             throw ValidationError("with TLS on, --public-url is an https URL")
         }
     }
 
     func run() async throws {
-        try await SignetApp.serve(configuration: configuration)
+        guard ephemeral else {
+            try await SignetApp.serve(configuration: configuration)
+            return
+        }
+        var configuration = configuration
+        let folder = try EphemeralFolder.make(caFrom: caFrom.map(URL.init(fileURLWithPath:)))
+        defer { try? FileManager.default.removeItem(at: folder) }
+        configuration.dataDirectory = folder
+        configuration.databaseURL = nil
+        configuration.testDouble = true
+        configuration.adoptsCertificateAuthority = caFrom != nil
+        let readyFile = self.readyFile
+        try await SignetApp.serve(configuration: configuration) { report in
+            try EphemeralFolder.announce(report.line, to: readyFile)
+        }
     }
 
     var configuration: SignetConfiguration {
@@ -183,6 +223,7 @@ struct Serve: AsyncParsableCommand {
         configuration.callbackRetryBase = callbackRetryBase
         configuration.rateLimit = RateLimitPolicy(argument: rateLimit) ?? .certCentral
         configuration.drainTimeout = drainTimeout
+        configuration.testDouble = testDoubleApi
         if tls == "self" {
             configuration.tls = .selfIssued
         } else if let tlsCert, let tlsKey {
@@ -265,5 +306,41 @@ extension Serve {
     /// `--acme-products` as a list.
     var acmeProductList: [String] {
         (acmeProducts ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}
+
+/// The throwaway data folder of `--ephemeral`, and where its ready line goes.
+enum EphemeralFolder {
+    /// A new folder under the system's temporary folder, with `caFrom`'s CA files in its `ca/`.
+    static func make(caFrom: URL?) throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("signet-double-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        if let caFrom {
+            let ca = folder.appendingPathComponent("ca")
+            try FileManager.default.createDirectory(
+                at: ca, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            for name in try FileManager.default.contentsOfDirectory(atPath: caFrom.path)
+            where name.hasSuffix(".crt") || name.hasSuffix(".key") {
+                let target = ca.appendingPathComponent(name)
+                try FileManager.default.copyItem(at: caFrom.appendingPathComponent(name), to: target)
+                try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: target.path)
+            }
+        }
+        return folder
+    }
+
+    /// Prints the ready line, or writes it (0600: it holds the administrator's key) to `file`.
+    static func announce(_ line: String, to file: String?) throws {
+        guard let file else {
+            // Unbuffered: a suite reading the pipe gets the line at once.
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            return
+        }
+        let partial = file + ".partial"
+        FileManager.default.createFile(
+            atPath: partial, contents: Data((line + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        // Renamed into place, so that a suite polling for the file never reads half a line.
+        _ = rename(partial, file)
     }
 }

@@ -1,0 +1,121 @@
+import Foundation
+import SignetCore
+import SignetHTTP
+import SignetRA
+import Vapor
+
+/// The test double's management API under `/test-double` (docs/test-double.md): the clock,
+/// reset and snapshots. Only the administrator's API key (`X-DC-DEVKEY`) may call it, and the
+/// server mounts it only in the test-double mode.
+public struct ManagementRoutes: RouteCollection {
+    let double: TestDouble
+
+    public init(double: TestDouble) { self.double = double }
+
+    public func boot(routes: any RoutesBuilder) throws {
+        let api = routes.grouped("test-double").grouped(AdministratorOnly())
+        api.get("clock", use: clock)
+        api.put("clock", use: setClock)
+        api.post("clock", "advance", use: advanceClock)
+        api.post("reset", use: reset)
+        api.get("snapshots", use: listSnapshots)
+        api.post("snapshots", ":name", use: saveSnapshot)
+        api.post("snapshots", ":name", "restore", use: restoreSnapshot)
+    }
+
+    func clock(_ request: Request) async throws -> Response {
+        try Self.json(["now": APITime.timestamp(double.clock.now())])
+    }
+
+    /// `{"now": "2027-03-15T00:00:00Z"}`: the clock reads that instant and runs on from it.
+    func setClock(_ request: Request) async throws -> Response {
+        let body = try ManagementBody(request)
+        guard let text = body.string("now"), let date = ISO8601DateFormatter().date(from: text) else {
+            throw Abort(.badRequest, reason: "'now' is an ISO 8601 instant such as 2027-03-15T00:00:00Z")
+        }
+        double.clock.set(date)
+        return try await clock(request)
+    }
+
+    /// `{"seconds": N}` or `{"days": N}` (either may be negative).
+    func advanceClock(_ request: Request) async throws -> Response {
+        let body = try ManagementBody(request)
+        let seconds = (body.number("seconds") ?? 0) + (body.number("days") ?? 0) * 86_400
+        guard seconds.isFinite, abs(seconds) <= 100 * 365 * 86_400 else {
+            throw Abort(.badRequest, reason: "advance by 'seconds' or 'days', within a hundred years")
+        }
+        double.clock.advance(by: seconds)
+        return try await clock(request)
+    }
+
+    func reset(_ request: Request) async throws -> Response {
+        try await double.reset(rateLimiter: request.signet.rateLimiter)
+        return Response(status: .noContent)
+    }
+
+    func listSnapshots(_ request: Request) async throws -> Response {
+        try Self.json(["snapshots": double.snapshots.names])
+    }
+
+    func saveSnapshot(_ request: Request) async throws -> Response {
+        let name = try Self.snapshotName(request)
+        double.snapshots.put(name, try await double.store.snapshot())
+        return Response(status: .created)
+    }
+
+    func restoreSnapshot(_ request: Request) async throws -> Response {
+        let name = try Self.snapshotName(request)
+        guard let snapshot = double.snapshots.get(name) else { throw Abort(.notFound, reason: "no snapshot '\(name)'") }
+        try await double.restore(snapshot)
+        return Response(status: .noContent)
+    }
+
+    static func snapshotName(_ request: Request) throws -> String {
+        guard let name = request.parameters.get("name"), (1...64).contains(name.count),
+            name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        else { throw Abort(.badRequest, reason: "a snapshot name is 1 to 64 letters, digits, '-' or '_'") }
+        return name
+    }
+
+    static func json(_ object: [String: Any]) throws -> Response {
+        let response = Response(status: .ok, body: .init(data: try JSONSerialization.data(withJSONObject: object)))
+        response.headers.contentType = .json
+        return response
+    }
+}
+
+/// A management request's JSON object; an empty body is an empty object.
+struct ManagementBody {
+    let fields: [String: JSONValue]
+
+    init(_ request: Request) throws {
+        guard let buffer = request.body.data, buffer.readableBytes > 0 else {
+            fields = [:]
+            return
+        }
+        guard case .object(let fields)? = JSONValue.parse(Array(buffer.readableBytesView)) else {
+            throw Abort(.badRequest, reason: "the body is a JSON object")
+        }
+        self.fields = fields
+    }
+
+    func string(_ key: String) -> String? {
+        if case .string(let value)? = fields[key] { return value }
+        return nil
+    }
+
+    func number(_ key: String) -> Double? {
+        if case .number(let value)? = fields[key] { return Double(value) }
+        return nil
+    }
+}
+
+/// Lets through only the administrator's API key.
+struct AdministratorOnly: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard let key = request.headers.first(name: "X-DC-DEVKEY"),
+            let principal = try await request.signet.authenticator.principal(for: key), principal.user.role == .administrator
+        else { throw Abort(.unauthorized, reason: "the test double's management API takes the administrator's API key") }
+        return try await next.respond(to: request)
+    }
+}

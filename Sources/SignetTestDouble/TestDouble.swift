@@ -1,0 +1,52 @@
+import Foundation
+import SignetCore
+import SignetHTTP
+import SignetStore
+import Vapor
+
+/// What the test double holds beside the server (docs/test-double.md): the clock a suite moves,
+/// the database as it was just after start, and the snapshots a suite saved.
+public final class TestDouble: Sendable {
+    public let clock: AdjustableWallClock
+    let store: SignetStore
+    let snapshots = SnapshotShelf()
+    /// What else forgets its state when the database goes back (caches of answers read from it).
+    let forget: @Sendable () -> Void
+
+    public init(clock: AdjustableWallClock, store: SignetStore, forget: @escaping @Sendable () -> Void) {
+        self.clock = clock
+        self.store = store
+        self.forget = forget
+    }
+
+    /// Puts the database back as `snapshot` holds it.
+    func restore(_ snapshot: StoreSnapshot) async throws {
+        try await store.restore(snapshot)
+        forget()
+    }
+
+    /// Saves the state just after start, which ``reset()`` goes back to.
+    public func markStart() async throws {
+        snapshots.put(Self.startName, try await store.snapshot())
+    }
+
+    /// Back to the state just after start: the database, the clock, and the request limits.
+    func reset(rateLimiter: RateLimiter) async throws {
+        guard let start = snapshots.get(Self.startName) else { throw Abort(.conflict, reason: "the start was not saved") }
+        try await restore(start)
+        clock.reset()
+        rateLimiter.reset()
+    }
+
+    static let startName = "start"
+}
+
+/// Named snapshots, in memory.
+final class SnapshotShelf: @unchecked Sendable {
+    private let lock = NSLock()
+    private var shelf: [String: StoreSnapshot] = [:]
+
+    func put(_ name: String, _ snapshot: StoreSnapshot) { lock.withLock { shelf[name] = snapshot } }
+    func get(_ name: String) -> StoreSnapshot? { lock.withLock { shelf[name] } }
+    var names: [String] { lock.withLock { shelf.keys.sorted() } }
+}

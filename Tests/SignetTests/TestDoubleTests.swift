@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+
+@testable import SignetTestSupport
+
+/// `signet serve --ephemeral`, the test double (docs/test-double.md), driven as a suite drives it:
+/// the ready line, the management API over HTTP, and its effects seen through the dialects.
+@Suite("Test double")
+struct TestDoubleTests {
+    /// A DV order placed through CertCentral that issues at once (`--dcv always-valid`); its leaf.
+    static func issueDV(_ double: EphemeralSignet, name: String) async throws -> (status: Int, leaf: String?) {
+        let body: [String: Any] = [
+            "certificate": ["common_name": name, "csr": try TestData.csr(commonName: name), "signature_hash": "sha256"],
+            "validity_years": 1, "skip_approval": true, "payment_method": "balance",
+        ]
+        let placed = try await double.admin.call(.POST, "order/certificate/ssl_dv_geotrust", json: body)
+        let chain = placed.json["certificate_chain"] as? [[String: Any]]
+        return (Int(placed.status.code), chain?.first?["pem"] as? String)
+    }
+
+    static func fund(_ double: EphemeralSignet) async throws {
+        let funded = try await Tools.run(
+            "signet", ["balance", "add", "100000", "--data", double.data], executable: SignetProcess.binary, timeout: 60)
+        #expect(funded.status == 0, "\(funded.error)")
+    }
+
+    /// The certificate's life in days, from openssl's dates.
+    static func lifetimeDays(_ pem: String) async throws -> Double {
+        let dates = try await Tools.run("openssl", ["x509", "-noout", "-startdate", "-enddate"], input: Data(pem.utf8))
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "MMM d HH:mm:ss yyyy 'GMT'"
+        let parsed = dates.output.split(separator: "\n").compactMap {
+            formatter.date(
+                from: String($0.split(separator: "=", maxSplits: 1).last ?? "").replacingOccurrences(of: "  ", with: " "))
+        }
+        guard parsed.count == 2 else { return .infinity }
+        return parsed[1].timeIntervalSince(parsed[0]) / 86_400
+    }
+
+    @Test("--ephemeral prints one JSON line with what a suite needs, answers at once, and leaves nothing behind")
+    func ephemeralStart() async throws {
+        let double = try await EphemeralSignet()
+        for key in ["url", "admin_api_key", "root_certificate", "certcentral", "reseller", "acme_directory", "management"] {
+            #expect(double.report[key] is String, "\(key) in \(double.report)")
+        }
+        #expect(try await LiveClient(base: double.url, key: nil).call(.GET, "/healthz").status == .ok)
+        let rootFile = try #require(double.report["root_certificate"] as? String)
+        let served = try await LiveClient(base: double.url, key: nil).call(.GET, "/ca/root.pem").text
+        #expect(try String(contentsOfFile: rootFile, encoding: .utf8) == served)
+        let me = try await double.admin.call(.GET, "user/me")
+        #expect(me.status == .ok, "the administrator's key works: \(me.text)")
+        await double.stop()
+        #expect(!FileManager.default.fileExists(atPath: double.data), "the throwaway folder is gone")
+    }
+
+    @Test("--ca-from pins the trust anchor across runs")
+    func pinnedCA() async throws {
+        let first = try await EphemeralSignet()
+        let pinned = try Tools.temporaryDirectory()
+        for name in try FileManager.default.contentsOfDirectory(atPath: first.data + "/ca") {
+            try FileManager.default.copyItem(atPath: first.data + "/ca/" + name, toPath: pinned.appendingPathComponent(name).path)
+        }
+        let root = try await LiveClient(base: first.url, key: nil).call(.GET, "/ca/root.pem").text
+        await first.stop()
+        let second = try await EphemeralSignet(["--ca-from", pinned.path])
+        defer { Task { await second.stop() } }
+        #expect(try await LiveClient(base: second.url, key: nil).call(.GET, "/ca/root.pem").text == root)
+    }
+
+    @Test("The management API takes only the administrator's key")
+    func managementAuthentication() async throws {
+        let double = try await EphemeralSignet()
+        defer { Task { await double.stop() } }
+        #expect(try await LiveClient(base: double.url, key: nil).call(.GET, "/test-double/clock").status == .unauthorized)
+        #expect(try await LiveClient(base: double.url, key: "nonsense").call(.GET, "/test-double/clock").status == .unauthorized)
+        let created = try await Tools.run(
+            "signet", ["apikey", "create", "--role", "user", "--name", "suite", "--data", double.data],
+            executable: SignetProcess.binary, timeout: 60)
+        let key = created.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(created.status == 0 && !key.isEmpty, "\(created.error)")
+        #expect(try await LiveClient(base: double.url, key: key).call(.GET, "/test-double/clock").status == .unauthorized)
+        #expect(try await double.admin.call(.GET, "/test-double/clock").status == .ok)
+    }
+
+    @Test("The clock: set and advanced, it decides the CA/B Forum's limits (100 days from 2027-03-15, 47 from 2029-03-15)")
+    func clock() async throws {
+        // Its certificates point at a public name, as pkilint expects of a publicly-trusted leaf.
+        let double = try await EphemeralSignet(["--dcv", "always-valid", "--pki-url", "http://pki.signet-test.com"])
+        defer { Task { await double.stop() } }
+        try await Self.fund(double)
+        let set = try await double.admin.call(.PUT, "/test-double/clock", json: ["now": "2027-03-14T12:00:00Z"])
+        #expect(set.json["now"] as? String == "2027-03-14T12:00:00+00:00", "\(set.text)")
+        let advanced = try await double.admin.call(.POST, "/test-double/clock/advance", json: ["days": 2])
+        #expect((advanced.json["now"] as? String)?.hasPrefix("2027-03-16T12:00:0") == true, "\(advanced.text)")
+        let in2027 = try await Self.issueDV(double, name: "y2027.example.com")
+        #expect(in2027.status == 201)
+        let days2027 = try await Self.lifetimeDays(try #require(in2027.leaf))
+        #expect(days2027 <= 100 && days2027 > 90, "\(days2027) days")
+
+        _ = try await double.admin.call(.PUT, "/test-double/clock", json: ["now": "2029-03-16T00:00:00Z"])
+        let in2029 = try await Self.issueDV(double, name: "y2029.example.com")
+        let leaf2029 = try #require(in2029.leaf)
+        let days2029 = try await Self.lifetimeDays(leaf2029)
+        #expect(days2029 <= 47 && days2029 > 40, "\(days2029) days")
+        let report = try #require(
+            try await PKIJudge.judge([
+                PKIJudge.Document(
+                    linter: "lint_cabf_serverauth_cert", arguments: ["-d"], contents: Data(leaf2029.utf8), label: "2029")
+            ]).first)
+        #expect(report.errors.isEmpty, "pkilint: \(report.output)")
+    }
+
+    @Test("Reset goes back to the start (orders, clock); snapshots save and restore a state")
+    func resetAndSnapshots() async throws {
+        let double = try await EphemeralSignet(["--dcv", "always-valid"])
+        defer { Task { await double.stop() } }
+        try await Self.fund(double)
+        #expect(try await double.admin.call(.POST, "/test-double/snapshots/funded").status == .created)
+        let first = try await Self.issueDV(double, name: "one.example.com")
+        #expect(first.status == 201)
+        #expect((try await double.admin.call(.GET, "order/certificate").json["orders"] as? [Any])?.count == 1)
+
+        #expect(try await double.admin.call(.POST, "/test-double/snapshots/funded/restore").status == .noContent)
+        #expect((try await double.admin.call(.GET, "order/certificate").json["orders"] as? [Any])?.count == 0)
+        #expect(try await Self.issueDV(double, name: "two.example.com").status == 201, "the balance came back with the snapshot")
+        #expect(try await double.admin.call(.POST, "/test-double/snapshots/missing/restore").status == .notFound)
+        #expect(try await double.admin.call(.POST, "/test-double/snapshots/no%20spaces").status == .badRequest)
+
+        _ = try await double.admin.call(.POST, "/test-double/clock/advance", json: ["days": 400])
+        #expect(try await double.admin.call(.POST, "/test-double/reset").status == .noContent)
+        #expect((try await double.admin.call(.GET, "order/certificate").json["orders"] as? [Any])?.count == 0)
+        let now = try await double.admin.call(.GET, "/test-double/clock").json["now"] as? String
+        #expect(now?.hasPrefix(String(ISO8601DateFormatter().string(from: Date()).prefix(10))) == true, "\(now ?? "")")
+        #expect(try await double.admin.call(.GET, "user/me").status == .ok, "the administrator's key survives a reset")
+    }
+}
