@@ -72,10 +72,13 @@ public struct ACMEDialect: Dialect {
 
     public func response(for error: any Error, on request: Request) -> Response {
         let problem = ACMEProblem.from(error)
-        if problem.status.code >= 500 { DialectErrorMiddleware.logUnexpected(error, request) }
         let response = Response(status: problem.status, body: .init(data: Data(problem.json)))
         response.headers.replaceOrAdd(name: .contentType, value: "application/problem+json")
-        if problem.status == .serviceUnavailable { response.headers.replaceOrAdd(name: "Retry-After", value: "5") }
+        if let fault = error as? InjectedFault, let seconds = fault.retryAfter {
+            response.headers.replaceOrAdd(name: "Retry-After", value: String(seconds))
+        } else if problem.status == .serviceUnavailable || problem.status == .tooManyRequests {
+            response.headers.replaceOrAdd(name: "Retry-After", value: "5")
+        }
         decorate(response)
         return response
     }

@@ -39,6 +39,11 @@ struct ACMEProblem: Error, Sendable, Equatable {
     static func from(_ error: any Error) -> ACMEProblem {
         switch error {
         case let problem as ACMEProblem: return problem
+        case let fault as InjectedFault:
+            // RFC 8555 6.6: rateLimited for 429; the rest are the server's own failures.
+            return fault.status == .tooManyRequests
+                ? .init("rateLimited", "too many requests; retry after Retry-After", .tooManyRequests)
+                : .init("serverInternal", "the server failed; retry shortly", fault.status)
         case let error as ACMEError: return from(error)
         case let error as OrderRuleError: return from(error)
         case let error as WorkflowError: return from(error)

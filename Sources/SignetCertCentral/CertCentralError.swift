@@ -47,6 +47,7 @@ enum CertCentralErrorTable {
     static func map(_ error: any Error) -> CertCentralError? {
         switch error {
         case let error as CertCentralError: return error
+        case let fault as InjectedFault: return map(fault)
         case let error as OrderRuleError: return map(error)
         case let error as WorkflowError: return map(error)
         case let error as StoreError: return map(error)
@@ -215,6 +216,21 @@ enum CertCentralErrorTable {
             return .init(
                 .badRequest, "reissue_pending",
                 "A reissue of order \(id) is pending; approve, reject or finish it before revoking its certificate.")
+        }
+    }
+
+    /// An injected fault as CertCentral answers it: its rate limit, its maintenance answer, its
+    /// own 500, and the gateway statuses its front end gives.
+    static func map(_ fault: InjectedFault) -> CertCentralError {
+        switch fault.status {
+        case .tooManyRequests: return .rateLimited(retryAfter: Double(fault.retryAfter ?? 1))
+        case .serviceUnavailable:
+            return .init(
+                .serviceUnavailable, "service_unavailable", "The service is temporarily unavailable; retry shortly.",
+                retryAfter: fault.retryAfter)
+        case .badGateway: return .init(.badGateway, "bad_gateway", "Bad gateway.")
+        case .gatewayTimeout: return .init(.gatewayTimeout, "gateway_timeout", "Gateway timeout.")
+        default: return .init(.internalServerError, "internal_error", "An internal error occurred.")
         }
     }
 

@@ -43,7 +43,12 @@ public struct DialectErrorMiddleware: AsyncMiddleware {
         return Abort(.badRequest, reason: "the request ended before its body did")
     }
 
+    /// Logs a server-side failure at error level; a fault the test double injected is its own doing.
     public static func logUnexpected(_ error: any Error, _ request: Request) {
+        if let fault = error as? InjectedFault {
+            request.logger.debug("injected \(fault.status.code) on \(request.method) \(request.url.path)")
+            return
+        }
         request.logger.error("unexpected error on \(request.method) \(request.url.path): \(String(reflecting: error))")
     }
 }

@@ -60,6 +60,17 @@ enum ResellerErrorTable {
     static func map(_ error: any Error) -> ResellerError? {
         switch error {
         case let error as ResellerError: return error
+        case let fault as InjectedFault:
+            switch fault.status {
+            case .tooManyRequests: return .rateLimited(retryAfter: Double(fault.retryAfter ?? 1))
+            case .serviceUnavailable:
+                var error = ResellerError(.serviceUnavailable, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable.")
+                error.retryAfter = fault.retryAfter
+                return error
+            case .badGateway: return ResellerError(.badGateway, "BAD_GATEWAY", "Bad gateway.")
+            case .gatewayTimeout: return ResellerError(.gatewayTimeout, "GATEWAY_TIMEOUT", "Gateway timeout.")
+            default: return ResellerError(.internalServerError, "INTERNAL_ERROR", "An internal error occurred.")
+            }
         case let error as OrderRuleError: return map(error)
         case let error as WorkflowError: return map(error)
         case let error as StoreError:

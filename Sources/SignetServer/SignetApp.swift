@@ -238,6 +238,9 @@ public enum SignetApp {
                 let ocspAnswers = services.registration.revocations.ocspCache
                 let double = TestDouble(clock: clock, store: services.store) { ocspAnswers.removeAll() }
                 try app.register(collection: ManagementRoutes(double: double))
+                app.middleware.use(
+                    FaultMiddleware(
+                        double: double, dialects: services.dialects.map { ($0.origin.rawValue, $0.pathString) }))
                 try await double.markStart()
                 app.logger.notice("test double: the management API is at /test-double (docs/test-double.md)")
             }

@@ -21,6 +21,93 @@ public struct ManagementRoutes: RouteCollection {
         api.get("snapshots", use: listSnapshots)
         api.post("snapshots", ":name", use: saveSnapshot)
         api.post("snapshots", ":name", "restore", use: restoreSnapshot)
+        api.post("faults", use: addFault)
+        api.get("faults", use: listFaults)
+        api.delete("faults", use: clearFaults)
+        api.delete("faults", ":id", use: removeFault)
+        api.get("requests", use: listRequests)
+        api.delete("requests", use: clearRequests)
+    }
+
+    /// Adds a fault (docs/test-double.md): which requests (`dialect`, `method`, `path` with `*`,
+    /// `key`), how often (`times`, or `probability`), and what they get (`status` with
+    /// `retry_after`, `delay_ms`, `empty`, `truncate` or `drop`).
+    func addFault(_ request: Request) async throws -> Response {
+        let body = try ManagementBody(request)
+        let action: Fault.Action
+        if let status = body.number("status") {
+            guard let code = UInt(exactly: status), InjectedFault.statuses.contains(code) else {
+                throw Abort(.badRequest, reason: "'status' is one of 429, 500, 502, 503, 504")
+            }
+            let retryAfter = body.number("retry_after").flatMap { Int(exactly: $0) }
+            action = .status(
+                HTTPResponseStatus(statusCode: Int(code)), retryAfter: retryAfter ?? (code == 429 || code == 503 ? 1 : nil))
+        } else if let delay = body.number("delay_ms") {
+            guard let milliseconds = Int(exactly: delay), (0...120_000).contains(milliseconds) else {
+                throw Abort(.badRequest, reason: "'delay_ms' is 0 to 120000")
+            }
+            action = .delay(milliseconds: milliseconds)
+        } else if body.flag("empty") {
+            action = .empty
+        } else if body.flag("truncate") {
+            action = .truncate
+        } else if body.flag("drop") {
+            action = .drop
+        } else {
+            throw Abort(.badRequest, reason: "a fault does one of: status, delay_ms, empty, truncate, drop")
+        }
+        let times = body.number("times")
+        let probability = body.number("probability")
+        if let times, Int(exactly: times).map({ $0 >= 1 }) != true {
+            throw Abort(.badRequest, reason: "'times' is a whole number from 1")
+        }
+        if let probability, !(probability > 0 && probability <= 1) {
+            throw Abort(.badRequest, reason: "'probability' is more than 0 and at most 1")
+        }
+        if times != nil && probability != nil { throw Abort(.badRequest, reason: "give 'times' or 'probability', not both") }
+        if let dialect = body.string("dialect"), !["certcentral", "reseller", "acme"].contains(dialect) {
+            throw Abort(.badRequest, reason: "'dialect' is certcentral, reseller or acme")
+        }
+        let fault = double.faults.add { id in
+            Fault(
+                id: id, dialect: body.string("dialect"), method: body.string("method"), path: body.string("path"),
+                key: body.string("key"), remaining: probability == nil ? times.map { Int($0) } ?? 1 : nil,
+                probability: probability, action: action)
+        }
+        let response = try Self.json(fault.json)
+        response.status = .created
+        return response
+    }
+
+    func listFaults(_ request: Request) async throws -> Response {
+        try Self.json(["faults": double.faults.all.map(\.json)])
+    }
+
+    func clearFaults(_ request: Request) async throws -> Response {
+        double.faults.clear()
+        return Response(status: .noContent)
+    }
+
+    func removeFault(_ request: Request) async throws -> Response {
+        guard let id = request.parameters.get("id"), double.faults.remove(id: id) else {
+            throw Abort(.notFound, reason: "no such fault")
+        }
+        return Response(status: .noContent)
+    }
+
+    /// The requests received, oldest first; `?dialect=` and `?path=` (with `*`) narrow them.
+    func listRequests(_ request: Request) async throws -> Response {
+        let dialect = request.query[String.self, at: "dialect"]
+        let path = request.query[String.self, at: "path"]
+        let entries = double.journal.all.filter { entry in
+            (dialect == nil || entry.dialect == dialect) && (path.map { Fault.glob($0, matches: entry.path) } ?? true)
+        }
+        return try Self.json(["requests": entries.map(\.json)])
+    }
+
+    func clearRequests(_ request: Request) async throws -> Response {
+        double.journal.clear()
+        return Response(status: .noContent)
     }
 
     func clock(_ request: Request) async throws -> Response {
@@ -107,6 +194,11 @@ struct ManagementBody {
     func number(_ key: String) -> Double? {
         if case .number(let value)? = fields[key] { return Double(value) }
         return nil
+    }
+
+    func flag(_ key: String) -> Bool {
+        if case .bool(true)? = fields[key] { return true }
+        return false
     }
 }
 

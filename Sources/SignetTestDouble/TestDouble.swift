@@ -10,6 +10,8 @@ public final class TestDouble: Sendable {
     public let clock: AdjustableWallClock
     let store: SignetStore
     let snapshots = SnapshotShelf()
+    let faults = FaultPlan()
+    let journal = RequestJournal()
     /// What else forgets its state when the database goes back (caches of answers read from it).
     let forget: @Sendable () -> Void
 
@@ -30,12 +32,15 @@ public final class TestDouble: Sendable {
         snapshots.put(Self.startName, try await store.snapshot())
     }
 
-    /// Back to the state just after start: the database, the clock, and the request limits.
+    /// Back to the state just after start: the database, the clock, the request limits, the
+    /// faults and the journal.
     func reset(rateLimiter: RateLimiter) async throws {
         guard let start = snapshots.get(Self.startName) else { throw Abort(.conflict, reason: "the start was not saved") }
         try await restore(start)
         clock.reset()
         rateLimiter.reset()
+        faults.clear()
+        journal.clear()
     }
 
     static let startName = "start"

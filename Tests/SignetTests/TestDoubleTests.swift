@@ -136,3 +136,130 @@ struct TestDoubleTests {
         #expect(try await double.admin.call(.GET, "user/me").status == .ok, "the administrator's key survives a reset")
     }
 }
+
+extension TestDoubleTests {
+    @Test("Faults: each dialect's own 429 and 5xx with Retry-After, for N requests or a probability; then served again")
+    func statusFaults() async throws {
+        let double = try await EphemeralSignet()
+        defer { Task { await double.stop() } }
+        let fault: [String: Any] = [
+            "dialect": "certcentral", "path": "/services/v2/user/*", "status": 429, "times": 2, "retry_after": 3,
+        ]
+        #expect(try await double.admin.call(.POST, "/test-double/faults", json: fault).status == .created)
+        for _ in 0..<2 {
+            let limited = try await double.admin.call(.GET, "user/me")
+            #expect(limited.status == .tooManyRequests && limited.headers.first(name: "Retry-After") == "3")
+            #expect(limited.errorCode == "request_limit_exceeded", "\(limited.text)")
+        }
+        #expect(try await double.admin.call(.GET, "user/me").status == .ok, "two hits, then served")
+
+        _ = try await double.admin.call(
+            .POST, "/test-double/faults", json: ["dialect": "reseller", "status": 503, "probability": 1, "retry_after": 9])
+        let reseller = try await LiveClient(base: double.url, key: nil).call(.POST, "/api/v1/account/balance", json: [:])
+        #expect(reseller.status == .serviceUnavailable && reseller.headers.first(name: "Retry-After") == "9")
+        #expect(reseller.json["success"] as? Bool == false && reseller.json["code"] as? Int == 503, "\(reseller.text)")
+        #expect(
+            try await LiveClient(base: double.url, key: nil).call(.POST, "/api/v1/account/balance").status == .serviceUnavailable)
+
+        _ = try await double.admin.call(.POST, "/test-double/faults", json: ["path": "/acme/*", "status": 429])
+        let acme = try await LiveClient(base: double.url, key: nil).call(.GET, "/acme/directory")
+        #expect(acme.status == .tooManyRequests && acme.json["type"] as? String == "urn:ietf:params:acme:error:rateLimited")
+
+        let listed = try await double.admin.call(.GET, "/test-double/faults")
+        #expect((listed.json["faults"] as? [[String: Any]])?.count == 1, "the counted ones are used up: \(listed.text)")
+        #expect(try await double.admin.call(.DELETE, "/test-double/faults").status == .noContent)
+        #expect(try await LiveClient(base: double.url, key: nil).call(.GET, "/acme/directory").status == .ok)
+
+        for refused: [String: Any] in [
+            ["status": 404], ["status": 500, "times": 0], ["status": 500, "probability": 2], ["dialect": "other", "empty": true],
+            ["path": "/x"], ["status": 500, "times": 1, "probability": 0.5],
+        ] {
+            #expect(try await double.admin.call(.POST, "/test-double/faults", json: refused).status == .badRequest, "\(refused)")
+        }
+    }
+
+    @Test("Faults: a delay, an empty 200, a body cut off halfway, a dropped connection; the journal shows each")
+    func connectionFaults() async throws {
+        let double = try await EphemeralSignet()
+        defer { Task { await double.stop() } }
+        let me = double.url + "/services/v2/user/me"
+        func curl(_ extra: [String] = []) async throws -> Tools.Result {
+            try await Tools.run(
+                "curl",
+                [
+                    "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download} %{time_total}", "-H",
+                    "X-DC-DEVKEY: \(double.adminKey)", me,
+                ] + extra, timeout: 30)
+        }
+        _ = try await double.admin.call(.POST, "/test-double/faults", json: ["path": "/services/v2/user/me", "delay_ms": 400])
+        let delayed = try await curl()
+        #expect(delayed.output.hasPrefix("200 "), "\(delayed.output)")
+        #expect((Double(delayed.output.split(separator: " ").last ?? "") ?? 0) >= 0.4, "\(delayed.output)")
+
+        _ = try await double.admin.call(.POST, "/test-double/faults", json: ["path": "/services/v2/user/me", "empty": true])
+        #expect(try await curl().output.hasPrefix("200 0 "), "an empty 200")
+
+        _ = try await double.admin.call(.POST, "/test-double/faults", json: ["path": "/services/v2/user/me", "truncate": true])
+        let truncated = try await curl()
+        #expect(truncated.status == 18, "curl: partial file: \(truncated.output) \(truncated.error)")
+
+        _ = try await double.admin.call(.POST, "/test-double/faults", json: ["path": "/services/v2/user/me", "drop": true])
+        let dropped = try await curl()
+        #expect(dropped.status == 52, "curl: empty reply from server: \(dropped.output) \(dropped.error)")
+        #expect(try await curl().output.hasPrefix("200 "), "served again")
+
+        let journal = try await double.admin.call(.GET, "/test-double/requests?dialect=certcentral&path=/services/v2/user/*")
+        let faults = (journal.json["requests"] as? [[String: Any]])?.compactMap { $0["fault"] as? String }
+        #expect(faults == ["delay 400 ms", "empty", "truncate", "drop"], "\(journal.text)")
+        #expect(try await double.admin.call(.DELETE, "/test-double/requests").status == .noContent)
+        let cleared = try await double.admin.call(.GET, "/test-double/requests")
+        #expect((cleared.json["requests"] as? [Any])?.isEmpty == true, "\(cleared.text)")
+    }
+}
+
+extension TestDoubleTests {
+    static let certmesh = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/certmesh_client.py").path
+
+    /// certmesh's order, poll, download and revoke against the double; its one JSON line.
+    static func runCertmesh(_ double: EphemeralSignet, name: String) async throws -> [String: Any] {
+        let result = try await Tools.run(
+            "python3", [certmesh, double.report["certcentral"] as? String ?? "", name],
+            environment: ["CM_DIGICERT_API_KEY": double.adminKey], timeout: 180)
+        let line = result.output.split(separator: "\n").last.map(String.init) ?? ""
+        return (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+            ?? ["error": "no JSON", "detail": result.output + result.error]
+    }
+
+    @Test("certmesh (PyPI), unchanged: order, poll, download, revoke; dropped connections survived by its retries, once each")
+    func certmeshThroughFaults() async throws {
+        let double = try await EphemeralSignet(["--dcv", "always-valid", "--pki-url", "http://pki.signet-test.com"])
+        defer { Task { await double.stop() } }
+        try await Self.fund(double)
+        let clean = try await Self.runCertmesh(double, name: "clean.example.com")
+        #expect(clean["issued"] as? String == "clean.example.com", "\(clean)")
+        #expect(clean["revoked"] != nil, "\(clean)")
+
+        // A dropped connection on the order and on the first poll: certmesh retries both; the order is placed once.
+        for fault: [String: Any] in [
+            ["method": "POST", "path": "/services/v2/order/certificate/*", "drop": true],
+            ["method": "GET", "path": "/services/v2/order/certificate/*", "drop": true],
+        ] {
+            #expect(try await double.admin.call(.POST, "/test-double/faults", json: fault).status == .created)
+        }
+        let survived = try await Self.runCertmesh(double, name: "dropped.example.com")
+        #expect(survived["issued"] as? String == "dropped.example.com", "\(survived)")
+        let orders = try await double.admin.call(.GET, "order/certificate?filters[common_name]=dropped.example.com")
+        #expect((orders.json["orders"] as? [Any])?.count == 1, "a dropped order request is not served: \(orders.text)")
+        let journal = try await double.admin.call(.GET, "/test-double/requests?path=/services/v2/order/certificate*")
+        let dropped = (journal.json["requests"] as? [[String: Any]])?.filter { $0["fault"] as? String == "drop" }
+        #expect(dropped?.count == 2, "\(journal.text)")
+
+        // certmesh retries rate limits and connection errors, not a 503: it reports the error.
+        _ = try await double.admin.call(
+            .POST, "/test-double/faults", json: ["method": "GET", "path": "/services/v2/certificate/*", "status": 503])
+        let unavailable = try await Self.runCertmesh(double, name: "unavailable.example.com")
+        #expect(unavailable["error"] as? String == "DigiCertAPIError", "\(unavailable)")
+        #expect((unavailable["detail"] as? String)?.contains("503") == true, "\(unavailable)")
+    }
+}

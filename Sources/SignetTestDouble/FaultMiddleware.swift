@@ -1,0 +1,78 @@
+import Foundation
+import NIOCore
+import SignetHTTP
+import Vapor
+
+/// Applies the fault plan to the dialects' requests and records every request in the journal.
+/// Mounted inside the error middleware, so that an injected status is rendered in the format of
+/// the dialect whose path it hit.
+public struct FaultMiddleware: AsyncMiddleware {
+    let double: TestDouble
+    /// Each dialect's name (its orders' origin) and path prefix.
+    let dialects: [(name: String, prefix: String)]
+
+    public init(double: TestDouble, dialects: [(name: String, prefix: String)]) {
+        self.double = double
+        self.dialects = dialects
+    }
+
+    public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let path = request.url.path
+        let dialect = dialects.first { path == $0.prefix || path.hasPrefix($0.prefix + "/") }?.name
+        // The management API is never faulted, nor journaled.
+        guard !path.hasPrefix("/test-double") else { return try await next.respond(to: request) }
+        let key = request.headers.first(name: "X-DC-DEVKEY")
+        let action = double.faults.action(dialect: dialect, method: request.method.rawValue, path: path, key: key)
+        let response: Response
+        do {
+            response = try await answer(request, action: action, next: next)
+        } catch {
+            double.journal.record(dialect: dialect, request: request, key: key, status: Self.status(of: error), fault: action)
+            throw error
+        }
+        double.journal.record(dialect: dialect, request: request, key: key, status: response.status.code, fault: action)
+        return response
+    }
+
+    private func answer(_ request: Request, action: Fault.Action?, next: any AsyncResponder) async throws -> Response {
+        switch action {
+        case nil:
+            return try await next.respond(to: request)
+        case .status(let status, let retryAfter):
+            throw InjectedFault(status: status, retryAfter: retryAfter)
+        case .delay(let milliseconds):
+            try await Task.sleep(nanoseconds: UInt64(milliseconds) * 1_000_000)
+            return try await next.respond(to: request)
+        case .empty:
+            return Response(status: .ok)
+        case .truncate:
+            let served = try await next.respond(to: request)
+            return Self.truncated(served)
+        case .drop:
+            // A body that fails before its first byte: the server closes the connection.
+            let response = Response(status: .ok)
+            response.body = .init(
+                asyncStream: { writer in try await writer.write(.error(Abort(.internalServerError))) }, count: 1)
+            return response
+        }
+    }
+
+    /// The answer with half its body, declared whole: the client reads to the middle and the
+    /// connection closes.
+    static func truncated(_ response: Response) -> Response {
+        let bytes = response.body.buffer.map { Array($0.readableBytesView) } ?? []
+        let half = Array(bytes.prefix(max(1, bytes.count / 2)))
+        let cut = Response(status: response.status, headers: response.headers)
+        cut.body = .init(
+            asyncStream: { writer in
+                try await writer.write(.buffer(ByteBuffer(bytes: half)))
+                try await writer.write(.error(Abort(.internalServerError)))
+            }, count: max(bytes.count, 2))
+        return cut
+    }
+
+    static func status(of error: any Error) -> UInt {
+        if let fault = error as? InjectedFault { return fault.status.code }
+        return (error as? any AbortError)?.status.code ?? 500
+    }
+}
