@@ -104,7 +104,7 @@ let package = Package(
         .target(
             name: "SignetTestDouble",
             dependencies: [
-                "SignetCore", "SignetStore", "SignetRA", "SignetHTTP",
+                "SignetCore", "SignetStore", "SignetRA", "SignetHTTP", "SignetValidation",
                 .product(name: "Vapor", package: "vapor"),
             ]),
         .target(

@@ -187,4 +187,16 @@ public struct Administration: Sendable {
             return try connection.balance()
         }
     }
+
+    /// Sets the balance to `target` through one ledger adjustment (the test double's workflow).
+    public func setBalance(_ target: Money) async throws -> Balance {
+        let now = clock.now()
+        return try await store.write { connection in
+            let difference = target - (try connection.balance().balance)
+            if difference.cents != 0 {
+                try connection.post(difference, kind: .adjustment, orderID: nil, note: "balance set to \(target)", at: now)
+            }
+            return try connection.balance()
+        }
+    }
 }

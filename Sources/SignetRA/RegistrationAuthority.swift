@@ -34,6 +34,8 @@ public struct RegistrationAuthority: Sendable {
     /// How long a reserved signature may take before another signer takes it over with a new
     /// serial (the first signer crashed, or its key hangs).
     public let signingLease: TimeInterval
+    /// When a ready certificate may be signed (at once, unless the test double slows it).
+    public let pace = IssuancePace()
     public var events: OrderEvents { domainControl.events }
 
     public init(

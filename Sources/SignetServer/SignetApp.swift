@@ -236,7 +236,7 @@ public enum SignetApp {
             let services = try await configure(app, configuration: configuration, clock: clock)
             if configuration.testDouble, let clock = clock as? AdjustableWallClock {
                 let ocspAnswers = services.registration.revocations.ocspCache
-                let double = TestDouble(clock: clock, store: services.store) { ocspAnswers.removeAll() }
+                let double = TestDouble(clock: clock, registration: services.registration) { ocspAnswers.removeAll() }
                 try app.register(collection: ManagementRoutes(double: double))
                 app.middleware.use(
                     FaultMiddleware(

@@ -13,6 +13,7 @@ public struct ManagementRoutes: RouteCollection {
     public init(double: TestDouble) { self.double = double }
 
     public func boot(routes: any RoutesBuilder) throws {
+        try WorkflowRoutes(registration: double.registration).boot(routes: routes)
         let api = routes.grouped("test-double").grouped(AdministratorOnly())
         api.get("clock", use: clock)
         api.put("clock", use: setClock)
@@ -196,18 +197,40 @@ struct ManagementBody {
         return nil
     }
 
+    func strings(_ key: String) -> [String]? {
+        guard case .array(let items)? = fields[key] else { return nil }
+        let strings = items.compactMap { item -> String? in
+            if case .string(let value) = item { return value }
+            return nil
+        }
+        return strings.count == items.count ? strings : nil
+    }
+
     func flag(_ key: String) -> Bool {
         if case .bool(true)? = fields[key] { return true }
         return false
     }
 }
 
-/// Lets through only the administrator's API key.
+/// Lets through only the administrator's API key, and keeps who it is for the handlers.
 struct AdministratorOnly: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard let key = request.headers.first(name: "X-DC-DEVKEY"),
             let principal = try await request.signet.authenticator.principal(for: key), principal.user.role == .administrator
         else { throw Abort(.unauthorized, reason: "the test double's management API takes the administrator's API key") }
+        request.storage[AdministratorKey.self] = principal
         return try await next.respond(to: request)
+    }
+}
+
+private struct AdministratorKey: StorageKey {
+    typealias Value = Principal
+}
+
+extension Request {
+    /// The administrator calling the management API (set by ``AdministratorOnly``).
+    func administrator() throws -> Principal {
+        guard let principal = storage[AdministratorKey.self] else { throw Abort(.unauthorized) }
+        return principal
     }
 }

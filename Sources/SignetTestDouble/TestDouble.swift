@@ -1,6 +1,7 @@
 import Foundation
 import SignetCore
 import SignetHTTP
+import SignetRA
 import SignetStore
 import Vapor
 
@@ -8,16 +9,17 @@ import Vapor
 /// the database as it was just after start, and the snapshots a suite saved.
 public final class TestDouble: Sendable {
     public let clock: AdjustableWallClock
-    let store: SignetStore
+    let registration: RegistrationAuthority
+    var store: SignetStore { registration.store }
     let snapshots = SnapshotShelf()
     let faults = FaultPlan()
     let journal = RequestJournal()
     /// What else forgets its state when the database goes back (caches of answers read from it).
     let forget: @Sendable () -> Void
 
-    public init(clock: AdjustableWallClock, store: SignetStore, forget: @escaping @Sendable () -> Void) {
+    public init(clock: AdjustableWallClock, registration: RegistrationAuthority, forget: @escaping @Sendable () -> Void) {
         self.clock = clock
-        self.store = store
+        self.registration = registration
         self.forget = forget
     }
 
@@ -39,6 +41,7 @@ public final class TestDouble: Sendable {
         try await restore(start)
         clock.reset()
         rateLimiter.reset()
+        registration.pace.secondsAfterRequest = 0
         faults.clear()
         journal.clear()
     }

@@ -231,9 +231,13 @@ extension TestDoubleTests {
             ?? ["error": "no JSON", "detail": result.output + result.error]
     }
 
-    @Test("certmesh (PyPI), unchanged: order, poll, download, revoke; dropped connections survived by its retries, once each")
+    @Test(
+        "certmesh (PyPI), unchanged: order, poll, download, revoke; dropped connections survived; a 503 reported; asynchronous issuance"
+    )
     func certmeshThroughFaults() async throws {
-        let double = try await EphemeralSignet(["--dcv", "always-valid", "--pki-url", "http://pki.signet-test.com"])
+        let double = try await EphemeralSignet([
+            "--dcv", "always-valid", "--pki-url", "http://pki.signet-test.com", "--recheck-interval", "0.5",
+        ])
         defer { Task { await double.stop() } }
         try await Self.fund(double)
         let clean = try await Self.runCertmesh(double, name: "clean.example.com")
@@ -261,5 +265,85 @@ extension TestDoubleTests {
         let unavailable = try await Self.runCertmesh(double, name: "unavailable.example.com")
         #expect(unavailable["error"] as? String == "DigiCertAPIError", "\(unavailable)")
         #expect((unavailable["detail"] as? String)?.contains("503") == true, "\(unavailable)")
+        _ = try await double.admin.call(.DELETE, "/test-double/faults")
+
+        // Asynchronous issuance: certmesh polls until the order is issued.
+        _ = try await double.admin.call(.PUT, "/test-double/issuance", json: ["delay_seconds": 4])
+        let later = try await Self.runCertmesh(double, name: "later.example.com")
+        #expect(later["issued"] as? String == "later.example.com", "\(later)")
+        let polls = try await double.admin.call(.GET, "/test-double/requests?path=/services/v2/order/certificate/*")
+        let gets = (polls.json["requests"] as? [[String: Any]])?.filter { $0["method"] as? String == "GET" }.count ?? 0
+        #expect(gets >= 2, "certmesh saw pending before issued: \(polls.text)")
+    }
+}
+
+extension TestDoubleTests {
+    /// An order's status as CertCentral reports it.
+    static func status(_ double: EphemeralSignet, order id: Int) async throws -> String? {
+        try await double.admin.call(.GET, "order/certificate/\(id)").json["status"] as? String
+    }
+
+    @Test("Workflow: DCV failed then valid, an approval, a CA revocation, the balance, asynchronous issuance")
+    func workflow() async throws {
+        let double = try await EphemeralSignet(["--recheck-interval", "0.5", "--pki-url", "http://pki.signet-test.com"])
+        defer { Task { await double.stop() } }
+        #expect(try await double.admin.call(.PUT, "/test-double/balance", json: ["balance": "5000.00"]).status == .ok)
+        #expect(try await double.admin.call(.GET, "finance/balance").json["balance"] as? String == "5000.00")
+
+        func place(_ name: String, skipApproval: Bool) async throws -> [String: Any] {
+            let body: [String: Any] = [
+                "certificate": ["common_name": name, "csr": try TestData.csr(commonName: name), "signature_hash": "sha256"],
+                "validity_years": 1, "skip_approval": skipApproval, "payment_method": "balance",
+            ]
+            let placed = try await double.admin.call(.POST, "order/certificate/ssl_dv_geotrust", json: body)
+            #expect(placed.status == .created, "\(placed.text)")
+            return placed.json
+        }
+        let first = try #require(try await place("first.example.com", skipApproval: true)["id"] as? Int)
+        #expect(try await Self.status(double, order: first) == "pending", "waits for DCV")
+        let failed = try await double.admin.call(
+            .POST, "/test-double/orders/\(first)/dcv", json: ["status": "failed", "detail": "no TXT record yet"])
+        #expect(failed.status == .noContent)
+        #expect(try await Self.status(double, order: first) == "pending")
+        _ = try await double.admin.call(.POST, "/test-double/orders/\(first)/dcv", json: ["status": "valid"])
+        #expect(try await Self.status(double, order: first) == "issued")
+
+        let second = try await place("second.example.com", skipApproval: false)
+        let secondID = try #require(second["id"] as? Int)
+        let requestID = try #require((second["requests"] as? [[String: Any]])?.first?["id"] as? Int, "\(second)")
+        #expect(try await Self.status(double, order: secondID) == "needs_approval")
+        #expect(
+            try await double.admin.call(.POST, "/test-double/approvals/\(requestID)", json: ["decision": "approve"]).status
+                == .noContent)
+        _ = try await double.admin.call(
+            .POST, "/test-double/orders/\(secondID)/dcv", json: ["status": "valid", "names": ["second.example.com"]])
+        #expect(try await Self.status(double, order: secondID) == "issued")
+
+        #expect(
+            try await double.admin.call(.POST, "/test-double/orders/\(first)/revoke", json: ["reason": "keyCompromise"]).status
+                == .noContent)
+        let revoked = try await double.admin.call(.GET, "order/certificate/\(first)")
+        #expect((revoked.json["certificate"] as? [String: Any])?["status"] as? String == "revoked", "\(revoked.text)")
+        #expect(try await double.admin.call(.POST, "/test-double/orders/\(first)/revoke").status == .conflict)
+
+        // Asynchronous issuance: validated and approved, the order answers pending until its hour has
+        // passed on the double's clock; then the background pass signs it.
+        _ = try await double.admin.call(.PUT, "/test-double/issuance", json: ["delay_seconds": 3600])
+        let third = try #require(try await place("third.example.com", skipApproval: true)["id"] as? Int)
+        _ = try await double.admin.call(.POST, "/test-double/orders/\(third)/dcv", json: ["status": "valid"])
+        #expect(try await Self.status(double, order: third) == "pending", "not before an hour")
+        _ = try await double.admin.call(.POST, "/test-double/clock/advance", json: ["seconds": 3601])
+        let issued = try await Tools.eventually(within: 30, every: 0.25) {
+            try await Self.status(double, order: third) == "issued"
+        }
+        #expect(issued, "the background pass signs it once it has waited")
+
+        for (path, body) in [
+            ("/test-double/approvals/\(requestID)", ["decision": "maybe"]), ("/test-double/orders/\(first)/dcv", ["status": "x"]),
+            ("/test-double/orders/\(first)/dcv", ["status": "valid", "names": ["other.example.com"]]),
+        ] as [(String, [String: Any])] {
+            #expect(try await double.admin.call(.POST, path, json: body).status == .badRequest, "\(path) \(body)")
+        }
+        #expect(try await double.admin.call(.PUT, "/test-double/balance", json: ["balance": "-1"]).status == .badRequest)
     }
 }

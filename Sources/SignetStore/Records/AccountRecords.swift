@@ -9,6 +9,8 @@ public enum LedgerKind: String, Sendable, Codable {
     case orderCharge = "order_charge"
     /// Money returned when an order is rejected, cancelled or refunded.
     case refund
+    /// The balance set to a sum by an administrator (the test double), up or down.
+    case adjustment
 }
 
 /// One line of the ledger.
