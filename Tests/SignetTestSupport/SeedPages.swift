@@ -132,13 +132,13 @@ struct SeedPage: Sendable {
         return blocks
     }
 
-    /// The index of the brace that closes the one at `start`, skipping strings.
-    private static func closingBrace(_ characters: [Character], from start: Int) -> Int? {
-        var depth = 0
-        var inString = false
-        var escaped = false
-        for index in start..<characters.count {
-            let character = characters[index]
+    /// Where a scan of JSON text stands with respect to strings: inside one, and after a backslash.
+    struct StringState {
+        private(set) var inString = false
+        private var escaped = false
+
+        /// Takes the next character; whether it is part of a string (its quotes included).
+        mutating func take(_ character: Character) -> Bool {
             if inString {
                 if escaped {
                     escaped = false
@@ -147,10 +147,19 @@ struct SeedPage: Sendable {
                 } else if character == "\"" {
                     inString = false
                 }
-                continue
+                return true
             }
-            switch character {
-            case "\"": inString = true
+            if character == "\"" { inString = true }
+            return inString
+        }
+    }
+
+    /// The index of the brace that closes the one at `start`, skipping strings.
+    private static func closingBrace(_ characters: [Character], from start: Int) -> Int? {
+        var depth = 0
+        var strings = StringState()
+        for index in start..<characters.count where !strings.take(characters[index]) {
+            switch characters[index] {
             case "{": depth += 1
             case "}":
                 depth -= 1
@@ -164,8 +173,7 @@ struct SeedPage: Sendable {
     /// `text` without `// …` comments outside JSON strings (seed 004 annotates its fields that way).
     static func withoutComments(_ text: String) -> String {
         var output = ""
-        var inString = false
-        var escaped = false
+        var strings = StringState()
         var skipping = false
         var previous: Character?
         for character in text {
@@ -176,20 +184,10 @@ struct SeedPage: Sendable {
                 }
                 continue
             }
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if character == "\\" {
-                    escaped = true
-                } else if character == "\"" {
-                    inString = false
-                }
-                output.append(character)
-            } else if character == "/" && previous == "/" {
+            if !strings.take(character) && character == "/" && previous == "/" {
                 output.removeLast()
                 skipping = true
             } else {
-                if character == "\"" { inString = true }
                 output.append(character)
             }
             previous = skipping ? nil : character

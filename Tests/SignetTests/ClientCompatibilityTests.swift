@@ -7,18 +7,24 @@ import Testing
 /// What third-party CertCentral clients send, as they send it.
 @Suite("Client compatibility")
 struct ClientCompatibilityTests {
+    /// An issued ssl_basic order and a duplicate sent as certmesh sends one (only the CSR and hash).
+    static func orderWithDuplicate(_ signet: TestSignet) async throws -> Int {
+        let organizationID = try await signet.prepareAccount()
+        let placed = try await signet.call(
+            .POST, "order/certificate/ssl_basic",
+            json: TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organizationID))
+        let orderID = try #require(placed.json["id"] as? Int, "\(placed.text)")
+        let duplicate = try await signet.call(
+            .POST, "order/certificate/\(orderID)/duplicate",
+            json: ["certificate": ["csr": try TestData.csr(), "signature_hash": "sha256"], "skip_approval": true])
+        #expect(duplicate.status == .created, "\(duplicate.text)")
+        return orderID
+    }
+
     @Test("certmesh's duplicate names no names (only the CSR and hash): the duplicate carries the order's names")
     func duplicateWithoutNames() async throws {
         try await withSignet { signet in
-            let organizationID = try await signet.prepareAccount()
-            let placed = try await signet.call(
-                .POST, "order/certificate/ssl_basic",
-                json: TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organizationID))
-            let orderID = try #require(placed.json["id"] as? Int, "\(placed.text)")
-            let duplicate = try await signet.call(
-                .POST, "order/certificate/\(orderID)/duplicate",
-                json: ["certificate": ["csr": try TestData.csr(), "signature_hash": "sha256"], "skip_approval": true])
-            #expect(duplicate.status == .created, "\(duplicate.text)")
+            let orderID = try await Self.orderWithDuplicate(signet)
             let listed = try await signet.call(.GET, "order/certificate/\(orderID)/duplicate")
             let first = try #require((listed.json["certificates"] as? [[String: Any]])?.first, "\(listed.text)")
             #expect(first["common_name"] as? String == "example.com", "\(first)")
@@ -29,15 +35,7 @@ struct ClientCompatibilityTests {
     @Test("digicert-client 1.1.5's download_duplicate: ?subId=&formatType=pem_all answers the duplicate's chain in CRLF PEM")
     func downloadDuplicate() async throws {
         try await withSignet { signet in
-            let organizationID = try await signet.prepareAccount()
-            let placed = try await signet.call(
-                .POST, "order/certificate/ssl_basic",
-                json: TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organizationID))
-            let orderID = try #require(placed.json["id"] as? Int, "\(placed.text)")
-            let duplicate = try await signet.call(
-                .POST, "order/certificate/\(orderID)/duplicate",
-                json: ["certificate": ["csr": try TestData.csr(), "signature_hash": "sha256"], "skip_approval": true])
-            #expect(duplicate.status == .created, "\(duplicate.text)")
+            let orderID = try await Self.orderWithDuplicate(signet)
             let listed = try await signet.call(.GET, "order/certificate/\(orderID)/duplicate")
             let entry = try #require((listed.json["certificates"] as? [[String: Any]])?.first, "\(listed.text)")
             let subID = try #require(entry["sub_id"] as? String)
