@@ -13,12 +13,15 @@ struct CertCentralError: Error, Sendable {
     let message: String
     /// Seconds after which the request may succeed (`Retry-After`), for rate limits and unavailability.
     var retryAfter: Int?
+    /// Where Signet knowingly answers otherwise than CertCentral (``KnownDifference``).
+    var differs: String?
 
-    init(_ status: HTTPResponseStatus, _ code: String, _ message: String, retryAfter: Int? = nil) {
+    init(_ status: HTTPResponseStatus, _ code: String, _ message: String, retryAfter: Int? = nil, differs: String? = nil) {
         self.status = status
         self.code = code
         self.message = message
         self.retryAfter = retryAfter
+        self.differs = differs
     }
 
     /// CertCentral's answer when a key exceeds its request limits (certcentral.md 11.2).
@@ -36,6 +39,7 @@ struct CertCentralError: Error, Sendable {
         let response = Response(status: status)
         try? response.content.encode(body, as: .json)
         if let retryAfter { response.headers.replaceOrAdd(name: .retryAfter, value: String(retryAfter)) }
+        if let differs { response.headers.replaceOrAdd(name: KnownDifference.header, value: differs) }
         return response
     }
 }
@@ -100,7 +104,8 @@ enum CertCentralErrorTable {
         case .unsupportedPaymentMethod(let method):
             return .init(
                 .badRequest, "invalid_value:payment_method",
-                "payment_method '\(method)' is not available; Signet charges the account balance.")
+                "payment_method '\(method)' is not available; Signet charges the account balance.",
+                differs: KnownDifference.paymentMethod)
         case .insufficientFunds(let needed, let available):
             return .init(
                 .badRequest, "insufficient_funds",
@@ -117,7 +122,7 @@ enum CertCentralErrorTable {
             return .init(
                 .badRequest, "invalid_dcv_method",
                 "http-token-dynamic (a file with a unique name) is not available: DV certificates never take it, and Signet "
-                    + "validates files of OV and EV orders with http-token.")
+                    + "validates files of OV and EV orders with http-token.", differs: KnownDifference.dynamicFileName)
         case .dcvMethodNotAllowed(let name, let method):
             return .init(
                 .badRequest, "invalid_dcv_method",
@@ -130,7 +135,7 @@ enum CertCentralErrorTable {
         case .csrRequired:
             return .init(
                 .badRequest, "missing_field:certificate.csr",
-                "Signet needs a CSR: it never generates or holds subscriber keys.")
+                "Signet needs a CSR: it never generates or holds subscriber keys.", differs: KnownDifference.csrRequired)
         }
     }
 

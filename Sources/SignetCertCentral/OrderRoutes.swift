@@ -26,8 +26,12 @@ struct OrderRoutes: RouteCollection {
         let fingerprint = RegistrationAuthority.fingerprint(
             Array(productNameID.lowercased().utf8) + [0] + JSONValue.object(body.fields).canonicalBytes)
         let placed = try await request.signet.registration.placeOrder(submission, by: principal, fingerprint: fingerprint)
-        return try CertCentralFormat.response(
-            OrderCreatedView(placed, authority: request.signet.authority), status: .created)
+        let view = OrderCreatedView(placed, authority: request.signet.authority)
+        let response = try CertCentralFormat.response(view, status: .created)
+        if let differs = KnownDifference.of(placedOrder: placed, issuedInAnswer: view.certificateChain != nil) {
+            response.headers.replaceOrAdd(name: KnownDifference.header, value: differs)
+        }
+        return response
     }
 
     func orderInfo(_ request: Request) async throws -> Response {

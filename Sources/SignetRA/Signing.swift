@@ -53,7 +53,7 @@ extension RegistrationAuthority {
         -> Bool
     {
         guard certificate.status == .approved, caaCleared, order.product != nil,
-            [.pending, .issued, .reissuePending].contains(order.status), pace.permits(certificate, now: now)
+            [.pending, .issued, .reissuePending].contains(order.status), pace.permits(certificate, orderID: order.id, now: now)
         else { return false }
         return try blockers(names: certificate.names, order: order, connection: connection, at: now).isEmpty
     }

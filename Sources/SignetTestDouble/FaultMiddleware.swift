@@ -31,7 +31,26 @@ public struct FaultMiddleware: AsyncMiddleware {
             throw error
         }
         double.journal.record(dialect: dialect, request: request, key: key, status: response.status.code, fault: action)
+        if response.status == .ok, let orderID = Self.polledOrder(dialect: dialect, request: request, path: path),
+            double.registration.pace.countPoll(orderID: orderID)
+        {
+            // That was the last read the order waited for: sign what is ready before the next one.
+            _ = try await double.registration.advanceApprovedCertificates()
+        }
         return response
+    }
+
+    /// The order a client's status read names: CertCentral's `GET …/order/certificate/{id}` and
+    /// ACME's POST-as-GET of `…/order/{id}` (docs/test-double.md, asynchronous issuance).
+    static func polledOrder(dialect: String?, request: Request, path: String) -> Int? {
+        let parts = path.split(separator: "/")
+        guard parts.count >= 2, let id = Int(parts[parts.count - 1]) else { return nil }
+        switch (dialect, request.method) {
+        case ("certcentral", .GET):
+            return parts[parts.count - 2] == "certificate" && parts.count >= 3 && parts[parts.count - 3] == "order" ? id : nil
+        case ("acme", .POST): return parts[parts.count - 2] == "order" ? id : nil
+        default: return nil
+        }
     }
 
     private func answer(_ request: Request, action: Fault.Action?, next: any AsyncResponder) async throws -> Response {

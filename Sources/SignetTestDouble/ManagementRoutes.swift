@@ -14,6 +14,7 @@ public struct ManagementRoutes: RouteCollection {
 
     public func boot(routes: any RoutesBuilder) throws {
         try WorkflowRoutes(registration: double.registration).boot(routes: routes)
+        try DeliveryRoutes(registration: double.registration).boot(routes: routes)
         let api = routes.grouped("test-double").grouped(AdministratorOnly())
         api.get("clock", use: clock)
         api.put("clock", use: setClock)

@@ -41,7 +41,7 @@ public final class TestDouble: Sendable {
         try await restore(start)
         clock.reset()
         rateLimiter.reset()
-        registration.pace.secondsAfterRequest = 0
+        registration.pace.reset()
         faults.clear()
         journal.clear()
     }

@@ -16,6 +16,7 @@ struct WorkflowRoutes: RouteCollection {
         api.post("approvals", ":request_id", use: decide)
         api.post("orders", ":order_id", "dcv", use: markDCV)
         api.post("orders", ":order_id", "revoke", use: revoke)
+        api.post("domains", ":name", "expire", use: expireValidation)
         api.put("balance", use: setBalance)
         api.get("issuance", use: issuance)
         api.put("issuance", use: setIssuance)
@@ -62,6 +63,20 @@ struct WorkflowRoutes: RouteCollection {
         return Response(status: .noContent)
     }
 
+    /// The name's current validation (in every container) ends now, as if its reuse period had
+    /// run out: the next order, reissue or ACME authorization for it validates again.
+    func expireValidation(_ request: Request) async throws -> Response {
+        // Stored names are lower case without a trailing dot (public and private names alike).
+        let name = (request.parameters.get("name") ?? "").lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        guard !name.isEmpty, name.utf8.count <= 253 else {
+            throw Abort(.badRequest, reason: "POST /test-double/domains/{name}/expire names a domain")
+        }
+        let now = registration.clock.now()
+        let ended = try await registration.store.write { try $0.expireDomainValidations(name: name, at: now) }
+        guard ended > 0 else { throw Abort(.notFound, reason: "no current validation of \(name)") }
+        return try ManagementRoutes.json(["name": name, "expired": ended])
+    }
+
     /// `{"reason": "keyCompromise"}`: the CA revokes the order's current certificate at once.
     func revoke(_ request: Request) async throws -> Response {
         let body = try ManagementBody(request)
@@ -101,17 +116,23 @@ struct WorkflowRoutes: RouteCollection {
     }
 
     func issuance(_ request: Request) async throws -> Response {
-        try ManagementRoutes.json(["delay_seconds": registration.pace.secondsAfterRequest])
+        try ManagementRoutes.json([
+            "delay_seconds": registration.pace.secondsAfterRequest, "polls": registration.pace.pollsBeforeIssue,
+        ])
     }
 
-    /// `{"delay_seconds": N}`: a certificate is signed no sooner than N seconds after it was
-    /// requested (the order answers `pending` until then, as CertCentral often does); 0 signs at once.
+    /// `{"delay_seconds": N, "polls": M}`: a certificate is signed no sooner than N seconds after
+    /// it was requested, and not before the client has read its order M times (each answers
+    /// `pending`, as CertCentral's often do); both 0 sign at once. Either may be left out.
     func setIssuance(_ request: Request) async throws -> Response {
         let body = try ManagementBody(request)
-        guard let delay = body.number("delay_seconds"), (0...86_400).contains(delay) else {
-            throw Abort(.badRequest, reason: "'delay_seconds' is 0 to 86400")
-        }
-        registration.pace.secondsAfterRequest = delay
+        let delay = body.number("delay_seconds")
+        let polls = body.number("polls")
+        guard delay != nil || polls != nil, delay.map({ (0...86_400).contains($0) }) ?? true,
+            polls.map({ (0...1_000).contains($0) && $0.rounded() == $0 }) ?? true
+        else { throw Abort(.badRequest, reason: "'delay_seconds' is 0 to 86400, 'polls' a whole number 0 to 1000") }
+        if let delay { registration.pace.secondsAfterRequest = delay }
+        if let polls { registration.pace.pollsBeforeIssue = Int(polls) }
         return try await issuance(request)
     }
 }

@@ -163,6 +163,12 @@ extension StoreSession {
 }
 
 extension StoreSession where Access == ReadWrite {
+    /// Ends every container's current validation of `name` at `date`, so that the next order for
+    /// it validates again; the number of validations ended.
+    public func expireDomainValidations(name: String, at date: Date) throws -> Int {
+        try execute("UPDATE domains SET validated_until = ? WHERE name = ? AND validated_until > ?", [date, name, date])
+    }
+
     /// Adds a domain that is not validated yet, or returns the container's existing row of that name.
     public func addDomain(
         name: String, containerID: Int, method: String, token: String, tokenExpires: Date, organizationID: Int?, at date: Date

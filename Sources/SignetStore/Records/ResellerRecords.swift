@@ -157,6 +157,16 @@ extension StoreSession {
     public func callback(id: Int) throws -> Callback? {
         try first(CallbackRow.self, "SELECT * FROM callbacks WHERE id = ?", [id])?.record
     }
+
+    /// The newest callbacks, of one order or all, newest first.
+    public func recentCallbacks(orderID: Int?, limit: Int) throws -> [Callback] {
+        guard let orderID else {
+            return try all(CallbackRow.self, "SELECT * FROM callbacks ORDER BY id DESC LIMIT ?", [limit]).map(\.record)
+        }
+        return try all(
+            CallbackRow.self, "SELECT * FROM callbacks WHERE order_id = ? ORDER BY id DESC LIMIT ?", [orderID, limit]
+        ).map(\.record)
+    }
 }
 
 extension StoreSession where Access == ReadWrite {
@@ -210,6 +220,15 @@ extension StoreSession where Access == ReadWrite {
             CallbackRow(
                 orderId: orderID, accessKeyId: accessKeyID, url: url, event: event, payload: payload, dateCreated: date,
                 attempts: 0, nextAttemptAt: date))
+    }
+
+    /// Queues callback `id` again, as a new callback with the same payload due at `date`; its id,
+    /// or `nil` when there is no such callback.
+    public func redeliverCallback(id: Int, at date: Date) throws -> Int? {
+        guard let original = try callback(id: id) else { return nil }
+        return try enqueueCallback(
+            orderID: original.orderID, accessKeyID: original.accessKeyID, url: original.url, event: original.event,
+            payload: original.payload, at: date)
     }
 
     /// Callbacks due for an attempt, oldest first (locked on PostgreSQL, skipping those another instance holds).
