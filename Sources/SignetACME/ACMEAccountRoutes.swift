@@ -9,7 +9,7 @@ import Vapor
 /// The directory, nonces, accounts and key changes (RFC 8555 7.1.1, 7.2, 7.3).
 extension ACMEDialect {
     func directory(_ request: Request) async throws -> Response {
-        var meta: [String: Any] = [
+        let meta: [String: Any] = [
             "externalAccountRequired": settings.externalAccountRequired, "caaIdentities": [settings.caaIdentity],
             "website": settings.baseURL,
             "profiles": Dictionary(profiles.map { ($0.name, $0.summary) }) { first, _ in first },

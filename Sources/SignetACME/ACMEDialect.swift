@@ -152,6 +152,7 @@ public struct ACMEDialect: Dialect {
     func account(of request: Request) async throws -> (JWS, ACMEAccount) {
         let (jws, account) = try await authenticate(request)
         guard let account else { throw ACMEProblem.malformed("sign this request with the account's key ('kid')") }
+        request.credentialID = "acme-account-\(account.id)"
         return (jws, account)
     }
 

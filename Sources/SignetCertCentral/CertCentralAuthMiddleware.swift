@@ -20,7 +20,9 @@ struct CertCentralAuthMiddleware: AsyncMiddleware {
                 .unauthorized, "invalid_api_key",
                 missing ? "The X-DC-DEVKEY header with an API key is missing." : "The API key is not valid.")
         }
-        if let wait = limiter.admit("key:\(APIKeyFormat.lookupID(of: key) ?? key)", now: now) {
+        let lookupID = APIKeyFormat.lookupID(of: key)
+        request.credentialID = lookupID
+        if let wait = limiter.admit("key:\(lookupID ?? key)", now: now) {
             throw CertCentralError.rateLimited(retryAfter: wait)
         }
         request.storage[PrincipalKey.self] = principal

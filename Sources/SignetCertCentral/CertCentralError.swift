@@ -168,6 +168,7 @@ enum CertCentralErrorTable {
             return .init(.notFound, "not_found|organization", "The organization \(id) was not found.")
         case .containerNotFound(let id): return .init(.notFound, "not_found|container", "The container \(id) was not found.")
         case .userNotFound(let id): return .init(.notFound, "not_found|user", "The user \(id) was not found.")
+        case .apiKeyNotFound(let id): return .init(.notFound, "not_found|api_key", "The API key \(id) was not found.")
         case .forbidden(let reason):
             return .init(.forbidden, "access_denied|missing_permission", "The API key may not do this: \(reason).")
         case .requestAlreadyProcessed(let id, let status):

@@ -115,9 +115,9 @@ struct OCSPResponseBuilder: Sendable {
                             single.appendPrimitiveNode(identifier: context(2)) { _ in }
                         case .revoked(let revocation):
                             try single.appendConstructedNode(identifier: context(1)) { info in
-                                try info.serialize(try ASN1Time.generalized(revocation.date))
+                                try info.serialize(ASN1Time.generalized(revocation.date))
                                 if revocation.reason != .unspecified {
-                                    try info.serialize(explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific) {
+                                    info.serialize(explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific) {
                                         $0.appendEnumerated(revocation.reason.code)
                                     }
                                 }

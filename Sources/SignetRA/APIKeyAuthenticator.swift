@@ -34,6 +34,9 @@ public final class APIKeyAuthenticator: @unchecked Sendable {
             return Principal(user: stored.user, containers: containers, settings: try connection.accountSettings())
         }
         if let principal {
+            // When it was last used, for `signet apikey list`: once per key per cache period. A failed
+            // bookkeeping write must not refuse a valid key; the next cache miss writes it again.
+            _ = try? await store.write { try $0.recordAPIKeyUse(lookupID: lookupID, at: now) }
             lock.withLock {
                 if cache.count > 10_000 { cache.removeAll() }
                 cache[digest] = (principal, now.addingTimeInterval(cacheLifetime))

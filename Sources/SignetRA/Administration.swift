@@ -38,6 +38,19 @@ public struct Administration: Sendable {
         }
     }
 
+    /// Every API key (never the key itself), by id.
+    public func apiKeys() async throws -> [APIKeyListing] {
+        try await store.read { try $0.apiKeys() }
+    }
+
+    /// Revokes API key `id` (as `apiKeys()` lists it); it answers 401 once the authenticator's
+    /// cache has let it go, within 5 seconds.
+    public func revokeAPIKey(id: Int) async throws {
+        guard try await store.write({ try $0.revokeAPIKey(id: id) }) else {
+            throw WorkflowError.apiKeyNotFound(id)
+        }
+    }
+
     /// Creates an API-only user with `role` and returns its new key (shown once, stored as a hash).
     public func createAPIKey(role: Role, name: String, containerID: Int? = nil) async throws -> (key: String, user: User) {
         let now = clock.now()
@@ -147,6 +160,7 @@ public struct Administration: Sendable {
     /// Copies order `id` `count` times (a fixture for list benchmarks; nothing is charged or signed),
     /// committing every 20,000 orders, their counts folded in as it goes. Returns how many it stored.
     public func seedCopies(ofOrder id: Int, count: Int) async throws -> Int {
+        guard try await store.read({ try $0.order(id: id) }) != nil else { throw WorkflowError.orderNotFound(String(id)) }
         var stored = 0
         while stored < count {
             let batch = min(20_000, count - stored)

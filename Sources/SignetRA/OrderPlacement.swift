@@ -240,7 +240,7 @@ extension RegistrationAuthority {
         try Self.charge(
             plan.price, orderID: order.id, note: "order \(order.id) \(plan.product.nameID)", connection: connection, at: now)
         let skipApproval = submission.skipApproval
-        var request = ApprovalRequest(
+        let request = ApprovalRequest(
             id: 0, orderID: order.id, certificateID: nil, type: .newRequest, status: skipApproval ? .approved : .pending,
             requesterID: opening.principal.user.id, processorID: skipApproval ? opening.principal.user.id : nil,
             comments: submission.options.comments, processorComment: nil, date: now, dateProcessed: skipApproval ? now : nil)

@@ -10,6 +10,7 @@ public enum WorkflowError: Error, Sendable, Equatable {
     case organizationNotFound(Int)
     case containerNotFound(Int)
     case userNotFound(Int)
+    case apiKeyNotFound(Int)
     /// The caller's role may not do this.
     case forbidden(String)
     /// The request was decided before.
@@ -52,6 +53,7 @@ extension WorkflowError: CustomStringConvertible {
         case .organizationNotFound(let id): return "there is no organization \(id)"
         case .containerNotFound(let id): return "there is no container \(id)"
         case .userNotFound(let id): return "there is no user \(id)"
+        case .apiKeyNotFound(let id): return "there is no active API key \(id) (`signet apikey list` shows them)"
         case .forbidden(let reason): return "not allowed: \(reason)"
         case .requestAlreadyProcessed(let id, let status): return "request \(id) is \(status.rawValue) already"
         case .certificateNotIssued(let id, let status): return "certificate \(id) is \(status.rawValue), not issued"

@@ -13,6 +13,8 @@ public enum StartupError: Error, Sendable, Equatable, CustomStringConvertible {
     case tls(String)
     /// `--port 0` found no free port.
     case port(String)
+    /// A setting from the environment that Signet cannot use (`LOG_LEVEL`).
+    case setting(String)
 
     public var description: String {
         switch self {
@@ -29,7 +31,7 @@ public enum StartupError: Error, Sendable, Equatable, CustomStringConvertible {
                 (docs/pki.md says how to rotate issuing CAs).
                 """
         case .tls(let reason): return "the TLS listener cannot start: \(reason)"
-        case .port(let reason): return reason
+        case .port(let reason), .setting(let reason): return reason
         }
     }
 }

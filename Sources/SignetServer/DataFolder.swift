@@ -81,7 +81,7 @@ enum DataFolder {
         while let relative = entries?.nextObject() as? String {
             let path = folder.appendingPathComponent(relative).path
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
             try tighten(path, to: isDirectory.boolValue ? 0o700 : 0o600, name: relative)
         }
         return changed

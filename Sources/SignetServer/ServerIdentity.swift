@@ -70,9 +70,12 @@ enum ServerIdentity {
         let signed = try authority.signNow(prepared)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let keyPEM = key.pemRepresentation
-        FileManager.default.createFile(atPath: keyFile.path, contents: Data(keyPEM.utf8), attributes: [.posixPermissions: 0o600])
-        FileManager.default.createFile(
-            atPath: certificateFile.path, contents: Data(signed.pem.utf8), attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(
+                atPath: keyFile.path, contents: Data(keyPEM.utf8), attributes: [.posixPermissions: 0o600]),
+            FileManager.default.createFile(
+                atPath: certificateFile.path, contents: Data(signed.pem.utf8), attributes: [.posixPermissions: 0o600])
+        else { throw StartupError.tls("cannot write the listener's certificate and key into \(folder.path)") }
         return (signed.pem, keyPEM)
     }
 

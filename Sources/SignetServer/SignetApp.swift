@@ -139,7 +139,16 @@ public enum SignetApp {
         _ app: Application, configuration: SignetConfiguration, clock: any WallClock = SystemWallClock()
     ) async throws -> SignetServices {
         var configuration = configuration
-        if configuration.port == 0 { configuration.port = try FreePort.pick(host: configuration.host) }
+        if configuration.port == 0 {
+            configuration.port = try FreePort.pick(host: configuration.host)
+        } else {
+            try ListenerProbe.check(host: configuration.host, port: configuration.port)
+        }
+        if configuration.tls == nil, !["127.0.0.1", "::1", "localhost"].contains(configuration.host) {
+            app.logger.warning(
+                "listening on \(configuration.host) without TLS: API keys cross the network in the clear. Use --tls self, --tls-cert and --tls-key, or a TLS proxy in front (docs/operations.md)."
+            )
+        }
         let (store, administration, sealer, authority) = try await openInstallation(
             app, configuration: configuration, clock: clock)
         if configuration.dcvMode == .alwaysValid {
@@ -187,9 +196,15 @@ public enum SignetApp {
         // SIGTERM drains: requests in flight finish (for this long at most) before the database closes.
         app.http.server.configuration.shutdownTimeout = .seconds(Int64(configuration.drainTimeout))
         app.routes.defaultMaxBodySize = "1mb"
+        app.http.server.configuration.serverName = "Signet/\(SignetVersion.current)"
         app.middleware = Middlewares()
+        app.middleware.use(RequestLog(accessLog: configuration.accessLog))
         app.middleware.use(DialectErrorMiddleware(dialects: dialects))
-        app.get("healthz") { _ in "ok" }
+        app.get("healthz") { _ in
+            let response = Response(status: .ok, body: .init(string: #"{"status":"ok","version":"\#(SignetVersion.current)"}"#))
+            response.headers.contentType = .json
+            return response
+        }
         try app.register(collection: PublicCARoutes())
         try app.register(collection: EmailLinkRoutes())
         for dialect in dialects { try dialect.register(on: app.grouped(dialect.pathPrefix)) }
@@ -231,7 +246,9 @@ public enum SignetApp {
     public static func serve(
         configuration: SignetConfiguration, ready: (@Sendable (ReadyReport) throws -> Void)? = nil
     ) async throws {
-        try await withApplication { app in
+        try await withApplication(logFormat: configuration.logFormat) { app in
+            let servingLock = configuration.databaseURL == nil ? try ServingLock.acquire(configuration, logger: app.logger) : nil
+            defer { servingLock?.release() }
             let clock: any WallClock = configuration.testDouble ? AdjustableWallClock() : SystemWallClock()
             let services = try await configure(app, configuration: configuration, clock: clock)
             if configuration.testDouble, let clock = clock as? AdjustableWallClock {
@@ -287,13 +304,11 @@ public enum SignetApp {
 
     /// A production application logging to standard error at `LOG_LEVEL`, shut down after `body`.
     /// Standard output stays for results, e.g. the key that `apikey create` prints.
-    private static func withApplication(_ body: (Application) async throws -> Void) async throws {
-        let level = Environment.get("LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+    private static func withApplication(
+        logFormat: LogFormat = .text, _ body: (Application) async throws -> Void
+    ) async throws {
+        let level = try LogFormat.level()
+        LoggingSystem.bootstrap { label in logFormat.handler(label: label, level: level) }
         // Vapor must not parse Signet's own arguments.
         let app = try await Application.make(Environment(name: "production", arguments: ["signet"]))
         do {

@@ -72,6 +72,10 @@ public struct SignetConfiguration: Sendable {
 
     /// Requests per API key, in both dialects (`--rate-limit`): CertCentral's documented limits by default.
     public var rateLimit = RateLimitPolicy.certCentral
+    /// How log lines are written (`--log-format`).
+    public var logFormat = LogFormat.text
+    /// Whether each request writes an access line (`--access-log off` turns it off).
+    public var accessLog = true
 
     /// Where the listener's TLS certificate comes from: none (plain HTTP, the default), PEM files
     /// (`--tls-cert`, `--tls-key`), or Signet's own CA (`--tls self`).

@@ -7,7 +7,7 @@ import Vapor
 /// The test double's management API under `/test-double` (docs/test-double.md): the clock,
 /// reset and snapshots. Only the administrator's API key (`X-DC-DEVKEY`) may call it, and the
 /// server mounts it only in the test-double mode.
-public struct ManagementRoutes: RouteCollection {
+public struct ManagementRoutes: RouteCollection, Sendable {
     let double: TestDouble
 
     public init(double: TestDouble) { self.double = double }

@@ -7,7 +7,7 @@ import SignetServer
 
 struct APIKeyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "apikey", abstract: "Manage API keys.", subcommands: [Create.self])
+        commandName: "apikey", abstract: "Manage API keys.", subcommands: [Create.self, List.self, Revoke.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an API key and print it (shown once).")
@@ -30,6 +30,68 @@ struct APIKeyCommand: AsyncParsableCommand {
                 print(key)
             }
         }
+    }
+}
+
+extension APIKeyCommand {
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List API keys: id, key id (the key's public first part), name, role, container, created, last used.")
+
+        @Flag(help: "Print a JSON array.")
+        var json = false
+
+        @OptionGroup var data: DataOption
+
+        func run() async throws {
+            try await withStore(data) { administration in
+                let keys = try await administration.apiKeys()
+                if json {
+                    print(try JSONOutput.text(keys.map(Self.object)))
+                    return
+                }
+                print("id  key id        role           container  created     last used             status   name")
+                for key in keys {
+                    let lastUsed = key.lastUsedAt.map(APITime.timestamp) ?? "never"
+                    print(
+                        "\(key.id)  \(key.lookupID)  \(key.user.role.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0))"
+                            + "  \(key.user.containerID)  \(APITime.day(key.dateCreated))  \(lastUsed)  "
+                            + "\(key.isActive ? "active " : "revoked")  \(key.name)")
+                }
+            }
+        }
+
+        static func object(_ key: APIKeyListing) -> [String: Any] {
+            [
+                "id": key.id, "key_id": key.lookupID, "name": key.name, "user_id": key.user.id, "role": key.user.role.rawValue,
+                "container_id": key.user.containerID, "created": APITime.timestamp(key.dateCreated),
+                "last_used": key.lastUsedAt.map(APITime.timestamp) ?? NSNull(), "active": key.isActive,
+            ]
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke an API key (by the id `apikey list` shows); it answers 401 within 5 seconds.")
+
+        @Argument(help: "The key's id.")
+        var id: Int
+
+        @OptionGroup var data: DataOption
+
+        func run() async throws {
+            try await withStore(data) { administration in
+                try await administration.revokeAPIKey(id: id)
+                FileHandle.standardError.write(Data("revoked API key \(id)\n".utf8))
+            }
+        }
+    }
+}
+
+/// What `--json` prints: one JSON document, keys sorted, for scripts.
+enum JSONOutput {
+    static func text(_ value: Any) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]), as: UTF8.self)
     }
 }
 
@@ -91,15 +153,20 @@ struct BalanceCommand: AsyncParsableCommand {
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add money to the account balance.")
 
-        @Argument(help: "The amount, e.g. 1000 or 99.50.")
-        var amount: String
+        // Taken as given, so that "-5" is refused as a negative amount rather than read as a flag.
+        @Argument(parsing: .allUnrecognized, help: "The amount, e.g. 1000 or 99.50.")
+        var given: [String] = []
 
         @OptionGroup var data: DataOption
 
+        var amount: String { given.first ?? "" }
+
         func validate() throws {
-            guard let money = Money(decimal: amount), money.cents > 0 else {
-                throw ValidationError("'\(amount)' is not a positive amount with at most two decimals")
+            guard given.count == 1 else { throw ValidationError("give one amount, e.g. signet balance add 1000") }
+            guard let money = Money(decimal: amount) else {
+                throw ValidationError("'\(amount)' is not an amount with at most two decimals")
             }
+            guard money.cents > 0 else { throw ValidationError("the amount must be more than zero, not \(amount)") }
         }
 
         func run() async throws {

@@ -14,11 +14,12 @@ struct DataOption: ParsableArguments {
         help:
             "postgres://USER:PASSWORD@HOST:PORT/DATABASE selects PostgreSQL (env DATABASE_URL); default: SQLite in the data folder."
     )
-    var databaseURL: String? = ProcessInfo.processInfo.environment["DATABASE_URL"]
+    var databaseURL: String = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
 
     func validate() throws {
         guard !path.trimmingWhitespace().isEmpty else { throw ValidationError("--data needs a folder") }
-        if let url = databaseURL, !url.isEmpty {
+        if !databaseURL.isEmpty {
+            let url = databaseURL
             guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
                 components.host?.isEmpty == false, components.port.map({ (1...65_535).contains($0) }) ?? true
             else {
@@ -30,7 +31,7 @@ struct DataOption: ParsableArguments {
     var configuration: SignetConfiguration {
         var configuration = SignetConfiguration()
         configuration.dataDirectory = URL(fileURLWithPath: path)
-        configuration.databaseURL = databaseURL.flatMap { $0.isEmpty ? nil : $0 }
+        configuration.databaseURL = databaseURL.isEmpty ? nil : databaseURL
         return configuration
     }
 }
@@ -52,6 +53,7 @@ enum Switch: String, CaseIterable, ExpressibleByArgument {
 }
 
 extension DCVMode: ExpressibleByArgument {}
+extension LogFormat: ExpressibleByArgument {}
 extension ApprovalStep: ExpressibleByArgument {}
 extension Role: ExpressibleByArgument {}
 

@@ -13,7 +13,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on (env SIGNET_HOST).")
     var host: String = ProcessInfo.processInfo.environment["SIGNET_HOST"] ?? "127.0.0.1"
 
-    @Option(help: "Port to listen on, 0 for any free port (env SIGNET_PORT).")
+    @Option(parsing: .unconditional, help: "Port to listen on, 0 for any free port (env SIGNET_PORT).")
     var port: Int = Int(ProcessInfo.processInfo.environment["SIGNET_PORT"] ?? "") ?? 8080
 
     @OptionGroup var data: DataOption
@@ -37,27 +37,30 @@ struct Serve: AsyncParsableCommand {
     var testDoubleApi = false
 
     @Option(
+        name: .customLong("public-url"),
         help: "Base URL of the server, put in certificates (CRL, OCSP, CA issuers) and e-mailed links (env SIGNET_PUBLIC_URL).")
-    var publicURL: String? = ProcessInfo.processInfo.environment["SIGNET_PUBLIC_URL"]
+    var givenPublicURL: String = ProcessInfo.processInfo.environment["SIGNET_PUBLIC_URL"] ?? ""
+
+    var publicURL: String? { givenPublicURL.isEmpty ? nil : givenPublicURL }
 
     @OptionGroup var pki: PKIOptions
 
     @Option(help: "checked (default) or always-valid: a test double in which every name counts as validated.")
     var dcv: DCVMode = .checked
 
-    @Option(help: "Seconds between background passes over pending orders.")
+    @Option(parsing: .unconditional, help: "Seconds between background passes over pending orders.")
     var recheckInterval: Double = 5
 
     @Option(help: "DNS server for validation and CAA, HOST:PORT (default: the first nameserver of /etc/resolv.conf).")
     var dnsServer: String?
 
-    @Option(help: "Seconds to wait for each DNS answer, asked twice before a lookup fails (default 2).")
+    @Option(parsing: .unconditional, help: "Seconds to wait for each DNS answer, asked twice before a lookup fails (default 2).")
     var dnsTimeout: Double = 2
 
-    @Option(help: "Port that http-token validation connects to (default 80).")
+    @Option(parsing: .unconditional, help: "Port that http-token validation connects to (default 80).")
     var dcvHttpPort: Int = 80
 
-    @Option(help: "Port that HTTPS validation connects to (default 443).")
+    @Option(parsing: .unconditional, help: "Port that HTTPS validation connects to (default 443).")
     var dcvHttpsPort: Int = 443
 
     @Option(help: "SMTP relay for validation e-mail, smtp://HOST:PORT (default: write to the outbox only).")
@@ -78,13 +81,17 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Zone that dns-cname-token records point into (default dcv.<caa identity>).")
     var dcvCnameZone: String?
 
-    @Option(help: "Days a domain validation is reused (default: the CA/B Forum period in force, 199 days in 2026).")
+    @Option(
+        parsing: .unconditional,
+        help: "Days a domain validation is reused (default: the CA/B Forum period in force, 199 days in 2026).")
     var domainReuseDays: Int?
 
-    @Option(help: "Seconds before the first background re-check of an order's DCV; doubles up to an hour.")
+    @Option(
+        parsing: .unconditional, help: "Seconds before the first background re-check of an order's DCV; doubles up to an hour.")
     var dcvRecheckBase: Double = 30
 
     @Option(
+        parsing: .unconditional,
         help:
             "Seconds a reserved signature may stay unrecorded before it is signed again under a new serial (a slow HSM needs more)."
     )
@@ -99,13 +106,22 @@ struct Serve: AsyncParsableCommand {
     var allowPrivateTargets = false
 
     @Option(
+        parsing: .unconditional,
         help: "Seconds before a failed callback is retried; later retries wait 5, 15, 60, 360 and 720 times as long, for a day.")
     var callbackRetryBase: Double = 60
 
     @Option(help: "Requests per API key: 'off', or windows such as 100/5s,1000/5m (CertCentral's limits, the default).")
     var rateLimit: String = RateLimitPolicy.certCentral.argument
 
-    @Option(help: "Seconds that requests in flight may take to finish after SIGTERM before the database closes.")
+    @Option(help: "How log lines are written to standard error: text or json (one object per line).")
+    var logFormat: LogFormat = .text
+
+    @Option(help: "One access line per request (method, route, status, duration, key id, request id, client): on or off.")
+    var accessLog: Switch = .on
+
+    @Option(
+        parsing: .unconditional,
+        help: "Seconds that requests in flight may take to finish after SIGTERM before the database closes.")
     var drainTimeout: Double = 30
 
     @Option(help: "PEM file of the listener's TLS certificate chain (with --tls-key): serve HTTPS.")
@@ -222,6 +238,8 @@ struct Serve: AsyncParsableCommand {
         configuration.allowPrivateTargets = allowPrivateTargets
         configuration.callbackRetryBase = callbackRetryBase
         configuration.rateLimit = RateLimitPolicy(argument: rateLimit) ?? .certCentral
+        configuration.logFormat = logFormat
+        configuration.accessLog = accessLog == .on
         configuration.drainTimeout = drainTimeout
         configuration.testDouble = testDoubleApi
         if tls == "self" {
@@ -338,9 +356,11 @@ enum EphemeralFolder {
             return
         }
         let partial = file + ".partial"
-        FileManager.default.createFile(
-            atPath: partial, contents: Data((line + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(
+                atPath: partial, contents: Data((line + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        else { throw ValidationError("cannot write the ready line to \(partial)") }
         // Renamed into place, so that a suite polling for the file never reads half a line.
-        _ = rename(partial, file)
+        guard rename(partial, file) == 0 else { throw ValidationError("cannot write the ready line to \(file)") }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SignetCore
 import SignetHTTP
 import SignetRA
 import SignetServer
@@ -13,6 +14,7 @@ struct Signet: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "signet",
         abstract: "A self-hosted certificate authority that speaks the DigiCert CertCentral API.",
+        version: SignetVersion.current,
         subcommands: [
             Serve.self, Initialize.self, APIKeyCommand.self, ResellerKeyCommand.self, OrganizationCommand.self,
             DomainCommand.self, BalanceCommand.self, AccountCommand.self, CACommand.self, OutboxCommand.self,
@@ -56,10 +58,8 @@ enum CommandLineError {
         let text: String
         if error is CocoaError || type(of: error) is NSError.Type {
             text = (error as NSError).localizedDescription
-        } else if let described = error as? any CustomStringConvertible {
-            text = described.description
         } else {
-            text = (error as NSError).localizedDescription
+            text = String(describing: error)
         }
         guard let first = text.first else { return "the command failed" }
         var sentence = first.uppercased() + text.dropFirst()

@@ -51,7 +51,7 @@ final class ChildProcess: @unchecked Sendable {
                 posix_spawn_file_actions_adddup2(&actions, pipe.readEnd, target)
             }
         }
-        Self.closeFrom?(&actions, 3)
+        _ = Self.closeFrom?(&actions, 3)
         // The child starts with no signal blocked and SIGPIPE at its default, whatever this thread has.
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -16,7 +16,7 @@ final class EphemeralSignet: @unchecked Sendable {
     init(_ arguments: [String] = []) async throws {
         let output = try ChildPipe()
         log = try Tools.temporaryDirectory().appendingPathComponent("ephemeral.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         defer { try? handle.close() }
         process = try ChildProcess(

@@ -71,7 +71,7 @@ final class CallbackReceiver: Sendable {
 
     init(secret: String, failFirst: Int) async throws {
         log = try Tools.temporaryDirectory().appendingPathComponent("callbacks.jsonl")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         (process, port) = try await Tools.startPortPrintingServer(
             [ResellerClient.script, "receiver", secret, log.path, String(failFirst)],
             failure: "the callback receiver did not start")

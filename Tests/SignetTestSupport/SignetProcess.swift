@@ -30,7 +30,7 @@ final class SignetProcess: @unchecked Sendable {
         port = try Self.freePort()
         scheme = arguments.contains("--tls") || arguments.contains("--tls-cert") ? "https" : "http"
         log = data.deletingLastPathComponent().appendingPathComponent("serve-\(port).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         defer { try? handle.close() }
         process = try ChildProcess(
@@ -140,11 +140,14 @@ struct LiveClient: Sendable {
     let key: String?
     var timeout: Int64 = 90
 
-    func call(_ method: HTTPMethod, _ path: String, json: Any? = nil, rawBody: String? = nil) async throws -> TestResponse {
+    func call(
+        _ method: HTTPMethod, _ path: String, json: Any? = nil, rawBody: String? = nil, headers: [(String, String)] = []
+    ) async throws -> TestResponse {
         let url = path.hasPrefix("/") ? base + path : base + "/services/v2/" + path
         var request = HTTPClientRequest(url: url)
         request.method = method
         if let key { request.headers.add(name: "X-DC-DEVKEY", value: key) }
+        request.headers.add(contentsOf: headers)
         if let json {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))

@@ -36,6 +36,8 @@ final class TestSignet: Sendable {
         configuration.issuingKeyType = keyType
         configuration.publicURL = publicURL
         configuration.recheckInterval = recheckInterval
+        // Access lines are tested on processes of their own (OperationsTests); here they would only bury failures.
+        configuration.accessLog = false
         configuration.databaseURL = try await Self.database(for: directory)
         configuration.dnsServer = try TestDNS.shared.server
         // The test process runs many servers at once on two cores: answers may wait for a thread.

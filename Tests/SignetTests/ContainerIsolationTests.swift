@@ -120,7 +120,8 @@ struct ContainerIsolationTests {
             differentBody["comments"] = "another body"
             let conflict = try await signet.call(.POST, "order/certificate/ssl_basic", key: teamB.adminKey, json: differentBody)
             #expect(conflict.status == .conflict)
-            #expect(!conflict.text.contains(String(firstID)))
+            let errors = try #require(conflict.json["errors"] as? [[String: Any]], "\(conflict.text)")
+            #expect(errors.allSatisfy { !($0["message"] as? String ?? "").contains(String(firstID)) }, "\(conflict.text)")
 
             let alternates = try #require(
                 try await signet.call(.GET, "order/alternate/K-42", key: teamB.adminKey).json["orders"] as? [[String: Any]])

@@ -34,7 +34,7 @@ struct OperatorSafetyTests {
         try await server.waitUntilServing()
         await server.stopAndWait()
         chmod(data.path, 0o755)
-        FileManager.default.createFile(atPath: data.appendingPathComponent("notes.txt").path, contents: Data("x".utf8))
+        #expect(FileManager.default.createFile(atPath: data.appendingPathComponent("notes.txt").path, contents: Data("x".utf8)))
         chmod(data.appendingPathComponent("notes.txt").path, 0o644)
         if database == nil { chmod(data.appendingPathComponent("signet.sqlite").path, 0o644) }
 
@@ -67,9 +67,9 @@ struct OperatorSafetyTests {
         let server = try SignetProcess(data: original, databaseURL: database)
         defer { server.stop() }
         try await server.waitUntilServing()
-        await #expect(try server.administer(["balance", "add", "100"], databaseURL: database).status == 0)
-
-        // The copy an operator might make of a running installation: every file but the -wal.
+        // The copy an operator might make of a running installation: every file but the -wal. (While
+        // the server runs, its writes since the last checkpoint are in the -wal alone; a CLI command's
+        // clean stop would checkpoint them into the main file.)
         let copy = root.appendingPathComponent("copy")
         try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
         for item in try FileManager.default.contentsOfDirectory(atPath: original.path)

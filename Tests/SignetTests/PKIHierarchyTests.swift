@@ -261,7 +261,7 @@ struct PKIHierarchyTests {
         let ca = directory.appendingPathComponent("ca")
         try FileManager.default.removeItem(at: ca)
         try LegacyCA.write(into: ca)
-        try await first.store.write { try $0.execute("DELETE FROM certificate_authority") }
+        _ = try await first.store.write { try $0.execute("DELETE FROM certificate_authority") }
         try await first.stop(removingData: false)
 
         var signet = try await TestSignet.start(directory: directory)

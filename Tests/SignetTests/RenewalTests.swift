@@ -100,7 +100,7 @@ struct RenewalTests {
             let records = try await signet.store.read { try $0.certificates(ids: [oldCertificate, newCertificate]) }
             #expect(records[newCertificate]?.csr == records[oldCertificate]?.csr)
             #expect(records[newCertificate]?.names == records[oldCertificate]?.names)
-            let pems = try Tools.pemBlocks(
+            let pems = Tools.pemBlocks(
                 try await signet.call(.GET, "certificate/\(newCertificate)/download/format/pem_all").text)
             let verdict = try await Tools.verify(
                 leaf: pems[0], intermediate: pems[1], root: pems[2], purpose: "sslserver", at: clock.now())

@@ -97,6 +97,20 @@ extension TestDoubleTests {
         let message = try #require((outbox.json["messages"] as? [[String: Any]])?.first, "\(outbox.text)")
         #expect((message["body"] as? String)?.contains("http") == true && message["name"] as? String != nil, "\(message)")
         #expect(try await double.admin.call(.GET, "/test-double/outbox?order_id=x").status == .badRequest)
+
+        // Time travel: validated again, then 400 days on, past any reuse period, the validation has
+        // expired; the reseller's signatures still hold (they are judged in real time).
+        _ = try await Tools.run(
+            "signet", ["domain", "validate", zone, "--data", double.data], executable: SignetProcess.binary, timeout: 60)
+        let reused = try await client.call(
+            "certificate/create",
+            ResellerTests.createBody(zone: zone, csr: try TestData.csr(), uniqueID: "u4", choices: ["v.\(zone)": "dns"]))
+        #expect(reused.data["status"] as? String == "issued", "\(reused.text)")
+        _ = try await double.admin.call(.POST, "/test-double/clock/advance", json: ["days": 400])
+        let late = try await client.call(
+            "certificate/create",
+            ResellerTests.createBody(zone: zone, csr: try TestData.csr(), uniqueID: "u5", choices: ["late.\(zone)": "dns"]))
+        #expect(late.success && late.data["status"] as? String != "issued", "expired with time: \(late.text)")
     }
 
     @Test("Time travel: an auto_renew order renews when the clock reaches 30 days before its end")
@@ -133,5 +147,49 @@ extension TestDoubleTests {
         #expect(card.status == .badRequest && card.headers.first(name: "Signet-Differs") == "payment-method")
         let plain = try await Self.placeDV(double, name: "plain.example.com")
         #expect(plain.headers.first(name: "Signet-Differs") == "no-ct", "a TLS certificate without SCTs")
+    }
+}
+
+extension TestDoubleTests {
+    @Test("ACME through the double: lego, unchanged, gets a certificate through a slow new-order and issuance after two polls")
+    func legoThroughTheDouble() async throws {
+        let zone = TestDNS.uniqueZone()
+        try await TestDNS.shared.add(["www.\(zone). A 127.0.0.1"])
+        let challengePort = try SignetProcess.freePort()
+        let double = try await EphemeralSignet([
+            "--dcv-http-port", String(challengePort), "--allow-private-targets", "--pki-url", "http://pki.signet-test.com",
+        ])
+        defer { Task { await double.stop() } }
+        try await Self.fund(double)
+        let created = try await Tools.run(
+            "signet", ["acme", "eab", "create", "--json", "--data", double.data], executable: SignetProcess.binary, timeout: 60)
+        let eab = try #require(
+            (try? JSONSerialization.jsonObject(with: Data(created.output.utf8))) as? [String: String],
+            "\(created.output) \(created.error)")
+        _ = try await double.admin.call(.PUT, "/test-double/issuance", json: ["polls": 2])
+        let slow = try await double.admin.call(
+            .POST, "/test-double/faults", json: ["dialect": "acme", "path": "/acme/new-order", "delay_ms": 1500])
+        #expect(slow.status == .created, "\(slow.text)")
+
+        let folder = try Tools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = try await Tools.run(
+            "lego",
+            [
+                "--server", double.url + "/acme/directory", "--path", folder.path, "--email", "ops@example.com", "--accept-tos",
+                "--eab", "--kid=\(try #require(eab["key_id"]))", "--hmac=\(try #require(eab["hmac_key"]))",
+                "--domains", "www.\(zone)", "--http", "--http.port", "127.0.0.1:\(challengePort)", "run",
+            ], timeout: 180)
+        #expect(run.status == 0, "\(run.output) \(run.error)")
+        let chain = try String(contentsOf: folder.appendingPathComponent("certificates/www.\(zone).crt"), encoding: .utf8)
+        #expect(Tools.pemBlocks(chain).count >= 2, "\(chain)")
+
+        let journal = try await double.admin.call(.GET, "/test-double/requests?dialect=acme")
+        let requests = try #require(journal.json["requests"] as? [[String: Any]], "\(journal.text)")
+        #expect(requests.contains { $0["fault"] as? String == "delay 1500 ms" }, "\(requests)")
+        let orderReads = requests.filter {
+            ($0["path"] as? String)?.range(of: #"^/acme/order/\d+$"#, options: .regularExpression) != nil
+        }
+        #expect(orderReads.count >= 2, "lego polled its order through processing: \(orderReads)")
     }
 }

@@ -46,6 +46,12 @@ final class SQLiteBackend: Sendable {
 
     func close() async throws {
         let pool = self.pool
-        try await OffPool.run { try pool.close() }
+        try await OffPool.run {
+            // After a clean stop the main file holds everything and the WAL is empty, so that a
+            // copy of signet.sqlite alone (without its -wal) is whole. A checkpoint that cannot
+            // finish (another process reading) leaves the WAL to the next start, which loses nothing.
+            _ = try? pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+            try pool.close()
+        }
     }
 }

@@ -70,6 +70,7 @@ struct APIKeyRow: Codable, Sendable {
     var keyHash: String
     var isActive: Bool
     var dateCreated: Date
+    var lastUsedAt: Date?
 }
 
 struct LedgerRow: Codable, Sendable {
@@ -167,6 +168,18 @@ extension StoreSession {
         else { return nil }
         return (key.keyHash, user)
     }
+
+    /// Every API key, active or revoked, by id.
+    public func apiKeys() throws -> [APIKeyListing] {
+        let rows = try all(APIKeyRow.self, "SELECT * FROM api_keys ORDER BY id")
+        let users = try users(ids: rows.map(\.userId))
+        return rows.compactMap { row in
+            guard let id = row.id, let user = users[row.userId] else { return nil }
+            return APIKeyListing(
+                id: id, lookupID: row.lookupId, name: row.name, user: user, dateCreated: row.dateCreated,
+                lastUsedAt: row.lastUsedAt, isActive: row.isActive)
+        }
+    }
 }
 
 extension StoreSession where Access == ReadWrite {
@@ -241,5 +254,15 @@ extension StoreSession where Access == ReadWrite {
         try insert(
             into: "api_keys",
             APIKeyRow(userId: userID, name: name, lookupId: lookupID, keyHash: keyHash, isActive: true, dateCreated: date))
+    }
+
+    /// Revokes API key `id`; `false` when there is no such active key.
+    public func revokeAPIKey(id: Int) throws -> Bool {
+        try execute("UPDATE api_keys SET is_active = ? WHERE id = ? AND is_active = ?", [false, id, true]) > 0
+    }
+
+    /// Records that the key with `lookupID` was used at `date`.
+    public func recordAPIKeyUse(lookupID: String, at date: Date) throws {
+        try execute("UPDATE api_keys SET last_used_at = ? WHERE lookup_id = ?", [date, lookupID])
     }
 }

@@ -22,7 +22,7 @@ extension StoreSession where Access == ReadWrite {
             let sql =
                 "INSERT INTO orders (\(columns.joined(separator: ", "))) VALUES "
                 + Array(repeating: tuple, count: rows).joined(separator: ", ")
-            try executor.execute(sql, Array(Array(repeating: values, count: rows).joined()))
+            _ = try executor.execute(sql, Array(Array(repeating: values, count: rows).joined()))
             inserted += rows
         }
         return inserted

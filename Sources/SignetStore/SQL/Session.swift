@@ -98,7 +98,7 @@ extension StoreSession where Access == ReadWrite {
     /// Inserts a record of a table without an `id` column.
     func insertWithoutID(into table: String, _ record: some Encodable, onConflictDoNothing: Bool = false) throws {
         let (columns, values) = try RowEncoder.encode(record)
-        try executor.execute(
+        _ = try executor.execute(
             Self.insertStatement(table, columns) + (onConflictDoNothing ? " ON CONFLICT DO NOTHING" : ""), values)
     }
 

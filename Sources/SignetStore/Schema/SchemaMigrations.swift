@@ -53,6 +53,7 @@ public enum SchemaMigrations {
         CreateSchema(), RecordCertificateAuthority(), TrackRenewals(), CountOrdersByStatus(), ScopeUniquenessToContainers(),
         AddAccountSettings(), RecordIssuerRevocations(), RecordOrderOrigins(), RecordAuthorizations(), ReserveSerials(),
         AddApprovalPreferences(), AddPrivateNaming(), AddACME(), RecordACMEDeactivations(), AddACMEProductProfiles(),
+        TrackAPIKeyUse(),
     ]
 
     /// Where applied migrations are recorded; `_fluent_migrations` in databases of earlier versions.

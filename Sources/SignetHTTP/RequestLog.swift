@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+import NIOCore
+import Vapor
+
+/// Gives every request an id and writes one access line for it (docs/operations.md).
+///
+/// The id is the client's `X-Request-ID` when it is a plain token (letters, digits, `-`, `_`, `.`,
+/// `:`, at most 128), else a new one; it is echoed in the `X-Request-ID` response header, added as
+/// `request_id` to every JSON error body of every dialect, and carried by every log line the
+/// request writes. Mounted outermost, so that it sees the answer the dialect rendered for an error.
+public struct RequestLog: AsyncMiddleware {
+    public static let header = "X-Request-ID"
+    let access: Logger?
+
+    /// - Parameter accessLog: whether to write the access line (`--access-log off` turns it off).
+    public init(accessLog: Bool) {
+        access = accessLog ? Logger(label: "signet.access") : nil
+    }
+
+    public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let id = Self.accepted(request.headers.first(name: Self.header)) ?? Self.newID()
+        request.logger[metadataKey: "request_id"] = .string(id)
+        let started = NIODeadline.now()
+        let response: Response
+        do {
+            response = try await next.respond(to: request)
+        } catch {
+            // The dialects render every error; anything else is still answered with its id.
+            log(request, status: (error as? any AbortError)?.status.code ?? 500, started: started, id: id)
+            throw error
+        }
+        response.headers.replaceOrAdd(name: Self.header, value: id)
+        if response.status.code >= 400 { Self.stamp(response, id: id) }
+        log(request, status: response.status.code, started: started, id: id)
+        return response
+    }
+
+    private func log(_ request: Request, status: UInt, started: NIODeadline, id: String) {
+        guard let access else { return }
+        let milliseconds = Double((NIODeadline.now() - started).nanoseconds) / 1_000_000
+        let route = request.route.map { "/" + $0.path.map(\.description).joined(separator: "/") } ?? "(no route)"
+        var metadata: Logger.Metadata = [
+            "method": .string(request.method.rawValue), "route": .string(route), "status": .stringConvertible(status),
+            "duration_ms": .string(String(format: "%.2f", milliseconds)), "request_id": .string(id),
+            "client": .string(request.remoteAddress?.ipAddress ?? "-"),
+        ]
+        if let credential = request.credentialID { metadata["key_id"] = .string(credential) }
+        access.info("\(request.method.rawValue) \(route) \(status)", metadata: metadata)
+    }
+
+    /// The client's id when it is a plain token a log line can carry as it is.
+    static func accepted(_ raw: String?) -> String? {
+        guard let raw, (1...128).contains(raw.utf8.count),
+            raw.utf8.allSatisfy({
+                $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
+                    || $0 == UInt8(ascii: ":")
+            })
+        else { return nil }
+        return raw
+    }
+
+    static func newID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        return String(format: "%016llx%016llx", high, low)
+    }
+
+    /// Adds `request_id` to a JSON object body (CertCentral's `errors`, the reseller's envelope,
+    /// ACME's problem document, the management API's `error`); other bodies are left as they are.
+    static func stamp(_ response: Response, id: String) {
+        guard let buffer = response.body.buffer, buffer.readableBytes > 1, buffer.readableBytes < 1 << 20,
+            buffer.readableBytesView.first == UInt8(ascii: "{"),
+            var object = (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any]
+        else { return }
+        object["request_id"] = id
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
+        response.body = .init(data: data)
+    }
+}
+
+extension UInt8 {
+    fileprivate var isASCIIAlphanumeric: Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self)
+    }
+}
+
+private struct CredentialIDKey: StorageKey {
+    typealias Value = String
+}
+
+extension Request {
+    /// The public id of the credential the request authenticated with (an API key's lookup id, a
+    /// reseller's access key id, an ACME account), never a secret: the access line shows it.
+    public var credentialID: String? {
+        get { storage[CredentialIDKey.self] }
+        set { storage[CredentialIDKey.self] = newValue }
+    }
+}
