@@ -13,6 +13,8 @@ struct AccountRoutes: RouteCollection {
         routes.get("organization", ":id", use: organization)
         routes.get("container", use: listContainers)
         routes.get("container", ":id", use: container)
+        routes.get("container", ":id", "children", use: children)
+        routes.post("container", ":id", "children", use: createChild)
         routes.get("user", "me", use: me)
         routes.get("finance", "balance", use: balance)
     }
@@ -68,6 +70,37 @@ struct AccountRoutes: RouteCollection {
             principal.canSee(containerID: id)
         else { throw WorkflowError.containerNotFound(id) }
         return try CertCentralFormat.response(ContainerView(container))
+    }
+
+    /// The containers directly below one the caller sees.
+    func children(_ request: Request) async throws -> Response {
+        let principal = try request.principal
+        let id = try request.intParameter("id") { _ in .containerNotFound(0) }
+        let containers = try await request.signet.reader.read { try $0.containers() }
+        guard principal.canSee(containerID: id), containers.contains(where: { $0.id == id }) else {
+            throw WorkflowError.containerNotFound(id)
+        }
+        return try CertCentralFormat.response([
+            "containers": containers.filter { $0.parentID == id }.map(ContainerView.init)
+        ])
+    }
+
+    /// `{name, template_id?, description?}`: a new container below one the caller administers
+    /// (CertCentral's "create container"); `201 {"id"}`. Templates are CertCentral's permission
+    /// presets; Signet's containers have one set of roles, so `template_id` is accepted and kept to no effect.
+    func createChild(_ request: Request) async throws -> Response {
+        let principal = try request.principal
+        let id = try request.intParameter("id") { _ in .containerNotFound(0) }
+        guard principal.canSee(containerID: id) else { throw WorkflowError.containerNotFound(id) }
+        guard principal.user.role == .administrator else {
+            throw WorkflowError.forbidden("only an administrator of the container creates containers below it")
+        }
+        let body = try request.jsonObject()
+        guard let name = try body.string("name") else { throw OrderRuleError.missingField("name") }
+        _ = try body.int("template_id")
+        _ = try body.string("description")
+        let container = try await request.signet.administration.createContainer(name: name, parentID: id)
+        return try CertCentralFormat.response(["id": container.id], status: .created)
     }
 
     func me(_ request: Request) async throws -> Response {

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 
 /// How many requests one API key may make: at most `requests` in any `seconds`-long window, for
 /// every window of the policy. CertCentral documents 100 per 5 seconds and 1,000 per 5 minutes
@@ -94,7 +95,12 @@ public final class RateLimiter: @unchecked Sendable {
                     wait = max(wait, oldest + window.seconds - now)
                 }
             }
-            if wait > 0 { return wait }
+            if wait > 0 {
+                // The kind of key (key, address, reseller, acme), never the key.
+                Counter(label: "signet_rate_limited_total", dimensions: [("kind", String(key.prefix { $0 != ":" }))])
+                    .increment()
+                return wait
+            }
             for (index, window) in policy.windows.enumerated() { keyRings[index].append(now, capacity: window.requests) }
             rings[key] = keyRings
             admissionsSincePrune += 1

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import Vapor
 
@@ -37,9 +38,20 @@ public struct RequestLog: AsyncMiddleware {
     }
 
     private func log(_ request: Request, status: UInt, started: NIODeadline, id: String) {
-        guard let access else { return }
-        let milliseconds = Double((NIODeadline.now() - started).nanoseconds) / 1_000_000
+        let nanoseconds = (NIODeadline.now() - started).nanoseconds
+        // Unrouted paths share one label, so that scanning for URLs cannot grow the metrics without end.
         let route = request.route.map { "/" + $0.path.map(\.description).joined(separator: "/") } ?? "(no route)"
+        let dimensions = [
+            ("dialect", Self.dialect(of: request.route?.path.first?.description)), ("route", route),
+            ("method", request.route == nil ? "-" : request.method.rawValue), ("status", String(status)),
+        ]
+        Counter(label: "signet_http_requests_total", dimensions: dimensions).increment()
+        Timer(
+            label: "signet_http_request_duration_seconds", dimensions: Array(dimensions.prefix(2)), preferredDisplayUnit: .seconds
+        )
+        .recordNanoseconds(nanoseconds)
+        guard let access else { return }
+        let milliseconds = Double(nanoseconds) / 1_000_000
         var metadata: Logger.Metadata = [
             "method": .string(request.method.rawValue), "route": .string(route), "status": .stringConvertible(status),
             "duration_ms": .string(String(format: "%.2f", milliseconds)), "request_id": .string(id),
@@ -47,6 +59,18 @@ public struct RequestLog: AsyncMiddleware {
         ]
         if let credential = request.credentialID { metadata["key_id"] = .string(credential) }
         access.info("\(request.method.rawValue) \(route) \(status)", metadata: metadata)
+    }
+
+    /// The dialect a route belongs to, by its first path component.
+    static func dialect(of first: String?) -> String {
+        switch first {
+        case "services": return "certcentral"
+        case "api": return "reseller"
+        case "acme": return "acme"
+        case "test-double": return "management"
+        case nil: return "none"
+        default: return "signet"
+        }
     }
 
     /// The client's id when it is a plain token a log line can carry as it is.

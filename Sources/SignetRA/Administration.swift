@@ -159,7 +159,9 @@ public struct Administration: Sendable {
 
     /// Copies order `id` `count` times (a fixture for list benchmarks; nothing is charged or signed),
     /// committing every 20,000 orders, their counts folded in as it goes. Returns how many it stored.
-    public func seedCopies(ofOrder id: Int, count: Int) async throws -> Int {
+    ///
+    /// - Parameter progress: the copies stored so far, after each batch.
+    public func seedCopies(ofOrder id: Int, count: Int, progress: (Int) -> Void = { _ in }) async throws -> Int {
         guard try await store.read({ try $0.order(id: id) }) != nil else { throw WorkflowError.orderNotFound(String(id)) }
         var stored = 0
         while stored < count {
@@ -169,6 +171,7 @@ public struct Administration: Sendable {
                 try connection.foldOrderCountChanges()
                 return inserted
             }
+            progress(stored)
         }
         return stored
     }

@@ -72,6 +72,7 @@ extension RegistrationAuthority {
             }
         }
         deliverEmails(of: placed.order)
+        if !placed.isRepeat { SignetMetrics.orderPlaced(placed.order) }
         return await completing(placed, pending)
     }
 

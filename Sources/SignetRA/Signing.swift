@@ -100,11 +100,17 @@ extension RegistrationAuthority {
     /// signer took over after the lease; its certificate is the one recorded).
     @discardableResult
     public func complete(_ pending: PendingSignature) async throws -> (Order, CertificateRecord)? {
+        let started = DispatchTime.now().uptimeNanoseconds
         let signed = try authority.signNow(pending.prepared)
+        let signing = DispatchTime.now().uptimeNanoseconds &- started
         let now = clock.now()
-        return try await store.write { connection in
+        let recorded = try await store.write { connection in
             try self.record(pending, signed, connection: connection, now: now)
         }
+        if let (_, certificate) = recorded {
+            SignetMetrics.certificateSigned(role: certificate.role.rawValue, nanoseconds: signing)
+        }
+        return recorded
     }
 
     /// ``complete(_:)`` after the reserving transaction answered a client: the order and its

@@ -139,6 +139,7 @@ final class CallbackDelivery: Sendable {
         let following = now.addingTimeInterval(delay(after: attempts))
         let gaveUp = permanent || following > callback.dateCreated.addingTimeInterval(Self.giveUpAfter)
         let retry = failure == nil || gaveUp ? nil : following
+        SignetMetrics.callbackAttempted(failure == nil ? "delivered" : gaveUp ? "gave_up" : "retry")
         try? await accounts.recordCallbackAttempt(id: callback.id, at: now, status: status, error: failure, next: retry)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SignetRA
 import Vapor
 
 /// The server's background work, one pass every few seconds:
@@ -31,6 +32,10 @@ final class BackgroundJobs: LifecycleHandler, @unchecked Sendable {
                     for dialect in services.dialects { await dialect.backgroundPass() }
                     try await services.registration.revocations.refreshCRLs(store: services.store, now: services.clock.now())
                     try await services.store.write { try $0.foldOrderCountChanges() }
+                    let (counts, crls) = try await services.store.read { (try $0.orderCountsByStatus(), try $0.crlIssueDates()) }
+                    SignetMetrics.orderCounts(counts)
+                    let now = services.clock.now()
+                    for (issuer, issued) in crls { SignetMetrics.crlAge(issuer: issuer, seconds: now.timeIntervalSince(issued)) }
                     let renewals = try await services.registration.renewDueOrders()
                     for renewal in renewals.renewed {
                         logger.info("order \(renewal.orderID) renewed automatically by order \(renewal.renewalID)")

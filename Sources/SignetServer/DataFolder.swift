@@ -25,7 +25,7 @@ public enum DataFolderError: Error, Sendable, Equatable, CustomStringConvertible
             return """
                 the data folder \(folder) holds a CA that has issued certificates, but the database \(database) is empty. \
                 A SQLite database copied without its -wal file looks like this. Restore the database together with its \
-                -wal file (or from `signet backup`); to start a new CA instead, move \(folder)/ca away first.
+                -wal file (or `signet restore` a `signet backup` file); to start a new CA instead, move \(folder)/ca away first.
                 """
         case .unusable(let path, let reason):
             return "cannot use \(path): \(reason)"

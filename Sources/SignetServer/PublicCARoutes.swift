@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Metrics
 import SignetPKI
 import SignetRA
 import Vapor
@@ -73,6 +74,10 @@ struct PublicCARoutes: RouteCollection {
     /// An OCSP response; a successful GET answer carries `Cache-Control: max-age` (until its
     /// nextUpdate, at most a day), `Last-Modified` (its thisUpdate), `Expires` and an `ETag`.
     private func ocspResponse(_ answer: OCSPAnswer, cacheable: Bool) -> Response {
+        Counter(
+            label: "signet_ocsp_responses_total",
+            dimensions: [("result", answer.nextUpdate == nil ? "unsuccessful" : "successful")]
+        ).increment()
         let response = file(answer.der, type: "ocsp-response")
         guard cacheable, let nextUpdate = answer.nextUpdate else {
             response.headers.replaceOrAdd(name: .cacheControl, value: "no-cache, no-store")

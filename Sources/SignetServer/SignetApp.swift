@@ -197,6 +197,8 @@ public enum SignetApp {
         app.http.server.configuration.shutdownTimeout = .seconds(Int64(configuration.drainTimeout))
         app.routes.defaultMaxBodySize = "1mb"
         app.http.server.configuration.serverName = "Signet/\(SignetVersion.current)"
+        // Signet records its own request metrics, with the dialect (RequestLog).
+        app.http.server.configuration.reportMetrics = false
         app.middleware = Middlewares()
         app.middleware.use(RequestLog(accessLog: configuration.accessLog))
         app.middleware.use(DialectErrorMiddleware(dialects: dialects))
@@ -249,6 +251,7 @@ public enum SignetApp {
         try await withApplication(logFormat: configuration.logFormat) { app in
             let servingLock = configuration.databaseURL == nil ? try ServingLock.acquire(configuration, logger: app.logger) : nil
             defer { servingLock?.release() }
+            if configuration.metrics { MetricsExport.mount(on: app) }
             let clock: any WallClock = configuration.testDouble ? AdjustableWallClock() : SystemWallClock()
             let services = try await configure(app, configuration: configuration, clock: clock)
             if configuration.testDouble, let clock = clock as? AdjustableWallClock {

@@ -74,6 +74,8 @@ public struct SignetConfiguration: Sendable {
     public var rateLimit = RateLimitPolicy.certCentral
     /// How log lines are written (`--log-format`).
     public var logFormat = LogFormat.text
+    /// Whether `/metrics` serves Prometheus' text format (`--metrics off` turns it off).
+    public var metrics = true
     /// Whether each request writes an access line (`--access-log off` turns it off).
     public var accessLog = true
 

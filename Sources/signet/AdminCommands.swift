@@ -157,6 +157,8 @@ struct BalanceCommand: AsyncParsableCommand {
         @Argument(parsing: .allUnrecognized, help: "The amount, e.g. 1000 or 99.50.")
         var given: [String] = []
 
+        @Flag(help: "Print JSON ({\"balance\", \"currency\"}).") var json = false
+
         @OptionGroup var data: DataOption
 
         var amount: String { given.first ?? "" }
@@ -173,7 +175,10 @@ struct BalanceCommand: AsyncParsableCommand {
             guard let money = Money(decimal: amount) else { throw ValidationError("'\(amount)' is not an amount") }
             try await withStore(data) { administration in
                 let balance = try await administration.addBalance(money)
-                print("balance: \(balance.balance) \(balance.currency)")
+                print(
+                    json
+                        ? try JSONOutput.text(["balance": balance.balance.description, "currency": balance.currency])
+                        : "balance: \(balance.balance) \(balance.currency)")
             }
         }
     }
@@ -186,11 +191,19 @@ struct AccountCommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the account's settings.")
 
+        @Flag(help: "Print JSON.") var json = false
+
         @OptionGroup var data: DataOption
 
         func run() async throws {
             try await withStore(data) { administration in
-                AccountCommand.print(try await administration.accountSettings())
+                let settings = try await administration.accountSettings()
+                guard json else { return AccountCommand.print(settings) }
+                Swift.print(
+                    try JSONOutput.text([
+                        "users_may_skip_approval": settings.usersMaySkipApproval, "approval_step": settings.approvalStep.rawValue,
+                        "auto_approve_approvers": settings.autoApproveApprovers,
+                    ]))
             }
         }
     }
@@ -274,6 +287,8 @@ struct OutboxCommand: AsyncParsableCommand {
     @Option(help: "How many messages to show (1 to 500).")
     var limit: Int = 20
 
+    @Flag(help: "Print a JSON array.") var json = false
+
     @OptionGroup var data: DataOption
 
     func validate() throws {
@@ -282,7 +297,21 @@ struct OutboxCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await withStore(data) { administration in
-            for email in try await administration.outbox(limit: limit) {
+            let emails = try await administration.outbox(limit: limit)
+            if json {
+                print(
+                    try JSONOutput.text(
+                        emails.map {
+                            [
+                                "id": $0.id, "to": $0.recipient, "name": $0.name, "subject": $0.subject, "body": $0.body,
+                                "order_id": $0.orderID ?? NSNull(), "created": APITime.timestamp($0.dateCreated),
+                                "sent_at": $0.sentAt.map(APITime.timestamp) ?? NSNull(),
+                                "followed_at": $0.followedAt.map(APITime.timestamp) ?? NSNull(),
+                            ] as [String: Any]
+                        }))
+                return
+            }
+            for email in emails {
                 print(
                     "--- #\(email.id) \(email.sentAt == nil ? "not sent" : "sent") \(email.followedAt == nil ? "" : "(followed)")"
                 )
@@ -312,7 +341,11 @@ struct SeedOrdersCommand: AsyncParsableCommand {
     func run() async throws {
         try await withStore(data) { administration in
             let started = Date()
-            let stored = try await administration.seedCopies(ofOrder: fromOrder, count: count)
+            let bar = ProgressLine(label: "seed-orders")
+            let stored = try await administration.seedCopies(ofOrder: fromOrder, count: count) {
+                bar.show(Double($0) / Double(count))
+            }
+            bar.finish()
             print(
                 "stored \(stored) copies of order \(fromOrder) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         }

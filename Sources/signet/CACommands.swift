@@ -16,6 +16,8 @@ struct CACommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the root and the issuing CAs.")
 
+        @Flag(help: "Print JSON.") var json = false
+
         @OptionGroup var data: DataOption
 
         func run() async throws {
@@ -23,6 +25,24 @@ struct CACommand: AsyncParsableCommand {
                 throw ValidationError("there is no CA in \(data.configuration.caDirectory.path)")
             }
             let authority = try CAFolder(folder: data.configuration.caDirectory).load()
+            if json {
+                let issuers = authority.issuers.map { issuer -> [String: Any] in
+                    [
+                        "id": issuer.id, "current": issuer.isCurrent, "families": issuer.families.map(\.rawValue).sorted(),
+                        "subject": issuer.ca.subject.description,
+                        "not_after": APITime.timestamp(issuer.ca.certificate.notValidAfter),
+                    ]
+                }
+                print(
+                    try JSONOutput.text([
+                        "root": [
+                            "id": authority.root.id, "subject": authority.root.subject.description,
+                            "not_after": APITime.timestamp(authority.root.certificate.notValidAfter),
+                        ],
+                        "issuers": issuers,
+                    ]))
+                return
+            }
             print("root \(authority.root.id)  \(authority.root.subject)  until \(authority.root.certificate.notValidAfter)")
             for issuer in authority.issuers {
                 let role = issuer.isCurrent ? issuer.families.map(\.rawValue).sorted().joined(separator: "+") : "retired"

@@ -31,13 +31,38 @@ struct ContainerCommand: AsyncParsableCommand {
         return lines.joined(separator: "\n")
     }
 
+    static func object(_ container: Container) -> [String: Any] {
+        [
+            "id": container.id, "name": container.name, "parent_id": container.parentID ?? NSNull(),
+            "names": container.namePolicy.scope.rawValue, "active": container.isActive,
+        ]
+    }
+
+    static func object(_ details: ContainerDetails) -> [String: Any] {
+        var object = self.object(details.container)
+        let policy = details.container.namePolicy
+        object["single_label"] = policy.singleLabel
+        object["localhost"] = policy.localhost
+        object["private_targets"] = policy.privateTargets.map(\.description)
+        object["preauthorizations"] = details.preauthorizations.map {
+            ["scope": $0.scope.description, "added_by": $0.addedBy, "created": APITime.timestamp($0.dateCreated)]
+        }
+        return object
+    }
+
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the containers.")
+        static let configuration = CommandConfiguration(abstract: "List the containers: id, name, parent, naming policy.")
+        @Flag(help: "Print a JSON array.") var json = false
         @OptionGroup var data: DataOption
 
         func run() async throws {
             try await withStore(data) { administration in
-                for container in try await administration.containers() {
+                let containers = try await administration.containers()
+                if json {
+                    print(try JSONOutput.text(containers.map(ContainerCommand.object)))
+                    return
+                }
+                for container in containers {
                     print(
                         "\(container.id)\t\(container.name)\t\(container.parentID.map(String.init) ?? "-")\t\(container.namePolicy.scope.rawValue)"
                     )
@@ -49,11 +74,13 @@ struct ContainerCommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a container's naming policy and pre-authorizations.")
         @Argument(help: "The container's id.") var id: Int
+        @Flag(help: "Print JSON.") var json = false
         @OptionGroup var data: DataOption
 
         func run() async throws {
             try await withStore(data) { administration in
-                print(ContainerCommand.describe(try await administration.container(id: id)))
+                let details = try await administration.container(id: id)
+                print(json ? try JSONOutput.text(ContainerCommand.object(details)) : ContainerCommand.describe(details))
             }
         }
     }
@@ -62,11 +89,13 @@ struct ContainerCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a container (prints its id).")
         @Argument(help: "Its name.") var name: String
         @Option(help: "The container it belongs to (default: the top container).") var parent: Int?
+        @Flag(help: "Print JSON ({\"id\", \"name\", \"parent_id\", …}).") var json = false
         @OptionGroup var data: DataOption
 
         func run() async throws {
             try await withStore(data) { administration in
-                print(try await administration.createContainer(name: name, parentID: parent).id)
+                let container = try await administration.createContainer(name: name, parentID: parent)
+                print(json ? try JSONOutput.text(ContainerCommand.object(container)) : String(container.id))
             }
         }
     }

@@ -116,6 +116,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "How log lines are written to standard error: text or json (one object per line).")
     var logFormat: LogFormat = .text
 
+    @Option(help: "GET /metrics in Prometheus' text format on the main listener: on or off.")
+    var metrics: Switch = .on
+
     @Option(help: "One access line per request (method, route, status, duration, key id, request id, client): on or off.")
     var accessLog: Switch = .on
 
@@ -240,6 +243,7 @@ struct Serve: AsyncParsableCommand {
         configuration.rateLimit = RateLimitPolicy(argument: rateLimit) ?? .certCentral
         configuration.logFormat = logFormat
         configuration.accessLog = accessLog == .on
+        configuration.metrics = metrics == .on
         configuration.drainTimeout = drainTimeout
         configuration.testDouble = testDoubleApi
         if tls == "self" {

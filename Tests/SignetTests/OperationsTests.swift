@@ -28,6 +28,56 @@ struct OperationsTests {
         #expect(health.headers.first(name: "Server") == "Signet/\(version)", "\(health.headers)")
     }
 
+    @Test("/metrics: requests by dialect, route and status with latencies; orders, issuance, signing, CRL age, rate limits")
+    func metrics() async throws {
+        let (signet, root) = try await Self.serve(["--dcv", "always-valid", "--recheck-interval", "0.5", "--rate-limit", "3/60s"])
+        defer {
+            signet.stop()
+            try? FileManager.default.removeItem(at: root)
+        }
+        #expect(try await signet.administer(["balance", "add", "1000"]).status == 0)
+        let key = try signet.adminKey
+        let client = LiveClient(base: signet.base, key: key)
+        let placed = try await client.call(
+            .POST, "order/certificate/ssl_dv_geotrust",
+            json: [
+                "certificate": [
+                    "common_name": "metrics.example.com", "csr": try TestData.csr(commonName: "metrics.example.com"),
+                    "signature_hash": "sha256",
+                ], "validity_years": 1, "skip_approval": true, "payment_method": "balance",
+            ])
+        #expect(placed.status == .created, "\(placed.text)")
+        let id = try #require(placed.json["id"] as? Int)
+        for _ in 0..<8 { _ = try await client.call(.GET, "order/certificate/\(id)") }
+
+        var text = ""
+        let complete = try await Tools.eventually(within: 15, every: 0.5) {
+            let answer = try await LiveClient(base: signet.base, key: nil).call(.GET, "/metrics")
+            text = answer.text
+            return answer.status == .ok && text.contains("signet_orders{status=\"issued\"}")
+                && text.contains("signet_crl_age_seconds{")
+        }
+        #expect(complete, "\(text)")
+        for expected in [
+            #"signet_http_requests_total{dialect="certcentral",route="/services/v2/order/certificate/:id",method="GET",status="200"}"#,
+            #"signet_http_requests_total{dialect="certcentral",route="/services/v2/order/certificate/:id",method="GET",status="429"}"#,
+            #"signet_http_request_duration_seconds_bucket{dialect="certcentral",route="/services/v2/order/certificate/:id""#,
+            #"signet_orders_placed_total{product="ssl_dv_geotrust",dialect="certcentral"} 1"#,
+            #"signet_certificates_issued_total{role="primary"} 1"#, "signet_signing_seconds_count 1",
+            #"signet_rate_limited_total{kind="key"}"#,
+        ] {
+            #expect(text.contains(expected), "\(expected) in \(text)")
+        }
+        #expect(!text.contains(key) && !text.contains("metrics.example.com"), "never a key or a name from a request")
+
+        let (quiet, quietRoot) = try await Self.serve(["--metrics", "off"])
+        defer {
+            quiet.stop()
+            try? FileManager.default.removeItem(at: quietRoot)
+        }
+        #expect(try await LiveClient(base: quiet.base, key: nil).call(.GET, "/metrics").status == .notFound)
+    }
+
     @Test("Request ids: the client's echoed, else a new one; in the header and in every dialect's error body")
     func requestIDs() async throws {
         let (signet, root) = try await Self.serve()

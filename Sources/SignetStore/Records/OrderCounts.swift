@@ -24,6 +24,16 @@ extension StoreSession {
             Self.binds(values, values))
     }
 
+    /// Orders by status across the account, from the kept counts (the metrics' gauge; changes not
+    /// folded yet are left for the next pass).
+    public func orderCountsByStatus() throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try rows("SELECT status, CAST(SUM(total) AS BIGINT) AS total FROM order_counts GROUP BY status") {
+            counts[try row.string("status")] = try row.int("total")
+        }
+        return counts
+    }
+
     /// Changes the triggers appended and the background pass has not folded yet (tests).
     func pendingOrderCountChanges() throws -> Int {
         try count("SELECT COUNT(*) AS n FROM order_count_changes")

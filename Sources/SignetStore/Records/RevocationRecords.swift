@@ -55,6 +55,15 @@ extension StoreSession {
         }
     }
 
+    /// When each issuer's current CRL was issued (the metrics' CRL age).
+    public func crlIssueDates() throws -> [String: Date] {
+        var dates: [String: Date] = [:]
+        for row in try rows("SELECT issuer_id, this_update FROM revocation_lists") {
+            dates[try row.string("issuer_id")] = try row.date("this_update")
+        }
+        return dates
+    }
+
     /// The issuer's CRL; with `forUpdate`, locked so that two instances never publish the same CRL number.
     public func publishedCRL(issuerID: String, forUpdate: Bool = false) throws -> PublishedCRL? {
         try first(CRLRow.self, "SELECT * FROM revocation_lists WHERE issuer_id = ?\(forUpdate ? self.forUpdate : "")", [issuerID])
