@@ -10,6 +10,9 @@ public struct CertCentralDialect: Dialect {
     public var origin: OrderOrigin { .certCentral }
     public var pathPrefix: [PathComponent] { ["services", "v2"] }
 
+    /// The OpenAPI 3.1 document of this dialect (docs/openapi-certcentral.json).
+    public static var openAPIDocument: String { OpenAPIDocument.json }
+
     public func register(on routes: any RoutesBuilder) throws {
         let services = routes.grouped(CertCentralAuthMiddleware())
         try services.register(collection: ProductRoutes())

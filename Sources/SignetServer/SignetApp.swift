@@ -207,6 +207,11 @@ public enum SignetApp {
             response.headers.contentType = .json
             return response
         }
+        app.get("openapi", "certcentral.json") { _ in
+            let response = Response(status: .ok, body: .init(string: CertCentralDialect.openAPIDocument))
+            response.headers.contentType = .json
+            return response
+        }
         try app.register(collection: PublicCARoutes())
         try app.register(collection: EmailLinkRoutes())
         for dialect in dialects { try dialect.register(on: app.grouped(dialect.pathPrefix)) }

@@ -71,6 +71,8 @@ public final class SignetStore: Sendable {
 
     /// Runs `body` on a read connection (SQLite: a snapshot of the last commit; it never waits for the writer).
     public func read<T: Sendable>(_ body: @escaping @Sendable (ReadSession) throws -> T) async throws -> T {
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer { StoreMetrics.record("signet_store_read_seconds", since: started) }
         do {
             switch backend {
             case .sqlite(let sqlite): return try await sqlite.read(body)
@@ -84,10 +86,17 @@ public final class SignetStore: Sendable {
     /// Runs `body` in one transaction: everything it writes commits together or not at all, and
     /// the call returns only once the commit is durable.
     public func write<T: Sendable>(_ body: @escaping @Sendable (WriteSession) throws -> T) async throws -> T {
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer { StoreMetrics.record("signet_store_write_seconds", since: started) }
+        let timed: @Sendable (WriteSession) throws -> T = { session in
+            let began = DispatchTime.now().uptimeNanoseconds
+            defer { StoreMetrics.record("signet_store_transaction_seconds", since: began) }
+            return try body(session)
+        }
         do {
             switch backend {
-            case .sqlite(let sqlite): return try await sqlite.write(body)
-            case .postgres(let postgres): return try await postgres.write(body)
+            case .sqlite(let sqlite): return try await sqlite.write(timed)
+            case .postgres(let postgres): return try await postgres.write(timed)
             }
         } catch {
             throw Self.translate(error)

@@ -64,7 +64,9 @@ struct OperationsTests {
             #"signet_http_request_duration_seconds_bucket{dialect="certcentral",route="/services/v2/order/certificate/:id""#,
             #"signet_orders_placed_total{product="ssl_dv_geotrust",dialect="certcentral"} 1"#,
             #"signet_certificates_issued_total{role="primary"} 1"#, "signet_signing_seconds_count 1",
-            #"signet_rate_limited_total{kind="key"}"#,
+            #"signet_rate_limited_total{kind="key"}"#, "signet_store_write_seconds_bucket",
+            "signet_store_transaction_seconds_count",
+            "signet_store_read_seconds_count",
         ] {
             #expect(text.contains(expected), "\(expected) in \(text)")
         }
@@ -251,6 +253,27 @@ struct OperationsTests {
         let balance = try await Tools.run(
             "signet", ["balance", "add", "-5", "--data", data], executable: SignetProcess.binary, timeout: 60)
         #expect(balance.status != 0 && balance.error.contains("more than zero, not -5"), "\(balance.error)")
+    }
+
+    @Test(
+        "The example systemd unit verifies, and its hardening scores OK (at most 2.0) in systemd-analyze security",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze"), "needs systemd-analyze"))
+    func systemdUnit() async throws {
+        let root = try Tools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("packaging/signet.service")
+        // The unit as installed, its binary where this build put it.
+        let unit = root.appendingPathComponent("signet.service")
+        try String(contentsOf: source, encoding: .utf8)
+            .replacingOccurrences(of: "/usr/local/bin/signet", with: SignetProcess.binary.path)
+            .write(to: unit, atomically: true, encoding: .utf8)
+        let verified = try await Tools.run("systemd-analyze", ["verify", unit.path], timeout: 60)
+        #expect(verified.status == 0, "\(verified.output) \(verified.error)")
+        let security = try await Tools.run("systemd-analyze", ["security", "--offline=true", unit.path], timeout: 60)
+        let level = security.output.components(separatedBy: "Overall exposure level for signet.service: ").last?
+            .split(separator: " ").first.flatMap { Double($0) }
+        #expect((level ?? 10) <= 2.0, "\(security.output.suffix(1500))")
     }
 
     /// The first JSON log line that `matches`, waiting for the log to be written.
