@@ -109,7 +109,9 @@ public enum InstallationBackup {
     /// Restores the backup `file` into `folder`, which must not exist or be empty; checks every
     /// file against the manifest and the database's schema before it reports success, and leaves
     /// nothing behind when it fails.
-    public static func restore(from file: URL, into folder: URL) async throws -> Summary {
+    public static func restore(
+        from file: URL, into folder: URL, progress: @escaping @Sendable (Double) -> Void = { _ in }
+    ) async throws -> Summary {
         var isDirectory: ObjCBool = false
         let existed = FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory)
         if existed {
@@ -121,7 +123,7 @@ public enum InstallationBackup {
                 at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
         do {
-            let summary = try await extractAndCheck(file, into: folder)
+            let summary = try await extractAndCheck(file, into: folder, progress: progress)
             return summary
         } catch {
             if existed {
@@ -135,13 +137,18 @@ public enum InstallationBackup {
         }
     }
 
-    private static func extractAndCheck(_ file: URL, into folder: URL) async throws -> Summary {
+    private static func extractAndCheck(
+        _ file: URL, into folder: URL, progress: @escaping @Sendable (Double) -> Void
+    ) async throws -> Summary {
         let archive = try FileHandle(forReadingFrom: file)
         defer { try? archive.close() }
+        let total = Double(max(try archive.seekToEnd(), 1))
+        try archive.seek(toOffset: 0)
         var bytes = 0
         let digests: [String: String]
         do {
             digests = try TarArchive.extract(archive) { path, size in
+                progress(min(1, Double(bytes) / total))
                 bytes += size
                 let target = folder.appendingPathComponent(path)
                 try FileManager.default.createDirectory(
@@ -171,6 +178,7 @@ public enum InstallationBackup {
         let whole = (try? await store.hasSchema()) ?? false
         await store.close()
         guard whole else { throw Failure.damaged("its database holds no Signet schema") }
+        progress(1)
         return Summary(files: expected.count, bytes: bytes)
     }
 

@@ -80,7 +80,9 @@ public enum SignetApp {
                         : DataFolderError.missing(path: configuration.dataDirectory.path)
                 }
             }
-            try await store.migrate()
+            let bar = TerminalProgress(label: "migrating the database")
+            try await store.migrate { done, due in bar.show(Double(done) / Double(max(due, 1))) }
+            bar.finish()
         } catch {
             await store.close()
             if !databaseExisted { SchemaMigrations.removeSQLiteFiles(at: configuration.databasePath) }

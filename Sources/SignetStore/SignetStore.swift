@@ -126,8 +126,9 @@ public final class SignetStore: Sendable {
     }
 
     /// Brings the schema up to date, each migration in a transaction of its own.
-    public func migrate() async throws {
-        try await withMigrationExecutor { try SchemaMigrations.run(on: $0) }
+    /// Runs the migrations not yet applied; `progress` gets the count done and the count due after each.
+    public func migrate(progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws {
+        try await withMigrationExecutor { try SchemaMigrations.run(on: $0, progress: progress) }
     }
 
     private func withMigrationExecutor<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) throws -> T) async throws -> T {

@@ -341,7 +341,7 @@ struct SeedOrdersCommand: AsyncParsableCommand {
     func run() async throws {
         try await withStore(data) { administration in
             let started = Date()
-            let bar = ProgressLine(label: "seed-orders")
+            let bar = TerminalProgress(label: "seed-orders")
             let stored = try await administration.seedCopies(ofOrder: fromOrder, count: count) {
                 bar.show(Double($0) / Double(count))
             }

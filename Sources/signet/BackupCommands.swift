@@ -2,10 +2,6 @@ import ArgumentParser
 import Foundation
 import SignetServer
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 struct BackupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup",
@@ -17,7 +13,7 @@ struct BackupCommand: AsyncParsableCommand {
     @OptionGroup var data: DataOption
 
     func run() async throws {
-        let bar = ProgressLine(label: "backup")
+        let bar = TerminalProgress(label: "backup")
         let summary = try await InstallationBackup.create(
             configuration: data.configuration, to: URL(fileURLWithPath: file), progress: bar.show)
         bar.finish()
@@ -37,36 +33,10 @@ struct RestoreCommand: AsyncParsableCommand {
     var folder: String
 
     func run() async throws {
+        let bar = TerminalProgress(label: "restore")
         let summary = try await InstallationBackup.restore(
-            from: URL(fileURLWithPath: file), into: URL(fileURLWithPath: folder))
+            from: URL(fileURLWithPath: file), into: URL(fileURLWithPath: folder), progress: bar.show)
+        bar.finish()
         print("restored \(summary.files) files into \(folder); start it with: signet serve --data \(folder)")
-    }
-}
-
-/// A percentage on one terminal line, redrawn in place; nothing when standard error is not a
-/// terminal (a log file or a pipe gets only the result).
-final class ProgressLine: @unchecked Sendable {
-    private let label: String
-    private let enabled = isatty(STDERR_FILENO) == 1
-    private let lock = NSLock()
-    private var shown = -1
-
-    init(label: String) { self.label = label }
-
-    func show(_ fraction: Double) {
-        guard enabled else { return }
-        let percent = Int((min(max(fraction, 0), 1) * 100).rounded(.down))
-        lock.withLock {
-            guard percent != shown else { return }
-            shown = percent
-            let filled = percent / 5
-            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: 20 - filled)
-            FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(percent)%".utf8))
-        }
-    }
-
-    func finish() {
-        guard enabled else { return }
-        FileHandle.standardError.write(Data("\n".utf8))
     }
 }

@@ -79,18 +79,22 @@ public enum SchemaMigrations {
 
     /// Runs every migration not yet recorded. On PostgreSQL an advisory lock lets one instance
     /// migrate while others starting at the same moment wait, then find nothing left to do.
-    static func run(on executor: any SQLExecutor) throws {
+    ///
+    /// - Parameter progress: after each migration, how many of those to run are done, of how many.
+    static func run(on executor: any SQLExecutor, progress: (Int, Int) -> Void = { _, _ in }) throws {
         let postgres = executor.dialect == .postgresql
         if postgres { _ = try executor.rows("SELECT pg_advisory_lock(726173652)", []) }
         defer { if postgres { _ = try? executor.rows("SELECT pg_advisory_unlock(726173652)", []) } }
         try inTransaction(executor) { try prepareLedger(executor) }
         let applied = Set(try executor.rows("SELECT name FROM \(ledger)", []).map { try $0.string("name") })
-        for migration in all where !applied.contains(migration.name) {
+        let due = all.filter { !applied.contains($0.name) }
+        for (index, migration) in due.enumerated() {
             try inTransaction(executor) {
                 try migration.prepare(SchemaEditor(executor: executor))
                 _ = try executor.execute(
                     "INSERT INTO \(ledger) (name, applied_at) VALUES (?, ?)", [.text(migration.name), .date(Date())])
             }
+            progress(index + 1, due.count)
         }
     }
 
