@@ -24,9 +24,21 @@ let package = Package(
     ],
     targets: [
         .target(name: "SignetCore"),
+        // PKCS#11 as Debian's p11-kit headers define it; modules are loaded with dlopen (docs/hsm.md).
+        .systemLibrary(name: "CPKCS11", path: "Sources/CPKCS11", pkgConfig: "p11-kit-1", providers: [.apt(["libp11-kit-dev"])]),
+        .target(
+            name: "SignetHSM",
+            dependencies: [
+                "CPKCS11",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]),
         .target(
             name: "SignetPKI",
             dependencies: [
+                "SignetHSM",
                 "SignetCore",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import SignetCore
+import SignetHSM
 import X509
 import _CryptoExtras
 
@@ -62,6 +63,11 @@ public struct CAFolder: Sendable {
 
     /// Reads every CA certificate and key of the folder.
     public func load() throws -> CertificateAuthority {
+        var onToken = false
+        func pair(_ name: String) throws -> (CACertificate, Certificate.PrivateKey) {
+            onToken = onToken || isOnToken(name)
+            return try self.pair(name)
+        }
         var keys: [Certificate.PrivateKey] = []
         let (root, rootKey) = try pair("root")
         keys.append(rootKey)
@@ -83,7 +89,7 @@ public struct CAFolder: Sendable {
             keys.append(key)
             issuers.append(IssuingCA(ca: issuing, families: [], isCurrent: false))
         }
-        return try CertificateAuthority(root: root, issuers: issuers, keys: InMemoryKeyProvider(keys))
+        return try CertificateAuthority(root: root, issuers: issuers, keys: InMemoryKeyProvider(keys, signsSlowly: onToken))
     }
 
     /// Makes new TLS and S/MIME issuing CAs under the existing root and retires the current ones
@@ -162,14 +168,29 @@ public struct CAFolder: Sendable {
         }
     }
 
-    /// The certificate `<name>.crt` and its key `<name>.key`, checked to belong together.
+    /// The certificate `<name>.crt` and its key `<name>.key`, checked to belong together. The key
+    /// file holds a PEM key, or a `pkcs11:` URI (RFC 7512) naming a key that stays on a token
+    /// (docs/hsm.md); the token's key is opened and checked against the certificate.
     private func pair(_ name: String) throws -> (CACertificate, Certificate.PrivateKey) {
         let certificate = try CACertificate(try Certificate(pemEncoded: read(path("\(name).crt"))))
-        let key = try Self.privateKey(pem: read(path("\(name).key")))
+        let text = try read(path("\(name).key"))
+        if isOnToken(name) {
+            let uri = try PKCS11URI(text)
+            return (
+                certificate, Certificate.PrivateKey(try PKCS11PrivateKey(uri: uri, publicKey: certificate.certificate.publicKey))
+            )
+        }
+        let key = try Self.privateKey(pem: text)
         guard key.publicKey == certificate.certificate.publicKey else {
             throw CAFilesError.keyDoesNotMatch(path: path("\(name).key").path)
         }
         return (certificate, key)
+    }
+
+    /// Whether `<name>.key` names a key on a PKCS#11 token rather than holding one.
+    private func isOnToken(_ name: String) -> Bool {
+        let text = (try? String(contentsOf: path("\(name).key"), encoding: .utf8)) ?? ""
+        return text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased().hasPrefix("pkcs11:")
     }
 
     /// Reads a PEM private key (PKCS#8, SEC1 or PKCS#1) of a type a CA may have.

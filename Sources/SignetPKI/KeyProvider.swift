@@ -17,14 +17,18 @@ public protocol KeyProvider: Sendable {
     var signsSlowly: Bool { get }
 }
 
-/// Keys held in memory, loaded from the data folder's PEM files.
+/// The CA's keys by public key: loaded from the data folder's PEM files, or opened on a PKCS#11
+/// token where the key file holds its URI.
 public struct InMemoryKeyProvider: KeyProvider {
     private let keys: [Certificate.PublicKey: Certificate.PrivateKey]
+    public let signsSlowly: Bool
 
-    public init(_ keys: [Certificate.PrivateKey]) {
+    /// - Parameter signsSlowly: whether some key signs on a token (never inside a write transaction).
+    public init(_ keys: [Certificate.PrivateKey], signsSlowly: Bool = false) {
         var table: [Certificate.PublicKey: Certificate.PrivateKey] = [:]
         for key in keys { table[key.publicKey] = key }
         self.keys = table
+        self.signsSlowly = signsSlowly
     }
 
     public func privateKey(for publicKey: Certificate.PublicKey) throws(CAFilesError) -> Certificate.PrivateKey {
@@ -33,8 +37,6 @@ public struct InMemoryKeyProvider: KeyProvider {
         }
         return key
     }
-
-    public var signsSlowly: Bool { false }
 }
 
 /// The key types a CA key may have, and what they sign with.

@@ -25,7 +25,7 @@ final class SignetProcess: @unchecked Sendable {
     /// `https` when the server was told to listen with TLS.
     let scheme: String
 
-    init(data: URL, arguments: [String] = [], databaseURL: String? = nil) throws {
+    init(data: URL, arguments: [String] = [], databaseURL: String? = nil, environment: [String: String] = [:]) throws {
         self.data = data
         port = try Self.freePort()
         scheme = arguments.contains("--tls") || arguments.contains("--tls-cert") ? "https" : "http"
@@ -38,7 +38,8 @@ final class SignetProcess: @unchecked Sendable {
                 Self.binary.path, "serve", "--data", data.path, "--port", String(port), "--dns-server",
                 try TestDNS.shared.server.description, "--caa-identity", "signet.test",
             ] + (arguments.contains("--rate-limit") ? [] : ["--rate-limit", "off"]) + arguments,
-            environment: databaseURL.map { ["DATABASE_URL": $0] }, standardOutput: .descriptor(handle.fileDescriptor),
+            environment: environment.merging(databaseURL.map { ["DATABASE_URL": $0] } ?? [:]) { $1 },
+            standardOutput: .descriptor(handle.fileDescriptor),
             standardError: .descriptor(handle.fileDescriptor))
     }
 

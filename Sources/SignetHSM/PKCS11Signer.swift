@@ -1,0 +1,131 @@
+import CPKCS11
+import Foundation
+
+/// Signs with one key on one token. Sessions are pooled: a signature takes a session from the
+/// pool (or opens one), signs, and gives it back, so that concurrent signatures run on sessions of
+/// their own; a token that allows one session at a time serializes them here, not in the store.
+final class PKCS11Signer: @unchecked Sendable {
+    private let module: PKCS11Module
+    private let slot: CK_SLOT_ID
+    private let key: CK_OBJECT_HANDLE
+    private let lock = NSLock()
+    private var idle: [CK_SESSION_HANDLE] = []
+
+    init(uri: PKCS11URI) throws {
+        module = try PKCS11Module.shared(path: uri.modulePath)
+        guard let slot = try module.slot(token: uri.token) else { throw PKCS11Error.tokenMissing(uri.description) }
+        self.slot = slot
+        let session = try Self.open(module, slot: slot)
+        do {
+            try Self.login(module, session: session, pin: try uri.pin(), uri: uri)
+            guard let key = try Self.findKey(module, session: session, uri: uri) else {
+                throw PKCS11Error.keyMissing(uri.description)
+            }
+            self.key = key
+        } catch {
+            _ = module.functions.pointee.C_CloseSession?(session)
+            throw error
+        }
+        idle.append(session)
+    }
+
+    func sign(_ data: [UInt8], mechanism: CK_MECHANISM_TYPE) throws(PKCS11Error) -> [UInt8] {
+        let functions = module.functions.pointee
+        guard let signInit = functions.C_SignInit, let sign = functions.C_Sign else {
+            throw .call("C_Sign", rv: UInt(CKR_FUNCTION_NOT_SUPPORTED))
+        }
+        let session: CK_SESSION_HANDLE
+        if let pooled = lock.withLock({ idle.popLast() }) {
+            session = pooled
+        } else {
+            session = try Self.open(module, slot: slot)
+        }
+        var healthy = true
+        defer {
+            if healthy { lock.withLock { idle.append(session) } } else { _ = functions.C_CloseSession?(session) }
+        }
+        var chosen = CK_MECHANISM(mechanism: mechanism, pParameter: nil, ulParameterLen: 0)
+        var rv = signInit(session, &chosen, key)
+        guard rv == CKR_OK else {
+            healthy = false
+            throw .call("C_SignInit", rv: UInt(rv))
+        }
+        var input = data
+        var length: CK_ULONG = 0
+        rv = sign(session, &input, CK_ULONG(input.count), nil, &length)
+        guard rv == CKR_OK else {
+            healthy = false
+            throw .call("C_Sign", rv: UInt(rv))
+        }
+        var signature = [UInt8](repeating: 0, count: Int(length))
+        rv = sign(session, &input, CK_ULONG(input.count), &signature, &length)
+        guard rv == CKR_OK else {
+            healthy = false
+            throw .call("C_Sign", rv: UInt(rv))
+        }
+        return Array(signature.prefix(Int(length)))
+    }
+
+    private static func open(_ module: PKCS11Module, slot: CK_SLOT_ID) throws(PKCS11Error) -> CK_SESSION_HANDLE {
+        guard let openSession = module.functions.pointee.C_OpenSession else {
+            throw .call("C_OpenSession", rv: UInt(CKR_FUNCTION_NOT_SUPPORTED))
+        }
+        var session: CK_SESSION_HANDLE = 0
+        try module.check(openSession(slot, CK_FLAGS(CKF_SERIAL_SESSION), nil, nil, &session), "C_OpenSession")
+        return session
+    }
+
+    /// Logs the application in (once for every session of the token).
+    private static func login(_ module: PKCS11Module, session: CK_SESSION_HANDLE, pin: String?, uri: PKCS11URI) throws {
+        guard let pin, let login = module.functions.pointee.C_Login else { return }
+        var bytes = Array(pin.utf8)
+        let rv = login(session, CK_USER_TYPE(CKU_USER), &bytes, CK_ULONG(bytes.count))
+        for index in bytes.indices { bytes[index] = 0 }
+        switch rv {
+        case CKR_OK, CK_RV(CKR_USER_ALREADY_LOGGED_IN): return
+        case CK_RV(CKR_PIN_INCORRECT), CK_RV(CKR_PIN_LOCKED), CK_RV(CKR_PIN_LEN_RANGE):
+            throw PKCS11Error.wrongPIN(uri.description)
+        default: throw PKCS11Error.call("C_Login", rv: UInt(rv))
+        }
+    }
+
+    /// The private key the URI names, by label and/or id.
+    private static func findKey(_ module: PKCS11Module, session: CK_SESSION_HANDLE, uri: PKCS11URI) throws -> CK_OBJECT_HANDLE? {
+        let functions = module.functions.pointee
+        guard let findInit = functions.C_FindObjectsInit, let find = functions.C_FindObjects,
+            let findFinal = functions.C_FindObjectsFinal
+        else { throw PKCS11Error.call("C_FindObjects", rv: UInt(CKR_FUNCTION_NOT_SUPPORTED)) }
+        var keyClass = CK_OBJECT_CLASS(CKO_PRIVATE_KEY)
+        var label = Array((uri.object ?? "").utf8)
+        var id = uri.id ?? []
+        var handle: CK_OBJECT_HANDLE = 0
+        var found: CK_ULONG = 0
+        try withUnsafeMutableBytes(of: &keyClass) { classBytes in
+            try label.withUnsafeMutableBytes { labelBytes in
+                try id.withUnsafeMutableBytes { idBytes in
+                    var template = [
+                        CK_ATTRIBUTE(
+                            type: CK_ATTRIBUTE_TYPE(CKA_CLASS), pValue: classBytes.baseAddress,
+                            ulValueLen: CK_ULONG(classBytes.count))
+                    ]
+                    if uri.object != nil {
+                        template.append(
+                            CK_ATTRIBUTE(
+                                type: CK_ATTRIBUTE_TYPE(CKA_LABEL), pValue: labelBytes.baseAddress,
+                                ulValueLen: CK_ULONG(labelBytes.count)))
+                    }
+                    if uri.id != nil {
+                        template.append(
+                            CK_ATTRIBUTE(
+                                type: CK_ATTRIBUTE_TYPE(CKA_ID), pValue: idBytes.baseAddress, ulValueLen: CK_ULONG(idBytes.count))
+                        )
+                    }
+                    try module.check(findInit(session, &template, CK_ULONG(template.count)), "C_FindObjectsInit")
+                    defer { _ = findFinal(session) }
+                    try module.check(find(session, &handle, 1, &found), "C_FindObjects")
+                }
+            }
+        }
+        return found == 1 ? handle : nil
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import Testing
+
+@testable import SignetTestSupport
+
+/// CA keys on a PKCS#11 token (docs/hsm.md), tested with SoftHSM 2 from Debian: a token made for
+/// the test, the CA's keys imported into it, the key files replaced by RFC 7512 URIs.
+@Suite("CA keys on a PKCS#11 token")
+struct HSMTests {
+    static let module = "/usr/lib/softhsm/libsofthsm2.so"
+    static let pin = "87654321"
+
+    /// A SoftHSM configuration and token of the test's own, under `root`.
+    struct Token {
+        let root: URL
+        var environment: [String: String] { ["SOFTHSM2_CONF": root.appendingPathComponent("softhsm2.conf").path] }
+
+        init(root: URL) async throws {
+            self.root = root
+            let tokens = root.appendingPathComponent("tokens")
+            try FileManager.default.createDirectory(at: tokens, withIntermediateDirectories: true)
+            try "directories.tokendir = \(tokens.path)\nobjectstore.backend = file\nlog.level = ERROR\n"
+                .write(to: root.appendingPathComponent("softhsm2.conf"), atomically: true, encoding: .utf8)
+            let made = try await Tools.run(
+                "softhsm2-util", ["--init-token", "--free", "--label", "signet", "--so-pin", "12345678", "--pin", HSMTests.pin],
+                environment: environment, timeout: 60)
+            #expect(made.status == 0, "\(made.output) \(made.error)")
+        }
+
+        /// Moves the CA key `<name>.key` of `ca` onto the token under `label`, and leaves its URI in
+        /// the key file instead; the PIN is read from `pinFile`.
+        func adopt(_ name: String, of ca: URL, label: String, id: String, pinFile: URL) async throws {
+            let key = ca.appendingPathComponent("\(name).key")
+            let pkcs8 = root.appendingPathComponent("\(name).p8")
+            let converted = try await Tools.run(
+                "openssl", ["pkcs8", "-topk8", "-nocrypt", "-in", key.path, "-out", pkcs8.path], timeout: 60)
+            #expect(converted.status == 0, "\(converted.error)")
+            let imported = try await Tools.run(
+                "softhsm2-util",
+                ["--import", pkcs8.path, "--token", "signet", "--label", label, "--id", id, "--pin", HSMTests.pin],
+                environment: environment, timeout: 60)
+            #expect(imported.status == 0, "\(imported.output) \(imported.error)")
+            try FileManager.default.removeItem(at: pkcs8)
+            try "pkcs11:token=signet;object=\(label)?module-path=\(HSMTests.module)&pin-source=file:\(pinFile.path)\n"
+                .write(to: key, atomically: true, encoding: .utf8)
+        }
+    }
+
+    @Test("Root and TLS issuing keys on the token: orders issue, CRLs and OCSP answers verify, and no PIN is shown")
+    func issuingFromTheToken() async throws {
+        let root = try Tools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let token = try await Token(root: root)
+        let data = root.appendingPathComponent("data")
+        let initialized = try await Tools.run(
+            "signet", ["init", "--data", data.path, "--pki-url", "http://pki.signet-test.com"], executable: SignetProcess.binary,
+            timeout: 120)
+        #expect(initialized.status == 0, "\(initialized.error)")
+        let pinFile = root.appendingPathComponent("pin")
+        try HSMTests.pin.write(to: pinFile, atomically: true, encoding: .utf8)
+        let ca = data.appendingPathComponent("ca")
+        try await token.adopt("root", of: ca, label: "signet-root", id: "01", pinFile: pinFile)
+        try await token.adopt("tls", of: ca, label: "issuing-tls", id: "02", pinFile: pinFile)
+        #expect(!(try String(contentsOf: ca.appendingPathComponent("tls.key"), encoding: .utf8)).contains("PRIVATE KEY"))
+
+        let signet = try SignetProcess(
+            data: data, arguments: ["--dcv", "always-valid", "--pki-url", "http://pki.signet-test.com"],
+            environment: token.environment)
+        defer { signet.stop() }
+        try await signet.waitUntilServing()
+        #expect(try await signet.administer(["balance", "add", "1000"]).status == 0)
+        let client = LiveClient(base: signet.base, key: try signet.adminKey)
+        let placed = try await client.call(
+            .POST, "order/certificate/ssl_dv_geotrust",
+            json: [
+                "certificate": [
+                    "common_name": "hsm.example.com", "csr": try TestData.csr(commonName: "hsm.example.com"),
+                    "signature_hash": "sha256",
+                ], "validity_years": 1, "skip_approval": true, "payment_method": "balance",
+            ])
+        #expect(placed.status == .created, "\(placed.text)")
+        let chain = try #require(placed.json["certificate_chain"] as? [[String: Any]], "\(placed.text)")
+        let pems = chain.compactMap { $0["pem"] as? String }
+        #expect(pems.count == 3)
+        let verdict = try await Tools.verify(leaf: pems[0], intermediate: pems[1], root: pems[2])
+        #expect(verdict.status == 0, "openssl verify: \(verdict.output) \(verdict.error)")
+
+        // The root's CRL is signed by the root key on the token; openssl checks it against the root.
+        let shown = try await Tools.run(
+            "signet", ["ca", "show", "--json", "--data", data.path], executable: SignetProcess.binary,
+            environment: token.environment, timeout: 60)
+        let rootID = try #require(
+            ((try? JSONSerialization.jsonObject(with: Data(shown.output.utf8))) as? [String: Any]).flatMap {
+                ($0["root"] as? [String: Any])?["id"] as? String
+            }, "\(shown.output) \(shown.error)")
+        let crl = try await LiveClient(base: signet.base, key: nil).call(.GET, "/crl/\(rootID).crl")
+        #expect(crl.status == .ok, "\(crl.text)")
+        let crlFile = root.appendingPathComponent("root.crl")
+        try crl.body.write(to: crlFile)
+        let rootFile = root.appendingPathComponent("root.pem")
+        try pems[2].write(to: rootFile, atomically: true, encoding: .utf8)
+        let crlVerdict = try await Tools.run(
+            "openssl", ["crl", "-inform", "DER", "-in", crlFile.path, "-CAfile", rootFile.path, "-noout"], timeout: 60)
+        #expect(crlVerdict.status == 0 && crlVerdict.error.contains("verify OK"), "\(crlVerdict.output) \(crlVerdict.error)")
+
+        #expect(!signet.output.contains(HSMTests.pin), "the PIN never appears in a log line")
+    }
+
+    @Test("A wrong PIN, a missing token or a key of another certificate is a clear start-up error without the PIN")
+    func startUpFailures() async throws {
+        let root = try Tools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let token = try await Token(root: root)
+        let data = root.appendingPathComponent("data")
+        _ = try await Tools.run("signet", ["init", "--data", data.path], executable: SignetProcess.binary, timeout: 120)
+        let ca = data.appendingPathComponent("ca")
+        let original = try String(contentsOf: ca.appendingPathComponent("tls.key"), encoding: .utf8)
+        let pinFile = root.appendingPathComponent("pin")
+        try HSMTests.pin.write(to: pinFile, atomically: true, encoding: .utf8)
+        try await token.adopt("tls", of: ca, label: "issuing-tls", id: "02", pinFile: pinFile)
+        let uri = try String(contentsOf: ca.appendingPathComponent("tls.key"), encoding: .utf8)
+
+        func serve() async throws -> Tools.Result {
+            try await Tools.run(
+                "signet", ["serve", "--data", data.path, "--port", String(try SignetProcess.freePort())],
+                executable: SignetProcess.binary, environment: token.environment, timeout: 60)
+        }
+        try "11112222".write(to: pinFile, atomically: true, encoding: .utf8)
+        let wrongPIN = try await serve()
+        #expect(wrongPIN.status != 0 && wrongPIN.error.contains("refused the PIN"), "\(wrongPIN.error)")
+        #expect(!wrongPIN.error.contains("11112222") && !wrongPIN.output.contains("11112222"))
+
+        try HSMTests.pin.write(to: pinFile, atomically: true, encoding: .utf8)
+        try uri.replacingOccurrences(of: "token=signet", with: "token=elsewhere")
+            .write(to: ca.appendingPathComponent("tls.key"), atomically: true, encoding: .utf8)
+        let missing = try await serve()
+        #expect(missing.status != 0 && missing.error.contains("No token matches"), "\(missing.error)")
+
+        // The S/MIME CA's certificate with the TLS CA's key on the token: refused, not served.
+        _ = original
+        try uri.write(to: ca.appendingPathComponent("smime.key"), atomically: true, encoding: .utf8)
+        try uri.write(to: ca.appendingPathComponent("tls.key"), atomically: true, encoding: .utf8)
+        let foreign = try await serve()
+        #expect(foreign.status != 0 && foreign.error.contains("does not belong to its CA certificate"), "\(foreign.error)")
+    }
+}
