@@ -187,12 +187,16 @@ public struct Administration: Sendable {
         let now = clock.now()
         let serial = issuer.ca.certificate.serialNumber.bytes.drop(while: { $0 == 0 }).hexString
         let publisher = RevocationPublisher(authority: authority)
-        return try await store.write { connection in
+        try await store.write { connection in
             guard try connection.revokeIssuer(issuerID: id, serialNumber: serial, Revocation(date: now, reason: reason)) else {
                 throw WorkflowError.certificateAlreadyRevoked(0)
             }
-            return try publisher.publish(caID: authority.root.id, connection: connection, now: now)
         }
+        // The root's CRL now lists it: built and signed outside the transaction that recorded it.
+        guard let crl = try await publisher.currentCRL(caID: authority.root.id, store: store, now: now) else {
+            throw StoreError.inconsistent("the root's CRL could not be published")
+        }
+        return crl
     }
 
     /// Adds money to the account through the ledger.

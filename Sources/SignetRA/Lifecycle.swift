@@ -242,7 +242,6 @@ extension RegistrationAuthority {
             guard let certificate = try connection.certificate(id: certificateID), certificate.status == .issued
             else { return }
             try connection.revokeCertificate(id: certificateID, Revocation(date: now, reason: reason))
-            try revocations.publish(Set([certificate.issuance?.issuerID].compactMap { $0 }), connection: connection, now: now)
             try events.emit(.revoked, order: order, connection: connection, at: now)
         } else {
             // Revoking twice (two approvers, a retried refund) changes nothing the second time.

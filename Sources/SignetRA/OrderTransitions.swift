@@ -35,7 +35,6 @@ extension RegistrationAuthority {
         now: Date
     ) throws {
         guard !effects.isEmpty else { return }
-        var issuers: Set<String> = []
         for effect in effects {
             switch effect {
             case .cancelUnissuedCertificates, .cancelUnissuedReissues:
@@ -47,9 +46,9 @@ extension RegistrationAuthority {
                 }
             case .revokeIssuedCertificates(let reason):
                 let revocation = Revocation(date: now, reason: reason)
+                // Each issuer's CRL follows when it is next read, signed outside this transaction.
                 for certificate in try connection.certificates(orderID: order.id) where certificate.status == .issued {
                     try connection.revokeCertificate(id: certificate.id, revocation)
-                    if let issuer = certificate.issuance?.issuerID { issuers.insert(issuer) }
                 }
             case .rejectOpenRequests:
                 try connection.rejectPendingRequests(
@@ -59,12 +58,9 @@ extension RegistrationAuthority {
             case .unlinkRenewal:
                 if order.options.renewalOfOrderID != nil { try connection.unlinkRenewal(renewalID: order.id, at: now) }
             case .notify(let event):
-                if !issuers.isEmpty { try revocations.publish(issuers, connection: connection, now: now) }
-                issuers = []
                 try events.emit(event, order: order, connection: connection, at: now)
             }
         }
-        if !issuers.isEmpty { try revocations.publish(issuers, connection: connection, now: now) }
     }
 
     /// The verb of an error message: "order 7 is issued and cannot be approved".

@@ -1,10 +1,11 @@
+import Crypto
 import Foundation
 import SignetCore
 import SignetPKI
 import SignetStore
 
 /// Publishes revocation status to relying parties: a CRL per CA (each issuing CA's lists its
-/// certificates, the root's lists revoked issuing CAs), rebuilt in the transaction that revokes, and
+/// certificates, the root's lists revoked issuing CAs), rebuilt when what is revoked changes, and
 /// OCSP responses from the CA that issued what they answer about, cached until a status changes.
 public final class RevocationPublisher: Sendable {
     public let authority: CertificateAuthority
@@ -32,53 +33,62 @@ public final class RevocationPublisher: Sendable {
     /// Every CA whose CRL Signet publishes: the root and each issuing CA, current or retired.
     public var caIDs: [String] { [authority.root.id] + authority.issuers.map(\.id) }
 
-    /// Rebuilds the CRLs of the CAs `caIDs` (in the caller's transaction) after revocations they issued.
-    public func publish(_ caIDs: Set<String>, connection: WriteSession, now: Date) throws {
-        for id in caIDs.sorted() where authority.ca(id: id) != nil { try publish(caID: id, connection: connection, now: now) }
-    }
-
-    /// Rebuilds the CRL of the CA `caID` from what it revoked, in the caller's transaction.
-    @discardableResult
-    public func publish(caID: String, connection: WriteSession, now: Date) throws -> PublishedCRL {
-        // The lock comes first: a publisher that waited for another then reads the revocations that
-        // one committed (PostgreSQL's READ COMMITTED takes a new snapshot per statement), so no
-        // CRL drops a revocation made concurrently on another instance.
-        let previous = try connection.publishedCRL(issuerID: caID, forUpdate: true)
-        let isRoot = caID == authority.root.id
-        let revoked: [RevokedCertificate]
-        if isRoot {
-            revoked = try connection.issuerRevocations().map {
+    /// What the CRL of `caID` lists now: the root's, the revoked issuing CAs; an issuing CA's, the
+    /// certificates it issued that are revoked and not yet expired at `now`.
+    func revoked(caID: String, connection: StoreSession<some SessionAccess>, now: Date) throws -> [RevokedCertificate] {
+        if caID == authority.root.id {
+            return try connection.issuerRevocations().map {
                 RevokedCertificate(serialNumber: $0.serialNumber, revocation: $0.revocation)
             }
-        } else {
-            revoked = try connection.revokedCertificates(issuerID: caID, unexpiredAt: now)
-                .map { RevokedCertificate(serialNumber: $0.0, revocation: $0.1) }
         }
-        let number = (previous?.number ?? 0) + 1
-        let nextUpdate = now.addingTimeInterval(isRoot ? rootCRLLifetime : crlLifetime)
-        let der = try authority.revocationList(
-            caID: caID, number: number, thisUpdate: now, nextUpdate: nextUpdate, revoked: revoked)
-        let crl = PublishedCRL(issuerID: caID, number: number, thisUpdate: now, nextUpdate: nextUpdate, der: der)
-        try connection.publishCRL(crl, replacing: previous != nil)
-        return crl
+        return try connection.revokedCertificates(issuerID: caID, unexpiredAt: now)
+            .map { RevokedCertificate(serialNumber: $0.0, revocation: $0.1) }
     }
 
-    /// The current CRL of `caID`, building it when there is none or it is due; `nil` for an unknown CA.
+    /// A digest of a CRL's entries: two CRLs list the same revocations when theirs are equal.
+    static func digest(_ revoked: [RevokedCertificate]) -> String {
+        var hash = SHA256()
+        for entry in revoked.sorted(by: { $0.serialNumber < $1.serialNumber }) {
+            hash.update(
+                data: Array(
+                    "\(entry.serialNumber) \(entry.revocation.reason.rawValue) \(entry.revocation.date.timeIntervalSince1970)\n"
+                        .utf8))
+        }
+        return hash.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The current CRL of `caID`, `nil` for an unknown CA: the published one while it is fresh and
+    /// lists what is revoked now; otherwise a new one. A revocation does not rebuild the CRL in its
+    /// own transaction: the next read here (a relying party's fetch, the background pass) sees that
+    /// the entries changed. The new CRL is built and signed outside any transaction (a slow HSM never
+    /// holds the writer), then recorded only if no other publisher recorded one meanwhile; otherwise
+    /// it is built again from what that one left.
     public func currentCRL(caID: String, store: SignetStore, now: Date) async throws -> PublishedCRL? {
         guard authority.ca(id: caID) != nil else { return nil }
-        if let crl = try await store.read({ try $0.publishedCRL(issuerID: caID) }),
-            now.timeIntervalSince(crl.thisUpdate) < crlRefreshInterval
-        {
-            return crl
-        }
-        return try await store.write { connection in
-            if let crl = try connection.publishedCRL(issuerID: caID, forUpdate: true),
-                now.timeIntervalSince(crl.thisUpdate) < self.crlRefreshInterval
-            {
-                return crl
+        let isRoot = caID == authority.root.id
+        for _ in 0..<5 {
+            let (previous, revoked) = try await store.read { connection in
+                (try connection.publishedCRL(issuerID: caID), try self.revoked(caID: caID, connection: connection, now: now))
             }
-            return try self.publish(caID: caID, connection: connection, now: now)
+            let digest = Self.digest(revoked)
+            if let previous, now.timeIntervalSince(previous.thisUpdate) < crlRefreshInterval, previous.entriesDigest == digest {
+                return previous
+            }
+            let number = (previous?.number ?? 0) + 1
+            let nextUpdate = now.addingTimeInterval(isRoot ? rootCRLLifetime : crlLifetime)
+            let der = try authority.revocationList(
+                caID: caID, number: number, thisUpdate: now, nextUpdate: nextUpdate, revoked: revoked)
+            let crl = PublishedCRL(
+                issuerID: caID, number: number, thisUpdate: now, nextUpdate: nextUpdate, der: der, entriesDigest: digest)
+            let recorded = try await store.write { connection -> Bool in
+                let current = try connection.publishedCRL(issuerID: caID, forUpdate: true)
+                guard current?.number == previous?.number else { return false }
+                try connection.publishCRL(crl, replacing: current != nil)
+                return true
+            }
+            if recorded { return crl }
         }
+        return try await store.read { try $0.publishedCRL(issuerID: caID) }
     }
 
     /// Brings every CA's CRL up to date (the background pass and the start).
@@ -103,9 +113,10 @@ public final class RevocationPublisher: Sendable {
         let cacheKey = query.nonce == nil && query.items.count == 1 ? query.items[0].certIDDER.hexString : nil
         let nextUpdate = now.addingTimeInterval(ocspLifetime)
         do {
-            // Every revocation publishes a new CRL of its CA in its transaction, so the CRL number read
-            // before the statuses tells any instance whether a cached answer is still true.
-            let generation = try await store.read { try $0.crlNumber(issuerID: responder.id) } ?? 0
+            // Every revocation changes its CA's count of revocations, so the count read before the
+            // statuses tells any instance whether a cached answer is still true.
+            let isRoot = responder.id == authority.root.id
+            let generation = try await store.read { try $0.revocationCount(issuerID: responder.id, isRoot: isRoot) }
             if let cacheKey, let cached = ocspCache.response(for: cacheKey, generation: generation, now: now) { return cached }
             let authority = self.authority
             let statuses = try await store.read { connection in
@@ -191,6 +202,6 @@ public final class OCSPResponseCache: @unchecked Sendable {
         }
     }
 
-    /// Forgets every answer: a restored database (the test double) may reuse a CRL number.
+    /// Forgets every answer: a restored database (the test double) may repeat a count of revocations.
     public func removeAll() { lock.withLock { entries.removeAll() } }
 }

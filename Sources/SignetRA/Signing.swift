@@ -158,8 +158,8 @@ extension RegistrationAuthority {
             if let previous, previous.status == .issued,
                 Self.dropsNames(previous.names, replacedBy: certificate.names, isTLS: product.isTLS)
             {
+                // The CRL follows when it is next read (RevocationPublisher.currentCRL), signed outside this transaction.
                 try connection.revokeCertificate(id: previous.id, Revocation(date: now, reason: .superseded))
-                try revocations.publish(Set([previous.issuance?.issuerID].compactMap { $0 }), connection: connection, now: now)
             }
         }
         try move(&order, .issue(certificate.role), connection: connection, now: now)

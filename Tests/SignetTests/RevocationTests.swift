@@ -230,7 +230,8 @@ struct RevocationTests {
         }
     }
 
-    @Test("The CRL is numbered, rebuilt after each revocation and renewed before nextUpdate")
+    @Test(
+        "The CRL is numbered, rebuilt (outside the revoking transaction) when its entries change, and renewed before nextUpdate")
     func crlRenewal() async throws {
         let clock = FixedWallClock(ValidityPolicy.utcDay(2026, 11, 23))
         try await withSignet(clock: clock) { signet in
@@ -255,8 +256,17 @@ struct RevocationTests {
                 json: TestData.secureSiteOrder(csr: try TestData.csr(), organizationID: organizationID))
             let certificateID = try #require(placed.json["certificate_id"] as? Int)
             _ = try await signet.call(.PUT, "certificate/\(certificateID)/revoke", json: ["skip_approval": true])
-            let afterRevocation = try await signet.store.read { try $0.publishedCRL(issuerID: tls) }
-            #expect(afterRevocation?.number == renewed.number + 1)
+            // The revocation's transaction signs nothing: the next read of the CRL (this one, or the
+            // background pass's) sees that the entries changed and publishes one new CRL, signed outside.
+            let afterRevocation = try #require(
+                try await signet.services.registration.revocations.currentCRL(caID: tls, store: signet.store, now: clock.now()))
+            #expect(afterRevocation.number == renewed.number + 1)
+            let again = try await signet.services.registration.revocations.currentCRL(
+                caID: tls, store: signet.store, now: clock.now())
+            #expect(again?.number == afterRevocation.number, "unchanged entries: the same CRL")
+            let listed = try await Tools.run(
+                "openssl", ["crl", "-inform", "DER", "-noout", "-text"], input: Data(afterRevocation.der))
+            #expect(listed.output.contains("Serial Number"), "the revoked certificate is listed: \(listed.output)")
         }
     }
 }

@@ -8,13 +8,18 @@ public struct PublishedCRL: Sendable, Equatable {
     public var thisUpdate: Date
     public var nextUpdate: Date
     public var der: [UInt8]
+    /// A digest of the entries it lists (``RecordCRLContents``); `nil` for CRLs of earlier versions.
+    public var entriesDigest: String?
 
-    public init(issuerID: String, number: Int64, thisUpdate: Date, nextUpdate: Date, der: [UInt8]) {
+    public init(
+        issuerID: String, number: Int64, thisUpdate: Date, nextUpdate: Date, der: [UInt8], entriesDigest: String? = nil
+    ) {
         self.issuerID = issuerID
         self.number = number
         self.thisUpdate = thisUpdate
         self.nextUpdate = nextUpdate
         self.der = der
+        self.entriesDigest = entriesDigest
     }
 }
 
@@ -24,6 +29,7 @@ private struct CRLRow: Codable, Sendable {
     var thisUpdate: Date
     var nextUpdate: Date
     var der: Data
+    var entriesDigest: String?
 }
 
 private struct RevokedRow: Codable, Sendable {
@@ -70,13 +76,19 @@ extension StoreSession {
             .map {
                 PublishedCRL(
                     issuerID: $0.issuerId, number: $0.crlNumber, thisUpdate: $0.thisUpdate, nextUpdate: $0.nextUpdate,
-                    der: [UInt8]($0.der))
+                    der: [UInt8]($0.der), entriesDigest: $0.entriesDigest)
             }
     }
 
-    /// The number of the issuer's published CRL, without its body.
-    public func crlNumber(issuerID: String) throws -> Int64? {
-        try row("SELECT crl_number FROM revocation_lists WHERE issuer_id = ?", [issuerID])?.int64("crl_number")
+    /// How many certificates `issuerID` has revoked (revoked issuing CAs, for the root): it changes
+    /// with every revocation, so an OCSP answer cached at one count is stale at another, whichever
+    /// instance revoked (an index range count on `certificates(issuer_id, status)`).
+    public func revocationCount(issuerID: String, isRoot: Bool) throws -> Int64 {
+        if isRoot { return Int64(try count("SELECT COUNT(*) AS n FROM issuer_revocations")) }
+        return Int64(
+            try count(
+                "SELECT COUNT(*) AS n FROM certificates WHERE issuer_id = ? AND status = ?",
+                [issuerID, CertificateStatus.revoked.rawValue]))
     }
 
     /// Every revoked issuing CA, oldest first.
@@ -97,15 +109,15 @@ extension StoreSession where Access == ReadWrite {
     public func publishCRL(_ crl: PublishedCRL, replacing: Bool) throws {
         if replacing {
             try execute(
-                "UPDATE revocation_lists SET crl_number = ?, this_update = ?, next_update = ?, der = ? WHERE issuer_id = ?",
-                [crl.number, crl.thisUpdate, crl.nextUpdate, Data(crl.der), crl.issuerID])
+                "UPDATE revocation_lists SET crl_number = ?, this_update = ?, next_update = ?, der = ?, entries_digest = ? WHERE issuer_id = ?",
+                [crl.number, crl.thisUpdate, crl.nextUpdate, Data(crl.der), crl.entriesDigest, crl.issuerID])
             return
         }
         try insertWithoutID(
             into: "revocation_lists",
             CRLRow(
                 issuerId: crl.issuerID, crlNumber: crl.number, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate,
-                der: Data(crl.der)))
+                der: Data(crl.der), entriesDigest: crl.entriesDigest))
     }
 
     // MARK: revoked issuing CAs
