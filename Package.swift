@@ -127,6 +127,7 @@ let package = Package(
         .target(
             name: "SignetServer",
             dependencies: [
+                "SignetHSM",
                 "SignetCore", "SignetPKI", "SignetStore", "SignetValidation", "SignetRA", "SignetHTTP", "SignetCertCentral",
                 "SignetReseller", "SignetACME", "SignetTestDouble",
                 .product(name: "Vapor", package: "vapor"),
@@ -141,7 +142,7 @@ let package = Package(
         .executableTarget(
             name: "signet",
             dependencies: [
-                "SignetCore", "SignetPKI", "SignetServer", "SignetValidation", "SignetRA", "SignetHTTP",
+                "SignetHSM", "SignetCore", "SignetPKI", "SignetServer", "SignetValidation", "SignetRA", "SignetHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // bench/run's ACME load: whole flows against a server, with its own http-01 responder.

@@ -18,7 +18,7 @@ final class PKCS11Signer: @unchecked Sendable {
         let session = try Self.open(module, slot: slot)
         do {
             try Self.login(module, session: session, pin: try uri.pin(), uri: uri)
-            guard let key = try Self.findKey(module, session: session, uri: uri) else {
+            guard let key = try Self.findObject(module, session: session, uri: uri) else {
                 throw PKCS11Error.keyMissing(uri.description)
             }
             self.key = key
@@ -66,17 +66,19 @@ final class PKCS11Signer: @unchecked Sendable {
         return Array(signature.prefix(Int(length)))
     }
 
-    private static func open(_ module: PKCS11Module, slot: CK_SLOT_ID) throws(PKCS11Error) -> CK_SESSION_HANDLE {
+    /// A session on the token: read-only for signing, read-write to make keys.
+    static func open(_ module: PKCS11Module, slot: CK_SLOT_ID, readWrite: Bool = false) throws(PKCS11Error) -> CK_SESSION_HANDLE {
         guard let openSession = module.functions.pointee.C_OpenSession else {
             throw .call("C_OpenSession", rv: UInt(CKR_FUNCTION_NOT_SUPPORTED))
         }
         var session: CK_SESSION_HANDLE = 0
-        try module.check(openSession(slot, CK_FLAGS(CKF_SERIAL_SESSION), nil, nil, &session), "C_OpenSession")
+        let flags = CK_FLAGS(CKF_SERIAL_SESSION) | (readWrite ? CK_FLAGS(CKF_RW_SESSION) : 0)
+        try module.check(openSession(slot, flags, nil, nil, &session), "C_OpenSession")
         return session
     }
 
     /// Logs the application in (once for every session of the token).
-    private static func login(_ module: PKCS11Module, session: CK_SESSION_HANDLE, pin: String?, uri: PKCS11URI) throws {
+    static func login(_ module: PKCS11Module, session: CK_SESSION_HANDLE, pin: String?, uri: PKCS11URI) throws {
         guard let pin, let login = module.functions.pointee.C_Login else { return }
         var bytes = Array(pin.utf8)
         let rv = login(session, CK_USER_TYPE(CKU_USER), &bytes, CK_ULONG(bytes.count))
@@ -89,13 +91,16 @@ final class PKCS11Signer: @unchecked Sendable {
         }
     }
 
-    /// The private key the URI names, by label and/or id.
-    private static func findKey(_ module: PKCS11Module, session: CK_SESSION_HANDLE, uri: PKCS11URI) throws -> CK_OBJECT_HANDLE? {
+    /// The object of `objectClass` (a private key unless said) the URI names, by label and/or id.
+    static func findObject(
+        _ module: PKCS11Module, session: CK_SESSION_HANDLE, uri: PKCS11URI,
+        objectClass: CK_OBJECT_CLASS = CK_OBJECT_CLASS(CKO_PRIVATE_KEY)
+    ) throws -> CK_OBJECT_HANDLE? {
         let functions = module.functions.pointee
         guard let findInit = functions.C_FindObjectsInit, let find = functions.C_FindObjects,
             let findFinal = functions.C_FindObjectsFinal
         else { throw PKCS11Error.call("C_FindObjects", rv: UInt(CKR_FUNCTION_NOT_SUPPORTED)) }
-        var keyClass = CK_OBJECT_CLASS(CKO_PRIVATE_KEY)
+        var keyClass = objectClass
         var label = Array((uri.object ?? "").utf8)
         var id = uri.id ?? []
         var handle: CK_OBJECT_HANDLE = 0

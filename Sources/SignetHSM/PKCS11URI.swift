@@ -71,6 +71,10 @@ public struct PKCS11URI: Sendable, Hashable, CustomStringConvertible {
         return "pkcs11:" + path.joined(separator: ";") + "?" + query.joined(separator: "&")
     }
 
+    /// What a CA key file holds for this key: the URI without a `pin-value` (a stored key reads its
+    /// PIN from `pin-source`).
+    public var fileText: String { description + "\n" }
+
     /// The PIN: the file `pin-source` names (`file:` URI or path), else `pin-value`; `nil` for none.
     func pin() throws -> String? {
         if let pinSource {

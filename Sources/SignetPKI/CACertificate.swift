@@ -95,6 +95,8 @@ public enum CAFilesError: Error, Sendable, CustomStringConvertible {
     case cannotWrite(path: String, reason: String)
     case missingKey(publicKey: String)
     case noIssuer(family: CertificateFamily)
+    /// `--key` names a token key for an issuing CA of a type Signet does not make on tokens.
+    case tokenKeyType(uri: String)
 
     public var description: String {
         switch self {
@@ -103,6 +105,8 @@ public enum CAFilesError: Error, Sendable, CustomStringConvertible {
         case .cannotWrite(let path, let reason): return "cannot write \(path): \(reason)"
         case .missingKey(let key): return "no private key for the CA key \(key.prefix(24))…"
         case .noIssuer(let family): return "no current issuing CA signs \(family.rawValue) certificates"
+        case .tokenKeyType(let uri):
+            return "\(uri): Signet makes EC keys on tokens (P-384 root, P-256 issuing CAs); leave --ca-key rsa2048 out"
         }
     }
 }

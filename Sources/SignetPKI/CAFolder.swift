@@ -17,11 +17,19 @@ public struct CASettings: Sendable {
     public var identity: CAIdentity
     /// Where the issuing CAs' certificates point for the root's CRL, OCSP and certificate.
     public var endpoints: PKIEndpoints
+    /// Keys of a new CA (or of a rotation's new issuing CAs) kept on a PKCS#11 token, by name
+    /// (`root`, `tls`, `smime`): found there, or generated there when the token has none
+    /// (docs/hsm.md). The key file then holds the URI. The others are made in memory and written.
+    public var tokenKeys: [String: PKCS11URI]
 
-    public init(issuingKeyType: IssuingKeyType = .p256, identity: CAIdentity = CAIdentity(), endpoints: PKIEndpoints) {
+    public init(
+        issuingKeyType: IssuingKeyType = .p256, identity: CAIdentity = CAIdentity(), endpoints: PKIEndpoints,
+        tokenKeys: [String: PKCS11URI] = [:]
+    ) {
         self.issuingKeyType = issuingKeyType
         self.identity = identity
         self.endpoints = endpoints
+        self.tokenKeys = tokenKeys
     }
 }
 
@@ -127,17 +135,23 @@ public struct CAFolder: Sendable {
         try FileManager.default.createDirectory(
             at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let tag = (0..<2).map { _ in UInt8.random(in: 0...255) }.hexString
-        let rootKey = P384.Signing.PrivateKey()
-        let rootTBS = try CAProfile.root(
-            key: Certificate.PublicKey(rootKey.publicKey), identity: settings.identity, tag: tag, now: now)
+        let (rootKey, rootKeyFile): (Certificate.PrivateKey, String)
+        if let uri = settings.tokenKeys["root"] {
+            (rootKey, rootKeyFile) = (
+                Certificate.PrivateKey(try PKCS11PrivateKey.findOrGenerate(uri: uri, curve: .p384)), uri.fileText
+            )
+        } else {
+            let key = P384.Signing.PrivateKey()
+            (rootKey, rootKeyFile) = (Certificate.PrivateKey(key), key.pemRepresentation)
+        }
+        let rootTBS = try CAProfile.root(key: rootKey.publicKey, identity: settings.identity, tag: tag, now: now)
         try PreIssuanceLint.require(rootTBS, issuer: nil, now: now)
-        let root = try CACertificate(try rootTBS.signed(by: Certificate.PrivateKey(rootKey)))
+        let root = try CACertificate(try rootTBS.signed(by: rootKey))
         // Keys first, certificates last: `exists` looks at root.crt, and the issuing CAs are written
         // as `.new` files that loading moves into place, so a crash half-way is finished or redone.
-        try SecretFile.write(rootKey.pemRepresentation, to: path("root.key").path)
+        try SecretFile.write(rootKeyFile, to: path("root.key").path)
         for family in CertificateFamily.allCases {
-            _ = try makeIssuing(
-                family, root: root, rootKey: Certificate.PrivateKey(rootKey), settings, now: now, suffix: ".new", tag: tag)
+            _ = try makeIssuing(family, root: root, rootKey: rootKey, settings, now: now, suffix: ".new", tag: tag)
         }
         try write(root.pem, to: path("root.crt"))
     }
@@ -146,7 +160,13 @@ public struct CAFolder: Sendable {
         _ family: CertificateFamily, root: CACertificate, rootKey: Certificate.PrivateKey, _ settings: CASettings, now: Date,
         suffix: String, tag: String? = nil
     ) throws -> CACertificate {
-        let (key, pem) = try Self.newIssuingKey(settings.issuingKeyType)
+        let (key, pem): (Certificate.PrivateKey, String)
+        if let uri = settings.tokenKeys[family.rawValue] {
+            guard settings.issuingKeyType == .p256 else { throw CAFilesError.tokenKeyType(uri: uri.description) }
+            (key, pem) = (Certificate.PrivateKey(try PKCS11PrivateKey.findOrGenerate(uri: uri, curve: .p256)), uri.fileText)
+        } else {
+            (key, pem) = try Self.newIssuingKey(settings.issuingKeyType)
+        }
         let tbs = try CAProfile.issuing(
             family: family, key: key.publicKey, root: root, identity: settings.identity,
             tag: tag ?? (0..<2).map { _ in UInt8.random(in: 0...255) }.hexString, endpoints: settings.endpoints, now: now)

@@ -1,4 +1,5 @@
 import Foundation
+import SignetHSM
 import SignetHTTP
 import SignetPKI
 import SignetRA
@@ -72,6 +73,8 @@ public struct SignetConfiguration: Sendable {
 
     /// Requests per API key, in both dialects (`--rate-limit`): CertCentral's documented limits by default.
     public var rateLimit = RateLimitPolicy.certCentral
+    /// Keys a new CA (or a rotation) keeps on a PKCS#11 token, by name (`--key root=pkcs11:…`; docs/hsm.md).
+    public var tokenKeys: [String: PKCS11URI] = [:]
     /// How log lines are written (`--log-format`).
     public var logFormat = LogFormat.text
     /// Whether `/metrics` serves Prometheus' text format (`--metrics off` turns it off).
@@ -107,7 +110,8 @@ public struct SignetConfiguration: Sendable {
     /// How a new CA is made from this configuration.
     public var caSettings: CASettings {
         CASettings(
-            issuingKeyType: issuingKeyType ?? .p256, identity: caIdentity, endpoints: PKIEndpoints(base: effectivePKIURL))
+            issuingKeyType: issuingKeyType ?? .p256, identity: caIdentity, endpoints: PKIEndpoints(base: effectivePKIURL),
+            tokenKeys: tokenKeys)
     }
 
     /// A database URL without its password, for messages and logs.

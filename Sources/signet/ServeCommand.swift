@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SignetCore
+import SignetHSM
 import SignetHTTP
 import SignetPKI
 import SignetRA
@@ -302,6 +303,33 @@ struct PKIOptions: ParsableArguments {
     @Option(help: "Organization name in a new CA's subjects (default Signet).")
     var caOrganization: String = "Signet"
 
+    @Option(
+        name: .customLong("key"),
+        help:
+            "NAME=pkcs11:… (NAME root, tls or smime): a new CA's key on a PKCS#11 token, found or generated there (docs/hsm.md). Repeatable."
+    )
+    var tokenKeys: [String] = []
+
+    /// `--key` values by name.
+    func parsedTokenKeys() throws -> [String: PKCS11URI] {
+        var keys: [String: PKCS11URI] = [:]
+        for value in tokenKeys {
+            let parts = value.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, ["root", "tls", "smime"].contains(String(parts[0])) else {
+                throw ValidationError("--key takes NAME=pkcs11:… with NAME root, tls or smime, not '\(value.prefix(40))'")
+            }
+            do {
+                keys[String(parts[0])] = try PKCS11URI(String(parts[1]))
+            } catch {
+                throw ValidationError("--key \(parts[0]): \(error)")
+            }
+            guard keys[String(parts[0])]?.pinSource != nil else {
+                throw ValidationError("--key \(parts[0]): a stored key reads its PIN from pin-source=file:…")
+            }
+        }
+        return keys
+    }
+
     func validate() throws {
         if let pkiURL {
             try FlagCheck.baseURL(pkiURL, "--pki-url")
@@ -315,12 +343,14 @@ struct PKIOptions: ParsableArguments {
             throw ValidationError("--ca-organization: \(problem)")
         }
         guard (1...40).contains(caOrganization.count) else { throw ValidationError("--ca-organization needs 1 to 40 characters") }
+        _ = try parsedTokenKeys()
     }
 
     func apply(to configuration: inout SignetConfiguration) {
         configuration.issuingKeyType = caKey.map { $0 == .p256 ? .p256 : .rsa2048 }
         configuration.pkiURL = pkiURL
         configuration.caIdentity = CAIdentity(country: caCountry.uppercased(), organization: caOrganization)
+        configuration.tokenKeys = (try? parsedTokenKeys()) ?? [:]
     }
 }
 

@@ -143,4 +143,62 @@ struct HSMTests {
         let foreign = try await serve()
         #expect(foreign.status != 0 && foreign.error.contains("does not belong to its CA certificate"), "\(foreign.error)")
     }
+
+    @Test("signet init and ca rotate generate keys on the token (root and TLS there, S/MIME in a file); orders issue under each")
+    func keysMadeOnTheToken() async throws {
+        let root = try Tools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let token = try await Token(root: root)
+        let pinFile = root.appendingPathComponent("pin")
+        try HSMTests.pin.write(to: pinFile, atomically: true, encoding: .utf8)
+        func key(_ name: String, _ label: String) -> [String] {
+            [
+                "--key",
+                "\(name)=pkcs11:token=signet;object=\(label)?module-path=\(HSMTests.module)&pin-source=file:\(pinFile.path)",
+            ]
+        }
+        let data = root.appendingPathComponent("data")
+        let initialized = try await Tools.run(
+            "signet", ["init", "--data", data.path] + key("root", "root-2026") + key("tls", "tls-e1"),
+            executable: SignetProcess.binary, environment: token.environment, timeout: 120)
+        #expect(initialized.status == 0, "\(initialized.output) \(initialized.error)")
+        let ca = data.appendingPathComponent("ca")
+        for name in ["root", "tls"] {
+            let text = try String(contentsOf: ca.appendingPathComponent("\(name).key"), encoding: .utf8)
+            #expect(text.hasPrefix("pkcs11:") && !text.contains(HSMTests.pin), "\(name).key: \(text)")
+        }
+        #expect(try String(contentsOf: ca.appendingPathComponent("smime.key"), encoding: .utf8).contains("PRIVATE KEY"))
+        let objects = try await Tools.run(
+            "softhsm2-util", ["--show-slots"], environment: token.environment, timeout: 60)
+        #expect(objects.status == 0)
+
+        func issue(_ name: String) async throws -> [String] {
+            let signet = try SignetProcess(data: data, arguments: ["--dcv", "always-valid"], environment: token.environment)
+            defer { signet.stop() }
+            try await signet.waitUntilServing()
+            _ = try await signet.administer(["balance", "add", "100"])
+            let placed = try await LiveClient(base: signet.base, key: try signet.adminKey).call(
+                .POST, "order/certificate/ssl_dv_geotrust",
+                json: [
+                    "certificate": ["common_name": name, "csr": try TestData.csr(commonName: name), "signature_hash": "sha256"],
+                    "validity_years": 1, "skip_approval": true, "payment_method": "balance",
+                ])
+            let pems = (placed.json["certificate_chain"] as? [[String: Any]])?.compactMap { $0["pem"] as? String } ?? []
+            #expect(pems.count == 3, "\(placed.text)")
+            guard pems.count == 3 else { return [] }
+            let verdict = try await Tools.verify(leaf: pems[0], intermediate: pems[1], root: pems[2])
+            #expect(verdict.status == 0, "openssl verify: \(verdict.output) \(verdict.error)")
+            return pems
+        }
+        let first = try await issue("first.hsm.example.com")
+
+        // A rotation makes the new TLS issuing key on the token too; the root on the token signs it.
+        let rotated = try await Tools.run(
+            "signet", ["ca", "rotate", "--data", data.path] + key("tls", "tls-e2"), executable: SignetProcess.binary,
+            environment: token.environment, timeout: 120)
+        #expect(rotated.status == 0, "\(rotated.output) \(rotated.error)")
+        let second = try await issue("second.hsm.example.com")
+        #expect(first.count == 3 && second.count == 3 && first[1] != second[1], "a new issuing CA")
+        #expect(first.count == 3 && second.count == 3 && first[2] == second[2], "the same root")
+    }
 }
