@@ -89,6 +89,7 @@ struct ACMEProblem: Error, Sendable, Equatable {
         case .forbidden: return .unauthorized(error.description)
         case .certificateAlreadyRevoked: return .init("alreadyRevoked", error.description)
         case .caaRefused: return .init("caa", error.description, .forbidden)
+        case .signerUnavailable: return .init("serverInternal", error.description, .serviceUnavailable)
         default: return .malformed(error.description)
         }
     }

@@ -169,6 +169,10 @@ enum CertCentralErrorTable {
         case .containerNotFound(let id): return .init(.notFound, "not_found|container", "The container \(id) was not found.")
         case .userNotFound(let id): return .init(.notFound, "not_found|user", "The user \(id) was not found.")
         case .apiKeyNotFound(let id): return .init(.notFound, "not_found|api_key", "The API key \(id) was not found.")
+        case .signerUnavailable:
+            return .init(
+                .serviceUnavailable, "service_unavailable",
+                "The CA's signing key is not reachable now; nothing was charged. Retry later.", retryAfter: 30)
         case .forbidden(let reason):
             return .init(.forbidden, "access_denied|missing_permission", "The API key may not do this: \(reason).")
         case .requestAlreadyProcessed(let id, let status):

@@ -8,6 +8,8 @@ public enum PKCS11Error: Error, Sendable, Equatable, CustomStringConvertible {
     case pinUnreadable(path: String)
     case unsupportedKey(String)
     case keyDoesNotMatch(String)
+    /// The token stopped answering for the key while serving (removed, restarted).
+    case tokenAway(String)
 
     public var description: String {
         switch self {
@@ -19,6 +21,7 @@ public enum PKCS11Error: Error, Sendable, Equatable, CustomStringConvertible {
         case .pinUnreadable(let path): return "cannot read the PIN file \(path)"
         case .unsupportedKey(let uri): return "the key \(uri) is not P-256, P-384 or RSA"
         case .keyDoesNotMatch(let uri): return "the key \(uri) does not belong to its CA certificate"
+        case .tokenAway(let uri): return "the token holding \(uri) does not answer; signing resumes when it is back"
         }
     }
 }

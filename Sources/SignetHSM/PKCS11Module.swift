@@ -46,6 +46,18 @@ final class PKCS11Module: @unchecked Sendable {
         return try result.get()
     }
 
+    /// Finalizes and initializes the module again: a module that lost its token (removed, its
+    /// store moved, a network HSM's link cut) often sees it again only after a new `C_Initialize`.
+    /// Every session on it ends; the signers connect again on their next signature.
+    func reinitialize() {
+        Self.lock.withLock {
+            _ = functions.pointee.C_Finalize?(nil)
+            var arguments = CK_C_INITIALIZE_ARGS()
+            arguments.flags = CK_FLAGS(CKF_OS_LOCKING_OK)
+            _ = withUnsafeMutablePointer(to: &arguments) { functions.pointee.C_Initialize?(UnsafeMutableRawPointer($0)) }
+        }
+    }
+
     /// The slot whose token has the label `token` (any token with a key, when `nil`).
     func slot(token: String?) throws(PKCS11Error) -> CK_SLOT_ID? {
         guard let getSlotList = functions.pointee.C_GetSlotList, let getTokenInfo = functions.pointee.C_GetTokenInfo else {

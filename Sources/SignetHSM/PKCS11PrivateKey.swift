@@ -11,7 +11,7 @@ import _CryptoExtras
 /// test message and checks it against that public key, so that a URI naming the wrong key, a
 /// wrong PIN or a missing token fails at start, not at the first order.
 public struct PKCS11PrivateKey: CustomPrivateKey {
-    let uri: PKCS11URI
+    public let uri: PKCS11URI
     let signer: PKCS11Signer
     public let publicKey: Certificate.PublicKey
 
@@ -24,6 +24,9 @@ public struct PKCS11PrivateKey: CustomPrivateKey {
         guard publicKey.isValidSignature(signature.rawRepresentation, for: probe, signatureAlgorithm: defaultSignatureAlgorithm)
         else { throw PKCS11Error.keyDoesNotMatch(uri.description) }
     }
+
+    /// Whether the token answers, connecting to it again if it was away.
+    public func checkAvailability() -> Bool { signer.checkAvailability() }
 
     public var defaultSignatureAlgorithm: Certificate.SignatureAlgorithm {
         if P384.Signing.PublicKey(publicKey) != nil { return .ecdsaWithSHA384 }

@@ -6,36 +6,111 @@ import Foundation
 /// their own; a token that allows one session at a time serializes them here, not in the store.
 final class PKCS11Signer: @unchecked Sendable {
     private let module: PKCS11Module
-    private let slot: CK_SLOT_ID
-    private let key: CK_OBJECT_HANDLE
+    private let uri: PKCS11URI
     private let lock = NSLock()
+    private var slot: CK_SLOT_ID
+    private var key: CK_OBJECT_HANDLE
     private var idle: [CK_SESSION_HANDLE] = []
+    private var away = false
+    private var lastAttempt = DispatchTime(uptimeNanoseconds: 0)
 
     init(uri: PKCS11URI) throws {
+        self.uri = uri
         module = try PKCS11Module.shared(path: uri.modulePath)
-        guard let slot = try module.slot(token: uri.token) else { throw PKCS11Error.tokenMissing(uri.description) }
-        self.slot = slot
-        let session = try Self.open(module, slot: slot)
-        do {
-            try Self.login(module, session: session, pin: try uri.pin(), uri: uri)
-            guard let key = try Self.findObject(module, session: session, uri: uri) else {
-                throw PKCS11Error.keyMissing(uri.description)
-            }
-            self.key = key
-        } catch {
-            _ = module.functions.pointee.C_CloseSession?(session)
-            throw error
-        }
-        idle.append(session)
+        (slot, key, idle) = try Self.connect(module, uri: uri)
     }
 
+    /// Whether the token answered the last signature (or reconnection); `false` while it is away.
+    var isAvailable: Bool { lock.withLock { !away } }
+
+    /// Signs; when the token forgot the session or the key (removed, restarted, reinserted), it
+    /// connects again (slot, login, key) once and retries, so that signing resumes by itself when
+    /// the token is back.
     func sign(_ data: [UInt8], mechanism: CK_MECHANISM_TYPE) throws(PKCS11Error) -> [UInt8] {
+        do {
+            return try signOnce(data, mechanism: mechanism)
+        } catch let error where Self.meansTokenGone(error) {
+            try reconnect()
+            return try signOnce(data, mechanism: mechanism)
+        }
+    }
+
+    /// Connects again if the token was away (at most once a second, so that a burst of refused
+    /// orders does not hammer the module); `true` when it answers now.
+    func checkAvailability() -> Bool {
+        let now = DispatchTime.now()
+        let due = lock.withLock { () -> Bool? in
+            guard away else { return nil }
+            guard now.uptimeNanoseconds >= lastAttempt.uptimeNanoseconds + 1_000_000_000 else { return false }
+            lastAttempt = now
+            return true
+        }
+        guard let due else { return true }
+        return due && (try? reconnect()) != nil
+    }
+
+    private func reconnect() throws(PKCS11Error) {
+        let stale = lock.withLock { () -> [CK_SESSION_HANDLE] in
+            defer { idle = [] }
+            return idle
+        }
+        for session in stale { _ = module.functions.pointee.C_CloseSession?(session) }
+        do {
+            let connected: (CK_SLOT_ID, CK_OBJECT_HANDLE, [CK_SESSION_HANDLE])
+            do {
+                connected = try Self.connect(module, uri: uri)
+            } catch {
+                module.reinitialize()
+                connected = try Self.connect(module, uri: uri)
+            }
+            let (slot, key, sessions) = connected
+            lock.withLock {
+                self.slot = slot
+                self.key = key
+                idle = sessions
+                away = false
+            }
+        } catch {
+            lock.withLock { away = true }
+            throw .tokenAway(uri.description)
+        }
+    }
+
+    private static func connect(
+        _ module: PKCS11Module, uri: PKCS11URI
+    ) throws(PKCS11Error) -> (CK_SLOT_ID, CK_OBJECT_HANDLE, [CK_SESSION_HANDLE]) {
+        guard let slot = try module.slot(token: uri.token) else { throw .tokenMissing(uri.description) }
+        let session = try open(module, slot: slot)
+        do {
+            try login(module, session: session, pin: try uri.pin(), uri: uri)
+            guard let key = try findObject(module, session: session, uri: uri) else {
+                throw PKCS11Error.keyMissing(uri.description)
+            }
+            return (slot, key, [session])
+        } catch {
+            _ = module.functions.pointee.C_CloseSession?(session)
+            throw (error as? PKCS11Error) ?? .call("C_Login", rv: 0)
+        }
+    }
+
+    /// Return values by which a token says it no longer knows the session or the key.
+    static func meansTokenGone(_ error: PKCS11Error) -> Bool {
+        guard case .call(_, let rv) = error else { return false }
+        return [
+            CKR_OBJECT_HANDLE_INVALID, CKR_KEY_HANDLE_INVALID, CKR_SESSION_HANDLE_INVALID, CKR_SESSION_CLOSED,
+            CKR_DEVICE_REMOVED, CKR_TOKEN_NOT_PRESENT, CKR_DEVICE_ERROR, CKR_USER_NOT_LOGGED_IN, CKR_TOKEN_NOT_RECOGNIZED,
+            CKR_CRYPTOKI_NOT_INITIALIZED,
+        ].map { UInt($0) }.contains(rv)
+    }
+
+    private func signOnce(_ data: [UInt8], mechanism: CK_MECHANISM_TYPE) throws(PKCS11Error) -> [UInt8] {
         let functions = module.functions.pointee
         guard let signInit = functions.C_SignInit, let sign = functions.C_Sign else {
             throw .call("C_Sign", rv: UInt(CKR_FUNCTION_NOT_SUPPORTED))
         }
+        let (pooled, slot, key) = lock.withLock { (idle.popLast(), self.slot, self.key) }
         let session: CK_SESSION_HANDLE
-        if let pooled = lock.withLock({ idle.popLast() }) {
+        if let pooled {
             session = pooled
         } else {
             session = try Self.open(module, slot: slot)

@@ -71,10 +71,11 @@ public struct CAFolder: Sendable {
 
     /// Reads every CA certificate and key of the folder.
     public func load() throws -> CertificateAuthority {
-        var onToken = false
+        var tokenKeys: [PKCS11PrivateKey] = []
         func pair(_ name: String) throws -> (CACertificate, Certificate.PrivateKey) {
-            onToken = onToken || isOnToken(name)
-            return try self.pair(name)
+            let (certificate, key, tokenKey) = try self.pairWithTokenKey(name)
+            if let tokenKey { tokenKeys.append(tokenKey) }
+            return (certificate, key)
         }
         var keys: [Certificate.PrivateKey] = []
         let (root, rootKey) = try pair("root")
@@ -97,7 +98,7 @@ public struct CAFolder: Sendable {
             keys.append(key)
             issuers.append(IssuingCA(ca: issuing, families: [], isCurrent: false))
         }
-        return try CertificateAuthority(root: root, issuers: issuers, keys: InMemoryKeyProvider(keys, signsSlowly: onToken))
+        return try CertificateAuthority(root: root, issuers: issuers, keys: InMemoryKeyProvider(keys, tokenKeys: tokenKeys))
     }
 
     /// Makes new TLS and S/MIME issuing CAs under the existing root and retires the current ones
@@ -192,19 +193,23 @@ public struct CAFolder: Sendable {
     /// file holds a PEM key, or a `pkcs11:` URI (RFC 7512) naming a key that stays on a token
     /// (docs/hsm.md); the token's key is opened and checked against the certificate.
     private func pair(_ name: String) throws -> (CACertificate, Certificate.PrivateKey) {
+        let (certificate, key, _) = try pairWithTokenKey(name)
+        return (certificate, key)
+    }
+
+    /// ``pair(_:)``, and the key again as a token key when it is one (the key provider watches those).
+    private func pairWithTokenKey(_ name: String) throws -> (CACertificate, Certificate.PrivateKey, PKCS11PrivateKey?) {
         let certificate = try CACertificate(try Certificate(pemEncoded: read(path("\(name).crt"))))
         let text = try read(path("\(name).key"))
         if isOnToken(name) {
-            let uri = try PKCS11URI(text)
-            return (
-                certificate, Certificate.PrivateKey(try PKCS11PrivateKey(uri: uri, publicKey: certificate.certificate.publicKey))
-            )
+            let tokenKey = try PKCS11PrivateKey(uri: try PKCS11URI(text), publicKey: certificate.certificate.publicKey)
+            return (certificate, Certificate.PrivateKey(tokenKey), tokenKey)
         }
         let key = try Self.privateKey(pem: text)
         guard key.publicKey == certificate.certificate.publicKey else {
             throw CAFilesError.keyDoesNotMatch(path: path("\(name).key").path)
         }
-        return (certificate, key)
+        return (certificate, key, nil)
     }
 
     /// Whether `<name>.key` names a key on a PKCS#11 token rather than holding one.

@@ -48,6 +48,9 @@ public struct CertificateAuthority: Sendable {
     /// Whether signatures must happen outside write transactions (see ``KeyProvider/signsSlowly``).
     public var signsSlowly: Bool { keys.signsSlowly }
 
+    /// The key whose token does not answer now (see ``KeyProvider/unavailableSigner``).
+    public var unavailableSigner: String? { keys.unavailableSigner }
+
     /// The current issuing CA of `family`.
     public func issuer(for family: CertificateFamily) -> IssuingCA {
         // `init` checked that every family has one.

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import SignetCore
+import SignetHSM
 import SwiftASN1
 import X509
 import _CryptoExtras
@@ -15,20 +16,31 @@ public protocol KeyProvider: Sendable {
     /// Whether a signature takes long enough (an HSM, a remote signer) that it must never run
     /// while the database's writer is held: issuance then reserves, signs outside, and records.
     var signsSlowly: Bool { get }
+
+    /// The key (its URI) whose token does not answer now, after trying it again; `nil` when every
+    /// key can sign. Issuance refuses new work with 503 meanwhile.
+    var unavailableSigner: String? { get }
 }
 
 /// The CA's keys by public key: loaded from the data folder's PEM files, or opened on a PKCS#11
 /// token where the key file holds its URI.
 public struct InMemoryKeyProvider: KeyProvider {
     private let keys: [Certificate.PublicKey: Certificate.PrivateKey]
-    public let signsSlowly: Bool
+    private let tokenKeys: [PKCS11PrivateKey]
 
-    /// - Parameter signsSlowly: whether some key signs on a token (never inside a write transaction).
-    public init(_ keys: [Certificate.PrivateKey], signsSlowly: Bool = false) {
+    /// - Parameter tokenKeys: those of `keys` that sign on a PKCS#11 token.
+    public init(_ keys: [Certificate.PrivateKey], tokenKeys: [PKCS11PrivateKey] = []) {
         var table: [Certificate.PublicKey: Certificate.PrivateKey] = [:]
         for key in keys { table[key.publicKey] = key }
         self.keys = table
-        self.signsSlowly = signsSlowly
+        self.tokenKeys = tokenKeys
+    }
+
+    /// A key on a token signs slowly (never inside a write transaction).
+    public var signsSlowly: Bool { !tokenKeys.isEmpty }
+
+    public var unavailableSigner: String? {
+        tokenKeys.first { !$0.checkAvailability() }.map { $0.uri.description }
     }
 
     public func privateKey(for publicKey: Certificate.PublicKey) throws(CAFilesError) -> Certificate.PrivateKey {

@@ -38,6 +38,7 @@ extension RegistrationAuthority {
         role: CertificateRole, orderID: Int, _ submission: OrderSubmission, by principal: Principal,
         additionalNames: Int = 0, reseller: ResellerRecord? = nil
     ) async throws -> PlacedOrder {
+        try requireSigner()
         let now = clock.now()
         let submission = Self.applyingApprovalPreferences(submission, principal)
         try Self.checkMaySkipApproval(submission.skipApproval, principal)

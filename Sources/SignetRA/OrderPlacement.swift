@@ -52,6 +52,7 @@ extension RegistrationAuthority {
         guard let opening = try await prepareOpening(submission, by: principal, fingerprint: fingerprint) else {
             return try Self.placed(try await earlier(submission, by: principal, fingerprint: fingerprint))
         }
+        try requireSigner()
         guard let csr = opening.csr else { throw WorkflowError.invalidCSR(.cannotParse("no CSR")) }
         let (placed, pending) = try await retryingUniqueViolations {
             try await store.write { connection -> (PlacedOrder, PendingSignature?) in
@@ -103,6 +104,13 @@ extension RegistrationAuthority {
         }
         deliverEmails(of: opened.order)
         return opened
+    }
+
+    /// Refuses new issuance while a CA key's token does not answer (503 in every dialect): nothing
+    /// is charged or recorded that could not be signed; orders already accepted wait and are
+    /// signed by the background pass when the token is back.
+    func requireSigner() throws {
+        if let key = authority.unavailableSigner { throw WorkflowError.signerUnavailable(key) }
     }
 
     /// Checks a submission and everything it refers to before any transaction; `nil` when an
@@ -293,6 +301,7 @@ extension RegistrationAuthority {
     /// CSR returns the order as it stands, whatever happened since; another CSR is refused.
     public func finalize(orderID: Int, csr text: String, by principal: Principal) async throws -> PlacedOrder {
         let csr = try Self.inspect(text)
+        try requireSigner()
         let now = clock.now()
         let (order, organization) = try await store.read { connection -> (Order, Organization?) in
             guard let order = try connection.order(id: orderID), principal.canSee(containerID: order.containerID) else {

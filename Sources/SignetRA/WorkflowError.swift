@@ -11,6 +11,8 @@ public enum WorkflowError: Error, Sendable, Equatable {
     case containerNotFound(Int)
     case userNotFound(Int)
     case apiKeyNotFound(Int)
+    /// A CA key's token does not answer: nothing new is issued (or charged) until it is back.
+    case signerUnavailable(String)
     /// The caller's role may not do this.
     case forbidden(String)
     /// The request was decided before.
@@ -54,6 +56,8 @@ extension WorkflowError: CustomStringConvertible {
         case .containerNotFound(let id): return "there is no container \(id)"
         case .userNotFound(let id): return "there is no user \(id)"
         case .apiKeyNotFound(let id): return "there is no active API key \(id) (`signet apikey list` shows them)"
+        case .signerUnavailable:
+            return "the CA's signing key is not reachable now (its token does not answer); nothing was charged, retry later"
         case .forbidden(let reason): return "not allowed: \(reason)"
         case .requestAlreadyProcessed(let id, let status): return "request \(id) is \(status.rawValue) already"
         case .certificateNotIssued(let id, let status): return "certificate \(id) is \(status.rawValue), not issued"

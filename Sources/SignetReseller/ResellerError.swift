@@ -142,6 +142,10 @@ enum ResellerErrorTable {
             return ResellerError(.notFound, "NOT_FOUND", message)
         case .dcvCheckFailed, .caaRefused:
             return ResellerError(.badRequest, "DCV_FAILED", message)
+        case .signerUnavailable:
+            var unavailable = ResellerError(.serviceUnavailable, "SERVICE_UNAVAILABLE", message)
+            unavailable.retryAfter = 30
+            return unavailable
         default:
             return ResellerError(.badRequest, "INVALID_STATE", message)
         }

@@ -201,4 +201,58 @@ struct HSMTests {
         #expect(first.count == 3 && second.count == 3 && first[1] != second[1], "a new issuing CA")
         #expect(first.count == 3 && second.count == 3 && first[2] == second[2], "the same root")
     }
+
+    @Test(
+        "A token that goes away: new orders get 503 in CertCentral's format, nothing charged; the accepted one issues when it is back"
+    )
+    func tokenAway() async throws {
+        let root = try Tools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let token = try await Token(root: root)
+        let data = root.appendingPathComponent("data")
+        _ = try await Tools.run("signet", ["init", "--data", data.path], executable: SignetProcess.binary, timeout: 120)
+        let pinFile = root.appendingPathComponent("pin")
+        try HSMTests.pin.write(to: pinFile, atomically: true, encoding: .utf8)
+        try await token.adopt("tls", of: data.appendingPathComponent("ca"), label: "issuing-tls", id: "02", pinFile: pinFile)
+        let signet = try SignetProcess(
+            data: data, arguments: ["--dcv", "always-valid", "--signing-lease", "1", "--recheck-interval", "0.5"],
+            environment: token.environment)
+        defer { signet.stop() }
+        try await signet.waitUntilServing()
+        #expect(try await signet.administer(["balance", "add", "1000"]).status == 0)
+        let client = LiveClient(base: signet.base, key: try signet.adminKey)
+        func order(_ name: String) async throws -> TestResponse {
+            try await client.call(
+                .POST, "order/certificate/ssl_dv_geotrust",
+                json: [
+                    "certificate": ["common_name": name, "csr": try TestData.csr(commonName: name), "signature_hash": "sha256"],
+                    "validity_years": 1, "skip_approval": true, "payment_method": "balance",
+                ])
+        }
+        func balance() async throws -> String { try await client.call(.GET, "finance/balance").json["balance"] as? String ?? "" }
+        #expect(try await order("before.example.com").json["certificate_chain"] != nil)
+
+        let tokens = root.appendingPathComponent("tokens")
+        let away = root.appendingPathComponent("tokens-away")
+        try FileManager.default.moveItem(at: tokens, to: away)
+        // The first order after it left is accepted (the server learns only when it signs) and waits.
+        let waiting = try await order("waiting.example.com")
+        #expect(waiting.status == .created && waiting.json["certificate_chain"] == nil, "\(waiting.text)")
+        let waitingID = try #require(waiting.json["id"] as? Int)
+        let charged = try await balance()
+        let refused = try await order("refused.example.com")
+        #expect(refused.status == .serviceUnavailable, "\(refused.text)")
+        #expect((refused.json["errors"] as? [[String: Any]])?.first?["code"] as? String == "service_unavailable")
+        #expect(refused.headers.first(name: "Retry-After") != nil)
+        #expect(try await balance() == charged, "nothing charged for the refused order")
+
+        try FileManager.default.moveItem(at: away, to: tokens)
+        let issued = try await Tools.eventually(within: 30, every: 0.5) {
+            try await client.call(.GET, "order/certificate/\(waitingID)").json["status"] as? String == "issued"
+        }
+        #expect(issued, "the accepted order is signed once the token is back")
+        let after = try await order("after.example.com")
+        #expect(after.status == .created && after.json["certificate_chain"] != nil, "\(after.text)")
+        #expect(!signet.output.contains(HSMTests.pin))
+    }
 }
