@@ -221,6 +221,14 @@ struct HSMTests {
         try await signet.waitUntilServing()
         #expect(try await signet.administer(["balance", "add", "1000"]).status == 0)
         let client = LiveClient(base: signet.base, key: try signet.adminKey)
+        let keys = try await signet.administer(["reseller-key", "create", "--name", "shop"])
+        let fields = Dictionary(
+            uniqueKeysWithValues: keys.output.split(separator: "\n").compactMap { line -> (String, String)? in
+                let parts = line.split(separator: "=", maxSplits: 1)
+                return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
+            })
+        let reseller = ResellerClient(
+            base: signet.base, accessKey: try #require(fields["accessKeyId"]), secret: try #require(fields["accessKeySecret"]))
         func order(_ name: String) async throws -> TestResponse {
             try await client.call(
                 .POST, "order/certificate/ssl_dv_geotrust",
@@ -245,6 +253,14 @@ struct HSMTests {
         #expect((refused.json["errors"] as? [[String: Any]])?.first?["code"] as? String == "service_unavailable")
         #expect(refused.headers.first(name: "Retry-After") != nil)
         #expect(try await balance() == charged, "nothing charged for the refused order")
+        let resellerRefused = try await reseller.call(
+            "certificate/create",
+            ResellerTests.createBody(
+                zone: "refused.example.com", csr: try TestData.csr(), choices: ["www.refused.example.com": "dns"]))
+        #expect(
+            resellerRefused.status == 503 && !resellerRefused.success && resellerRefused.message == "SERVICE_UNAVAILABLE",
+            "\(resellerRefused.text)")
+        #expect(try await balance() == charged)
 
         try FileManager.default.moveItem(at: away, to: tokens)
         let issued = try await Tools.eventually(within: 30, every: 0.5) {
