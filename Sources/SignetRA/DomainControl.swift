@@ -347,13 +347,7 @@ public struct DomainControl: Sendable {
 
     /// Stores the validations that passed and the order's new DCV state, and schedules the next check.
     public func record(_ results: [NameResult], orderID: Int, at now: Date) async throws {
-        for result in results {
-            switch result.outcome {
-            case .passed?: SignetMetrics.dcvChecked(method: result.method, passed: true)
-            case .failed?: SignetMetrics.dcvChecked(method: result.method, passed: false)
-            case nil: SignetMetrics.dcvChecked(method: result.method, passed: nil)
-            }
-        }
+        SignetMetrics.dcvChecked(results)
         let end = validationEnd(from: now)
         try await store.write { connection in
             guard let order = try connection.order(id: orderID, forUpdate: true) else { return }

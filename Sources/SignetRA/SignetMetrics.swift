@@ -21,10 +21,17 @@ public enum SignetMetrics {
         Timer(label: "signet_signing_seconds", preferredDisplayUnit: .seconds).recordNanoseconds(Int64(clamping: nanoseconds))
     }
 
-    /// A domain control check and its result (`signet_dcv_checks_total{method,result}`).
-    static func dcvChecked(method: String, passed: Bool?) {
-        let result = passed.map { $0 ? "passed" : "failed" } ?? "pending"
-        Counter(label: "signet_dcv_checks_total", dimensions: [("method", method), ("result", result)]).increment()
+    /// Domain control checks and their results (`signet_dcv_checks_total{method,result}`).
+    static func dcvChecked(_ results: [DomainControl.NameResult]) {
+        for check in results {
+            let result: String
+            switch check.outcome {
+            case .passed?: result = "passed"
+            case .failed?: result = "failed"
+            case nil: result = "pending"
+            }
+            Counter(label: "signet_dcv_checks_total", dimensions: [("method", check.method), ("result", result)]).increment()
+        }
     }
 
     /// A validation e-mail handed to the SMTP server, or not (`signet_emails_total{result}`).
