@@ -68,7 +68,7 @@ struct HSMTests {
             environment: token.environment)
         defer { signet.stop() }
         try await signet.waitUntilServing()
-        #expect(try await signet.administer(["balance", "add", "1000"]).status == 0)
+        #expect(try await signet.administer(["balance", "add", "10000"]).status == 0)
         let client = LiveClient(base: signet.base, key: try signet.adminKey)
         let placed = try await client.call(
             .POST, "order/certificate/ssl_dv_geotrust",
@@ -84,6 +84,38 @@ struct HSMTests {
         #expect(pems.count == 3)
         let verdict = try await Tools.verify(leaf: pems[0], intermediate: pems[1], root: pems[2])
         #expect(verdict.status == 0, "openssl verify: \(verdict.output) \(verdict.error)")
+
+        let report = try #require(
+            try await PKIJudge.judge([
+                PKIJudge.Document(
+                    linter: "lint_cabf_serverauth_cert", arguments: ["-d"], contents: Data(pems[0].utf8), label: "hsm")
+            ]).first)
+        #expect(report.errors.isEmpty, "pkilint: \(report.output)")
+
+        // 32 orders at once through the token key: every certificate verifies, every serial is its own.
+        let serials = try await withThrowingTaskGroup(of: String?.self) { group in
+            for index in 0..<32 {
+                group.addTask {
+                    let name = "c\(index).hsm.example.com"
+                    let answer = try await client.call(
+                        .POST, "order/certificate/ssl_dv_geotrust",
+                        json: [
+                            "certificate": [
+                                "common_name": name, "csr": try TestData.csr(commonName: name), "signature_hash": "sha256",
+                            ],
+                            "validity_years": 1, "skip_approval": true, "payment_method": "balance",
+                        ])
+                    guard let id = answer.json["id"] as? Int, answer.json["certificate_chain"] != nil else { return nil }
+                    let info = try await client.call(.GET, "order/certificate/\(id)")
+                    return (info.json["certificate"] as? [String: Any])?["serial_number"] as? String
+                }
+            }
+            var serials: [String?] = []
+            for try await serial in group { serials.append(serial) }
+            return serials
+        }
+        #expect(serials.count == 32 && serials.allSatisfy { $0 != nil }, "\(serials)")
+        #expect(Set(serials.compactMap { $0 }).count == 32, "unique serials")
 
         // The root's CRL is signed by the root key on the token; openssl checks it against the root.
         let shown = try await Tools.run(
