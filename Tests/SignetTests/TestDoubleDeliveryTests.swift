@@ -193,3 +193,30 @@ extension TestDoubleTests {
         #expect(orderReads.count >= 2, "lego polled its order through processing: \(orderReads)")
     }
 }
+
+extension TestDoubleTests {
+    @Test("A key revoked after the clock moved back stops working within the cache period: the cache runs on real time")
+    func revokedKeyAfterTimeTravel() async throws {
+        let double = try await EphemeralSignet()
+        defer { Task { await double.stop() } }
+        let created = try await Tools.run(
+            "signet", ["apikey", "create", "--role", "user", "--name", "traveller", "--data", double.data],
+            executable: SignetProcess.binary, timeout: 60)
+        let key = created.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let client = LiveClient(base: double.url, key: key)
+        _ = try await double.admin.call(.PUT, "/test-double/clock", json: ["now": "2030-01-01T00:00:00Z"])
+        #expect(try await client.call(.GET, "user/me").status == .ok)
+        _ = try await double.admin.call(.PUT, "/test-double/clock", json: ["now": "2027-01-01T00:00:00Z"])
+        let listed = try await Tools.run(
+            "signet", ["apikey", "list", "--json", "--data", double.data], executable: SignetProcess.binary, timeout: 60)
+        let entries = (try? JSONSerialization.jsonObject(with: Data(listed.output.utf8))) as? [[String: Any]] ?? []
+        let id = try #require(entries.first { $0["name"] as? String == "traveller" }?["id"] as? Int, "\(listed.output)")
+        let revoked = try await Tools.run(
+            "signet", ["apikey", "revoke", String(id), "--data", double.data], executable: SignetProcess.binary, timeout: 60)
+        #expect(revoked.status == 0, "\(revoked.error)")
+        let refused = try await Tools.eventually(within: 15, every: 0.5) {
+            try await client.call(.GET, "user/me").status == .unauthorized
+        }
+        #expect(refused, "three years back on the double's clock, the cached key still expires in seconds")
+    }
+}
