@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import SignetCore
 import SignetPKI
@@ -45,41 +44,36 @@ public final class RevocationPublisher: Sendable {
             .map { RevokedCertificate(serialNumber: $0.0, revocation: $0.1) }
     }
 
-    /// A digest of a CRL's entries: two CRLs list the same revocations when theirs are equal.
-    static func digest(_ revoked: [RevokedCertificate]) -> String {
-        var hash = SHA256()
-        for entry in revoked.sorted(by: { $0.serialNumber < $1.serialNumber }) {
-            hash.update(
-                data: Array(
-                    "\(entry.serialNumber) \(entry.revocation.reason.rawValue) \(entry.revocation.date.timeIntervalSince1970)\n"
-                        .utf8))
-        }
-        return hash.finalize().map { String(format: "%02x", $0) }.joined()
-    }
-
     /// The current CRL of `caID`, `nil` for an unknown CA: the published one while it is fresh and
     /// lists what is revoked now; otherwise a new one. A revocation does not rebuild the CRL in its
     /// own transaction: the next read here (a relying party's fetch, the background pass) sees that
-    /// the entries changed. The new CRL is built and signed outside any transaction (a slow HSM never
+    /// the CA's count of revocations moved past the one the CRL was built from. The new CRL is built and signed outside any transaction (a slow HSM never
     /// holds the writer), then recorded only if no other publisher recorded one meanwhile; otherwise
     /// it is built again from what that one left.
     public func currentCRL(caID: String, store: SignetStore, now: Date) async throws -> PublishedCRL? {
         guard authority.ca(id: caID) != nil else { return nil }
         let isRoot = caID == authority.root.id
         for _ in 0..<5 {
-            let (previous, revoked) = try await store.read { connection in
-                (try connection.publishedCRL(issuerID: caID), try self.revoked(caID: caID, connection: connection, now: now))
+            // The CA's count of revocations only grows: unchanged since the CRL was built, and the
+            // CRL fresh, nothing needs listing (one index range count per read and pass).
+            let (previous, count) = try await store.read { connection in
+                (try connection.publishedCRL(issuerID: caID), try connection.revocationCount(issuerID: caID, isRoot: isRoot))
             }
-            let digest = Self.digest(revoked)
-            if let previous, now.timeIntervalSince(previous.thisUpdate) < crlRefreshInterval, previous.entriesDigest == digest {
+            if let previous, now.timeIntervalSince(previous.thisUpdate) < crlRefreshInterval, previous.revocationsSeen == count {
                 return previous
+            }
+            let (revoked, seen) = try await store.read { connection in
+                (
+                    try self.revoked(caID: caID, connection: connection, now: now),
+                    try connection.revocationCount(issuerID: caID, isRoot: isRoot)
+                )
             }
             let number = (previous?.number ?? 0) + 1
             let nextUpdate = now.addingTimeInterval(isRoot ? rootCRLLifetime : crlLifetime)
             let der = try authority.revocationList(
                 caID: caID, number: number, thisUpdate: now, nextUpdate: nextUpdate, revoked: revoked)
             let crl = PublishedCRL(
-                issuerID: caID, number: number, thisUpdate: now, nextUpdate: nextUpdate, der: der, entriesDigest: digest)
+                issuerID: caID, number: number, thisUpdate: now, nextUpdate: nextUpdate, der: der, revocationsSeen: seen)
             let recorded = try await store.write { connection -> Bool in
                 let current = try connection.publishedCRL(issuerID: caID, forUpdate: true)
                 guard current?.number == previous?.number else { return false }

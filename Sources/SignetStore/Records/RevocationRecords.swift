@@ -8,18 +8,19 @@ public struct PublishedCRL: Sendable, Equatable {
     public var thisUpdate: Date
     public var nextUpdate: Date
     public var der: [UInt8]
-    /// A digest of the entries it lists (``RecordCRLContents``); `nil` for CRLs of earlier versions.
-    public var entriesDigest: String?
+    /// The CA's count of revocations it was built from (``RecordCRLRevocationCount``); `nil` for
+    /// CRLs of earlier versions.
+    public var revocationsSeen: Int64?
 
     public init(
-        issuerID: String, number: Int64, thisUpdate: Date, nextUpdate: Date, der: [UInt8], entriesDigest: String? = nil
+        issuerID: String, number: Int64, thisUpdate: Date, nextUpdate: Date, der: [UInt8], revocationsSeen: Int64? = nil
     ) {
         self.issuerID = issuerID
         self.number = number
         self.thisUpdate = thisUpdate
         self.nextUpdate = nextUpdate
         self.der = der
-        self.entriesDigest = entriesDigest
+        self.revocationsSeen = revocationsSeen
     }
 }
 
@@ -29,7 +30,7 @@ private struct CRLRow: Codable, Sendable {
     var thisUpdate: Date
     var nextUpdate: Date
     var der: Data
-    var entriesDigest: String?
+    var revocationsSeen: Int64?
 }
 
 private struct RevokedRow: Codable, Sendable {
@@ -76,7 +77,7 @@ extension StoreSession {
             .map {
                 PublishedCRL(
                     issuerID: $0.issuerId, number: $0.crlNumber, thisUpdate: $0.thisUpdate, nextUpdate: $0.nextUpdate,
-                    der: [UInt8]($0.der), entriesDigest: $0.entriesDigest)
+                    der: [UInt8]($0.der), revocationsSeen: $0.revocationsSeen)
             }
     }
 
@@ -109,15 +110,15 @@ extension StoreSession where Access == ReadWrite {
     public func publishCRL(_ crl: PublishedCRL, replacing: Bool) throws {
         if replacing {
             try execute(
-                "UPDATE revocation_lists SET crl_number = ?, this_update = ?, next_update = ?, der = ?, entries_digest = ? WHERE issuer_id = ?",
-                [crl.number, crl.thisUpdate, crl.nextUpdate, Data(crl.der), crl.entriesDigest, crl.issuerID])
+                "UPDATE revocation_lists SET crl_number = ?, this_update = ?, next_update = ?, der = ?, revocations_seen = ? WHERE issuer_id = ?",
+                [crl.number, crl.thisUpdate, crl.nextUpdate, Data(crl.der), crl.revocationsSeen, crl.issuerID])
             return
         }
         try insertWithoutID(
             into: "revocation_lists",
             CRLRow(
                 issuerId: crl.issuerID, crlNumber: crl.number, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate,
-                der: Data(crl.der), entriesDigest: crl.entriesDigest))
+                der: Data(crl.der), revocationsSeen: crl.revocationsSeen))
     }
 
     // MARK: revoked issuing CAs

@@ -53,7 +53,7 @@ public enum SchemaMigrations {
         CreateSchema(), RecordCertificateAuthority(), TrackRenewals(), CountOrdersByStatus(), ScopeUniquenessToContainers(),
         AddAccountSettings(), RecordIssuerRevocations(), RecordOrderOrigins(), RecordAuthorizations(), ReserveSerials(),
         AddApprovalPreferences(), AddPrivateNaming(), AddACME(), RecordACMEDeactivations(), AddACMEProductProfiles(),
-        TrackAPIKeyUse(), RecordCRLContents(),
+        TrackAPIKeyUse(), RecordCRLContents(), RecordCRLRevocationCount(),
     ]
 
     /// Where applied migrations are recorded; `_fluent_migrations` in databases of earlier versions.
