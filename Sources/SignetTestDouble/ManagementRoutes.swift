@@ -41,7 +41,12 @@ public struct ManagementRoutes: RouteCollection, Sendable {
             guard let code = UInt(exactly: status), InjectedFault.statuses.contains(code) else {
                 throw Abort(.badRequest, reason: "'status' is one of 429, 500, 502, 503, 504")
             }
-            let retryAfter = body.number("retry_after").flatMap { Int(exactly: $0) }
+            let retryAfter = try body.number("retry_after").map { value -> Int in
+                guard let seconds = Int(exactly: value), (0...86_400).contains(seconds) else {
+                    throw Abort(.badRequest, reason: "'retry_after' is a whole number of seconds, 0 to 86400")
+                }
+                return seconds
+            }
             action = .status(
                 HTTPResponseStatus(statusCode: Int(code)), retryAfter: retryAfter ?? (code == 429 || code == 503 ? 1 : nil))
         } else if let delay = body.number("delay_ms") {
@@ -122,6 +127,7 @@ public struct ManagementRoutes: RouteCollection, Sendable {
         guard let text = body.string("now"), let date = ISO8601DateFormatter().date(from: text) else {
             throw Abort(.badRequest, reason: "'now' is an ISO 8601 instant such as 2027-03-15T00:00:00Z")
         }
+        try Self.checkClock(date)
         double.clock.set(date)
         return try await clock(request)
     }
@@ -133,8 +139,17 @@ public struct ManagementRoutes: RouteCollection, Sendable {
         guard seconds.isFinite, abs(seconds) <= 100 * 365 * 86_400 else {
             throw Abort(.badRequest, reason: "advance by 'seconds' or 'days', within a hundred years")
         }
+        try Self.checkClock(double.clock.now().addingTimeInterval(seconds))
         double.clock.advance(by: seconds)
         return try await clock(request)
+    }
+
+    /// The double's clock stays between 2000 and 2200: certificates, CRLs and OCSP answers carry
+    /// four-digit years, and no suite rehearses beyond.
+    static func checkClock(_ date: Date) throws {
+        guard (946_684_800...7_258_118_400).contains(date.timeIntervalSince1970) else {
+            throw Abort(.badRequest, reason: "the clock stays between 2000-01-01 and 2200-01-01")
+        }
     }
 
     func reset(_ request: Request) async throws -> Response {

@@ -220,3 +220,32 @@ extension TestDoubleTests {
         #expect(refused, "three years back on the double's clock, the cached key still expires in seconds")
     }
 }
+
+extension TestDoubleTests {
+    @Test("Out-of-range management values are a 400 that changes nothing: the clock past 2200 or before 2000, retry_after")
+    func managementBounds() async throws {
+        let double = try await EphemeralSignet()
+        defer { Task { await double.stop() } }
+        let before = try await double.admin.call(.GET, "/test-double/clock").json["now"] as? String
+        let clocks: [[String: Any]] = [["now": "9999-12-31T00:00:00Z"], ["now": "1970-01-01T00:00:00Z"]]
+        for body in clocks {
+            let answer = try await double.admin.call(.PUT, "/test-double/clock", json: body)
+            #expect(answer.status == .badRequest, "\(body): \(answer.text)")
+        }
+        let late = try await double.admin.call(.PUT, "/test-double/clock", json: ["now": "2199-06-01T00:00:00Z"])
+        #expect(late.status == .ok, "\(late.text)")
+        let advanced = try await double.admin.call(.POST, "/test-double/clock/advance", json: ["days": 365])
+        #expect(advanced.status == .badRequest, "\(advanced.text)")
+        let stayed = try await double.admin.call(.GET, "/test-double/clock").json["now"] as? String
+        #expect(stayed?.hasPrefix("2199-06-01") == true, "\(stayed ?? "")")
+        _ = try await double.admin.call(.POST, "/test-double/reset")
+        let faults: [[String: Any]] = [["status": 429, "retry_after": -5], ["status": 503, "retry_after": 1e12]]
+        for body in faults {
+            let answer = try await double.admin.call(.POST, "/test-double/faults", json: body)
+            #expect(answer.status == .badRequest, "\(body): \(answer.text)")
+        }
+        let after = try await double.admin.call(.GET, "/test-double/clock").json["now"] as? String
+        #expect(before?.prefix(13) == after?.prefix(13), "\(before ?? "") \(after ?? "")")
+        #expect((try await double.admin.call(.GET, "/test-double/faults").json["faults"] as? [Any])?.isEmpty == true)
+    }
+}
