@@ -38,7 +38,7 @@ public enum JSONValue: Sendable, Equatable, Decodable {
 
     /// Parses a request body; `nil` when it is not JSON.
     public static func parse(_ bytes: some Collection<UInt8>) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        JSONParser.parse(Array(bytes))
     }
 
     /// The value with object keys sorted, as bytes: equal documents give equal bytes.
