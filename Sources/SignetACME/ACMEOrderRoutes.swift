@@ -198,7 +198,7 @@ extension ACMEDialect {
         var current = challenge
         if !jws.isPostAsGet {
             let updated = try await authority.respond(
-                orderID: state.order.id, name: identifier.name, type: type,
+                to: state, name: identifier.name, type: type,
                 keyAuthorization: "\(challenge.token).\(account.thumbprint)", account: account)
             let mine = updated.identifiers.first { $0.name == identifier.name }?.challenges ?? []
             current = mine.first { $0.type == type } ?? challenge

@@ -10,7 +10,7 @@ struct CertCentralAuthMiddleware: AsyncMiddleware {
         let limiter = request.signet.rateLimiter
         let now = ProcessInfo.processInfo.systemUptime
         guard let key = request.headers.first(name: "X-DC-DEVKEY")?.trimmingWhitespace(), !key.isEmpty,
-            let principal = try await request.signet.authenticator.principal(for: key)
+            let principal = try await request.signet.credentials.apiKey(key)
         else {
             if let wait = limiter.admit("address:\(request.remoteAddress?.ipAddress ?? "-")", now: now) {
                 throw CertCentralError.rateLimited(retryAfter: wait)

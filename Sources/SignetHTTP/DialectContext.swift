@@ -12,19 +12,20 @@ public struct DialectContext: Sendable {
     public let reader: StoreReader
     public let authority: CertificateAuthority
     public let clock: any WallClock
-    public let authenticator: APIKeyAuthenticator
+    /// How each dialect's credentials become principals.
+    public let credentials: Credentials
     public let rateLimiter: RateLimiter
 
     public init(
         registration: RegistrationAuthority, administration: Administration, reader: StoreReader,
-        authority: CertificateAuthority, clock: any WallClock, authenticator: APIKeyAuthenticator, rateLimiter: RateLimiter
+        authority: CertificateAuthority, clock: any WallClock, credentials: Credentials, rateLimiter: RateLimiter
     ) {
         self.registration = registration
         self.administration = administration
         self.reader = reader
         self.authority = authority
         self.clock = clock
-        self.authenticator = authenticator
+        self.credentials = credentials
         self.rateLimiter = rateLimiter
     }
 }

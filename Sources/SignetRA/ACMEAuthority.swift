@@ -13,13 +13,15 @@ import X509
 public struct ACMEAuthority: Sendable {
     public let registration: RegistrationAuthority
     let sealer: SecretSealer
+    let credentials: Credentials
     /// The product an account's orders are placed for when its binding names none: DV TLS that
     /// takes wildcards and several names, as ACME clients ask.
     public static let defaultProduct = "ssl_dv_geotrust_flex"
 
-    public init(registration: RegistrationAuthority, sealer: SecretSealer) {
+    public init(registration: RegistrationAuthority, sealer: SecretSealer, credentials: Credentials) {
         self.registration = registration
         self.sealer = sealer
+        self.credentials = credentials
     }
 
     var store: SignetStore { registration.store }
@@ -61,7 +63,7 @@ public struct ACMEAuthority: Sendable {
     }
 
     public func account(id: Int) async throws -> ACMEAccount? {
-        try await store.read { try $0.acmeAccount(id: id) }
+        try await credentials.acmeAccount(id: id)?.account
     }
 
     public func account(thumbprint: String) async throws -> ACMEAccount? {
@@ -71,15 +73,15 @@ public struct ACMEAuthority: Sendable {
     /// Who an account acts as: a manager of its container (it may skip approval unless its binding
     /// asks for approval), with the container's naming policy.
     public func principal(of account: ACMEAccount) async throws -> (Principal, ACMEExternalAccountKey?) {
-        try await store.read { connection in
-            guard let user = try connection.user(id: account.userID) else { throw WorkflowError.userNotFound(account.userID) }
-            let key = try connection.acmeExternalAccountKeys().first { $0.id == account.eabKeyID }
-            return (Principal(user: user, containers: try connection.containers()), key)
+        guard let credential = try await credentials.acmeAccount(id: account.id) else {
+            throw WorkflowError.userNotFound(account.userID)
         }
+        return (credential.principal, credential.binding)
     }
 
     public func update(accountID: Int, status: ACMEAccountStatus, contact: [String]) async throws {
         try await store.write { try $0.updateACMEAccount(id: accountID, status: status, contact: contact) }
+        credentials.forgetACMEAccount(id: accountID)
     }
 
     /// RFC 8555 7.3.5: the account's key becomes `jwkJSON`; a key that another account holds is a conflict.
@@ -90,6 +92,7 @@ public struct ACMEAuthority: Sendable {
             }
             try connection.updateACMEAccountKey(id: accountID, thumbprint: thumbprint, jwkJSON: jwkJSON)
         }
+        credentials.forgetACMEAccount(id: accountID)
     }
 
     public func orderIDs(of account: ACMEAccount, limit: Int = 1000) async throws -> [Int] {
@@ -160,25 +163,18 @@ public struct ACMEAuthority: Sendable {
             submission.options.renewalOfOrderID = replaced.order.id
         }
         let fingerprint = RegistrationAuthority.fingerprint(Array("acme \(account.id) \(UUID().uuidString)".utf8))
-        let opened = try await registration.open(submission, by: principal, fingerprint: fingerprint)
-        try await store.write { try $0.recordACMEProfile(orderID: opened.order.id, profile: profile) }
+        let opened = try await registration.open(
+            submission, by: principal, fingerprint: fingerprint, attachment: ACMEOrderOpening(profile: profile))
         let state = try await orderState(orderID: opened.order.id, account: account)
-        let challenges = try await store.write { connection in
-            let existing = Set(try connection.acmeChallenges(orderID: opened.order.id).map { "\($0.name) \($0.type)" })
-            for identifier in state.identifiers where identifier.status == .pending {
-                for type in Self.challengeTypes(for: identifier.name) where !existing.contains("\(identifier.name) \(type)") {
-                    try connection.insertACMEChallenge(
-                        orderID: opened.order.id, name: identifier.name, type: type, token: Self.token())
-                }
-            }
-            return try connection.acmeChallenges(orderID: opened.order.id)
-        }
         // A dns-persist-01 record already in place validates the identifier at once (the draft's point).
-        for challenge in challenges where challenge.type == .dnsPersist01 && challenge.status == .pending {
+        let persistent = state.identifiers.filter { $0.status == .pending }.flatMap(\.challenges).filter {
+            $0.type == .dnsPersist01 && $0.status == .pending
+        }
+        for challenge in persistent {
             let outcome = try await check(challenge, keyAuthorization: "", account: account, targets: .public)
             try await record(outcome, of: challenge, account: account, failureEndsOrder: false)
         }
-        return try await orderState(orderID: opened.order.id, account: account)
+        return persistent.isEmpty ? state : try await orderState(orderID: opened.order.id, account: account)
     }
 
     /// The account's URL as clients know it (CAA `accounturi`, dns-account-01, dns-persist-01).
@@ -209,7 +205,10 @@ public struct ACMEAuthority: Sendable {
                 let status = ACMEAuthorizationStatus(
                     isValidated: registration.dcvMode == .alwaysValid || !waiting.contains(name), challenges: mine.map(\.status),
                     isDeactivated: deactivated.contains(name), isPastExpiry: isPastExpiry)
-                return ACMEIdentifierState(name: name, status: status, challenges: mine, isWildcard: name.hasPrefix("*."))
+                // Every identifier gets its challenges when the order opens; an authorization that is
+                // no longer pending shows only the challenges that were tried (RFC 8555 7.1.4).
+                let shown = status == .pending ? mine : mine.filter { $0.status != .pending }
+                return ACMEIdentifierState(name: name, status: status, challenges: shown, isWildcard: name.hasPrefix("*."))
             }
             let endReason =
                 [.canceled, .rejected].contains(order.status)
@@ -225,15 +224,15 @@ public struct ACMEAuthority: Sendable {
     /// (a finalize repeated with the same CSR answers the same order, never a second certificate).
     public func finalize(orderID: Int, csrDER: [UInt8], account: ACMEAccount) async throws -> ACMEOrderState {
         let state = try await orderState(orderID: orderID, account: account)
-        let pem = PEMDocument(type: "CERTIFICATE REQUEST", derBytes: csrDER).pemString
+        let inspected = try RegistrationAuthority.inspect(PEMDocument(type: "CERTIFICATE REQUEST", derBytes: csrDER).pemString)
+        let principal = try await principal(of: account).0
         if state.order.certificateID != nil {
-            _ = try await registration.finalize(orderID: orderID, csr: pem, by: try await principal(of: account).0)
+            _ = try await registration.finalize(orderID: orderID, csr: inspected, by: principal)
             return try await orderState(orderID: orderID, account: account)
         }
         guard state.status == .ready else {
             throw ACMEError.orderNotReady("the order is \(state.status); every authorization must be valid first")
         }
-        let inspected = try RegistrationAuthority.inspect(pem)
         guard let asked = inspected.requestedNames else {
             throw ACMEError.badCSR("the CSR's subjectAltName holds names other than DNS names and IP addresses")
         }
@@ -243,7 +242,7 @@ public struct ACMEAuthority: Sendable {
                 "the CSR names \(asked.sorted().joined(separator: ", ")); the order names \(ordered.sorted().joined(separator: ", "))"
             )
         }
-        let placed = try await registration.finalize(orderID: orderID, csr: pem, by: try await principal(of: account).0)
+        let placed = try await registration.finalize(orderID: orderID, csr: inspected, by: principal)
         if placed.certificate.status == .approved, registration.dcvMode == .checked {
             try await refuseIfCAAForbids(placed.order, account: account)
         }
@@ -303,6 +302,21 @@ public struct ACMEAuthority: Sendable {
             try registration.revokeNow(
                 order: order, certificateID: certificate.id, reason: reason, connection: connection, now: now,
                 processorID: account?.userID)
+        }
+    }
+}
+
+/// What ACME keeps beside an order it opens, written in the order's transaction: the profile the
+/// client chose, and a challenge of each type for each identifier (RFC 8555 7.1.4), with fresh tokens.
+struct ACMEOrderOpening: OrderAttachment {
+    let profile: String
+
+    func write(for order: Order, cost: Money, connection: WriteSession, at now: Date) throws {
+        try connection.recordACMEProfile(orderID: order.id, profile: profile)
+        for name in order.names.subjectAlternativeNames(isTLS: true) {
+            for type in ACMEAuthority.challengeTypes(for: name) {
+                try connection.insertACMEChallenge(orderID: order.id, name: name, type: type, token: ACMEAuthority.token())
+            }
         }
     }
 }

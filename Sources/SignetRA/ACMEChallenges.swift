@@ -24,20 +24,21 @@ extension ACMEAuthority {
     /// module. A success validates the identifier (and issues what became ready); a failure makes
     /// the challenge, its authorization and its order invalid, and the order is withdrawn and
     /// credited back, as an ACME order that failed validation is over.
+    ///
+    /// - Parameter state: the order as the caller read it for this request.
     public func respond(
-        orderID: Int, name: String, type: DCVMethod, keyAuthorization: String, account: ACMEAccount
+        to state: ACMEOrderState, name: String, type: DCVMethod, keyAuthorization: String, account: ACMEAccount
     ) async throws -> ACMEOrderState {
-        let state = try await orderState(orderID: orderID, account: account)
         guard let identifier = state.identifiers.first(where: { $0.name == name }),
             let challenge = identifier.challenges.first(where: { $0.type == type })
         else { throw ACMEError.malformed("the order has no \(type.rawValue) challenge for \(name)") }
         guard challenge.status == .pending, identifier.status == .pending, state.status == .pending else {
             return state
         }
-        let targets = try await store.read { try $0.container(id: state.order.containerID)?.namePolicy ?? .public }
+        let targets = try await principal(of: account).0.namePolicy(of: state.order.containerID)
         let outcome = try await check(challenge, keyAuthorization: keyAuthorization, account: account, targets: targets)
         try await record(outcome, of: challenge, account: account)
-        return try await orderState(orderID: orderID, account: account)
+        return try await orderState(orderID: state.order.id, account: account)
     }
 
     /// What the validation module finds for `challenge` now.
@@ -74,14 +75,10 @@ extension ACMEAuthority {
         let now = clock.now()
         switch outcome {
         case .passed:
-            let moved = try await store.write {
-                try $0.updateACMEChallenge(id: challenge.id, from: .pending, to: .valid, errorJSON: nil, validatedAt: now)
-            }
-            if moved {
-                try await registration.domainControl.record(
-                    [DomainControl.NameResult(name: challenge.name, method: challenge.type.rawValue, outcome: outcome)],
-                    orderID: challenge.orderID, at: now)
-            }
+            // The challenge and its name's validation in one transaction.
+            try await registration.domainControl.record(
+                [DomainControl.NameResult(name: challenge.name, method: challenge.type.rawValue, outcome: outcome)],
+                orderID: challenge.orderID, at: now, attachment: PassedChallenge(id: challenge.id))
         case .failed where !failureEndsOrder:
             return
         case .failed(let failure):
@@ -169,5 +166,14 @@ extension ACMEAuthority {
             order, as: .canceled, processorID: processorID ?? order.userID, comment: reason, connection: connection, now: now)
         try RegistrationAuthority.refundAll(
             orderID: orderID, note: "ACME order \(orderID): \(reason)", connection: connection, at: now)
+    }
+}
+
+/// A challenge that passed, recorded with the validation of its name.
+private struct PassedChallenge: OrderAttachment {
+    let id: Int
+
+    func write(for order: Order, cost: Money, connection: WriteSession, at now: Date) throws {
+        _ = try connection.updateACMEChallenge(id: id, from: .pending, to: .valid, errorJSON: nil, validatedAt: now)
     }
 }

@@ -43,8 +43,8 @@ public struct Administration: Sendable {
         try await store.read { try $0.apiKeys() }
     }
 
-    /// Revokes API key `id` (as `apiKeys()` lists it); it answers 401 once the authenticator's
-    /// cache has let it go, within 5 seconds.
+    /// Revokes API key `id` (as `apiKeys()` lists it); it answers 401 once `Credentials` has let go of it,
+    /// within 5 seconds.
     public func revokeAPIKey(id: Int) async throws {
         guard try await store.write({ try $0.revokeAPIKey(id: id) }) else {
             throw WorkflowError.apiKeyNotFound(id)

@@ -346,11 +346,14 @@ public struct DomainControl: Sendable {
     }
 
     /// Stores the validations that passed and the order's new DCV state, and schedules the next check.
-    public func record(_ results: [NameResult], orderID: Int, at now: Date) async throws {
+    public func record(
+        _ results: [NameResult], orderID: Int, at now: Date, attachment: (any OrderAttachment)? = nil
+    ) async throws {
         SignetMetrics.dcvChecked(results)
         let end = validationEnd(from: now)
         try await store.write { connection in
             guard let order = try connection.order(id: orderID, forUpdate: true) else { return }
+            try attachment?.write(for: order, cost: .zero, connection: connection, at: now)
             var dcv =
                 order.dcv ?? OrderDCV(randomValue: RandomValue.make(), expires: now.addingTimeInterval(RandomValue.lifetime))
             for result in results {

@@ -20,13 +20,13 @@ public enum RevocationOutcome: Sendable {
 extension RegistrationAuthority {
     /// Replaces the order's certificate with a new one (seed 000). Free of charge, except for
     /// `additionalNames` beyond those paid for (the reseller's rule), priced by the product; the
-    /// reseller's record of the call is written in the same transaction.
+    /// dialect's attachment is written in the same transaction.
     public func reissue(
         orderID: Int, _ submission: OrderSubmission, by principal: Principal, additionalNames: Int = 0,
-        reseller: ResellerRecord? = nil
+        attachment: (any OrderAttachment)? = nil
     ) async throws -> PlacedOrder {
         try await addCertificate(
-            role: .reissue, orderID: orderID, submission, by: principal, additionalNames: additionalNames, reseller: reseller)
+            role: .reissue, orderID: orderID, submission, by: principal, additionalNames: additionalNames, attachment: attachment)
     }
 
     /// Adds another certificate with the order's names (seed 002). Free of charge; never revokes the original.
@@ -36,7 +36,7 @@ extension RegistrationAuthority {
 
     private func addCertificate(
         role: CertificateRole, orderID: Int, _ submission: OrderSubmission, by principal: Principal,
-        additionalNames: Int = 0, reseller: ResellerRecord? = nil
+        additionalNames: Int = 0, attachment: (any OrderAttachment)? = nil
     ) async throws -> PlacedOrder {
         try requireSigner()
         let now = clock.now()
@@ -136,11 +136,11 @@ extension RegistrationAuthority {
                             domainID: nil, containerID: order.containerID, connection: connection, at: now)
                     }
                 }
-                if let reseller {
+                if let attachment {
                     guard let cost = product.priceOfAdditionalNames(additionalNames, years: order.billedYears) else {
                         throw OrderRuleError.tooManyNames(limit: product.maximumNames)
                     }
-                    try reseller.write(for: order, cost: cost, connection: connection, at: now)
+                    try attachment.write(for: order, cost: cost, connection: connection, at: now)
                     try Self.charge(
                         cost, orderID: order.id, note: "reissue of order \(order.id)", connection: connection, at: now)
                 }

@@ -38,16 +38,16 @@ struct OrderOpening: Sendable {
 
 /// The steps every front end composes: open an order (identifiers, product, who), let its names
 /// be authorized, finalize it with a CSR, issue. CertCentral and the reseller API send the CSR with
-/// the order, so ``placeOrder(_:by:fingerprint:reseller:)`` opens and finalizes in one transaction.
+/// the order, so ``placeOrder(_:by:fingerprint:attachment:)`` opens and finalizes in one transaction.
 extension RegistrationAuthority {
     /// Places an order with its CSR; returns the earlier order when `alternativeOrderID` was used
     /// before for the same request.
     ///
     /// - Parameters:
     ///   - fingerprint: identifies the request body, so that a reused key with a different body is refused.
-    ///   - reseller: the reseller dialect's record of the order, written in the order's transaction.
+    ///   - attachment: what the dialect keeps beside the order, written in the order's transaction.
     public func placeOrder(
-        _ submission: OrderSubmission, by principal: Principal, fingerprint: String, reseller: ResellerRecord? = nil
+        _ submission: OrderSubmission, by principal: Principal, fingerprint: String, attachment: (any OrderAttachment)? = nil
     ) async throws -> PlacedOrder {
         guard let opening = try await prepareOpening(submission, by: principal, fingerprint: fingerprint) else {
             return try Self.placed(try await earlier(submission, by: principal, fingerprint: fingerprint))
@@ -62,7 +62,7 @@ extension RegistrationAuthority {
                     return (try Self.placed(repeated), nil)
                 }
                 var (order, request, createdOrganizationID) = try self.openOrder(opening, connection: connection)
-                try reseller?.write(for: order, cost: opening.plan.price, connection: connection, at: opening.now)
+                try attachment?.write(for: order, cost: opening.plan.price, connection: connection, at: opening.now)
                 let (certificate, pending) = try self.finalizeOrder(
                     &order, request: &request, csr: csr, hash: opening.hash, caaCleared: opening.caaCleared,
                     organization: opening.existingOrganization, linted: opening.linted, connection: connection, now: opening.now)
@@ -79,7 +79,10 @@ extension RegistrationAuthority {
 
     /// Opens an order whose CSR comes later (ACME). The plan, references, charge and DCV are as
     /// for any order; the certificate request waits for ``finalize(orderID:csr:by:)``.
-    public func open(_ submission: OrderSubmission, by principal: Principal, fingerprint: String) async throws -> OpenedOrder {
+    public func open(
+        _ submission: OrderSubmission, by principal: Principal, fingerprint: String,
+        attachment: (any OrderAttachment)? = nil
+    ) async throws -> OpenedOrder {
         var withoutCSR = submission
         withoutCSR.csr = nil
         withoutCSR.csrAtFinalize = true
@@ -98,6 +101,7 @@ extension RegistrationAuthority {
                 }
                 var (order, request, createdOrganizationID) = try self.openOrder(opening, connection: connection)
                 request.id = try connection.insertRequest(request, containerID: order.containerID)
+                try attachment?.write(for: order, cost: opening.plan.price, connection: connection, at: opening.now)
                 return OpenedOrder(
                     order: order, requests: [request], createdOrganizationID: createdOrganizationID, isRepeat: false)
             }
@@ -300,7 +304,11 @@ extension RegistrationAuthority {
     /// Finalizes an open order with its CSR (ACME's finalize). A finalize repeated with the same
     /// CSR returns the order as it stands, whatever happened since; another CSR is refused.
     public func finalize(orderID: Int, csr text: String, by principal: Principal) async throws -> PlacedOrder {
-        let csr = try Self.inspect(text)
+        try await finalize(orderID: orderID, csr: try Self.inspect(text), by: principal)
+    }
+
+    /// ``finalize(orderID:csr:by:)`` with a CSR the caller inspected already.
+    public func finalize(orderID: Int, csr: InspectedCSR, by principal: Principal) async throws -> PlacedOrder {
         try requireSigner()
         let now = clock.now()
         let (order, organization) = try await store.read { connection -> (Order, Organization?) in

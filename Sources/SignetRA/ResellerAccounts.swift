@@ -8,28 +8,17 @@ import SignetStore
 public struct ResellerAccounts: Sendable {
     let store: SignetStore
     let sealer: SecretSealer
+    let credentials: Credentials
 
-    public init(store: SignetStore, sealer: SecretSealer) {
+    public init(store: SignetStore, sealer: SecretSealer, credentials: Credentials) {
         self.store = store
         self.sealer = sealer
+        self.credentials = credentials
     }
 
-    /// The secret of an active access key and the principal it acts as; `nil` when the key is
-    /// unknown or its secret cannot be unsealed. The reseller API has no approval step: the
-    /// operator who issued the key approved its orders.
+    /// The secret of an access key and the principal it acts as (``Credentials/resellerKey(accessKeyID:)``).
     public func key(accessKeyID: String) async throws -> (secret: String, principal: Principal)? {
-        guard
-            let (key, user, containers) = try await store.read({ connection -> (ResellerKey, User, [Container])? in
-                guard let key = try connection.resellerKey(accessKeyID: accessKeyID),
-                    let user = try connection.user(id: key.userID)
-                else { return nil }
-                return (key, user, try connection.containers())
-            }),
-            let secret = try? sealer.open(key.sealedSecret)
-        else { return nil }
-        var principal = Principal(user: user, containers: containers)
-        principal.maySkipApproval = true
-        return (secret, principal)
+        try await credentials.resellerKey(accessKeyID: accessKeyID)
     }
 
     /// Records a nonce of `accessKeyID`; `false` when the key used it before (a replay).

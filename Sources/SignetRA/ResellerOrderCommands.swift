@@ -3,63 +3,8 @@ import SignetCore
 import SignetStore
 import SignetValidation
 
-/// What the reseller dialect keeps beside one of its orders (its details, as JSON the dialect
-/// owns), and the call that changes it. The RA writes it in the transaction of the change it goes
-/// with, so that both commit or neither does.
-public struct ResellerRecord: Sendable {
-    public var accessKeyID: String
-    /// The details the dialect computed the change from (nil for a new order). When the stored
-    /// details differ, a concurrent change won: the RA refuses with a retryable conflict, and the
-    /// dialect computes the change again on fresh data.
-    public var expectedDetails: String?
-    public var details: String
-    /// The call's idempotency key and fingerprint, for calls that may be retried (create, reissue).
-    public var request: Request?
-
-    public struct Request: Sendable {
-        public var uniqueID: String
-        public var fingerprint: String
-
-        public init(uniqueID: String, fingerprint: String) {
-            self.uniqueID = uniqueID
-            self.fingerprint = fingerprint
-        }
-    }
-
-    public init(accessKeyID: String, expectedDetails: String?, details: String, request: Request? = nil) {
-        self.accessKeyID = accessKeyID
-        self.expectedDetails = expectedDetails
-        self.details = details
-        self.request = request
-    }
-
-    /// The reseller's name for an order (`service_id`): short, stable, and not a guessable count.
-    public static func serviceID(orderID: Int) -> String { "o" + String(orderID, radix: 36) }
-
-    /// Writes the record for `order` in the caller's transaction, which holds the order's lock;
-    /// `cost` is what the call charged.
-    func write(for order: Order, cost: Money, connection: WriteSession, at now: Date) throws {
-        if let expectedDetails {
-            guard try connection.resellerOrder(orderID: order.id)?.detailsJSON == expectedDetails else {
-                throw StoreError.uniqueViolation("order \(order.id) changed concurrently")
-            }
-            try connection.setResellerDetails(orderID: order.id, details)
-        } else {
-            try connection.insertResellerOrder(
-                ResellerOrder(
-                    orderID: order.id, accessKeyID: accessKeyID, serviceID: Self.serviceID(orderID: order.id),
-                    detailsJSON: details))
-        }
-        if let request {
-            try connection.recordResellerRequest(
-                accessKeyID: accessKeyID, uniqueID: request.uniqueID, fingerprint: request.fingerprint, orderID: order.id,
-                cost: cost, at: now)
-        }
-    }
-}
-
 /// The reseller API's changes of an order, as commands of the registration authority: each one
-/// transaction, priced by ``Product`` and recorded with the dialect's ``ResellerRecord``.
+/// transaction, priced by ``Product`` and recorded with the dialect's ``OrderAttachment``.
 extension RegistrationAuthority {
     private func lockedOrder(_ orderID: Int, principal: Principal, connection: WriteSession) throws -> Order {
         guard let order = try connection.order(id: orderID, forUpdate: true), principal.canSee(containerID: order.containerID),
@@ -76,7 +21,7 @@ extension RegistrationAuthority {
     }
 
     /// Buys `count` more names for the order's term (`add-san`); returns what it cost.
-    public func buyNames(orderID: Int, count: Int, record: ResellerRecord, by principal: Principal) async throws -> Money {
+    public func buyNames(orderID: Int, count: Int, record: any OrderAttachment, by principal: Principal) async throws -> Money {
         let now = clock.now()
         return try await store.write { connection in
             let order = try self.lockedOrder(orderID, principal: principal, connection: connection)
@@ -91,7 +36,7 @@ extension RegistrationAuthority {
     /// Drops `name` from an order not yet issued (`remove-san`); credits one paid name back when
     /// `refundOneName`. The common name stays.
     public func removeName(
-        _ name: String, orderID: Int, refundOneName: Bool, record: ResellerRecord, by principal: Principal
+        _ name: String, orderID: Int, refundOneName: Bool, record: any OrderAttachment, by principal: Principal
     ) async throws -> Order {
         let now = clock.now()
         return try await store.write { connection in
@@ -126,7 +71,7 @@ extension RegistrationAuthority {
 
     /// Ends the order for a refund: cancels it before issuance, revokes it after, and credits back
     /// everything it cost.
-    public func refund(orderID: Int, note: String, record: ResellerRecord, by principal: Principal) async throws {
+    public func refund(orderID: Int, note: String, record: any OrderAttachment, by principal: Principal) async throws {
         let now = clock.now()
         try await store.write { connection in
             let order = try self.lockedOrder(orderID, principal: principal, connection: connection)
@@ -150,7 +95,7 @@ extension RegistrationAuthority {
     /// Chooses the DCV method (and approver address) of some of the order's names; names still
     /// waiting start over with the new method, and e-mail sends new messages.
     public func changeDCV(
-        orderID: Int, methods: [String: String], emails: [String: String], record: ResellerRecord, by principal: Principal
+        orderID: Int, methods: [String: String], emails: [String: String], record: any OrderAttachment, by principal: Principal
     ) async throws -> Order {
         let now = clock.now()
         let order = try await store.write { connection -> Order in

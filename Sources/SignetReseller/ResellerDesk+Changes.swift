@@ -80,7 +80,7 @@ extension ResellerDesk {
         record.request = .init(uniqueID: uniqueID, fingerprint: fingerprint)
         do {
             _ = try await registration.reissue(
-                orderID: order.id, submission, by: caller.principal, additionalNames: extra, reseller: record)
+                orderID: order.id, submission, by: caller.principal, additionalNames: extra, attachment: record)
         } catch {
             // A concurrent twin may have won; it answers for both.
             if let earlier = try await repeatAnswer(caller, uniqueID: uniqueID, fingerprint: fingerprint) { return earlier }

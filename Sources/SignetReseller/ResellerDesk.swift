@@ -166,7 +166,7 @@ struct ResellerDesk: Sendable {
             accessKeyID: accessKeyID, expectedDetails: nil, details: try details.json(),
             request: .init(uniqueID: uniqueID, fingerprint: fingerprint))
         let placed = try await registration.placeOrder(
-            submission, by: caller.principal, fingerprint: fingerprint, reseller: record)
+            submission, by: caller.principal, fingerprint: fingerprint, attachment: record)
         return try await store.read { connection in
             let cost = try connection.resellerRequest(accessKeyID: accessKeyID, uniqueID: uniqueID)?.cost ?? placed.order.price
             return try self.renderer.detail(orderID: placed.order.id, connection: connection, now: self.clock.now(), cost: cost)

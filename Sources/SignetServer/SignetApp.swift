@@ -164,14 +164,15 @@ public enum SignetApp {
             store: store, authority: authority, endpoints: PKIEndpoints(base: configuration.effectivePKIURL), clock: clock,
             dcvMode: configuration.dcvMode, revocations: revocations, domainControl: domainControl,
             signingLease: configuration.signingLease)
+        let credentials = Credentials(store: store, sealer: sealer, clock: clock)
         let dialects: [any Dialect] = [
             CertCentralDialect(),
             ResellerDialect(
-                registration: registration, accounts: ResellerAccounts(store: store, sealer: sealer),
+                registration: registration, accounts: ResellerAccounts(store: store, sealer: sealer, credentials: credentials),
                 outbound: domainControl.checker.web.policy, clock: clock,
                 settings: .init(dcvBrand: configuration.resellerDCVBrand, callbackRetryBase: configuration.callbackRetryBase)),
             ACMEDialect(
-                authority: ACMEAuthority(registration: registration, sealer: sealer),
+                authority: ACMEAuthority(registration: registration, sealer: sealer, credentials: credentials),
                 settings: .init(
                     baseURL: configuration.effectivePublicURL, caaIdentity: configuration.caaIdentity,
                     productProfiles: configuration.acmeProductProfiles)),
@@ -186,7 +187,7 @@ public enum SignetApp {
         app.services = services
         app.signet = DialectContext(
             registration: registration, administration: administration, reader: store.reader, authority: authority, clock: clock,
-            authenticator: APIKeyAuthenticator(store: store, clock: clock),
+            credentials: credentials,
             rateLimiter: RateLimiter(policy: configuration.rateLimit))
 
         app.http.server.configuration.hostname = configuration.host

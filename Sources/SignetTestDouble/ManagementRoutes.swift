@@ -232,7 +232,7 @@ struct ManagementBody {
 struct AdministratorOnly: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard let key = request.headers.first(name: "X-DC-DEVKEY"),
-            let principal = try await request.signet.authenticator.principal(for: key), principal.user.role == .administrator
+            let principal = try await request.signet.credentials.apiKey(key), principal.user.role == .administrator
         else { throw Abort(.unauthorized, reason: "the test double's management API takes the administrator's API key") }
         request.storage[AdministratorKey.self] = principal
         return try await next.respond(to: request)

@@ -24,7 +24,7 @@ struct OrderStepsTests {
     }
 
     static func principal(_ signet: TestSignet) async throws -> Principal {
-        try #require(try await signet.app.signet.authenticator.principal(for: signet.adminKey))
+        try #require(try await signet.app.signet.credentials.apiKey(signet.adminKey))
     }
 
     @Test(

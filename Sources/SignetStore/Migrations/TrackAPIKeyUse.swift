@@ -1,5 +1,5 @@
 /// When each API key was last used, for `signet apikey list`: an operator revoking keys needs to
-/// know which are in use. Written when the authenticator reads a key from the database (at most
+/// know which are in use. Written when a request's key is resolved from the database (at most
 /// once per key per cache period), never per request.
 struct TrackAPIKeyUse: SchemaMigration {
     var name: String { "signet.TrackAPIKeyUse.v16" }

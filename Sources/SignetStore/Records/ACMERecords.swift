@@ -119,6 +119,10 @@ extension StoreSession {
         try first(EABKeyRow.self, "SELECT * FROM acme_eab_keys WHERE key_id = ?", [keyID])?.record
     }
 
+    public func acmeExternalAccountKey(id: Int) throws -> ACMEExternalAccountKey? {
+        try first(EABKeyRow.self, "SELECT * FROM acme_eab_keys WHERE id = ?", [id])?.record
+    }
+
     public func acmeExternalAccountKeys() throws -> [ACMEExternalAccountKey] {
         try all(EABKeyRow.self, "SELECT * FROM acme_eab_keys ORDER BY id").map(\.record)
     }
