@@ -103,9 +103,9 @@ public struct ACMEDialect: Dialect {
     }
 
     func json(_ object: [String: Any], status: HTTPResponseStatus = .ok, location: String? = nil) -> Response {
-        let data =
-            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        let response = Response(status: status, body: .init(data: data))
+        var writer = JSONWriter(capacity: 1024)
+        writer.value(object)
+        let response = Response(status: status, body: .init(data: Data(writer.bytes)))
         response.headers.replaceOrAdd(name: .contentType, value: "application/json")
         if let location { response.headers.replaceOrAdd(name: .location, value: location) }
         decorate(response)

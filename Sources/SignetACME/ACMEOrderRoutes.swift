@@ -108,7 +108,7 @@ extension ACMEDialect {
     /// Why an order is invalid: the failed challenge's problem, else what ended it.
     static func orderProblem(_ state: ACMEOrderState) -> Any {
         if let error = state.identifiers.lazy.flatMap(\.challenges).compactMap(\.errorJSON).first,
-            let parsed = try? JSONSerialization.jsonObject(with: Data(error.utf8))
+            let parsed = JSONValue.parse(Array(error.utf8))
         {
             return parsed
         }
@@ -181,7 +181,7 @@ extension ACMEDialect {
             object["validated"] = APITime.timestamp(validated)
         }
         if challenge.type == .dnsPersist01 { object["issuer-domain-names"] = authority.issuerDomainNames }
-        if let error = challenge.errorJSON, let parsed = try? JSONSerialization.jsonObject(with: Data(error.utf8)) {
+        if let error = challenge.errorJSON, let parsed = JSONValue.parse(Array(error.utf8)) {
             object["error"] = parsed
         }
         return object

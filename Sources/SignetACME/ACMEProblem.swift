@@ -32,7 +32,9 @@ struct ACMEProblem: Error, Sendable, Equatable {
             "type": "urn:ietf:params:acme:error:\(type)", "detail": detail, "status": Int(status.code),
         ]
         if !subproblems.isEmpty { object["subproblems"] = subproblems }
-        return Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data())
+        var writer = JSONWriter(capacity: 256)
+        writer.value(object)
+        return writer.bytes
     }
 
     /// The problem for any error of the workflow, the store or the dialect.

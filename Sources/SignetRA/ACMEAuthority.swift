@@ -246,7 +246,11 @@ public struct ACMEAuthority: Sendable {
         if placed.certificate.status == .approved, registration.dcvMode == .checked {
             try await refuseIfCAAForbids(placed.order, account: account)
         }
-        return try await orderState(orderID: orderID, account: account)
+        guard !placed.isRepeat else { return try await orderState(orderID: orderID, account: account) }
+        // Every authorization was valid; what changed is the order and its certificate.
+        return ACMEOrderState(
+            order: placed.order, identifiers: state.identifiers, certificate: placed.certificate, endReason: nil,
+            profile: state.profile, now: clock.now())
     }
 
     /// An approved certificate that was not signed at finalize may be waiting on CAA: an ACME order

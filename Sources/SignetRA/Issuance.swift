@@ -48,17 +48,18 @@ extension RegistrationAuthority {
         -> (cleared: Bool, caa: [String: String])
     {
         guard dcvMode == .checked else { return (true, [:]) }
-        let blocked = try await store.read {
-            try blockers(
-                names: names, product: product, scope: scope, orderDCV: orderDCV, containerID: containerID,
-                organizationID: organizationID, connection: $0, at: now)
+        let (blocked, account) = try await store.read { connection in
+            (
+                try blockers(
+                    names: names, product: product, scope: scope, orderDCV: orderDCV, containerID: containerID,
+                    organizationID: organizationID, connection: connection, at: now),
+                try acmeUserID.flatMap { try connection.acmeAccount(userID: $0) }
+            )
         }
         guard blocked.isEmpty else { return (false, [:]) }
         guard product.isTLS else { return (true, [:]) }
         var requester = CAARequester(methods: orderDCV?.names.mapValues(\.method) ?? [:])
-        if let acmeUserID, let account = try await store.read({ try $0.acmeAccount(userID: acmeUserID) }) {
-            requester.accountURI = domainControl.settings.acmeAccountURL(account.id)
-        }
+        if let account { requester.accountURI = domainControl.settings.acmeAccountURL(account.id) }
         let problems = await domainControl.caaProblems(
             DomainControl.validationNames(of: names, isTLS: true), requester: requester)
         return (problems.isEmpty, problems.mapValues(Self.describe))

@@ -212,8 +212,39 @@ enum JSONColumn {
 
     /// One decoder for every column: it keeps no state between calls.
     private static let decoder = JSONDecoder()
+    private static let recent = RecentlyDecoded()
 
-    static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
-        try decoder.decode(type, from: Data(text.utf8))
+    /// The value `text` holds. An order is read several times per request and per ACME flow with
+    /// the same names and options: a value decoded lately is taken from memory (values are
+    /// immutable, so a copy is as good as a fresh decode).
+    static func decode<T: Decodable & Sendable>(_ type: T.Type, from text: String) throws -> T {
+        let key = RecentlyDecoded.Key(type: ObjectIdentifier(T.self), text: text)
+        if let known = recent[key] as? T { return known }
+        let value = try decoder.decode(type, from: Data(text.utf8))
+        recent[key] = value
+        return value
+    }
+}
+
+/// The last few thousand column values decoded, by type and text.
+private final class RecentlyDecoded: @unchecked Sendable {
+    struct Key: Hashable {
+        let type: ObjectIdentifier
+        let text: String
+    }
+
+    private let lock = NSLock()
+    private var values: [Key: any Sendable] = [:]
+
+    subscript(key: Key) -> (any Sendable)? {
+        get { lock.withLock { values[key] } }
+        set {
+            // Long texts are rare and would make the memory large; they are decoded each time.
+            guard key.text.utf8.count <= 4096, let newValue else { return }
+            lock.withLock {
+                if values.count >= 4096 { values.removeAll(keepingCapacity: true) }
+                values[key] = newValue
+            }
+        }
     }
 }

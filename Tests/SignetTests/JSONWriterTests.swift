@@ -43,4 +43,26 @@ struct JSONWriterTests {
             #expect(parsed["a_name"] as? String == awkward)
         }
     }
+
+    @Test("A dictionary document (ACME's answers) reads back as the same document, keys sorted, numbers as JSON writes them")
+    func writesDictionaries() throws {
+        let awkward = "q\"b\\s/\u{0}\u{1F} Ünï 😀"
+        let problem = try #require(JSONValue.parse(Array(#"{"type":"urn:x","status":400,"detail":"a/b"}"#.utf8)))
+        let document: [String: Any] = [
+            "status": "valid", "count": 3, "wildcard": true, "ratio": 0.25, "names": [awkward, ""],
+            "challenges": [["type": "http-01", "token": awkward] as [String: Any]], "error": problem, "empty": [String: Any](),
+        ]
+        var writer = JSONWriter()
+        writer.value(document)
+        let text = String(decoding: writer.bytes, as: UTF8.self)
+        #expect(text.hasPrefix(#"{"challenges":[{"token":"#))
+        #expect(text.contains(#""error":{"detail":"a/b","status":400,"type":"urn:x"}"#))
+        let parsed = try #require(JSONValue.parse(writer.bytes))
+        let expected = try #require(
+            JSONValue.parse(
+                Array(
+                    try JSONSerialization.data(
+                        withJSONObject: document.merging(["error": ["detail": "a/b", "status": 400, "type": "urn:x"]]) { $1 }))))
+        #expect(parsed == expected)
+    }
 }

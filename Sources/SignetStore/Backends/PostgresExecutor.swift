@@ -19,7 +19,7 @@ struct PostgresExecutor: SQLExecutor {
     func rows(_ sql: String, _ values: [SQLValue]) throws -> [SQLRow] {
         let result = try run(sql, values)
         guard let first = result.rows.first else { return [] }
-        let columns = SQLColumns(first.map(\.columnName))
+        let columns = SQLColumns.named(first.map(\.columnName))
         return try result.rows.map { row in SQLRow(columns: columns, values: try row.map(Self.value)) }
     }
 

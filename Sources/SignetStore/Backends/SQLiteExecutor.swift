@@ -9,7 +9,7 @@ struct SQLiteExecutor: SQLExecutor {
 
     func rows(_ sql: String, _ values: [SQLValue]) throws -> [SQLRow] {
         let statement = try database.cachedStatement(sql: sql)
-        let columns = SQLColumns(statement.columnNames)
+        let columns = SQLColumns.named(statement.columnNames)
         let cursor = try Row.fetchCursor(statement, arguments: Self.arguments(values))
         var rows: [SQLRow] = []
         while let row = try cursor.next() {

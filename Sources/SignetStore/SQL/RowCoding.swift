@@ -27,9 +27,9 @@ struct RowDecoder: Decoder {
         var allKeys: [Key] { row.columns.names.compactMap { Key(stringValue: $0) } }
 
         private func column(_ key: Key) -> String { SnakeCase.name(for: key.stringValue) }
-        private func value(_ key: Key) -> SQLValue { row[column(key)] }
+        private func value(_ key: Key) -> SQLValue { row.value(ofProperty: key.stringValue) }
 
-        func contains(_ key: Key) -> Bool { row.contains(column(key)) }
+        func contains(_ key: Key) -> Bool { row.columns.index(ofProperty: key.stringValue) != nil }
         func decodeNil(forKey key: Key) throws -> Bool { value(key).isNull }
         func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try value(key).bool(column(key)) }
         func decode(_ type: String.Type, forKey key: Key) throws -> String { try value(key).string(column(key)) }

@@ -45,7 +45,7 @@ struct SQLDecodingError: Error, CustomStringConvertible {
 extension SQLValue {
     var isNull: Bool { self == .null }
 
-    func int64(_ column: String) throws -> Int64 {
+    func int64(_ column: @autoclosure () -> String) throws -> Int64 {
         switch self {
         case .integer(let value): return value
         case .bool(let value): return value ? 1 : 0
@@ -53,44 +53,44 @@ extension SQLValue {
         case .text(let text): if let value = Int64(text) { return value }
         default: break
         }
-        throw SQLDecodingError(column: column, expected: "an integer", found: self)
+        throw SQLDecodingError(column: column(), expected: "an integer", found: self)
     }
 
-    func int(_ column: String) throws -> Int {
-        Int(try int64(column))
+    func int(_ column: @autoclosure () -> String) throws -> Int {
+        Int(try int64(column()))
     }
 
-    func double(_ column: String) throws -> Double {
+    func double(_ column: @autoclosure () -> String) throws -> Double {
         switch self {
         case .real(let value): return value
         case .integer(let value): return Double(value)
         case .text(let text): if let value = Double(text) { return value }
         default: break
         }
-        throw SQLDecodingError(column: column, expected: "a number", found: self)
+        throw SQLDecodingError(column: column(), expected: "a number", found: self)
     }
 
-    func string(_ column: String) throws -> String {
+    func string(_ column: @autoclosure () -> String) throws -> String {
         switch self {
         case .text(let value): return value
         case .integer(let value): return String(value)
         case .blob(let bytes): return String(decoding: bytes, as: UTF8.self)
-        default: throw SQLDecodingError(column: column, expected: "text", found: self)
+        default: throw SQLDecodingError(column: column(), expected: "text", found: self)
         }
     }
 
-    func bool(_ column: String) throws -> Bool {
+    func bool(_ column: @autoclosure () -> String) throws -> Bool {
         switch self {
         case .bool(let value): return value
         case .integer(let value): return value != 0
         case .text(let text) where ["true", "t", "1"].contains(text.lowercased()): return true
         case .text(let text) where ["false", "f", "0"].contains(text.lowercased()): return false
-        default: throw SQLDecodingError(column: column, expected: "a boolean", found: self)
+        default: throw SQLDecodingError(column: column(), expected: "a boolean", found: self)
         }
     }
 
     /// SQLite holds dates as seconds since 1970 (REAL, or INTEGER when whole); older rows may hold text.
-    func date(_ column: String) throws -> Date {
+    func date(_ column: @autoclosure () -> String) throws -> Date {
         switch self {
         case .date(let value): return value
         case .real(let seconds): return Date(timeIntervalSince1970: seconds)
@@ -100,14 +100,14 @@ extension SQLValue {
             if let date = SQLValue.isoDate(text) { return date }
         default: break
         }
-        throw SQLDecodingError(column: column, expected: "a date", found: self)
+        throw SQLDecodingError(column: column(), expected: "a date", found: self)
     }
 
-    func bytes(_ column: String) throws -> [UInt8] {
+    func bytes(_ column: @autoclosure () -> String) throws -> [UInt8] {
         switch self {
         case .blob(let bytes): return bytes
         case .text(let text): return Array(text.utf8)
-        default: throw SQLDecodingError(column: column, expected: "bytes", found: self)
+        default: throw SQLDecodingError(column: column(), expected: "bytes", found: self)
         }
     }
 

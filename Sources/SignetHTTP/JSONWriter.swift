@@ -1,21 +1,19 @@
-import SignetHTTP
-import SignetRA
-
 /// Writes JSON text straight into bytes, for the responses that are large and frequent (the
-/// order list): `JSONEncoder`'s keyed containers cost more there than the rest of the request.
+/// order list, ACME's answers): `JSONEncoder`'s keyed containers and `JSONSerialization`'s
+/// bridging cost more there than the rest of the request.
 ///
-/// The caller writes keys in sorted order, as ``CertCentralFormat/encoder`` sorts them, and
+/// The caller writes keys in sorted order, as CertCentral's encoder sorts them, and
 /// leaves out a key whose value is absent, as synthesized `Encodable` does. Strings are escaped
 /// as JSON requires (quote, backslash and control characters); `/` and non-ASCII text are written
 /// as they are, as the encoder's `withoutEscapingSlashes` writes them.
-struct JSONWriter {
-    private(set) var bytes: [UInt8] = []
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8] = []
     /// Whether the innermost open object or array has no member yet.
     private var atFirstMember = true
 
-    init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
-    mutating func object(_ body: (inout JSONWriter) throws -> Void) rethrows {
+    public mutating func object(_ body: (inout JSONWriter) throws -> Void) rethrows {
         separate()
         bytes.append(UInt8(ascii: "{"))
         atFirstMember = true
@@ -24,8 +22,9 @@ struct JSONWriter {
         atFirstMember = false
     }
 
-    mutating func array<Element>(_ elements: some Sequence<Element>, _ body: (inout JSONWriter, Element) throws -> Void) rethrows
-    {
+    public mutating func array<Element>(
+        _ elements: some Sequence<Element>, _ body: (inout JSONWriter, Element) throws -> Void
+    ) rethrows {
         separate()
         bytes.append(UInt8(ascii: "["))
         atFirstMember = true
@@ -35,7 +34,7 @@ struct JSONWriter {
     }
 
     /// Starts a member of the enclosing object; its value follows.
-    mutating func key(_ name: StaticString) {
+    public mutating func key(_ name: StaticString) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         name.withUTF8Buffer { bytes.append(contentsOf: $0) }
@@ -43,7 +42,7 @@ struct JSONWriter {
         atFirstMember = true  // the value needs no comma before it
     }
 
-    mutating func string(_ value: String) {
+    public mutating func string(_ value: String) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         for byte in value.utf8 {
@@ -64,33 +63,79 @@ struct JSONWriter {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    mutating func int(_ value: Int) { raw(String(value)) }
+    public mutating func int(_ value: Int) { raw(String(value)) }
 
-    mutating func bool(_ value: Bool) { raw(value ? "true" : "false") }
+    public mutating func bool(_ value: Bool) { raw(value ? "true" : "false") }
 
     /// A number as `JSONEncoder` writes a `Double`: whole numbers without a fraction.
-    mutating func number(_ value: Double) {
+    public mutating func number(_ value: Double) {
         if value.rounded() == value, abs(value) < 1e15 { raw(String(Int64(value))) } else { raw(String(value)) }
     }
 
-    mutating func null() { raw("null") }
+    public mutating func null() { raw("null") }
 
     /// `key: value` when the value is there; nothing when it is not.
-    mutating func field(_ name: StaticString, _ value: String?) {
+    public mutating func field(_ name: StaticString, _ value: String?) {
         guard let value else { return }
         key(name)
         string(value)
     }
 
-    mutating func field(_ name: StaticString, _ value: Int?) {
+    public mutating func field(_ name: StaticString, _ value: Int?) {
         guard let value else { return }
         key(name)
         int(value)
     }
 
-    mutating func field(_ name: StaticString, _ value: Bool) {
+    public mutating func field(_ name: StaticString, _ value: Bool) {
         key(name)
         bool(value)
+    }
+
+    /// A document built of dictionaries, arrays, strings, integers, doubles and booleans (as
+    /// `JSONSerialization` takes one), keys sorted; anything else is written as `null`.
+    public mutating func value(_ value: Any) {
+        switch value {
+        case let text as String: string(text)
+        case let flag as Bool: bool(flag)
+        case let number as Int: int(number)
+        case let number as Double: self.number(number)
+        case let object as [String: Any]:
+            self.object { json in
+                for (name, member) in object.sorted(by: { $0.key < $1.key }) {
+                    json.key(name)
+                    json.value(member)
+                }
+            }
+        case let texts as [String]: array(texts) { json, text in json.string(text) }
+        case let json as JSONValue: write(json)
+        case let items as [Any]: array(items) { json, item in json.value(item) }
+        default: null()
+        }
+    }
+
+    private mutating func write(_ json: JSONValue) {
+        switch json {
+        case .null: null()
+        case .bool(let flag): bool(flag)
+        case .number(let number): self.number(number)
+        case .string(let text): string(text)
+        case .array(let items): array(items) { writer, item in writer.write(item) }
+        case .object(let fields):
+            object { writer in
+                for (name, member) in fields.sorted(by: { $0.key < $1.key }) {
+                    writer.key(name)
+                    writer.write(member)
+                }
+            }
+        }
+    }
+
+    /// Starts a member whose name is not known at compile time.
+    public mutating func key(_ name: String) {
+        string(name)
+        bytes.append(UInt8(ascii: ":"))
+        atFirstMember = true
     }
 
     private mutating func raw(_ text: String) {
