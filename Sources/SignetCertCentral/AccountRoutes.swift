@@ -7,6 +7,9 @@ import Vapor
 
 /// Organizations, containers, the caller's user and the balance.
 struct AccountRoutes: RouteCollection {
+    /// The RA as the CertCentral dialect sees it.
+    let workflow: any CertCentralWorkflow
+
     func boot(routes: any RoutesBuilder) throws {
         routes.post("organization", use: createOrganization)
         routes.get("organization", use: listOrganizations)
@@ -24,7 +27,7 @@ struct AccountRoutes: RouteCollection {
         let body = try request.jsonObject()
         let details = try OrderRequestDecoding.organizationDetails(body)
         let containerID = try body.object("container")?.int("id") ?? principal.user.containerID
-        let organization = try await request.signet.registration.createOrganization(
+        let organization = try await workflow.createOrganization(
             details, containerID: containerID, by: principal)
         return try CertCentralFormat.response(["id": organization.id], status: .created)
     }

@@ -5,7 +5,10 @@ import Vapor
 
 /// The DigiCert CertCentral Services API v2 under `/services/v2`, authenticated by `X-DC-DEVKEY`.
 public struct CertCentralDialect: Dialect {
-    public init() {}
+    /// The RA as this dialect sees it: its commands and nothing else.
+    let workflow: any CertCentralWorkflow
+
+    public init(workflow: any CertCentralWorkflow) { self.workflow = workflow }
 
     public var origin: OrderOrigin { .certCentral }
     public var pathPrefix: [PathComponent] { ["services", "v2"] }
@@ -16,12 +19,12 @@ public struct CertCentralDialect: Dialect {
     public func register(on routes: any RoutesBuilder) throws {
         let services = routes.grouped(CertCentralAuthMiddleware())
         try services.register(collection: ProductRoutes())
-        try services.register(collection: AccountRoutes())
-        try services.register(collection: OrderRoutes())
-        try services.register(collection: RequestRoutes())
+        try services.register(collection: AccountRoutes(workflow: workflow))
+        try services.register(collection: OrderRoutes(workflow: workflow))
+        try services.register(collection: RequestRoutes(workflow: workflow))
         try services.register(collection: CertificateRoutes())
-        try services.register(collection: LifecycleRoutes())
-        try services.register(collection: DCVRoutes())
+        try services.register(collection: LifecycleRoutes(workflow: workflow))
+        try services.register(collection: DCVRoutes(workflow: workflow))
     }
 
     public func response(for error: any Error, on request: Request) -> Response {

@@ -9,6 +9,9 @@ import Vapor
 /// Domain control validation (certcentral.md 9): order-level endpoints, the domains API, and
 /// Signet's outbox of validation e-mail (an administrator's extension).
 struct DCVRoutes: RouteCollection {
+    /// The RA as the CertCentral dialect sees it.
+    let workflow: any CertCentralWorkflow
+
     func boot(routes: any RoutesBuilder) throws {
         routes.put("order", "certificate", ":id", "dcv-method", use: changeMethod)
         routes.put("order", "certificate", ":id", "dcv-random-value", use: randomValue)
@@ -33,19 +36,19 @@ struct DCVRoutes: RouteCollection {
 
     func changeMethod(_ request: Request) async throws -> Response {
         let body = try request.jsonObject()
-        let dcv = try await request.signet.registration.changeDCVMethod(
+        let dcv = try await workflow.changeDCVMethod(
             orderID: try orderID(request), to: try body.string("dcv_method"), by: try request.principal)
         if try body.string("dcv_method") == DCVMethod.email.rawValue { return Response(status: .noContent) }
         return try CertCentralFormat.response(RandomValueView(dcv))
     }
 
     func randomValue(_ request: Request) async throws -> Response {
-        let dcv = try await request.signet.registration.dcvRandomValue(orderID: try orderID(request), by: try request.principal)
+        let dcv = try await workflow.dcvRandomValue(orderID: try orderID(request), by: try request.principal)
         return try CertCentralFormat.response(RandomValueView(dcv))
     }
 
     func check(_ request: Request) async throws -> Response {
-        let result = try await request.signet.registration.checkDCV(orderID: try orderID(request), by: try request.principal)
+        let result = try await workflow.checkDCV(orderID: try orderID(request), by: try request.principal)
         let failed = result.results.compactMap { item -> (String, DCVFailure)? in
             if case .failed(let failure)? = item.outcome { return (item.method, failure) }
             return nil
@@ -76,7 +79,7 @@ struct DCVRoutes: RouteCollection {
             }
             recipients.append((domain.lowercased(), email))
         }
-        try await request.signet.registration.resendDCVEmails(
+        try await workflow.resendDCVEmails(
             orderID: try orderID(request), recipients: recipients, by: try request.principal)
         return Response(status: .noContent)
     }
@@ -84,30 +87,30 @@ struct DCVRoutes: RouteCollection {
     func addDomain(_ request: Request) async throws -> Response {
         let body = try request.jsonObject()
         guard let name = try body.string("name") else { throw OrderRuleError.missingField("name") }
-        let domain = try await request.signet.registration.domainControl.addDomain(
+        let domain = try await workflow.domainControl.addDomain(
             name: name, method: try body.string("dcv_method"), keepWWW: try body.bool("keep_www") ?? false,
             organizationID: try body.object("organization")?.int("id"), containerID: try body.object("container")?.int("id"),
             by: try request.principal)
         return try CertCentralFormat.response(
-            AddedDomainView(id: domain.id, dcvToken: DCVTokenView(domain, control: request.signet.registration.domainControl)),
+            AddedDomainView(id: domain.id, dcvToken: DCVTokenView(domain, control: workflow.domainControl)),
             status: .created)
     }
 
     func listDomains(_ request: Request) async throws -> Response {
-        let control = request.signet.registration.domainControl
+        let control = workflow.domainControl
         let now = request.signet.clock.now()
         let domains = try await control.domains(by: try request.principal)
         return try CertCentralFormat.response(["domains": domains.map { DomainView($0, control: control, now: now) }])
     }
 
     func domainInfo(_ request: Request) async throws -> Response {
-        let control = request.signet.registration.domainControl
+        let control = workflow.domainControl
         let domain = try await control.domain(id: try domainID(request), by: try request.principal)
         return try CertCentralFormat.response(DomainView(domain, control: control, now: request.signet.clock.now()))
     }
 
     func domainMethod(_ request: Request) async throws -> Response {
-        let control = request.signet.registration.domainControl
+        let control = workflow.domainControl
         let body = try request.jsonObject()
         let domain = try await control.setMethod(
             domainID: try domainID(request), method: try body.string("dcv_method"), by: try request.principal)
@@ -116,19 +119,19 @@ struct DCVRoutes: RouteCollection {
     }
 
     func domainToken(_ request: Request) async throws -> Response {
-        let control = request.signet.registration.domainControl
+        let control = workflow.domainControl
         let domain = try await control.newToken(domainID: try domainID(request), by: try request.principal)
         return try CertCentralFormat.response(NewTokenView(domain, control: control))
     }
 
     func validateDomain(_ request: Request) async throws -> Response {
-        let domain = try await request.signet.registration.domainControl.validateToken(
+        let domain = try await workflow.domainControl.validateToken(
             domainID: try domainID(request), by: try request.principal)
         return try CertCentralFormat.response(["token": domain.token ?? "", "status": "active"])
     }
 
     func domainEmails(_ request: Request) async throws -> Response {
-        let domain = try await request.signet.registration.domainControl.domain(
+        let domain = try await workflow.domainControl.domain(
             id: try domainID(request), by: try request.principal)
         return try CertCentralFormat.response(
             DomainEmailsView(
@@ -139,19 +142,19 @@ struct DCVRoutes: RouteCollection {
 
     func resendDomainEmails(_ request: Request) async throws -> Response {
         let body = try request.optionalJSONObject()
-        try await request.signet.registration.domainControl.resendEmails(
+        try await workflow.domainControl.resendEmails(
             domainID: try domainID(request), addresses: try body.strings("email_array") ?? [], by: try request.principal)
         return Response(status: .noContent)
     }
 
     func setActive(_ request: Request, _ active: Bool) async throws -> Response {
-        try await request.signet.registration.domainControl.setActive(
+        try await workflow.domainControl.setActive(
             domainID: try domainID(request), active, by: try request.principal)
         return Response(status: .noContent)
     }
 
     func deleteDomain(_ request: Request) async throws -> Response {
-        try await request.signet.registration.domainControl.delete(domainID: try domainID(request), by: try request.principal)
+        try await workflow.domainControl.delete(domainID: try domainID(request), by: try request.principal)
         return Response(status: .noContent)
     }
 

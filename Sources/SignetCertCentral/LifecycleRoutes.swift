@@ -8,6 +8,9 @@ import Vapor
 
 /// Reissues (seed 000), duplicates (seed 002), cancellations and revocations (certcentral.md 4.4, 5, 6, 8.3).
 struct LifecycleRoutes: RouteCollection {
+    /// The RA as the CertCentral dialect sees it.
+    let workflow: any CertCentralWorkflow
+
     func boot(routes: any RoutesBuilder) throws {
         routes.post("order", "certificate", ":id", "reissue", use: reissue)
         routes.get("order", "certificate", ":id", "reissue", use: listReissues)
@@ -38,14 +41,15 @@ struct LifecycleRoutes: RouteCollection {
     func reissue(_ request: Request) async throws -> Response {
         let principal = try request.principal
         let orderID = try request.intParameter("id") { .orderNotFound($0) }
-        let placed = try await request.signet.registration.reissue(orderID: orderID, try submission(request), by: principal)
+        let placed = try await workflow.reissue(
+            orderID: orderID, try submission(request), by: principal, additionalNames: 0, attachment: nil)
         return try CertCentralFormat.response(AddedCertificateView(placed, authority: request.signet.authority), status: .created)
     }
 
     func duplicate(_ request: Request) async throws -> Response {
         let principal = try request.principal
         let orderID = try request.intParameter("id") { .orderNotFound($0) }
-        let placed = try await request.signet.registration.duplicate(orderID: orderID, try submission(request), by: principal)
+        let placed = try await workflow.duplicate(orderID: orderID, try submission(request), by: principal)
         return try CertCentralFormat.response(AddedCertificateView(placed, authority: request.signet.authority), status: .created)
     }
 
@@ -95,7 +99,7 @@ struct LifecycleRoutes: RouteCollection {
         switch status {
         case OrderStatus.canceled.rawValue:
             guard let note = try body.string("note"), !note.isEmpty else { throw OrderRuleError.missingField("note") }
-            try await request.signet.registration.cancel(orderID: orderID, note: note, by: principal)
+            try await workflow.cancel(orderID: orderID, note: note, by: principal)
             return Response(status: .noContent)
         case "renewed", "not_renewed":
             throw OrderRuleError.invalidValue(
@@ -131,7 +135,7 @@ struct LifecycleRoutes: RouteCollection {
             reason = parsed
         }
         let comment = try body.string("comments") ?? body.string("comment")
-        let outcome = try await request.signet.registration.revoke(
+        let outcome = try await workflow.revoke(
             target, reason: reason, comment: comment, skipApproval: try body.bool("skip_approval") ?? false, by: principal)
         switch outcome {
         case .revoked:

@@ -8,6 +8,9 @@ import Vapor
 
 /// Placing, reading and listing orders (certcentral.md 3 and 4).
 struct OrderRoutes: RouteCollection {
+    /// The RA as the CertCentral dialect sees it.
+    let workflow: any CertCentralWorkflow
+
     func boot(routes: any RoutesBuilder) throws {
         // One parameter name for every `order/certificate/:id…` route (the router requires it):
         // a product's name_id when placing an order, an order id (or serial, thumbprint) elsewhere.
@@ -25,7 +28,7 @@ struct OrderRoutes: RouteCollection {
         let submission = try OrderRequestDecoding.submission(productNameID: productNameID, body: body)
         let fingerprint = RegistrationAuthority.fingerprint(
             Array(productNameID.lowercased().utf8) + [0] + JSONValue.object(body.fields).canonicalBytes)
-        let placed = try await request.signet.registration.placeOrder(submission, by: principal, fingerprint: fingerprint)
+        let placed = try await workflow.placeOrder(submission, by: principal, fingerprint: fingerprint, attachment: nil)
         let view = OrderCreatedView(placed, authority: request.signet.authority)
         let response = try CertCentralFormat.response(view, status: .created)
         if let differs = KnownDifference.of(placedOrder: placed, issuedInAnswer: view.certificateChain != nil) {

@@ -7,6 +7,9 @@ import Vapor
 
 /// Approval requests (certcentral.md 7): list, read, approve or reject.
 struct RequestRoutes: RouteCollection {
+    /// The RA as the CertCentral dialect sees it.
+    let workflow: any CertCentralWorkflow
+
     func boot(routes: any RoutesBuilder) throws {
         routes.get("request", use: listRequests)
         routes.get("request", ":request_id", use: requestInfo)
@@ -72,7 +75,7 @@ struct RequestRoutes: RouteCollection {
         case "rejected": approve = false
         default: throw OrderRuleError.invalidValue(field: "status", reason: "use approved or rejected")
         }
-        try await request.signet.registration.decide(
+        try await workflow.decide(
             requestID: id, approve: approve, comment: try body.string("processor_comment"), by: principal)
         return Response(status: .noContent)
     }

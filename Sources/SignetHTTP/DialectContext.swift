@@ -4,10 +4,11 @@ import SignetRA
 import SignetStore
 import Vapor
 
-/// What every dialect works with: the registration authority for changes, a read-only store
-/// handle for reads, the CA for chains, the clock, and the limits and keys shared by all dialects.
+/// What every dialect works with: a read-only store handle for reads, the CA for chains, the
+/// clock, the credentials, the limits shared by all dialects, and the operator's administration.
+/// The registration authority is not here: each dialect holds it as its own narrow protocol
+/// (`CertCentralWorkflow`, `ResellerWorkflow`, `ACMEAuthority`), given when it is made.
 public struct DialectContext: Sendable {
-    public let registration: RegistrationAuthority
     public let administration: Administration
     public let reader: StoreReader
     public let authority: CertificateAuthority
@@ -17,10 +18,9 @@ public struct DialectContext: Sendable {
     public let rateLimiter: RateLimiter
 
     public init(
-        registration: RegistrationAuthority, administration: Administration, reader: StoreReader,
+        administration: Administration, reader: StoreReader,
         authority: CertificateAuthority, clock: any WallClock, credentials: Credentials, rateLimiter: RateLimiter
     ) {
-        self.registration = registration
         self.administration = administration
         self.reader = reader
         self.authority = authority

@@ -11,7 +11,7 @@ import X509
 /// External Account Binding keys, accounts that act as users of their container, orders opened
 /// before their CSR, challenges checked by the validation module, finalization and revocation.
 public struct ACMEAuthority: Sendable {
-    public let registration: RegistrationAuthority
+    let registration: RegistrationAuthority
     let sealer: SecretSealer
     let credentials: Credentials
     /// The product an account's orders are placed for when its binding names none: DV TLS that

@@ -157,6 +157,24 @@ public struct Administration: Sendable {
         try await store.read { try $0.emails(limit: limit, containerIDs: containerIDs) }
     }
 
+    /// Ends the current validations of `name` in every container now, as if their reuse period had
+    /// run out; returns how many ended.
+    public func expireDomainValidations(name: String) async throws -> Int {
+        let now = clock.now()
+        return try await store.write { try $0.expireDomainValidations(name: name, at: now) }
+    }
+
+    /// The newest reseller callbacks, of order `orderID` or of all.
+    public func recentCallbacks(orderID: Int?, limit: Int) async throws -> [Callback] {
+        try await store.read { try $0.recentCallbacks(orderID: orderID, limit: limit) }
+    }
+
+    /// Queues callback `id` again with the same payload; the new callback's id, `nil` when there is no such callback.
+    public func redeliverCallback(id: Int) async throws -> Int? {
+        let now = clock.now()
+        return try await store.write { try $0.redeliverCallback(id: id, at: now) }
+    }
+
     /// Copies order `id` `count` times (a fixture for list benchmarks; nothing is charged or signed),
     /// committing every 20,000 orders, their counts folded in as it goes. Returns how many it stored.
     ///

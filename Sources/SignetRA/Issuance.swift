@@ -160,6 +160,15 @@ extension RegistrationAuthority {
 
     /// One background pass: tries every approved certificate (those whose signature was reserved
     /// by a signer that went away among them). Returns how many issued.
+    /// Issues order `orderID`'s approved certificates whose names are now validated (after an
+    /// e-mail link was followed); returns how many.
+    public func advanceApprovedCertificates(orderID: Int) async throws -> Int {
+        let approved = try await store.read { try $0.certificates(orderID: orderID).filter { $0.status == .approved } }
+        var issued = 0
+        for certificate in approved where try await advance(certificateID: certificate.id) { issued += 1 }
+        return issued
+    }
+
     public func advanceApprovedCertificates(limit: Int = 500) async throws -> Int {
         let ids = try await store.read { try $0.certificateIDs(status: .approved, limit: limit) }
         var issued = 0

@@ -254,3 +254,20 @@ extension RegistrationAuthority {
         }
     }
 }
+
+extension RegistrationAuthority {
+    /// The CA revokes order `orderID`'s current certificate at once, without a request to approve
+    /// (the test double's CA revocation); `false` when the order has no issued certificate.
+    public func revokeAtOnce(orderID: Int, reason: RevocationReason, processorID: Int) async throws -> Bool {
+        let now = clock.now()
+        return try await store.write { connection -> Bool in
+            guard let order = try connection.order(id: orderID, forUpdate: true), let certificateID = order.certificateID,
+                try connection.certificate(id: certificateID)?.status == .issued
+            else { return false }
+            try self.revokeNow(
+                order: order, certificateID: certificateID, reason: reason, connection: connection, now: now,
+                processorID: processorID)
+            return true
+        }
+    }
+}

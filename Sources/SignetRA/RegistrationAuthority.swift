@@ -22,7 +22,7 @@ public struct PlacedOrder: Sendable {
 /// one transaction, and issues through the CA once approval and validation allow. It knows
 /// nothing of HTTP or SQL.
 public struct RegistrationAuthority: Sendable {
-    public let store: SignetStore
+    let store: SignetStore
     public let authority: CertificateAuthority
     /// Where the certificates point for CRLs, OCSP and issuer certificates.
     public let endpoints: PKIEndpoints

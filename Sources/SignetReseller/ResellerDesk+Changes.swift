@@ -14,7 +14,7 @@ extension ResellerDesk {
     func changingOrder<T>(
         _ caller: ResellerCaller, _ change: (Order, ResellerOrder, ResellerDetails) async throws -> T
     ) async throws -> T {
-        try await registration.retryingUniqueViolations {
+        try await workflow.retryingUniqueViolations {
             let (order, reseller, details) = try await self.order(caller, serviceID: try caller.parameters.string("service_id"))
             return try await change(order, reseller, details)
         }
@@ -79,7 +79,7 @@ extension ResellerDesk {
         var record = try record(caller, from: reseller, updated)
         record.request = .init(uniqueID: uniqueID, fingerprint: fingerprint)
         do {
-            _ = try await registration.reissue(
+            _ = try await workflow.reissue(
                 orderID: order.id, submission, by: caller.principal, additionalNames: extra, attachment: record)
         } catch {
             // A concurrent twin may have won; it answers for both.
@@ -111,7 +111,7 @@ extension ResellerDesk {
             var updated = details
             for name in choices.names { updated.domainDCV[name] = choices.raw[name] }
             do {
-                _ = try await registration.changeDCV(
+                _ = try await workflow.changeDCV(
                     orderID: order.id, methods: choices.methods, emails: choices.emails,
                     record: try record(caller, from: reseller, updated), by: caller.principal)
             } catch WorkflowError.nameNotOnOrder(let name, let reason) {
@@ -126,7 +126,7 @@ extension ResellerDesk {
     /// `certificate/validate-dcv`: checks now; answers the detail whatever the outcome.
     func validateDCV(_ caller: ResellerCaller) async throws -> JSONValue {
         let (order, _, _) = try await self.order(caller, serviceID: try caller.parameters.string("service_id"))
-        _ = try await registration.checkDCV(orderID: order.id, by: caller.principal)
+        _ = try await workflow.checkDCV(orderID: order.id, by: caller.principal)
         return try await store.read { try self.renderer.detail(orderID: order.id, connection: $0, now: self.clock.now()) }
     }
 
@@ -141,7 +141,7 @@ extension ResellerDesk {
             }
             var updated = details
             updated.purchasedNames += count
-            let cost = try await registration.buyNames(
+            let cost = try await workflow.buyNames(
                 orderID: order.id, count: count, record: try record(caller, from: reseller, updated), by: caller.principal)
             return .object(["cost": .number(cost.asDouble), "service_id": .string(reseller.serviceID)])
         }
@@ -158,7 +158,7 @@ extension ResellerDesk {
             let refundOneName = updated.purchasedNames > 1
             if refundOneName { updated.purchasedNames -= 1 }
             do {
-                _ = try await registration.removeName(
+                _ = try await workflow.removeName(
                     domain, orderID: order.id, refundOneName: refundOneName, record: try record(caller, from: reseller, updated),
                     by: caller.principal)
             } catch WorkflowError.nameNotOnOrder(let name, let reason) {
@@ -177,7 +177,7 @@ extension ResellerDesk {
             }
             var updated = details
             updated.refunded = true
-            try await registration.refund(
+            try await workflow.refund(
                 orderID: order.id, note: "refund of \(reseller.serviceID)", record: try record(caller, from: reseller, updated),
                 by: caller.principal)
             return .object(["service_id": .string(reseller.serviceID), "status": .string("refunded")])

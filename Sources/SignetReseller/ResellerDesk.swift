@@ -9,11 +9,12 @@ import SignetValidation
 /// The reseller dialect's operations, on the same core as CertCentral: an order placed here is
 /// the same order there, charged through the same ledger.
 struct ResellerDesk: Sendable {
-    let registration: RegistrationAuthority
+    /// The RA as the reseller dialect sees it.
+    let workflow: any ResellerWorkflow
     let renderer: ResellerRenderer
     let callbackPolicy: CallbackAddressPolicy
-    var store: SignetStore { registration.store }
-    var clock: any WallClock { registration.clock }
+    var store: StoreReader { workflow.reader }
+    var clock: any WallClock { workflow.clock }
 
     static let periods = ["annually": 1, "biennially": 2, "triennially": 3]
     /// Required for OV, EV (and IV) products (seed 004).
@@ -165,7 +166,7 @@ struct ResellerDesk: Sendable {
         let record = ResellerRecord(
             accessKeyID: accessKeyID, expectedDetails: nil, details: try details.json(),
             request: .init(uniqueID: uniqueID, fingerprint: fingerprint))
-        let placed = try await registration.placeOrder(
+        let placed = try await workflow.placeOrder(
             submission, by: caller.principal, fingerprint: fingerprint, attachment: record)
         return try await store.read { connection in
             let cost = try connection.resellerRequest(accessKeyID: accessKeyID, uniqueID: uniqueID)?.cost ?? placed.order.price

@@ -27,12 +27,12 @@ public struct ResellerDialect: Dialect {
     let renderer: ResellerRenderer
 
     public init(
-        registration: RegistrationAuthority, accounts: ResellerAccounts, outbound: OutboundAddressPolicy, clock: any WallClock,
+        workflow: any ResellerWorkflow, accounts: ResellerAccounts, outbound: OutboundAddressPolicy, clock: any WallClock,
         settings: Settings
     ) {
-        renderer = ResellerRenderer(brand: settings.dcvBrand, authority: registration.authority)
+        renderer = ResellerRenderer(brand: settings.dcvBrand, authority: workflow.authority)
         let policy = CallbackAddressPolicy(outbound: outbound)
-        desk = ResellerDesk(registration: registration, renderer: renderer, callbackPolicy: policy)
+        desk = ResellerDesk(workflow: workflow, renderer: renderer, callbackPolicy: policy)
         self.accounts = accounts
         callbacks = CallbackDelivery(accounts: accounts, clock: clock, policy: policy, retryBase: settings.callbackRetryBase)
     }

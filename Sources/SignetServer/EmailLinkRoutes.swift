@@ -39,12 +39,7 @@ struct EmailLinkRoutes: RouteCollection {
             let link = try await services.registration.domainControl.confirmEmailLink(code: code)
             if let orderID = link.orderID {
                 let registration = services.registration
-                Task {
-                    let approved = try await registration.store.read { try $0.certificates(orderID: orderID) }
-                    for certificate in approved where certificate.status == .approved {
-                        try await registration.advance(certificateID: certificate.id)
-                    }
-                }
+                Task { _ = try await registration.advanceApprovedCertificates(orderID: orderID) }
             }
             return Self.page(
                 status: .ok, title: "Approved",

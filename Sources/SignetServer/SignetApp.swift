@@ -166,9 +166,9 @@ public enum SignetApp {
             signingLease: configuration.signingLease)
         let credentials = Credentials(store: store, sealer: sealer, clock: clock)
         let dialects: [any Dialect] = [
-            CertCentralDialect(),
+            CertCentralDialect(workflow: registration),
             ResellerDialect(
-                registration: registration, accounts: ResellerAccounts(store: store, sealer: sealer, credentials: credentials),
+                workflow: registration, accounts: ResellerAccounts(store: store, sealer: sealer, credentials: credentials),
                 outbound: domainControl.checker.web.policy, clock: clock,
                 settings: .init(dcvBrand: configuration.resellerDCVBrand, callbackRetryBase: configuration.callbackRetryBase)),
             ACMEDialect(
@@ -186,7 +186,7 @@ public enum SignetApp {
         try await revocations.refreshCRLs(store: store, now: clock.now())
         app.services = services
         app.signet = DialectContext(
-            registration: registration, administration: administration, reader: store.reader, authority: authority, clock: clock,
+            administration: administration, reader: store.reader, authority: authority, clock: clock,
             credentials: credentials,
             rateLimiter: RateLimiter(policy: configuration.rateLimit))
 
@@ -264,7 +264,9 @@ public enum SignetApp {
             let services = try await configure(app, configuration: configuration, clock: clock)
             if configuration.testDouble, let clock = clock as? AdjustableWallClock {
                 let ocspAnswers = services.registration.revocations.ocspCache
-                let double = TestDouble(clock: clock, registration: services.registration) { ocspAnswers.removeAll() }
+                let double = TestDouble(clock: clock, registration: services.registration, store: services.store) {
+                    ocspAnswers.removeAll()
+                }
                 try app.register(collection: ManagementRoutes(double: double))
                 app.middleware.use(
                     FaultMiddleware(

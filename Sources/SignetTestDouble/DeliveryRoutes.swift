@@ -21,15 +21,14 @@ struct DeliveryRoutes: RouteCollection {
     func callbacks(_ request: Request) async throws -> Response {
         let orderID = try Self.optionalInt(request, "order_id")
         let limit = min(try Self.optionalInt(request, "limit") ?? 100, 1_000)
-        let callbacks = try await registration.store.read { try $0.recentCallbacks(orderID: orderID, limit: max(limit, 1)) }
+        let callbacks = try await request.signet.administration.recentCallbacks(orderID: orderID, limit: max(limit, 1))
         return try ManagementRoutes.json(["callbacks": callbacks.map(Self.view)])
     }
 
     /// Sends callback `id` again: a new callback with the same payload, delivered by the next pass.
     func redeliver(_ request: Request) async throws -> Response {
         guard let id = request.parameters.get("id").flatMap(Int.init) else { throw Abort(.badRequest, reason: "a callback id") }
-        let now = registration.clock.now()
-        guard let queued = try await registration.store.write({ try $0.redeliverCallback(id: id, at: now) }) else {
+        guard let queued = try await request.signet.administration.redeliverCallback(id: id) else {
             throw Abort(.notFound, reason: "no callback \(id)")
         }
         let response = try ManagementRoutes.json(["id": queued])

@@ -10,16 +10,21 @@ import Vapor
 public final class TestDouble: Sendable {
     public let clock: AdjustableWallClock
     let registration: RegistrationAuthority
-    var store: SignetStore { registration.store }
+    /// The database the double snapshots and restores (the server's, handed over at start).
+    let store: SignetStore
     let snapshots = SnapshotShelf()
     let faults = FaultPlan()
     let journal = RequestJournal()
     /// What else forgets its state when the database goes back (caches of answers read from it).
     let forget: @Sendable () -> Void
 
-    public init(clock: AdjustableWallClock, registration: RegistrationAuthority, forget: @escaping @Sendable () -> Void) {
+    public init(
+        clock: AdjustableWallClock, registration: RegistrationAuthority, store: SignetStore,
+        forget: @escaping @Sendable () -> Void
+    ) {
         self.clock = clock
         self.registration = registration
+        self.store = store
         self.forget = forget
     }
 

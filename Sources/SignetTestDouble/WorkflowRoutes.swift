@@ -43,7 +43,7 @@ struct WorkflowRoutes: RouteCollection {
         guard let orderID = request.parameters.get("order_id").flatMap(Int.init),
             let status = body.string("status"), ["valid", "failed"].contains(status)
         else { throw Abort(.badRequest, reason: "POST /test-double/orders/{id}/dcv with {\"status\": \"valid\" or \"failed\"}") }
-        guard let order = try await registration.store.read({ try $0.order(id: orderID) }) else {
+        guard let order = try await registration.reader.read({ try $0.order(id: orderID) }) else {
             throw Abort(.notFound, reason: "no order \(orderID)")
         }
         let all = DomainControl.validationNames(of: order.names, isTLS: order.product?.isTLS ?? true)
@@ -71,8 +71,7 @@ struct WorkflowRoutes: RouteCollection {
         guard !name.isEmpty, name.utf8.count <= 253 else {
             throw Abort(.badRequest, reason: "POST /test-double/domains/{name}/expire names a domain")
         }
-        let now = registration.clock.now()
-        let ended = try await registration.store.write { try $0.expireDomainValidations(name: name, at: now) }
+        let ended = try await request.signet.administration.expireDomainValidations(name: name)
         guard ended > 0 else { throw Abort(.notFound, reason: "no current validation of \(name)") }
         return try ManagementRoutes.json(["name": name, "expired": ended])
     }
@@ -91,16 +90,8 @@ struct WorkflowRoutes: RouteCollection {
                 return reason
             } ?? .unspecified
         let administrator = try request.administrator()
-        let now = registration.clock.now()
-        let revoked = try await registration.store.write { connection -> Bool in
-            guard let order = try connection.order(id: orderID, forUpdate: true), let certificateID = order.certificateID,
-                try connection.certificate(id: certificateID)?.status == .issued
-            else { return false }
-            try registration.revokeNow(
-                order: order, certificateID: certificateID, reason: reason, connection: connection, now: now,
-                processorID: administrator.user.id)
-            return true
-        }
+        let revoked = try await registration.revokeAtOnce(
+            orderID: orderID, reason: reason, processorID: administrator.user.id)
         guard revoked else { throw Abort(.conflict, reason: "order \(orderID) has no issued certificate to revoke") }
         return Response(status: .noContent)
     }
