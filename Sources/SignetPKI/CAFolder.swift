@@ -21,15 +21,19 @@ public struct CASettings: Sendable {
     /// (`root`, `tls`, `smime`): found there, or generated there when the token has none
     /// (docs/hsm.md). The key file then holds the URI. The others are made in memory and written.
     public var tokenKeys: [String: PKCS11URI]
+    /// A folder of key ceremony outputs a new CA is installed from instead of made (its root
+    /// stays offline; ``CAFolder/install(from:)``).
+    public var ceremonyOutputs: URL?
 
     public init(
         issuingKeyType: IssuingKeyType = .p256, identity: CAIdentity = CAIdentity(), endpoints: PKIEndpoints,
-        tokenKeys: [String: PKCS11URI] = [:]
+        tokenKeys: [String: PKCS11URI] = [:], ceremonyOutputs: URL? = nil
     ) {
         self.issuingKeyType = issuingKeyType
         self.identity = identity
         self.endpoints = endpoints
         self.tokenKeys = tokenKeys
+        self.ceremonyOutputs = ceremonyOutputs
     }
 }
 
@@ -41,6 +45,7 @@ public struct CASettings: Sendable {
 /// ca/smime.key, smime.crt          the current S/MIME issuing CA
 /// ca/issuing.key, issuing.crt      the one issuing CA of a data folder made before families existed
 /// ca/retired/<id>.key, <id>.crt    issuing CAs replaced by a rotation: no new certificates, still CRLs and OCSP
+/// ca/root.crl                      instead of root.key, a root kept offline: its CRL from the last ceremony
 /// ```
 ///
 /// Private keys are created with mode 0600 in one `open(2)` call, so they are never readable by others.
@@ -62,7 +67,11 @@ public struct CAFolder: Sendable {
     public func loadOrCreate(_ settings: CASettings, now: Date) throws -> (authority: CertificateAuthority, created: Bool) {
         var created = false
         if !exists {
-            try create(settings, now: now)
+            if let source = settings.ceremonyOutputs {
+                _ = try install(from: source)
+            } else {
+                try create(settings, now: now)
+            }
             created = true
         }
         try finishRotation()
@@ -78,8 +87,17 @@ public struct CAFolder: Sendable {
             return (certificate, key)
         }
         var keys: [Certificate.PrivateKey] = []
-        let (root, rootKey) = try pair("root")
-        keys.append(rootKey)
+        let root: CACertificate
+        var offlineRootCRL: CeremonyCRL?
+        if isRootOffline {
+            root = try CACertificate(try Certificate(pemEncoded: read(path("root.crt"))))
+            let crl = try Data(contentsOf: path("root.crl"))
+            offlineRootCRL = try CeremonyCRL(Array(crl), root: root)
+        } else {
+            let (certificate, rootKey) = try pair("root")
+            root = certificate
+            keys.append(rootKey)
+        }
         var issuers: [IssuingCA] = []
         if isLegacy {
             let (issuing, key) = try pair("issuing")
@@ -98,12 +116,59 @@ public struct CAFolder: Sendable {
             keys.append(key)
             issuers.append(IssuingCA(ca: issuing, families: [], isCurrent: false))
         }
-        return try CertificateAuthority(root: root, issuers: issuers, keys: InMemoryKeyProvider(keys, tokenKeys: tokenKeys))
+        return try CertificateAuthority(
+            root: root, issuers: issuers, keys: InMemoryKeyProvider(keys, tokenKeys: tokenKeys), offlineRootCRL: offlineRootCRL)
+    }
+
+    /// Installs a CA made in ceremonies (docs/hsm.md) into this empty folder: from `source`, the
+    /// root's certificate and CRL (never its key, which stays offline) and each issuing CA's
+    /// certificate and key file. Loading it then checks that each key is its certificate's and
+    /// that the root signed the CRL.
+    public func install(from source: URL) throws -> CertificateAuthority {
+        guard !exists else {
+            throw CAFilesError.cannotWrite(path: folder.path, reason: "a CA is there already; install into a new data folder")
+        }
+        guard !FileManager.default.fileExists(atPath: source.appendingPathComponent("root.key").path) else {
+            throw CAFilesError.unreadable(
+                path: source.appendingPathComponent("root.key").path,
+                reason: "the root's key stays offline: install from a folder without root.key")
+        }
+        try FileManager.default.createDirectory(
+            at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // The root's certificate last: `exists` looks at it.
+        let names =
+            ["root.crl"] + CertificateFamily.allCases.flatMap { ["\($0.rawValue).key", "\($0.rawValue).crt"] } + ["root.crt"]
+        for name in names {
+            let from = source.appendingPathComponent(name)
+            if name.hasSuffix(".crl") {
+                do {
+                    try Data(contentsOf: from).write(to: path(name), options: .atomic)
+                } catch {
+                    throw CAFilesError.cannotWrite(path: path(name).path, reason: (error as NSError).localizedDescription)
+                }
+            } else if name.hasSuffix(".key") {
+                try SecretFile.write(try read(from), to: path(name).path)
+            } else {
+                try write(try read(from), to: path(name))
+            }
+        }
+        return try load()
+    }
+
+    /// Whether the root stays offline: the folder has its CRL from a ceremony and no key.
+    public var isRootOffline: Bool {
+        !FileManager.default.fileExists(atPath: path("root.key").path)
+            && FileManager.default.fileExists(atPath: path("root.crl").path)
     }
 
     /// Makes new TLS and S/MIME issuing CAs under the existing root and retires the current ones
     /// (`signet ca rotate`). Returns the new issuing CAs.
     public func rotate(_ settings: CASettings, now: Date) throws -> [CACertificate] {
+        guard !isRootOffline else {
+            throw CAFilesError.unreadable(
+                path: path("root.key").path,
+                reason: "the root is offline: make new issuing CAs in an intermediate ceremony (docs/hsm.md)")
+        }
         let (root, rootKey) = try pair("root")
         var made: [CACertificate] = []
         for family in CertificateFamily.allCases {

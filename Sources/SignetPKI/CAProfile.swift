@@ -26,9 +26,16 @@ enum CAProfile {
             CommonName("\(identity.organization) Root CA \(tag)")
         }
         let now = startOfSecond(now)
-        return ToBeSignedCertificate(
-            profile: .root, serialNumber: .random(), publicKey: key, notBefore: now,
-            notAfter: now.addingTimeInterval(20 * 365.25 * 86_400), issuer: name, subject: name,
+        return try root(key: key, subject: name, notBefore: now, notAfter: now.addingTimeInterval(20 * 365.25 * 86_400))
+    }
+
+    /// A root named `subject`, valid from `notBefore` to `notAfter` (a ceremony's root).
+    static func root(
+        key: Certificate.PublicKey, subject name: DistinguishedName, notBefore: Date, notAfter: Date
+    ) throws -> ToBeSignedCertificate {
+        ToBeSignedCertificate(
+            profile: .root, serialNumber: .random(), publicKey: key, notBefore: startOfSecond(notBefore),
+            notAfter: startOfSecond(notAfter), issuer: name, subject: name,
             signatureAlgorithm: KeyFamily(key).algorithm(for: KeyFamily(key).naturalHash),
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
@@ -51,6 +58,19 @@ enum CAProfile {
             OrganizationName(identity.organization)
             CommonName("\(identity.organization) \(label) Issuing CA \(suffix) \(tag)")
         }
+        let now = startOfSecond(now)
+        return try issuing(
+            family: family, key: key, root: root, subject: name, endpoints: endpoints, notBefore: now,
+            notAfter: now.addingTimeInterval(10 * 365.25 * 86_400), rootAnswersOCSP: true)
+    }
+
+    /// An issuing CA named `subject`. Under a root kept offline (a ceremony's), nothing answers OCSP
+    /// for the root (`rootAnswersOCSP` false): the certificate points at the root's CRL alone, as
+    /// BR 7.1.2.10.3 allows for CA certificates.
+    static func issuing(
+        family: CertificateFamily, key: Certificate.PublicKey, root: CACertificate, subject name: DistinguishedName,
+        endpoints: PKIEndpoints, notBefore: Date, notAfter: Date, rootAnswersOCSP: Bool
+    ) throws -> ToBeSignedCertificate {
         let usages: [ExtendedKeyUsage.Usage] = family == .tls ? [.serverAuth, .clientAuth] : [.emailProtection, .clientAuth]
         // BR 7.1.2.10.5: a CA that is the root's affiliate may assert anyPolicy, which lets every
         // reserved policy of its leaves (DV, OV, EV) pass `openssl verify -explicit_policy`; pkilint
@@ -64,17 +84,16 @@ enum CAProfile {
             try PolicyExtensions.certificatePolicies(policies),
             PolicyExtensions.crlDistributionPoint(uri: endpoints.crlURL(of: root.id)),
             try Certificate.Extension(
-                AuthorityInformationAccess([
-                    .init(method: .ocspServer, location: .uniformResourceIdentifier(endpoints.ocspURL)),
-                    .init(method: .issuingCA, location: .uniformResourceIdentifier(endpoints.issuerURL(of: root.id))),
-                ]), critical: false),
+                AuthorityInformationAccess(
+                    (rootAnswersOCSP ? [.init(method: .ocspServer, location: .uniformResourceIdentifier(endpoints.ocspURL))] : [])
+                        + [.init(method: .issuingCA, location: .uniformResourceIdentifier(endpoints.issuerURL(of: root.id)))]),
+                critical: false),
             try Certificate.Extension(AuthorityKeyIdentifier(keyIdentifier: root.keyIdentifier), critical: false),
             try Certificate.Extension(SubjectKeyIdentifier(hash: key), critical: false),
         ])
-        let now = startOfSecond(now)
         return ToBeSignedCertificate(
-            profile: .issuingCA([family]), serialNumber: .random(), publicKey: key, notBefore: now,
-            notAfter: now.addingTimeInterval(10 * 365.25 * 86_400), issuer: root.subject, subject: name,
+            profile: .issuingCA([family]), serialNumber: .random(), publicKey: key, notBefore: startOfSecond(notBefore),
+            notAfter: startOfSecond(notAfter), issuer: root.subject, subject: name,
             signatureAlgorithm: root.keyFamily.algorithm(for: root.keyFamily.naturalHash), extensions: extensions)
     }
 

@@ -34,9 +34,14 @@ public struct CertificateAuthority: Sendable {
     /// Current issuing CAs first, then retired ones.
     public let issuers: [IssuingCA]
     let keys: any KeyProvider
+    /// Set when the root stays offline (docs/hsm.md, "Keeping the root offline"): the server holds
+    /// no root key, publishes the CRL the root signed at its last ceremony, and answers no OCSP
+    /// for issuing CAs.
+    public let offlineRootCRL: CeremonyCRL?
 
-    public init(root: CACertificate, issuers: [IssuingCA], keys: any KeyProvider) throws {
+    public init(root: CACertificate, issuers: [IssuingCA], keys: any KeyProvider, offlineRootCRL: CeremonyCRL? = nil) throws {
         self.root = root
+        self.offlineRootCRL = offlineRootCRL
         self.issuers = issuers.filter(\.isCurrent) + issuers.filter { !$0.isCurrent }
         self.keys = keys
         for family in CertificateFamily.allCases

@@ -199,6 +199,10 @@ public struct Administration: Sendable {
     /// issued under a revoked CA.
     public func revokeIssuer(id: String, reason: RevocationReason, authority: CertificateAuthority) async throws -> PublishedCRL {
         guard let issuer = authority.issuer(id: id) else { throw WorkflowError.certificateNotFound(id) }
+        guard authority.offlineRootCRL == nil else {
+            throw WorkflowError.forbidden(
+                "the root is offline: revoke \(id) in a CRL ceremony and install its root.crl (docs/hsm.md)")
+        }
         guard !issuer.isCurrent else {
             throw WorkflowError.forbidden("\(id) still issues certificates; run `signet ca rotate` first, then revoke it")
         }

@@ -53,6 +53,12 @@ public final class RevocationPublisher: Sendable {
     public func currentCRL(caID: String, store: SignetStore, now: Date) async throws -> PublishedCRL? {
         guard authority.ca(id: caID) != nil else { return nil }
         let isRoot = caID == authority.root.id
+        if isRoot, let offline = authority.offlineRootCRL {
+            // No root key here: the root's CRL is the one its last ceremony signed.
+            return PublishedCRL(
+                issuerID: caID, number: offline.number, thisUpdate: offline.thisUpdate, nextUpdate: offline.nextUpdate,
+                der: offline.der, revocationsSeen: 0)
+        }
         for _ in 0..<5 {
             // The CA's count of revocations only grows: unchanged since the CRL was built, and the
             // CRL fresh, nothing needs listing (one index range count per read and pass).
@@ -101,7 +107,9 @@ public final class RevocationPublisher: Sendable {
         }
         // One responder signs a response: the CA of the first CertID it knows answers for every item
         // it issued; items of other CAs are `unknown` to it.
-        guard let responder = query.items.lazy.compactMap({ self.authority.responder(for: $0) }).first else {
+        guard let responder = query.items.lazy.compactMap({ self.authority.responder(for: $0) }).first,
+            responder.id != authority.root.id || authority.offlineRootCRL == nil
+        else {
             return OCSPAnswer(der: CertificateAuthority.ocspUnauthorized, thisUpdate: now, nextUpdate: nil)
         }
         let cacheKey = query.nonce == nil && query.items.count == 1 ? query.items[0].certIDDER.hexString : nil

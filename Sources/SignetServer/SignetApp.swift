@@ -121,10 +121,16 @@ public enum SignetApp {
             return (store, administration, sealer, authority, created)
         }
         _ = try DataFolder.tightenPermissions(configuration.dataDirectory)
+        if let crl = authority.offlineRootCRL, crl.nextUpdate.timeIntervalSince(clock.now()) < 30 * 86_400 {
+            app.logger.warning(
+                "the root is offline and its CRL from the last ceremony runs out at \(APITime.timestamp(crl.nextUpdate)): run a CRL ceremony and install its root.crl (docs/hsm.md)"
+            )
+        }
         if created {
             app.logger.notice(
                 """
-                created the CA in \(configuration.caDirectory.path): \(authority.root.subject) with issuing CAs \
+                \(configuration.ceremonyOutputs == nil ? "created" : "installed from ceremony outputs") the CA in \
+                \(configuration.caDirectory.path): \(authority.root.subject) with issuing CAs \
                 \(authority.issuers.map { "\($0.ca.subject)" }.joined(separator: " and "))
                 """)
         } else if authority.issuers.contains(where: { $0.families.count > 1 && $0.isCurrent }) {

@@ -75,6 +75,8 @@ public struct SignetConfiguration: Sendable {
     public var rateLimit = RateLimitPolicy.certCentral
     /// Keys a new CA (or a rotation) keeps on a PKCS#11 token, by name (`--key root=pkcs11:…`; docs/hsm.md).
     public var tokenKeys: [String: PKCS11URI] = [:]
+    /// `init --ca-from`: a new CA is installed from these ceremony outputs, its root offline.
+    public var ceremonyOutputs: URL?
     /// How log lines are written (`--log-format`).
     public var logFormat = LogFormat.text
     /// Whether `/metrics` serves Prometheus' text format (`--metrics off` turns it off).
@@ -111,7 +113,7 @@ public struct SignetConfiguration: Sendable {
     public var caSettings: CASettings {
         CASettings(
             issuingKeyType: issuingKeyType ?? .p256, identity: caIdentity, endpoints: PKIEndpoints(base: effectivePKIURL),
-            tokenKeys: tokenKeys)
+            tokenKeys: tokenKeys, ceremonyOutputs: ceremonyOutputs)
     }
 
     /// A database URL without its password, for messages and logs.

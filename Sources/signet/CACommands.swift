@@ -104,3 +104,36 @@ struct CACommand: AsyncParsableCommand {
         }
     }
 }
+
+/// `signet ceremony FILE`: a key ceremony, as its description file says (docs/hsm.md).
+struct CeremonyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ceremony",
+        abstract: "Run a key ceremony described in a JSON file: a root, an intermediate or the root's CRL (docs/hsm.md).")
+
+    @Argument(help: "The ceremony description (JSON). Paths in it are relative to its folder.")
+    var file: String
+
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let url = URL(fileURLWithPath: file)
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw ValidationError("cannot read \(file): \((error as NSError).localizedDescription)")
+        }
+        let description = try CeremonyDescription.read(data)
+        let transcript = try Ceremony.run(description, folder: url.deletingLastPathComponent(), now: Date())
+        if json {
+            print(try JSONOutput.text(["type": description.type.rawValue, "outputs": transcript.outputs]))
+            return
+        }
+        for step in transcript.steps {
+            let detail = step.detail.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            print("\(APITime.timestamp(step.at))  \(step.step)\(detail.isEmpty ? "" : "  " + detail)")
+        }
+        for (role, path) in transcript.outputs.sorted(by: { $0.key < $1.key }) { print("\(role): \(path)") }
+    }
+}

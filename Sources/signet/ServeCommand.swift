@@ -268,6 +268,12 @@ struct Initialize: AsyncParsableCommand {
     @Option(help: "Base URL of the server, as `serve --public-url` takes it.")
     var publicURL: String?
 
+    @Option(
+        help:
+            "A folder of ceremony outputs (root.crt, root.crl, tls.crt/.key, smime.crt/.key): the CA, with its root offline (docs/hsm.md)."
+    )
+    var caFrom: String?
+
     func validate() throws {
         if let publicURL { try FlagCheck.baseURL(publicURL, "--public-url") }
     }
@@ -276,6 +282,7 @@ struct Initialize: AsyncParsableCommand {
         var configuration = data.configuration
         configuration.publicURL = publicURL
         pki.apply(to: &configuration)
+        configuration.ceremonyOutputs = caFrom.map { URL(fileURLWithPath: $0) }
         let authority = try await SignetApp.initialize(configuration: configuration)
         print("data folder: \(configuration.dataDirectory.path)")
         print("root CA: \(authority.root.subject)")

@@ -19,6 +19,7 @@ struct Signet: AsyncParsableCommand {
             Serve.self, Initialize.self, APIKeyCommand.self, ResellerKeyCommand.self, OrganizationCommand.self,
             DomainCommand.self, BalanceCommand.self, AccountCommand.self, CACommand.self, OutboxCommand.self,
             SeedOrdersCommand.self, ContainerCommand.self, ACMECommand.self, BackupCommand.self, RestoreCommand.self,
+            CeremonyCommand.self,
         ])
 
     /// Parses, runs, and reports a failure as a sentence followed by the failing command's usage.
