@@ -116,49 +116,14 @@ public struct CAFolder: Sendable {
             keys.append(key)
             issuers.append(IssuingCA(ca: issuing, families: [], isCurrent: false))
         }
+        // Files copied in from ceremonies (or by hand) must hang together: each issuing CA is the root's.
+        for issuer in issuers
+        where !root.certificate.publicKey.isValidSignature(issuer.ca.certificate.signature, for: issuer.ca.certificate) {
+            throw CAFilesError.unreadable(
+                path: folder.path, reason: "issuing CA \(issuer.id) was not signed by the root \(root.id)")
+        }
         return try CertificateAuthority(
             root: root, issuers: issuers, keys: InMemoryKeyProvider(keys, tokenKeys: tokenKeys), offlineRootCRL: offlineRootCRL)
-    }
-
-    /// Installs a CA made in ceremonies (docs/hsm.md) into this empty folder: from `source`, the
-    /// root's certificate and CRL (never its key, which stays offline) and each issuing CA's
-    /// certificate and key file. Loading it then checks that each key is its certificate's and
-    /// that the root signed the CRL.
-    public func install(from source: URL) throws -> CertificateAuthority {
-        guard !exists else {
-            throw CAFilesError.cannotWrite(path: folder.path, reason: "a CA is there already; install into a new data folder")
-        }
-        guard !FileManager.default.fileExists(atPath: source.appendingPathComponent("root.key").path) else {
-            throw CAFilesError.unreadable(
-                path: source.appendingPathComponent("root.key").path,
-                reason: "the root's key stays offline: install from a folder without root.key")
-        }
-        try FileManager.default.createDirectory(
-            at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        // The root's certificate last: `exists` looks at it.
-        let names =
-            ["root.crl"] + CertificateFamily.allCases.flatMap { ["\($0.rawValue).key", "\($0.rawValue).crt"] } + ["root.crt"]
-        for name in names {
-            let from = source.appendingPathComponent(name)
-            if name.hasSuffix(".crl") {
-                do {
-                    try Data(contentsOf: from).write(to: path(name), options: .atomic)
-                } catch {
-                    throw CAFilesError.cannotWrite(path: path(name).path, reason: (error as NSError).localizedDescription)
-                }
-            } else if name.hasSuffix(".key") {
-                try SecretFile.write(try read(from), to: path(name).path)
-            } else {
-                try write(try read(from), to: path(name))
-            }
-        }
-        return try load()
-    }
-
-    /// Whether the root stays offline: the folder has its CRL from a ceremony and no key.
-    public var isRootOffline: Bool {
-        !FileManager.default.fileExists(atPath: path("root.key").path)
-            && FileManager.default.fileExists(atPath: path("root.crl").path)
     }
 
     /// Makes new TLS and S/MIME issuing CAs under the existing root and retires the current ones
@@ -257,13 +222,13 @@ public struct CAFolder: Sendable {
     /// The certificate `<name>.crt` and its key `<name>.key`, checked to belong together. The key
     /// file holds a PEM key, or a `pkcs11:` URI (RFC 7512) naming a key that stays on a token
     /// (docs/hsm.md); the token's key is opened and checked against the certificate.
-    private func pair(_ name: String) throws -> (CACertificate, Certificate.PrivateKey) {
+    func pair(_ name: String) throws -> (CACertificate, Certificate.PrivateKey) {
         let (certificate, key, _) = try pairWithTokenKey(name)
         return (certificate, key)
     }
 
     /// ``pair(_:)``, and the key again as a token key when it is one (the key provider watches those).
-    private func pairWithTokenKey(_ name: String) throws -> (CACertificate, Certificate.PrivateKey, PKCS11PrivateKey?) {
+    func pairWithTokenKey(_ name: String) throws -> (CACertificate, Certificate.PrivateKey, PKCS11PrivateKey?) {
         let certificate = try CACertificate(try Certificate(pemEncoded: read(path("\(name).crt"))))
         let text = try read(path("\(name).key"))
         if isOnToken(name) {
@@ -290,7 +255,7 @@ public struct CAFolder: Sendable {
         return Certificate.PrivateKey(try _RSA.Signing.PrivateKey(pemRepresentation: pem))
     }
 
-    private func read(_ url: URL) throws -> String {
+    func read(_ url: URL) throws -> String {
         do {
             return try String(contentsOf: url, encoding: .utf8)
         } catch {
@@ -298,7 +263,7 @@ public struct CAFolder: Sendable {
         }
     }
 
-    private func write(_ text: String, to url: URL) throws {
+    func write(_ text: String, to url: URL) throws {
         do {
             try Data((text.hasSuffix("\n") ? text : text + "\n").utf8).write(to: url, options: .atomic)
         } catch {
@@ -306,7 +271,7 @@ public struct CAFolder: Sendable {
         }
     }
 
-    private func move(_ source: URL, to destination: URL) throws {
+    func move(_ source: URL, to destination: URL) throws {
         guard rename(source.path, destination.path) == 0 else {
             throw CAFilesError.cannotWrite(path: destination.path, reason: String(cString: strerror(errno)))
         }

@@ -11,7 +11,8 @@ extension RevocationReason: ExpressibleByArgument {}
 /// `signet ca`: the hierarchy (root, issuing CAs), rotating issuing CAs, revoking retired ones.
 struct CACommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ca", abstract: "The CA hierarchy (docs/pki.md).", subcommands: [Show.self, Rotate.self, Revoke.self])
+        commandName: "ca", abstract: "The CA hierarchy (docs/pki.md).",
+        subcommands: [Show.self, Rotate.self, Revoke.self, Adopt.self])
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the root and the issuing CAs.")
@@ -81,6 +82,27 @@ struct CACommand: AsyncParsableCommand {
             print(
                 "retired: \(existing.issuers.filter(\.isCurrent).map(\.id).joined(separator: ", ")); restart every `signet serve` of this data folder"
             )
+        }
+    }
+
+    struct Adopt: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "With the root offline: take new issuing CAs and a newer root CRL from ceremony outputs (restart serve after; docs/hsm.md)."
+        )
+
+        @Argument(help: "The folder of ceremony outputs: tls.crt and tls.key, smime.crt and smime.key, root.crl (each optional).")
+        var folder: String
+
+        @OptionGroup var data: DataOption
+
+        func run() async throws {
+            let ca = CAFolder(folder: data.configuration.caDirectory)
+            guard ca.exists else { throw ValidationError("there is no CA in \(data.configuration.caDirectory.path)") }
+            let taken = try ca.adopt(from: URL(fileURLWithPath: folder))
+            guard !taken.isEmpty else { throw ValidationError("\(folder) holds no issuing CA and no root.crl") }
+            for line in taken { print("took \(line)") }
+            print("restart every `signet serve` of this data folder")
         }
     }
 

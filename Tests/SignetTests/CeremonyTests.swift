@@ -160,6 +160,58 @@ struct CeremonyTests {
         #expect(answered.status == 0, "\(answered.error)")
         #expect(Array(try Data(contentsOf: ocspResponse)) == [0x30, 0x03, 0x0A, 0x01, 0x06])
         #expect(!signet.output.contains(HSMTests.pin))
+        signet.stop()
+
+        // Later: a new TLS issuing CA and a CRL revoking the first, from the safe; `ca adopt` takes them.
+        let next = root.appendingPathComponent("next")
+        try FileManager.default.createDirectory(at: next, withIntermediateDirectories: true)
+        let rotated = try await Self.ceremony(
+            "tls.json",
+            [
+                "type": "intermediate", "family": "tls", "key": ["uri": uri("issuing-tls-2")],
+                "signing_key": ["uri": uri("ceremony-root")], "issuer_certificate": "../ceremony/root.crt",
+                "subject": subject("Signet Test issuing-tls-2"), "pki_url": Self.pki, "validity_days": 1825,
+                "outputs": ["certificate": "tls.crt", "key_file": "tls.key", "transcript": "tls-transcript.json"],
+            ], in: next, token: token)
+        #expect(rotated.status == 0, "\(rotated.output) \(rotated.error)")
+        let stale = try await Tools.run(
+            "signet", ["ca", "adopt", outputs.path, "--data", data.path], executable: SignetProcess.binary,
+            environment: token.environment, timeout: 60)
+        #expect(stale.status != 0 && stale.error.contains("crl_number"), "the same CRL again: \(stale.output) \(stale.error)")
+        let revoking = try await Self.ceremony(
+            "crl.json",
+            [
+                "type": "crl", "signing_key": ["uri": uri("ceremony-root")], "issuer_certificate": "../ceremony/root.crt",
+                "crl_number": 2, "validity_days": 365,
+                "revoked": [
+                    ["certificate": "../ceremony/old.crt", "reason": "keyCompromise"],
+                    ["certificate": "../ceremony/tls.crt", "reason": "superseded"],
+                ],
+                "outputs": ["crl": "root.crl", "transcript": "crl-transcript.json"],
+            ], in: next, token: token)
+        #expect(revoking.status == 0, "\(revoking.output) \(revoking.error)")
+        let adopted = try await Tools.run(
+            "signet", ["ca", "adopt", next.path, "--data", data.path], executable: SignetProcess.binary,
+            environment: token.environment, timeout: 60)
+        #expect(adopted.status == 0 && adopted.output.contains("issuing CA for tls"), "\(adopted.output) \(adopted.error)")
+
+        let restarted = try SignetProcess(
+            data: data, arguments: ["--dcv", "always-valid", "--pki-url", Self.pki], environment: token.environment)
+        defer { restarted.stop() }
+        try await restarted.waitUntilServing()
+        let second = try await LiveClient(base: restarted.base, key: try restarted.adminKey).call(
+            .POST, "order/certificate/ssl_dv_geotrust",
+            json: [
+                "certificate": [
+                    "common_name": "rotated.example.com", "csr": try TestData.csr(commonName: "rotated.example.com"),
+                    "signature_hash": "sha256",
+                ], "validity_years": 1, "skip_approval": true, "payment_method": "balance",
+            ])
+        let chain = (second.json["certificate_chain"] as? [[String: Any]] ?? []).compactMap { $0["pem"] as? String }
+        let rotatedPEM = try String(contentsOf: next.appendingPathComponent("tls.crt"), encoding: .utf8)
+        #expect(chain.count == 3 && chain[1] == rotatedPEM, "\(second.text)")
+        let servedAgain = try await LiveClient(base: restarted.base, key: nil).call(.GET, "/crl/\(rootID).crl")
+        #expect(servedAgain.body == (try Data(contentsOf: next.appendingPathComponent("root.crl"))))
     }
 
     @Test("A description with a PIN in it, or missing what its kind needs, is refused before the token is touched")

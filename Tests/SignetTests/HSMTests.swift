@@ -235,7 +235,7 @@ struct HSMTests {
     }
 
     @Test(
-        "A token that goes away: new orders get 503 in CertCentral's format, nothing charged; the accepted one issues when it is back"
+        "A token that goes away: new orders get 503 in each dialect's format, nothing charged; the accepted one issues when it is back"
     )
     func tokenAway() async throws {
         let root = try Tools.temporaryDirectory()
@@ -293,6 +293,22 @@ struct HSMTests {
             resellerRefused.status == 503 && !resellerRefused.success && resellerRefused.message == "SERVICE_UNAVAILABLE",
             "\(resellerRefused.text)")
         #expect(try await balance() == charged)
+        // ACME: finalize answers 503 `serverInternal` (RFC 8555 problem, Retry-After) while the key is away;
+        // the order keeps its valid authorization and can be finalized later.
+        func acme(_ scenario: String, _ name: String, state: String) async throws -> [String: Any] {
+            let created = try await signet.administer(["acme", "eab", "create", "--json"])
+            let eab = try #require(
+                (try? JSONSerialization.jsonObject(with: Data(created.output.utf8))) as? [String: String], "\(created.output)")
+            let server = ACMEServer(
+                signet: signet, challengePort: try SignetProcess.freePort(), tlsPort: 0, keyID: try #require(eab["key_id"]),
+                hmacKey: try #require(eab["hmac_key"]), root: root)
+            return try await ACMELibraryTests.scenario(server, scenario, [name, String(server.challengePort)], state: state)
+        }
+        let acmeRefused = try await acme("finalize-unavailable", "acme-refused.example.com", state: "refused")
+        let problem = acmeRefused["error"] as? [String: Any]
+        #expect(problem?["type"] as? String == "urn:ietf:params:acme:error:serverInternal", "\(acmeRefused)")
+        #expect((problem?["detail"] as? String)?.contains("signing key") == true, "\(acmeRefused)")
+        #expect(acmeRefused["after"] as? String == "valid", "the refused finalize ends nothing: \(acmeRefused)")
 
         try FileManager.default.moveItem(at: away, to: tokens)
         let issued = try await Tools.eventually(within: 30, every: 0.5) {
@@ -301,6 +317,8 @@ struct HSMTests {
         #expect(issued, "the accepted order is signed once the token is back")
         let after = try await order("after.example.com")
         #expect(after.status == .created && after.json["certificate_chain"] != nil, "\(after.text)")
+        let acmeIssued = try await acme("issue", "acme-after.example.com", state: "after")
+        #expect((acmeIssued["chain"] as? String)?.contains("BEGIN CERTIFICATE") == true, "\(acmeIssued)")
         #expect(!signet.output.contains(HSMTests.pin))
     }
 }

@@ -129,6 +129,17 @@ def main():
         else:
             order = acme.finalize_order(order, deadline_after(30))
             out(order=order.uri, status=order.body.status.name, chain=order.fullchain_pem)
+    elif SCENARIO == "finalize-unavailable":
+        # The CA's key is away: finalize answers a problem, and the order stays ready.
+        register(acme, directory, key)
+        order = acme.new_order(csr_for([ARGS[0]]))
+        order = answer_http01(acme, order, ARGS[1])
+        try:
+            order = acme.begin_finalization(order)
+            out(status=order.body.status.name)
+        except messages.Error as error:
+            out(error=problem(error), after=acme.poll(order.authorizations[0])[0].body.status.name,
+                order=order.uri)
     elif SCENARIO == "profile":
         register(acme, directory, key)
         try:
