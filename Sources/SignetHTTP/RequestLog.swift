@@ -13,6 +13,7 @@ import Vapor
 public struct RequestLog: AsyncMiddleware {
     public static let header = "X-Request-ID"
     let access: Logger?
+    private let instruments = Instruments()
 
     /// - Parameter accessLog: whether to write the access line (`--access-log off` turns it off).
     public init(accessLog: Bool) {
@@ -39,17 +40,9 @@ public struct RequestLog: AsyncMiddleware {
 
     private func log(_ request: Request, status: UInt, started: NIODeadline, id: String) {
         let nanoseconds = (NIODeadline.now() - started).nanoseconds
-        // Unrouted paths share one label, so that scanning for URLs cannot grow the metrics without end.
-        let route = request.route.map { "/" + $0.path.map(\.description).joined(separator: "/") } ?? "(no route)"
-        let dimensions = [
-            ("dialect", Self.dialect(of: request.route?.path.first?.description)), ("route", route),
-            ("method", request.route == nil ? "-" : request.method.rawValue), ("status", String(status)),
-        ]
-        Counter(label: "signet_http_requests_total", dimensions: dimensions).increment()
-        Timer(
-            label: "signet_http_request_duration_seconds", dimensions: Array(dimensions.prefix(2)), preferredDisplayUnit: .seconds
-        )
-        .recordNanoseconds(nanoseconds)
+        let (route, counter, timer) = instruments.for(request, status: status)
+        counter.increment()
+        timer.recordNanoseconds(nanoseconds)
         guard let access else { return }
         let milliseconds = Double(nanoseconds) / 1_000_000
         var metadata: Logger.Metadata = [
@@ -127,5 +120,42 @@ extension Request {
     public var credentialID: String? {
         get { storage[CredentialIDKey.self] }
         set { storage[CredentialIDKey.self] = newValue }
+    }
+}
+
+/// The request metrics of each route, method and status, made once: making them per request
+/// (labels joined, names checked, the registry searched under its lock) cost more than recording.
+private final class Instruments: @unchecked Sendable {
+    private struct Key: Hashable {
+        let route: ObjectIdentifier?
+        let method: String
+        let status: UInt
+    }
+
+    private let lock = NSLock()
+    private var made: [Key: (route: String, counter: Counter, timer: Timer)] = [:]
+
+    func `for`(_ request: Request, status: UInt) -> (route: String, counter: Counter, timer: Timer) {
+        let key = Key(route: request.route.map(ObjectIdentifier.init), method: request.method.rawValue, status: status)
+        if let known = lock.withLock({ made[key] }) { return known }
+        // Unrouted paths share one label, so that scanning for URLs cannot grow the metrics without end.
+        let route = request.route.map { "/" + $0.path.map(\.description).joined(separator: "/") } ?? "(no route)"
+        let dimensions = [
+            ("dialect", RequestLog.dialect(of: request.route?.path.first?.description)), ("route", route),
+            ("method", request.route == nil ? "-" : request.method.rawValue), ("status", String(status)),
+        ]
+        let instruments = (
+            route,
+            Counter(label: "signet_http_requests_total", dimensions: dimensions),
+            Timer(
+                label: "signet_http_request_duration_seconds", dimensions: Array(dimensions.prefix(2)),
+                preferredDisplayUnit: .seconds)
+        )
+        lock.withLock {
+            // Methods and statuses are few, routes are the app's: this stays small; the bound is a guard.
+            if made.count > 10_000 { made.removeAll() }
+            made[key] = instruments
+        }
+        return instruments
     }
 }
