@@ -70,7 +70,7 @@ public enum Ceremony {
                     "crl_number": String(list.number), "this_update": APITime.timestamp(list.thisUpdate),
                     "next_update": APITime.timestamp(list.nextUpdate),
                     "revoked": revoked.map(\.serialNumber).joined(separator: " "),
-                    "sha256": SHA256.hash(data: der).hex,
+                    "sha256": Hex.lowercase(SHA256.hash(data: der)),
                 ])
             files.append(("crl", description.outputs.crl ?? "", der, false))
         }
@@ -111,7 +111,10 @@ public enum Ceremony {
         }
         transcript.record(
             "key", at: Date(),
-            ["uri": uri.description, "public_key_sha256": SHA256.hash(data: key.publicKey.subjectPublicKeyInfoBytes).hex])
+            [
+                "uri": uri.description,
+                "public_key_sha256": Hex.lowercase(SHA256.hash(data: key.publicKey.subjectPublicKeyInfoBytes)),
+            ])
         return Certificate.PrivateKey(key)
     }
 
@@ -126,7 +129,7 @@ public enum Ceremony {
             [
                 "subject": certificate.subject.description, "serial": tbs.serialNumber.hex,
                 "not_before": APITime.timestamp(tbs.notBefore), "not_after": APITime.timestamp(tbs.notAfter),
-                "sha256": SHA256.hash(data: certificate.der).hex,
+                "sha256": Hex.lowercase(SHA256.hash(data: certificate.der)),
             ])
         return certificate
     }
@@ -184,8 +187,4 @@ public enum Ceremony {
     private static func resolve(_ path: String, in folder: URL) -> URL {
         path.hasPrefix("/") ? URL(fileURLWithPath: path) : folder.appendingPathComponent(path)
     }
-}
-
-extension Sequence where Element == UInt8 {
-    fileprivate var hex: String { map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SignetCore
 
 /// Signet API keys: a public lookup part and a secret part, stored only as a SHA-256 hash.
 ///
@@ -32,7 +33,7 @@ public enum APIKeyFormat {
     }
 
     public static func hash(_ key: String) -> String {
-        SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.lowercase(SHA256.hash(data: Data(key.utf8)))
     }
 
     /// Compares the key's hash with the stored one without an early exit.

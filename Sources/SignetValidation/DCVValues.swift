@@ -53,8 +53,8 @@ public struct SectigoDCVValues: Sendable, Equatable {
     public let brand: String
 
     public init(csrDER: [UInt8], uniqueValue: String?, brand: String = "comodoca.com") {
-        md5 = Insecure.MD5.hash(data: csrDER).map { String(format: "%02x", $0) }.joined()
-        sha256 = SHA256.hash(data: csrDER).map { String(format: "%02x", $0) }.joined()
+        md5 = Hex.lowercase(Insecure.MD5.hash(data: csrDER))
+        sha256 = Hex.lowercase(SHA256.hash(data: csrDER))
         self.uniqueValue = uniqueValue
         self.brand = brand
     }
