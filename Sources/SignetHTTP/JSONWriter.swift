@@ -69,7 +69,13 @@ public struct JSONWriter {
 
     /// A number as `JSONEncoder` writes a `Double`: whole numbers without a fraction.
     public mutating func number(_ value: Double) {
-        if value.rounded() == value, abs(value) < 1e15 { raw(String(Int64(value))) } else { raw(String(value)) }
+        if value == 0 {
+            raw(value.sign == .minus ? "-0" : "0")
+        } else if value.rounded() == value, abs(value) < 1e15 {
+            raw(String(Int64(value)))
+        } else {
+            raw(String(value))
+        }
     }
 
     public mutating func null() { raw("null") }
