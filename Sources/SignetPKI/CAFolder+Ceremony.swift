@@ -37,7 +37,13 @@ extension CAFolder {
                 try write(try read(from), to: path(name))
             }
         }
-        return try load()
+        do {
+            return try load()
+        } catch {
+            // Outputs that do not hang together leave no CA behind: the operator fixes them and runs again.
+            for name in names { unlink(path(name).path) }
+            throw error
+        }
     }
 
     /// Takes later ceremonies' outputs into a CA whose root is offline: from `source`, new issuing

@@ -93,6 +93,18 @@ struct CeremonyTests {
         }
         #expect(try String(contentsOf: outputs.appendingPathComponent("tls.key"), encoding: .utf8).hasPrefix("pkcs11:"))
 
+        // Outputs that do not hang together (the TLS key file names the S/MIME key) install nothing.
+        let mixed = root.appendingPathComponent("mixed")
+        try FileManager.default.copyItem(at: outputs, to: mixed)
+        try FileManager.default.removeItem(at: mixed.appendingPathComponent("tls.key"))
+        try FileManager.default.copyItem(
+            at: mixed.appendingPathComponent("smime.key"), to: mixed.appendingPathComponent("tls.key"))
+        let refused = try await Tools.run(
+            "signet", ["init", "--data", root.appendingPathComponent("mixed-data").path, "--ca-from", mixed.path],
+            executable: SignetProcess.binary, environment: token.environment, timeout: 120)
+        #expect(refused.status != 0, "\(refused.output) \(refused.error)")
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("mixed-data/ca/root.crt").path))
+
         // The server's data folder holds the issuing CAs, the root's certificate and CRL: no root key.
         let data = root.appendingPathComponent("data")
         let initialized = try await Tools.run(
