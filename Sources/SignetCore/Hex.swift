@@ -1,8 +1,14 @@
-/// Lower-case hexadecimal text of bytes (hashes in keys, DCV values, transcripts), without
-/// `String(format:)`, which costs more than the hash it prints.
+/// Hexadecimal text of bytes (hashes, serial numbers, ids), without `String(format:)`, which
+/// costs more than the hash it prints.
 public enum Hex {
-    public static func lowercase(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
+    public static func lowercase(_ bytes: some Sequence<UInt8>) -> String { text(bytes, digits: lower) }
+
+    public static func uppercase(_ bytes: some Sequence<UInt8>) -> String { text(bytes, digits: upper) }
+
+    private static let lower = Array("0123456789abcdef".utf8)
+    private static let upper = Array("0123456789ABCDEF".utf8)
+
+    private static func text(_ bytes: some Sequence<UInt8>, digits: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.underestimatedCount * 2)
         for byte in bytes {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Metrics
 import NIOCore
+import SignetCore
 import Vapor
 
 /// Gives every request an id and writes one access line for it (docs/operations.md).
@@ -79,15 +80,8 @@ public struct RequestLog: AsyncMiddleware {
 
     static func newID() -> String {
         var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64
-        let low = generator.next() as UInt64
-        return hex16(high) + hex16(low)
-    }
-
-    /// Sixteen lower-case hex digits (`String(format:)` costs more than the rest of the id).
-    private static func hex16(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.utf8.count) + digits
+        let words = [generator.next() as UInt64, generator.next() as UInt64]
+        return Hex.lowercase(words.flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> (56 - $0 * 8)) } })
     }
 
     /// Adds `request_id` to a JSON object body (CertCentral's `errors`, the reseller's envelope,

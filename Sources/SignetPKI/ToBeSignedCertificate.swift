@@ -93,13 +93,5 @@ extension DistinguishedName {
 
 extension Sequence where Element == UInt8 {
     /// Upper-case hex without separators.
-    public var hexString: String {
-        let digits = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        for byte in self {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public var hexString: String { Hex.uppercase(self) }
 }

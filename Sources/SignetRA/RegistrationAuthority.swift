@@ -180,6 +180,6 @@ public struct RegistrationAuthority: Sendable {
 extension RegistrationAuthority {
     /// A stable fingerprint of a request: SHA-256 over its canonical form.
     public static func fingerprint(_ canonical: [UInt8]) -> String {
-        SHA256.hash(data: canonical).map { String(format: "%02x", $0) }.joined()
+        Hex.lowercase(SHA256.hash(data: canonical))
     }
 }

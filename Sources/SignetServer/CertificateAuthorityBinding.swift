@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SignetCore
 import SignetPKI
 import SignetStore
 
@@ -43,7 +44,7 @@ public enum StartupError: Error, Sendable, Equatable, CustomStringConvertible {
 /// nobody trusts, beside the real ones; it stops instead, and says which folder is wrong.
 enum CertificateAuthorityBinding {
     static func check(_ authority: CertificateAuthority, store: SignetStore, dataFolder: URL, now: Date) async throws {
-        let fingerprint = SHA256.hash(data: authority.root.der).map { String(format: "%02X", $0) }.joined()
+        let fingerprint = Hex.uppercase(SHA256.hash(data: authority.root.der))
         if let recorded = try await store.write({ try $0.bindCertificateAuthority(rootFingerprint: fingerprint, at: now) }) {
             throw StartupError.foreignCertificateAuthority(
                 dataFolder: dataFolder.path, folderRoot: fingerprint, databaseRoot: recorded)

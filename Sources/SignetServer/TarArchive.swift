@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SignetCore
 
 /// The few tar (POSIX ustar) records a backup needs: regular files with relative paths, streamed
 /// so that a large database never sits in memory. Written so that `tar tf` lists a backup; read
@@ -54,7 +55,7 @@ enum TarArchive {
         }
         guard written == size else { throw Problem.truncated }
         try archive.write(contentsOf: Data(count: (block - size % block) % block))
-        return hash.finalize().map { String(format: "%02x", $0) }.joined()
+        return Hex.lowercase(hash.finalize())
     }
 
     static func finish(_ archive: FileHandle) throws {
@@ -95,7 +96,7 @@ enum TarArchive {
             if padding > 0 {
                 guard let pad = try archive.read(upToCount: padding), pad.count == padding else { throw Problem.truncated }
             }
-            hashes[path] = hash.finalize().map { String(format: "%02x", $0) }.joined()
+            hashes[path] = Hex.lowercase(hash.finalize())
         }
     }
 
