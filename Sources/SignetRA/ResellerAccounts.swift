@@ -8,17 +8,10 @@ import SignetStore
 public struct ResellerAccounts: Sendable {
     let store: SignetStore
     let sealer: SecretSealer
-    let credentials: Credentials
 
-    public init(store: SignetStore, sealer: SecretSealer, credentials: Credentials) {
+    public init(store: SignetStore, sealer: SecretSealer) {
         self.store = store
         self.sealer = sealer
-        self.credentials = credentials
-    }
-
-    /// The secret of an access key and the principal it acts as (``Credentials/resellerKey(accessKeyID:)``).
-    public func key(accessKeyID: String) async throws -> (secret: String, principal: Principal)? {
-        try await credentials.resellerKey(accessKeyID: accessKeyID)
     }
 
     /// Records a nonce of `accessKeyID`; `false` when the key used it before (a replay).

@@ -78,7 +78,7 @@ struct ResellerAuthMiddleware: AsyncMiddleware {
             throw ResellerError(
                 .unauthorized, "TIMESTAMP_EXPIRED", "timestamp is more than five minutes away from the server's time (UTC+8).")
         }
-        guard let (secret, principal) = try await accounts.key(accessKeyID: accessKeyID) else {
+        guard let (secret, principal) = try await request.signet.credentials.resellerKey(accessKeyID: accessKeyID) else {
             throw ResellerError(.unauthorized, "INVALID_ACCESS_KEY", "The access key is unknown.")
         }
         let path = request.url.path

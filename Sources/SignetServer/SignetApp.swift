@@ -174,7 +174,7 @@ public enum SignetApp {
         let dialects: [any Dialect] = [
             CertCentralDialect(workflow: registration),
             ResellerDialect(
-                workflow: registration, accounts: ResellerAccounts(store: store, sealer: sealer, credentials: credentials),
+                workflow: registration, accounts: ResellerAccounts(store: store, sealer: sealer),
                 outbound: domainControl.checker.web.policy, clock: clock,
                 settings: .init(dcvBrand: configuration.resellerDCVBrand, callbackRetryBase: configuration.callbackRetryBase)),
             ACMEDialect(
