@@ -113,6 +113,7 @@ extension PKCS11PrivateKey {
             query.pValue = buffer.baseAddress
             try module.check(getAttributeValue(session, object, &query, 1), "C_GetAttributeValue")
         }
-        return Array(value.prefix(Int(query.ulValueLen)))
+        // A module that reports more than it was given space for is not believed past the buffer.
+        return Array(value.prefix(Int(min(query.ulValueLen, CK_ULONG(value.count)))))
     }
 }

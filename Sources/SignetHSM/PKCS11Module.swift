@@ -65,9 +65,11 @@ final class PKCS11Module: @unchecked Sendable {
         }
         var count: CK_ULONG = 0
         try check(getSlotList(CK_BBOOL(CK_TRUE), nil, &count), "C_GetSlotList")
+        // The count comes from the module: bounded before it sizes anything.
+        guard count <= 4096 else { throw .call("C_GetSlotList", rv: UInt(CKR_GENERAL_ERROR)) }
         var slots = [CK_SLOT_ID](repeating: 0, count: Int(count))
         try check(getSlotList(CK_BBOOL(CK_TRUE), &slots, &count), "C_GetSlotList")
-        for slot in slots.prefix(Int(count)) {
+        for slot in slots.prefix(Int(min(count, CK_ULONG(slots.count)))) {
             var info = CK_TOKEN_INFO()
             guard getTokenInfo(slot, &info) == CKR_OK else { continue }
             let label = withUnsafeBytes(of: info.label) { String(decoding: $0, as: UTF8.self) }

@@ -132,13 +132,18 @@ final class PKCS11Signer: @unchecked Sendable {
             healthy = false
             throw .call("C_Sign", rv: UInt(rv))
         }
+        // The length comes from the module: an RSA-8192 signature is 1,024 bytes.
+        guard length > 0, length <= 4096 else {
+            healthy = false
+            throw .call("C_Sign", rv: UInt(CKR_GENERAL_ERROR))
+        }
         var signature = [UInt8](repeating: 0, count: Int(length))
         rv = sign(session, &input, CK_ULONG(input.count), &signature, &length)
         guard rv == CKR_OK else {
             healthy = false
             throw .call("C_Sign", rv: UInt(rv))
         }
-        return Array(signature.prefix(Int(length)))
+        return Array(signature.prefix(Int(min(length, CK_ULONG(signature.count)))))
     }
 
     /// A session on the token: read-only for signing, read-write to make keys.
