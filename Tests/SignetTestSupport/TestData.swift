@@ -63,6 +63,16 @@ enum TestData {
         ]
     }
 
+    /// A DV order for `commonName` with a new key's CSR, approved and paid from the balance.
+    static func dvOrder(commonName: String) throws -> [String: Any] {
+        [
+            "certificate": [
+                "common_name": commonName, "csr": try csr(commonName: commonName), "signature_hash": "sha256",
+            ],
+            "validity_years": 1, "skip_approval": true, "payment_method": "balance",
+        ]
+    }
+
     /// A PEM CSR for `commonName` signed by a new key of `kind`.
     static func csr(_ kind: KeyKind = .p256, commonName: String = "example.com") throws -> String {
         let key: Certificate.PrivateKey

@@ -125,12 +125,7 @@ struct CeremonyTests {
         let client = LiveClient(base: signet.base, key: try signet.adminKey)
         let placed = try await client.call(
             .POST, "order/certificate/ssl_dv_geotrust",
-            json: [
-                "certificate": [
-                    "common_name": "offline-root.example.com", "csr": try TestData.csr(commonName: "offline-root.example.com"),
-                    "signature_hash": "sha256",
-                ], "validity_years": 1, "skip_approval": true, "payment_method": "balance",
-            ])
+            json: try TestData.dvOrder(commonName: "offline-root.example.com"))
         #expect(placed.status == .created, "\(placed.text)")
         let pems = (placed.json["certificate_chain"] as? [[String: Any]] ?? []).compactMap { $0["pem"] as? String }
         #expect(pems.count == 3)
@@ -213,12 +208,7 @@ struct CeremonyTests {
         try await restarted.waitUntilServing()
         let second = try await LiveClient(base: restarted.base, key: try restarted.adminKey).call(
             .POST, "order/certificate/ssl_dv_geotrust",
-            json: [
-                "certificate": [
-                    "common_name": "rotated.example.com", "csr": try TestData.csr(commonName: "rotated.example.com"),
-                    "signature_hash": "sha256",
-                ], "validity_years": 1, "skip_approval": true, "payment_method": "balance",
-            ])
+            json: try TestData.dvOrder(commonName: "rotated.example.com"))
         let chain = (second.json["certificate_chain"] as? [[String: Any]] ?? []).compactMap { $0["pem"] as? String }
         let rotatedPEM = try String(contentsOf: next.appendingPathComponent("tls.crt"), encoding: .utf8)
         #expect(chain.count == 3 && chain[1] == rotatedPEM, "\(second.text)")

@@ -72,12 +72,7 @@ struct HSMTests {
         let client = LiveClient(base: signet.base, key: try signet.adminKey)
         let placed = try await client.call(
             .POST, "order/certificate/ssl_dv_geotrust",
-            json: [
-                "certificate": [
-                    "common_name": "hsm.example.com", "csr": try TestData.csr(commonName: "hsm.example.com"),
-                    "signature_hash": "sha256",
-                ], "validity_years": 1, "skip_approval": true, "payment_method": "balance",
-            ])
+            json: try TestData.dvOrder(commonName: "hsm.example.com"))
         #expect(placed.status == .created, "\(placed.text)")
         let chain = try #require(placed.json["certificate_chain"] as? [[String: Any]], "\(placed.text)")
         let pems = chain.compactMap { $0["pem"] as? String }
@@ -99,12 +94,7 @@ struct HSMTests {
                     let name = "c\(index).hsm.example.com"
                     let answer = try await client.call(
                         .POST, "order/certificate/ssl_dv_geotrust",
-                        json: [
-                            "certificate": [
-                                "common_name": name, "csr": try TestData.csr(commonName: name), "signature_hash": "sha256",
-                            ],
-                            "validity_years": 1, "skip_approval": true, "payment_method": "balance",
-                        ])
+                        json: try TestData.dvOrder(commonName: name))
                     guard let id = answer.json["id"] as? Int, answer.json["certificate_chain"] != nil else { return nil }
                     let info = try await client.call(.GET, "order/certificate/\(id)")
                     return (info.json["certificate"] as? [String: Any])?["serial_number"] as? String
@@ -211,10 +201,7 @@ struct HSMTests {
             _ = try await signet.administer(["balance", "add", "100"])
             let placed = try await LiveClient(base: signet.base, key: try signet.adminKey).call(
                 .POST, "order/certificate/ssl_dv_geotrust",
-                json: [
-                    "certificate": ["common_name": name, "csr": try TestData.csr(commonName: name), "signature_hash": "sha256"],
-                    "validity_years": 1, "skip_approval": true, "payment_method": "balance",
-                ])
+                json: try TestData.dvOrder(commonName: name))
             let pems = (placed.json["certificate_chain"] as? [[String: Any]])?.compactMap { $0["pem"] as? String } ?? []
             #expect(pems.count == 3, "\(placed.text)")
             guard pems.count == 3 else { return [] }
@@ -264,10 +251,7 @@ struct HSMTests {
         func order(_ name: String) async throws -> TestResponse {
             try await client.call(
                 .POST, "order/certificate/ssl_dv_geotrust",
-                json: [
-                    "certificate": ["common_name": name, "csr": try TestData.csr(commonName: name), "signature_hash": "sha256"],
-                    "validity_years": 1, "skip_approval": true, "payment_method": "balance",
-                ])
+                json: try TestData.dvOrder(commonName: name))
         }
         func balance() async throws -> String { try await client.call(.GET, "finance/balance").json["balance"] as? String ?? "" }
         #expect(try await order("before.example.com").json["certificate_chain"] != nil)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import SignetHTTP
+@testable import SignetTestSupport
 
 /// `JSONValue.parse` reads every request body of every dialect; it must accept and refuse exactly
 /// what Foundation's `JSONDecoder` does, whose behaviour the dialects were built and fuzzed on.
@@ -71,18 +72,5 @@ struct JSONParserTests {
             if JSONValue.parse(bytes) != Self.reference(bytes) { differences.append(String(decoding: bytes, as: UTF8.self)) }
         }
         #expect(differences.isEmpty, "\(differences.prefix(5))")
-    }
-}
-
-/// A small deterministic generator, so that a failing mutation can be replayed.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
