@@ -5,28 +5,47 @@ import Vapor
 
 /// Authenticates CertCentral calls by their `X-DC-DEVKEY` header and holds each key to its request
 /// limits. Failed authentications count against the client's address, so that guessing keys is limited too.
-struct CertCentralAuthMiddleware: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+///
+/// Future-based, so that a key remembered by ``Credentials`` passes without starting a task (an
+/// `AsyncMiddleware` moves every request to the cooperative pool and back); only a key not
+/// remembered is looked up in the database.
+struct CertCentralAuthMiddleware: Middleware {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        let key = request.headers.first(name: "X-DC-DEVKEY")?.trimmingWhitespace() ?? ""
+        let credentials = request.signet.credentials
+        if !key.isEmpty, let principal = credentials.rememberedAPIKey(key) {
+            return admit(request, key: key, principal: principal, next: next)
+        }
+        return request.eventLoop.makeFutureWithTask {
+            key.isEmpty ? nil : try await credentials.apiKey(key)
+        }.flatMap { principal in
+            admit(request, key: key, principal: principal, next: next)
+        }
+    }
+
+    private func admit(
+        _ request: Request, key: String, principal: Principal?, next: any Responder
+    )
+        -> EventLoopFuture<Response>
+    {
         let limiter = request.signet.rateLimiter
         let now = ProcessInfo.processInfo.systemUptime
-        guard let key = request.headers.first(name: "X-DC-DEVKEY")?.trimmingWhitespace(), !key.isEmpty,
-            let principal = try await request.signet.credentials.apiKey(key)
-        else {
+        guard let principal else {
             if let wait = limiter.admit("address:\(request.remoteAddress?.ipAddress ?? "-")", now: now) {
-                throw CertCentralError.rateLimited(retryAfter: wait)
+                return request.eventLoop.makeFailedFuture(CertCentralError.rateLimited(retryAfter: wait))
             }
-            let missing = request.headers.first(name: "X-DC-DEVKEY")?.trimmingWhitespace().isEmpty ?? true
-            throw CertCentralError(
-                .unauthorized, "invalid_api_key",
-                missing ? "The X-DC-DEVKEY header with an API key is missing." : "The API key is not valid.")
+            return request.eventLoop.makeFailedFuture(
+                CertCentralError(
+                    .unauthorized, "invalid_api_key",
+                    key.isEmpty ? "The X-DC-DEVKEY header with an API key is missing." : "The API key is not valid."))
         }
         let lookupID = APIKeyFormat.lookupID(of: key)
         request.credentialID = lookupID
         if let wait = limiter.admit("key:\(lookupID ?? key)", now: now) {
-            throw CertCentralError.rateLimited(retryAfter: wait)
+            return request.eventLoop.makeFailedFuture(CertCentralError.rateLimited(retryAfter: wait))
         }
         request.storage[PrincipalKey.self] = principal
-        return try await next.respond(to: request)
+        return next.respond(to: request)
     }
 }
 

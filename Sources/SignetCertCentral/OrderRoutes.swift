@@ -26,8 +26,12 @@ struct OrderRoutes: RouteCollection {
         guard ProductCatalog.product(nameID: productNameID) != nil else { throw OrderRuleError.unknownProduct(productNameID) }
         let body = try request.jsonObject()
         let submission = try OrderRequestDecoding.submission(productNameID: productNameID, body: body)
-        let fingerprint = RegistrationAuthority.fingerprint(
-            Array(productNameID.lowercased().utf8) + [0] + JSONValue.object(body.fields).canonicalBytes)
+        // Only an idempotency key compares request bodies.
+        let fingerprint =
+            submission.alternativeOrderID == nil
+            ? ""
+            : RegistrationAuthority.fingerprint(
+                Array(productNameID.lowercased().utf8) + [0] + JSONValue.object(body.fields).canonicalBytes)
         let placed = try await workflow.placeOrder(submission, by: principal, fingerprint: fingerprint, attachment: nil)
         let view = OrderCreatedView(placed, authority: request.signet.authority)
         let response = try CertCentralFormat.response(view, status: .created)

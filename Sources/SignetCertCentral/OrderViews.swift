@@ -34,13 +34,13 @@ struct OrderContext: Sendable {
         }
         let requests = try connection.requests(orderIDs: [order.id])[order.id] ?? []
         let userIDs = [order.userID] + order.contacts.compactMap(\.userID) + requests.compactMap(\.processorID)
+        let counts = try connection.certificateCounts(orderID: order.id)
         return OrderContext(
             order: order, certificate: certificate,
             organization: try order.organizationID.map { try connection.organization(id: $0) } ?? nil,
             container: try connection.container(id: order.containerID),
             users: try connection.users(ids: userIDs), requests: requests,
-            duplicatesCount: try connection.certificateCounts(orderIDs: [order.id], role: .duplicate)[order.id] ?? 0,
-            reissuesCount: try connection.certificateCounts(orderIDs: [order.id], role: .reissue)[order.id] ?? 0,
+            duplicatesCount: counts[.duplicate] ?? 0, reissuesCount: counts[.reissue] ?? 0,
             dcvNames: try OrderDCVNameView.load(order, connection: connection, now: now))
     }
 }
@@ -403,16 +403,20 @@ struct OrderDCVNameView: Encodable, Sendable {
     static func load(_ order: Order, connection: StoreSession<some SessionAccess>, now: Date) throws -> [OrderDCVNameView] {
         guard let dcv = order.dcv else { return [] }
         let names = dcv.names.keys.sorted()
-        let valid = try connection.validDomains(covering: names, containerID: order.containerID, at: now)
+        // One read for every domain a name needs: its own (for the id) and those whose validation
+        // would cover it (`covers` checks that one is valid now).
+        let baseNames = names.map { $0.hasPrefix("*.") ? String($0.dropFirst(2)) : $0 }
+        let known = try connection.domains(
+            named: baseNames + names.flatMap { PublicSuffixList.shared.authorizationDomains(of: $0) },
+            containerID: order.containerID)
         var views: [OrderDCVNameView] = []
-        for name in names {
+        for (name, baseName) in zip(names, baseNames) {
             guard let state = dcv.names[name] else { continue }
             let covered =
                 order.dcvScope == .order || dcv.isPreauthorized(name)
                 ? dcv.validates(name)
-                : valid.contains { $0.covers(DNSName(checked: name), at: now) }
-            let domain = try connection.domain(
-                name: name.hasPrefix("*.") ? String(name.dropFirst(2)) : name, containerID: order.containerID)
+                : known.contains { $0.covers(DNSName(checked: name), at: now) }
+            let domain = known.first { $0.name == baseName }
             views.append(
                 OrderDCVNameView(
                     id: domain?.id, name: name, dcvMethod: state.method, status: covered ? "validated" : "pending",

@@ -105,8 +105,21 @@ public struct DNSName: Sendable, Hashable, Comparable, CustomStringConvertible {
 /// Recognises textual IP addresses, so that they are refused as DNS names with a precise reason.
 enum IPAddressText {
     static func looksLikeIPAddress(_ text: String) -> Bool {
-        if text.contains(":") { return true }
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCIIDigit) }
+        var parts = 1
+        var digits = 0
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: ":"): return true
+            case UInt8(ascii: "."):
+                guard digits > 0 else { return text.utf8.contains(UInt8(ascii: ":")) }
+                parts += 1
+                digits = 0
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                digits += 1
+                if digits > 3 { return text.utf8.contains(UInt8(ascii: ":")) }
+            default: return text.utf8.contains(UInt8(ascii: ":"))
+            }
+        }
+        return parts == 4 && digits > 0
     }
 }

@@ -50,19 +50,33 @@ public struct PublicSuffixList: Sendable {
     /// The number of trailing labels of `name` that form its public suffix (the list's algorithm:
     /// the longest matching rule, exception rules first, `*` when none matches).
     public func suffixLabelCount(of name: String) -> Int {
-        let labels = name.lowercased().split(separator: ".")
-        for index in labels.indices {
-            let candidate = labels[index...].joined(separator: ".")
-            if exceptions.contains(candidate) { return labels.count - index - 1 }
-        }
-        for index in labels.indices {
-            let candidate = labels[index...].joined(separator: ".")
-            if rules.contains(candidate) { return labels.count - index }
-            if index + 1 < labels.count, wildcards.contains(labels[(index + 1)...].joined(separator: ".")) {
-                return labels.count - index
+        // The candidates are the name's suffixes at label boundaries, longest first: slices of one
+        // lower-cased string, not labels joined again for every candidate (this runs for every name
+        // of every order).
+        let lowered = name.lowercased()
+        var starts: [String.Index] = []
+        var atLabelStart = true
+        for index in lowered.utf8.indices {
+            if lowered.utf8[index] == UInt8(ascii: ".") {
+                atLabelStart = true
+            } else if atLabelStart {
+                starts.append(index)
+                atLabelStart = false
             }
         }
-        return min(1, labels.count)
+        // A suffix from a label start to the end, with empty labels (`a..b`) dropped as `split` did.
+        func suffix(_ position: Int) -> String {
+            let text = lowered[starts[position]...]
+            return text.contains("..") || text.hasSuffix(".")
+                ? text.split(separator: ".").joined(separator: ".") : String(text)
+        }
+        let count = starts.count
+        for position in 0..<count where exceptions.contains(suffix(position)) { return count - position - 1 }
+        for position in 0..<count {
+            if rules.contains(suffix(position)) { return count - position }
+            if position + 1 < count, wildcards.contains(suffix(position + 1)) { return count - position }
+        }
+        return min(1, count)
     }
 
     /// Whether `name` is itself a public suffix (`co.uk`, `com`).

@@ -4,28 +4,28 @@ import Vapor
 
 /// Turns every error into a response in the dialect of the path it happened on, so that a client
 /// never sees another dialect's format, and nothing escapes as a bare 500.
-public struct DialectErrorMiddleware: AsyncMiddleware {
+public struct DialectErrorMiddleware: Middleware {
     public let dialects: [any Dialect]
 
     public init(dialects: [any Dialect]) { self.dialects = dialects }
 
-    public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        do {
-            return try await next.respond(to: request)
-        } catch {
-            let error = Self.clientFault(error, request) ?? error
-            let path = request.url.path
-            if let dialect = dialects.first(where: { path == $0.pathString || path.hasPrefix($0.pathString + "/") }) {
-                let response = dialect.response(for: error, on: request)
-                if response.status.code >= 500 { Self.logUnexpected(error, request) }
-                return response
-            }
-            let status = (error as? any AbortError)?.status ?? .internalServerError
-            if status.code >= 500 { Self.logUnexpected(error, request) }
-            let response = Response(status: status)
-            try? response.content.encode(["error": (error as? any AbortError)?.reason ?? "internal error"], as: .json)
+    public func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: request).flatMapErrorThrowing { error in self.response(for: error, on: request) }
+    }
+
+    func response(for error: any Error, on request: Request) -> Response {
+        let error = Self.clientFault(error, request) ?? error
+        let path = request.url.path
+        if let dialect = dialects.first(where: { path == $0.pathString || path.hasPrefix($0.pathString + "/") }) {
+            let response = dialect.response(for: error, on: request)
+            if response.status.code >= 500 { Self.logUnexpected(error, request) }
             return response
         }
+        let status = (error as? any AbortError)?.status ?? .internalServerError
+        if status.code >= 500 { Self.logUnexpected(error, request) }
+        let response = Response(status: status)
+        try? response.content.encode(["error": (error as? any AbortError)?.reason ?? "internal error"], as: .json)
+        return response
     }
 
     /// A request the client broke off (an upload cut short, a connection closed mid-body) as the

@@ -11,7 +11,11 @@ import Vapor
 /// `:`, at most 128), else a new one; it is echoed in the `X-Request-ID` response header, added as
 /// `request_id` to every JSON error body of every dialect, and carried by every log line the
 /// request writes. Mounted outermost, so that it sees the answer the dialect rendered for an error.
-public struct RequestLog: AsyncMiddleware {
+///
+/// A future-based middleware, as is ``DialectErrorMiddleware``: an `AsyncMiddleware` starts a task
+/// and moves the request to the cooperative pool and back at each layer (measured: two of the
+/// context switches of every request).
+public struct RequestLog: Middleware {
     public static let header = "X-Request-ID"
     let access: Logger?
     private let instruments = Instruments()
@@ -21,22 +25,20 @@ public struct RequestLog: AsyncMiddleware {
         access = accessLog ? Logger(label: "signet.access") : nil
     }
 
-    public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    public func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let id = Self.accepted(request.headers.first(name: Self.header)) ?? Self.newID()
         request.logger[metadataKey: "request_id"] = .string(id)
         let started = NIODeadline.now()
-        let response: Response
-        do {
-            response = try await next.respond(to: request)
-        } catch {
+        return next.respond(to: request).map { response in
+            response.headers.replaceOrAdd(name: Self.header, value: id)
+            if response.status.code >= 400 { Self.stamp(response, id: id) }
+            log(request, status: response.status.code, started: started, id: id)
+            return response
+        }.flatMapErrorThrowing { error in
             // The dialects render every error; anything else is still answered with its id.
             log(request, status: (error as? any AbortError)?.status.code ?? 500, started: started, id: id)
             throw error
         }
-        response.headers.replaceOrAdd(name: Self.header, value: id)
-        if response.status.code >= 400 { Self.stamp(response, id: id) }
-        log(request, status: response.status.code, started: started, id: id)
-        return response
     }
 
     private func log(_ request: Request, status: UInt, started: NIODeadline, id: String) {

@@ -35,12 +35,19 @@ private enum Node {
             out.append(UInt8(ascii: "]"))
         case .object(let box):
             out.append(UInt8(ascii: "{"))
-            let members = box.members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            // By key, and by order of encoding within a key: a key encoded twice keeps its last value.
+            let members = box.members.enumerated().sorted {
+                $0.element.key == $1.element.key
+                    ? $0.offset < $1.offset : $0.element.key.utf8.lexicographicallyPrecedes($1.element.key.utf8)
+            }
+            var first = true
             for (index, member) in members.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                out += Node.string(member.key)
+                if index + 1 < members.count, members[index + 1].element.key == member.element.key { continue }
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                out += Node.string(member.element.key)
                 out.append(UInt8(ascii: ":"))
-                member.value.write(into: &out)
+                member.element.value.write(into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -68,8 +75,15 @@ extension Dictionary: StringKeyedDictionary where Key == String, Value: Encodabl
     fileprivate var members: [(String, any Encodable)] { map { ($0.key, $0.value) } }
 }
 
+/// An object's members in the order they were encoded (a list, not a dictionary: objects are
+/// small, and hashing every key cost more than sorting them once when written).
 private final class ObjectBox {
-    var members: [String: Node] = [:]
+    var members: [(key: String, value: Node)] = []
+
+    subscript(key: String) -> Node? {
+        get { members.last { $0.key == key }?.value }
+        set { if let newValue { members.append((key, newValue)) } }
+    }
 }
 
 private final class ArrayBox {
@@ -123,7 +137,7 @@ private final class NodeEncoder: Encoder {
         if let dictionary = value as? any StringKeyedDictionary {
             // A dictionary's keys are data, written as they are (JSONEncoder's key strategy spares them).
             let box = ObjectBox()
-            for (key, member) in dictionary.members { box.members[key] = try node(of: member) }
+            for (key, member) in dictionary.members { box[key] = try node(of: member) }
             return .object(box)
         }
         let encoder = NodeEncoder()
@@ -139,33 +153,33 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     private func name(_ key: Key) -> String { SnakeCase.name(for: key.stringValue) }
 
-    mutating func encodeNil(forKey key: Key) { box.members[name(key)] = .scalar(Array("null".utf8)) }
+    mutating func encodeNil(forKey key: Key) { box[name(key)] = .scalar(Array("null".utf8)) }
     // The common scalars, without the generic path's casts.
-    mutating func encode(_ value: String, forKey key: Key) { box.members[name(key)] = .scalar(Node.string(value)) }
-    mutating func encode(_ value: Int, forKey key: Key) { box.members[name(key)] = .scalar(Array(String(value).utf8)) }
+    mutating func encode(_ value: String, forKey key: Key) { box[name(key)] = .scalar(Node.string(value)) }
+    mutating func encode(_ value: Int, forKey key: Key) { box[name(key)] = .scalar(Array(String(value).utf8)) }
     mutating func encode(_ value: Bool, forKey key: Key) {
-        box.members[name(key)] = .scalar(Array((value ? "true" : "false").utf8))
+        box[name(key)] = .scalar(Array((value ? "true" : "false").utf8))
     }
-    mutating func encode(_ value: Double, forKey key: Key) { box.members[name(key)] = .scalar(Node.number(value)) }
+    mutating func encode(_ value: Double, forKey key: Key) { box[name(key)] = .scalar(Node.number(value)) }
     mutating func encodeIfPresent(_ value: String?, forKey key: Key) { if let value { encode(value, forKey: key) } }
     mutating func encodeIfPresent(_ value: Int?, forKey key: Key) { if let value { encode(value, forKey: key) } }
     mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) { if let value { encode(value, forKey: key) } }
     mutating func encodeIfPresent(_ value: Double?, forKey key: Key) { if let value { encode(value, forKey: key) } }
     mutating func encode(_ value: some Encodable, forKey key: Key) throws {
-        box.members[name(key)] = try NodeEncoder.node(of: value)
+        box[name(key)] = try NodeEncoder.node(of: value)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(
         keyedBy keyType: NestedKey.Type, forKey key: Key
     ) -> KeyedEncodingContainer<NestedKey> {
         let nested = ObjectBox()
-        box.members[name(key)] = .object(nested)
+        box[name(key)] = .object(nested)
         return KeyedEncodingContainer(KeyedContainer<NestedKey>(box: nested))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         let nested = ArrayBox()
-        box.members[name(key)] = .array(nested)
+        box[name(key)] = .array(nested)
         return UnkeyedContainer(box: nested)
     }
 
@@ -221,7 +235,7 @@ private final class SuperEncoder: Encoder {
         self.name = name
     }
 
-    deinit { parent.members[name] = inner.node ?? .object(ObjectBox()) }
+    deinit { parent[name] = inner.node ?? .object(ObjectBox()) }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> { inner.container(keyedBy: type) }
     func unkeyedContainer() -> any UnkeyedEncodingContainer { inner.unkeyedContainer() }

@@ -60,7 +60,11 @@ public enum CSRInspector {
 
     /// Accepts PEM (`CERTIFICATE REQUEST` or the older `NEW CERTIFICATE REQUEST` label) or bare base64 DER.
     public static func inspect(_ text: String) throws(CSRProblem) -> InspectedCSR {
-        let der = try decodeText(text)
+        try inspect(der: try decodeText(text))
+    }
+
+    /// A CSR that came as DER (ACME's finalize), checked as a PEM one is.
+    public static func inspect(der: [UInt8]) throws(CSRProblem) -> InspectedCSR {
         let key = try describeKey(der: der)
         let request: CertificateSigningRequest
         do {
@@ -85,11 +89,24 @@ public enum CSRInspector {
             }
             body = body[headerEnd.upperBound..<end.lowerBound]
         }
-        // Some clients double-escape line breaks inside JSON, sending a literal backslash-n.
-        let unescaped = String(body).replacingOccurrences(of: "\\n", with: "").replacingOccurrences(of: "\\r", with: "")
-        let base64 = String(unescaped.filter { !$0.isWhitespace })
+        let base64 = base64Text(body)
         guard !base64.isEmpty, let data = Data(base64Encoded: base64) else { throw .cannotParse("the body is not base64") }
         return [UInt8](data)
+    }
+
+    /// The base64 inside a PEM body: line breaks and other white space left out, and the literal
+    /// backslash-n (or -r) of clients that double-escape line breaks inside JSON. Plain ASCII, which
+    /// every well-formed CSR is, is read byte by byte; anything else takes the character-level path.
+    private static func base64Text(_ body: Substring) -> String {
+        let plain = body.utf8.allSatisfy { $0 < 0x80 && $0 != UInt8(ascii: "\\") }
+        guard plain else {
+            let unescaped = String(body).replacingOccurrences(of: "\\n", with: "").replacingOccurrences(of: "\\r", with: "")
+            return String(unescaped.filter { !$0.isWhitespace })
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(body.utf8.count)
+        for byte in body.utf8 where !(byte == 0x20 || (0x09...0x0D).contains(byte)) { bytes.append(byte) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Reads the SubjectPublicKeyInfo directly, so that a weak key is reported as weak

@@ -33,16 +33,3 @@ public enum PKCS7Bundle {
         PEM.encode(type: "PKCS7", der: try der(certificates: certificates))
     }
 }
-
-/// PEM helpers for callers that do not import swift-asn1.
-public enum PEM {
-    /// A PEM block ending in a line break, so that blocks can be concatenated into bundles.
-    public static func encode(type: String, der: [UInt8]) -> String {
-        PEMDocument(type: type, derBytes: der).pemString + "\n"
-    }
-
-    /// The DER inside a PEM block.
-    public static func derBytes(of pem: String) throws -> [UInt8] {
-        try PEMDocument(pemString: pem).derBytes
-    }
-}

@@ -162,9 +162,9 @@ public struct ACMEAuthority: Sendable {
             }
             submission.options.renewalOfOrderID = replaced.order.id
         }
-        let fingerprint = RegistrationAuthority.fingerprint(Array("acme \(account.id) \(UUID().uuidString)".utf8))
+        // ACME has no idempotency key, so there is no request to recognise again.
         let opened = try await registration.open(
-            submission, by: principal, fingerprint: fingerprint, attachment: ACMEOrderOpening(profile: profile))
+            submission, by: principal, fingerprint: "", attachment: ACMEOrderOpening(profile: profile))
         let state = try await orderState(orderID: opened.order.id, account: account)
         // A dns-persist-01 record already in place validates the identifier at once (the draft's point).
         let persistent = state.identifiers.filter { $0.status == .pending }.flatMap(\.challenges).filter {
@@ -224,7 +224,7 @@ public struct ACMEAuthority: Sendable {
     /// (a finalize repeated with the same CSR answers the same order, never a second certificate).
     public func finalize(orderID: Int, csrDER: [UInt8], account: ACMEAccount) async throws -> ACMEOrderState {
         let state = try await orderState(orderID: orderID, account: account)
-        let inspected = try RegistrationAuthority.inspect(PEMDocument(type: "CERTIFICATE REQUEST", derBytes: csrDER).pemString)
+        let inspected = try RegistrationAuthority.inspect(der: csrDER)
         let principal = try await principal(of: account).0
         if state.order.certificateID != nil {
             _ = try await registration.finalize(orderID: orderID, csr: inspected, by: principal)

@@ -42,9 +42,8 @@ public final class Credentials: @unchecked Sendable {
     /// compared in constant time.
     public func apiKey(_ key: String) async throws -> Principal? {
         guard let lookupID = APIKeyFormat.lookupID(of: key) else { return nil }
-        let digest = APIKeyFormat.hash(key)
         let now = clock.now()
-        return try await resolve("api-key \(digest)") { connection -> Principal? in
+        return try await resolve(Self.memoryKey(apiKey: key)) { connection -> Principal? in
             guard let stored = try connection.apiKey(lookupID: lookupID),
                 APIKeyFormat.matches(key, storedHash: stored.keyHash)
             else { return nil }
@@ -55,6 +54,15 @@ public final class Credentials: @unchecked Sendable {
             _ = try? await self.store.write { try $0.recordAPIKeyUse(lookupID: lookupID, at: now) }
         }
     }
+
+    /// The principal of API key `key` when it was resolved within the period, without waiting:
+    /// `nil` means "not remembered" (call ``apiKey(_:)``), never "refused".
+    public func rememberedAPIKey(_ key: String) -> Principal? {
+        guard APIKeyFormat.lookupID(of: key) != nil else { return nil }
+        return remembered(Self.memoryKey(apiKey: key))
+    }
+
+    private static func memoryKey(apiKey key: String) -> String { "api-key \(APIKeyFormat.hash(key))" }
 
     /// The secret of reseller access key `accessKeyID` (the dialect checks the request's
     /// signature with it) and who the key acts as; `nil` when the key is unknown or its secret
@@ -103,10 +111,8 @@ public final class Credentials: @unchecked Sendable {
         _ key: String, load: @escaping @Sendable (ReadSession) throws -> Value?,
         resolved: (Value) async -> Void = { _ in }
     ) async throws -> Value? {
+        if let value: Value = remembered(key) { return value }
         let uptime = ProcessInfo.processInfo.systemUptime
-        if let hit = lock.withLock({ remembered[key] }), hit.expires > uptime, let value = hit.value as? Value {
-            return value
-        }
         guard let value = try await store.read(load) else { return nil }
         await resolved(value)
         lock.withLock {
@@ -114,6 +120,12 @@ public final class Credentials: @unchecked Sendable {
             remembered[key] = (value, uptime + lifetime)
         }
         return value
+    }
+
+    private func remembered<Value>(_ key: String) -> Value? {
+        let uptime = ProcessInfo.processInfo.systemUptime
+        guard let hit = lock.withLock({ remembered[key] }), hit.expires > uptime else { return nil }
+        return hit.value as? Value
     }
 
     private func forget(_ key: String) {

@@ -44,7 +44,8 @@ extension RegistrationAuthority {
     /// before for the same request.
     ///
     /// - Parameters:
-    ///   - fingerprint: identifies the request body, so that a reused key with a different body is refused.
+    ///   - fingerprint: identifies the request body, so that a reused key with a different body is
+    ///     refused; unused (and need not be computed) when the submission has no idempotency key.
     ///   - attachment: what the dialect keeps beside the order, written in the order's transaction.
     public func placeOrder(
         _ submission: OrderSubmission, by principal: Principal, fingerprint: String, attachment: (any OrderAttachment)? = nil
@@ -241,8 +242,10 @@ extension RegistrationAuthority {
                 order.dcv ?? OrderDCV(randomValue: RandomValue.make(), expires: now.addingTimeInterval(RandomValue.lifetime))
             order.dcv?.caaMessages = opening.caaFindings
         }
+        // The fingerprint is kept only where an idempotency key can bring the request back.
         order.id = try connection.insertOrder(
-            order, fingerprint: opening.fingerprint, dcvNextCheck: order.dcv?.awaitsChecks == true ? now : nil)
+            order, fingerprint: submission.alternativeOrderID == nil ? nil : opening.fingerprint,
+            dcvNextCheck: order.dcv?.awaitsChecks == true ? now : nil)
         if let renewed { try connection.markOrderRenewed(orderID: renewed.id, by: order.id, at: now) }
         for name in waiting where (submission.dcvMethodsByName[name] ?? dcvMethod) == "email" {
             try domainControl.queueEmails(
@@ -377,6 +380,14 @@ extension RegistrationAuthority {
     static func inspect(_ text: String?) throws -> InspectedCSR {
         do {
             return try CSRInspector.inspect(text ?? "")
+        } catch {
+            throw WorkflowError.invalidCSR(error)
+        }
+    }
+
+    static func inspect(der: [UInt8]) throws -> InspectedCSR {
+        do {
+            return try CSRInspector.inspect(der: der)
         } catch {
             throw WorkflowError.invalidCSR(error)
         }

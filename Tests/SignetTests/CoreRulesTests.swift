@@ -28,6 +28,7 @@ struct CoreRulesTests {
             ("-bad.example.com", .badLabel("-bad")), ("a.*.example.com", .misplacedWildcard),
             ("*foo.example.com", .misplacedWildcard), ("*.com", .wildcardTooBroad), ("printer.local", .reserved(suffix: "local")),
             ("10.0.0.1", .ipAddress), ("2001:db8::1", .ipAddress), ("host.123", .ipAddress),
+            ("a.b:c", .ipAddress), ("1.2.3.4.5", .ipAddress), ("0001.2.3.4", .ipAddress),
             (String(repeating: "a", count: 64) + ".com", .badLabel(String(repeating: "a", count: 64))),
             (Array(repeating: "abcdefghij", count: 26).joined(separator: "."), .tooLong),
         ]
@@ -49,6 +50,12 @@ struct CoreRulesTests {
         #expect(list.registrableDomain(of: "a.b.other.kawasaki.jp") == "b.other.kawasaki.jp", "a wildcard rule")
         #expect(list.authorizationDomains(of: "*.shop.example.com") == ["shop.example.com", "example.com"])
         #expect(list.authorizationDomains(of: "co.uk").isEmpty)
+        // Case, empty labels and a final dot do not change the suffix (the list's algorithm splits on dots).
+        #expect(list.suffixLabelCount(of: "Shop.Example.CO.UK.") == 2)
+        #expect(list.suffixLabelCount(of: "a..example..com") == 1)
+        #expect(list.suffixLabelCount(of: "") == 0)
+        #expect(list.suffixLabelCount(of: "city.kawasaki.jp") == 2)
+        #expect(list.isPublicSuffix("x.kawasaki.jp") && !list.isPublicSuffix("city.kawasaki.jp"))
         #expect(ApproverEmail.baseDomain(of: "www.example.co.uk") == "example.co.uk")
     }
 

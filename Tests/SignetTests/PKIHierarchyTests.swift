@@ -22,6 +22,17 @@ struct PKIHierarchyTests {
         try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
     }
 
+    @Test("PEM blocks are the bytes swift-asn1 writes, with a final line break, at every length")
+    func pemBlocks() throws {
+        var generator = SplitMix(seed: 0x5045_4D21)
+        for length in Array(0...200) + [1_000, 4_096] {
+            let der = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let pem = PEM.encode(type: "CERTIFICATE", der: der)
+            #expect(pem == PEMDocument(type: "CERTIFICATE", derBytes: der).pemString + "\n", "\(length) bytes")
+            if length > 0 { #expect(try PEM.derBytes(of: pem) == der) }
+        }
+    }
+
     @Test(
         "Root and issuing CAs lint clean; each issuing CA is constrained by EKU and points at the root's CRL",
         arguments: [IssuingKeyType.p256, .rsa2048])

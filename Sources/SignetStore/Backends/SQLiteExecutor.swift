@@ -28,7 +28,12 @@ struct SQLiteExecutor: SQLExecutor {
     }
 
     static func arguments(_ values: [SQLValue]) -> StatementArguments {
-        StatementArguments(values.map(databaseValue))
+        // Through GRDB's initializer for optional existentials: the one for concrete values maps
+        // with a key path, which is built again at every call (2.5 % of an order's CPU).
+        var converted: [(any DatabaseValueConvertible)?] = []
+        converted.reserveCapacity(values.count)
+        for value in values { converted.append(databaseValue(value)) }
+        return StatementArguments(converted)
     }
 
     /// How SQLite stores each value: booleans as 0/1 and dates as seconds since 1970 (REAL), as

@@ -113,6 +113,16 @@ extension StoreSession {
         try first(DomainRow.self, "SELECT * FROM domains WHERE name = ? AND container_id = ?", [name, containerID])?.record
     }
 
+    /// The container's domains of these exact names, valid or not.
+    public func domains(named names: [String], containerID: Int) throws -> [DomainValidation] {
+        let names = Array(Set(names))
+        guard !names.isEmpty else { return [] }
+        return try all(
+            DomainRow.self, "SELECT * FROM domains WHERE name IN \(Self.list(names.count)) AND container_id = ?",
+            Self.binds(names, [containerID])
+        ).map(\.record)
+    }
+
     public func domain(id: Int) throws -> DomainValidation? {
         try first(DomainRow.self, "SELECT * FROM domains WHERE id = ?", [id])?.record
     }

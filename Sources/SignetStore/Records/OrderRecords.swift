@@ -305,13 +305,15 @@ extension StoreSession {
         }
     }
 
-    /// How many certificates of `role` each order has (orders with none are absent).
-    public func certificateCounts(orderIDs: [Int], role: CertificateRole) throws -> [Int: Int] {
-        guard !orderIDs.isEmpty else { return [:] }
-        let rows = try rows(
-            "SELECT order_id, COUNT(*) AS total FROM certificates WHERE order_id IN \(Self.list(orderIDs.count)) AND role = ? GROUP BY order_id",
-            Self.binds(orderIDs, [role.rawValue]))
-        return Dictionary(uniqueKeysWithValues: try rows.map { (try $0.int("order_id"), try $0.int("total")) })
+    /// How many certificates of each role the order has (roles with none are absent).
+    public func certificateCounts(orderID: Int) throws -> [CertificateRole: Int] {
+        let rows = try rows("SELECT role, COUNT(*) AS total FROM certificates WHERE order_id = ? GROUP BY role", [orderID])
+        var counts: [CertificateRole: Int] = [:]
+        for row in rows {
+            guard let role = CertificateRole(rawValue: try row.string("role")) else { continue }
+            counts[role] = try row.int("total")
+        }
+        return counts
     }
 
     /// How many certificates carry each serial number more than once (always 0; checked by tests).
