@@ -43,7 +43,11 @@ public struct DNSName: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// suffixes and names outside the public DNS, with the same syntax; a wildcard still needs two
     /// labels below it (`*.corp.internal`, never `*.internal`).
     public init(_ raw: String, policy: NamePolicy = .public) throws(Problem) {
-        var text = raw.trimmingWhitespace().lowercased()
+        // Most names come plain (lower-case letters, digits, `-`, `.`, `*`): no copy is needed.
+        let isPlain = raw.utf8.allSatisfy {
+            (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x2E || $0 == 0x2A
+        }
+        var text = isPlain ? raw : raw.trimmingWhitespace().lowercased()
         if text.hasSuffix(".") { text.removeLast() }
         guard !text.isEmpty else { throw .empty }
         if IPAddressText.looksLikeIPAddress(text) { throw .ipAddress }
@@ -74,8 +78,9 @@ public struct DNSName: Sendable, Hashable, Comparable, CustomStringConvertible {
         if DNSName.reservedSuffixes.contains(tld) { throw .reserved(suffix: tld) }
         let suffixes = PublicSuffixList.shared
         guard suffixes.isKnownTopLevelDomain(tld) else { throw .unknownTopLevelDomain(tld) }
-        let base = concrete.joined(separator: ".")
-        if suffixes.isPublicSuffix(base) { throw labels.first == "*" ? .wildcardTooBroad : .publicSuffix(base) }
+        // The name without its wildcard label: a slice, as the labels are.
+        let base = labels.first == "*" ? text.dropFirst(2) : text[...]
+        if suffixes.isPublicSuffix(base) { throw labels.first == "*" ? .wildcardTooBroad : .publicSuffix(String(base)) }
         value = text
     }
 

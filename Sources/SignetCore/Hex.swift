@@ -9,12 +9,15 @@ public enum Hex {
     private static let upper = Array("0123456789ABCDEF".utf8)
 
     private static func text(_ bytes: some Sequence<UInt8>, digits: [UInt8]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.underestimatedCount * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
+        // The bytes in one array (a digest's `underestimatedCount` is 0, so appending grew the
+        // output five times), then the text written in place: two allocations at most.
+        let bytes = Array(bytes)
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            for (index, byte) in bytes.enumerated() {
+                out[2 * index] = digits[Int(byte >> 4)]
+                out[2 * index + 1] = digits[Int(byte & 0x0F)]
+            }
+            return bytes.count * 2
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -8,11 +8,12 @@
 /// does not know is not in the public DNS at all. The copy is dated (``version``) and refreshed
 /// with `scripts/update-public-suffix-list`.
 public struct PublicSuffixList: Sendable {
-    private let rules: Set<String>
+    // Substrings, so that a name's suffixes are looked up as slices of it, without a copy each.
+    private let rules: Set<Substring>
     /// Rules `*.suffix`, stored as `suffix`.
-    private let wildcards: Set<String>
+    private let wildcards: Set<Substring>
     /// Rules `!name`, stored as `name`.
-    private let exceptions: Set<String>
+    private let exceptions: Set<Substring>
     private let topLevelDomains: Set<String>
 
     /// The list Signet carries, parsed once.
@@ -20,9 +21,9 @@ public struct PublicSuffixList: Sendable {
 
     /// Parses rules in the list's own syntax, one per line; Unicode labels become A-labels.
     public init(rules text: String) {
-        var rules: Set<String> = []
-        var wildcards: Set<String> = []
-        var exceptions: Set<String> = []
+        var rules: Set<Substring> = []
+        var wildcards: Set<Substring> = []
+        var exceptions: Set<Substring> = []
         var tlds: Set<String> = []
         for line in text.split(separator: "\n") {
             let rule = line.trimmingWhitespace().lowercased()
@@ -31,11 +32,11 @@ public struct PublicSuffixList: Sendable {
             guard let last = labels.last else { continue }
             tlds.insert(last)
             if labels.first == "*" {
-                wildcards.insert(labels.dropFirst().joined(separator: "."))
+                wildcards.insert(Substring(labels.dropFirst().joined(separator: ".")))
             } else if labels.first?.hasPrefix("!") == true {
-                exceptions.insert(([String(labels[0].dropFirst())] + labels.dropFirst()).joined(separator: "."))
+                exceptions.insert(Substring(([String(labels[0].dropFirst())] + labels.dropFirst()).joined(separator: ".")))
             } else {
-                rules.insert(labels.joined(separator: "."))
+                rules.insert(Substring(labels.joined(separator: ".")))
             }
         }
         self.rules = rules
@@ -49,26 +50,29 @@ public struct PublicSuffixList: Sendable {
 
     /// The number of trailing labels of `name` that form its public suffix (the list's algorithm:
     /// the longest matching rule, exception rules first, `*` when none matches).
-    public func suffixLabelCount(of name: String) -> Int {
+    public func suffixLabelCount(of name: some StringProtocol) -> Int {
         // The candidates are the name's suffixes at label boundaries, longest first: slices of one
-        // lower-cased string, not labels joined again for every candidate (this runs for every name
+        // lower-case string, not labels joined again for every candidate (this runs for every name
         // of every order).
-        let lowered = name.lowercased()
+        let lowered =
+            name.utf8.contains { (0x41...0x5A).contains($0) || $0 >= 0x80 } ? Substring(name.lowercased()) : Substring(name)
         var starts: [String.Index] = []
-        var atLabelStart = true
+        var previous = UInt8(ascii: ".")
+        var hasEmptyLabel = false
         for index in lowered.utf8.indices {
-            if lowered.utf8[index] == UInt8(ascii: ".") {
-                atLabelStart = true
-            } else if atLabelStart {
+            let byte = lowered.utf8[index]
+            if byte == UInt8(ascii: ".") {
+                hasEmptyLabel = hasEmptyLabel || (previous == byte && !starts.isEmpty)
+            } else if previous == UInt8(ascii: ".") {
                 starts.append(index)
-                atLabelStart = false
             }
+            previous = byte
         }
+        hasEmptyLabel = hasEmptyLabel || previous == UInt8(ascii: ".")
         // A suffix from a label start to the end, with empty labels (`a..b`) dropped as `split` did.
-        func suffix(_ position: Int) -> String {
+        func suffix(_ position: Int) -> Substring {
             let text = lowered[starts[position]...]
-            return text.contains("..") || text.hasSuffix(".")
-                ? text.split(separator: ".").joined(separator: ".") : String(text)
+            return hasEmptyLabel ? Substring(text.split(separator: ".").joined(separator: ".")) : text
         }
         let count = starts.count
         for position in 0..<count where exceptions.contains(suffix(position)) { return count - position - 1 }
@@ -80,8 +84,13 @@ public struct PublicSuffixList: Sendable {
     }
 
     /// Whether `name` is itself a public suffix (`co.uk`, `com`).
-    public func isPublicSuffix(_ name: String) -> Bool {
-        let count = name.split(separator: ".").count
+    public func isPublicSuffix(_ name: some StringProtocol) -> Bool {
+        var count = 0
+        var previous = UInt8(ascii: ".")
+        for byte in name.utf8 {
+            if previous == UInt8(ascii: "."), byte != previous { count += 1 }
+            previous = byte
+        }
         return count > 0 && suffixLabelCount(of: name) >= count
     }
 

@@ -47,14 +47,21 @@ public struct RequestLog: Middleware {
         counter.increment()
         timer.recordNanoseconds(nanoseconds)
         guard let access else { return }
-        let milliseconds = Double(nanoseconds) / 1_000_000
         var metadata: Logger.Metadata = [
             "method": .string(request.method.rawValue), "route": .string(route), "status": .stringConvertible(status),
-            "duration_ms": .string(String(format: "%.2f", milliseconds)), "request_id": .string(id),
+            "duration_ms": .string(Self.milliseconds(nanoseconds)), "request_id": .string(id),
             "client": .string(request.remoteAddress?.ipAddress ?? "-"),
         ]
         if let credential = request.credentialID { metadata["key_id"] = .string(credential) }
         access.info("\(request.method.rawValue) \(route) \(status)", metadata: metadata)
+    }
+
+    /// `12.34`: milliseconds with two decimals, rounded (what `String(format: "%.2f")` wrote, for
+    /// less than its cost on every request).
+    static func milliseconds(_ nanoseconds: Int64) -> String {
+        let hundredths = (max(nanoseconds, 0) + 5_000) / 10_000
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 
     /// The dialect a route belongs to, by its first path component.

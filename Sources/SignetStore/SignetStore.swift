@@ -219,7 +219,11 @@ enum JSONColumn {
     /// immutable, so a copy is as good as a fresh decode).
     static func decode<T: Decodable & Sendable>(_ type: T.Type, from text: String) throws -> T {
         let key = RecentlyDecoded.Key(type: ObjectIdentifier(T.self), text: text)
-        if let known = recent[key] as? T { return known }
+        if let known = recent[key] as? T {
+            StoreMetrics.jsonColumn(remembered: true)
+            return known
+        }
+        StoreMetrics.jsonColumn(remembered: false)
         let value = try decoder.decode(type, from: Data(text.utf8))
         recent[key] = value
         return value

@@ -44,6 +44,15 @@ struct JSONWriterTests {
         }
     }
 
+    @Test("The access line's duration is milliseconds with two decimals, rounded as printf rounds them")
+    func accessLineDuration() {
+        let cases: [(Int64, String)] = [
+            (0, "0.00"), (4_999, "0.00"), (5_000, "0.01"), (1_234_567, "1.23"), (99_995_000, "100.00"),
+            (12_340_000_000, "12340.00"), (-1, "0.00"),
+        ]
+        for (nanoseconds, text) in cases { #expect(RequestLog.milliseconds(nanoseconds) == text, "\(nanoseconds)") }
+    }
+
     @Test("A dictionary document (ACME's answers) reads back as the same document, keys sorted, numbers as JSON writes them")
     func writesDictionaries() throws {
         let awkward = "q\"b\\s/\u{0}\u{1F} Ünï 😀"

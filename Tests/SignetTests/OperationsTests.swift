@@ -66,7 +66,9 @@ struct OperationsTests {
             #"signet_certificates_issued_total{role="primary"} 1"#, "signet_signing_seconds_count 1",
             #"signet_rate_limited_total{kind="key"}"#, "signet_store_write_seconds_bucket",
             "signet_store_transaction_seconds_count",
-            "signet_store_read_seconds_count",
+            "signet_store_read_seconds_count", "signet_store_statements_total ",
+            #"signet_store_json_columns_total{result="decoded"}"#,
+            #"signet_store_json_columns_total{result="remembered"}"#,
         ] {
             #expect(text.contains(expected), "\(expected) in \(text)")
         }

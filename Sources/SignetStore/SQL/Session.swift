@@ -38,7 +38,8 @@ public struct StoreSession<Access: SessionAccess> {
     var isPostgreSQL: Bool { executor.dialect == .postgresql }
 
     func rows(_ sql: String, _ values: [any SQLBindable] = []) throws -> [SQLRow] {
-        try executor.rows(sql, values.map(\.sqlValue))
+        StoreMetrics.statement()
+        return try executor.rows(sql, values.map(\.sqlValue))
     }
 
     func row(_ sql: String, _ values: [any SQLBindable] = []) throws -> SQLRow? {
@@ -81,7 +82,8 @@ public struct StoreSession<Access: SessionAccess> {
 extension StoreSession where Access == ReadWrite {
     @discardableResult
     func execute(_ sql: String, _ values: [any SQLBindable] = []) throws -> Int {
-        try executor.execute(sql, values.map(\.sqlValue))
+        StoreMetrics.statement()
+        return try executor.execute(sql, values.map(\.sqlValue))
     }
 
     /// Inserts a record (its `nil` properties left to the table's defaults) and returns its new id.
@@ -89,6 +91,7 @@ extension StoreSession where Access == ReadWrite {
     func insert(into table: String, _ record: some Encodable) throws -> Int {
         let (columns, values) = try RowEncoder.encode(record)
         let sql = Self.insertStatement(table, columns) + " RETURNING id"
+        StoreMetrics.statement()
         guard let row = try executor.rows(sql, values).first else {
             throw StoreError.inconsistent("insert into \(table) returned no id")
         }
@@ -98,6 +101,7 @@ extension StoreSession where Access == ReadWrite {
     /// Inserts a record of a table without an `id` column.
     func insertWithoutID(into table: String, _ record: some Encodable, onConflictDoNothing: Bool = false) throws {
         let (columns, values) = try RowEncoder.encode(record)
+        StoreMetrics.statement()
         _ = try executor.execute(
             Self.insertStatement(table, columns) + (onConflictDoNothing ? " ON CONFLICT DO NOTHING" : ""), values)
     }
