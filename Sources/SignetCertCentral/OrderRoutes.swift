@@ -50,7 +50,11 @@ struct OrderRoutes: RouteCollection {
             return try OrderContext.load(
                 orderID: orderID, principal: principal, connection: connection, now: services.clock.now())
         }
-        return try CertCentralFormat.response(OrderInfoView(context, authority: services.authority, now: services.clock.now()))
+        let response = Response(status: .ok)
+        response.headers.contentType = .json
+        let view = OrderInfoView(context, authority: services.authority, now: services.clock.now())
+        response.body = .init(buffer: ByteBuffer(bytes: view.json()))
+        return response
     }
 
     /// Order info accepts an order id, or the primary certificate's thumbprint or serial number.
