@@ -55,19 +55,48 @@ struct RowDecoder: Decoder {
             return narrow
         }
 
-        func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+        // Optional properties: one column lookup each, where the protocol's default looks the
+        // column up three times (`contains`, `decodeNil`, `decode`).
+        func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? {
+            try present(key).map { try $0.bool(column(key)) }
+        }
+        func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
+            try present(key).map { try $0.string(column(key)) }
+        }
+        func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? {
+            try present(key).map { try $0.double(column(key)) }
+        }
+        func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? {
+            try present(key).map { try $0.int(column(key)) }
+        }
+        func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? {
+            try present(key).map { try $0.int64(column(key)) }
+        }
+        func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+            try present(key).map { try decode(type, from: $0, forKey: key) }
+        }
+
+        private func present(_ key: Key) -> SQLValue? {
             let value = value(key)
-            let name = column(key)
+            return value.isNull ? nil : value
+        }
+
+        func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+            try decode(type, from: value(key), forKey: key)
+        }
+
+        private func decode<T: Decodable>(_ type: T.Type, from value: SQLValue, forKey key: Key) throws -> T {
+            // The column's name only words an error: it is looked up then, not for every value.
             let decoded: Any
             switch type {
-            case is Date.Type: decoded = try value.date(name)
-            case is Data.Type: decoded = Data(try value.bytes(name))
-            case is [UInt8].Type: decoded = try value.bytes(name)
+            case is Date.Type: decoded = try value.date(column(key))
+            case is Data.Type: decoded = Data(try value.bytes(column(key)))
+            case is [UInt8].Type: decoded = try value.bytes(column(key))
             default: decoded = ()
             }
             guard let typed = decoded as? T else {
                 throw DecodingError.typeMismatch(
-                    type, .init(codingPath: [key], debugDescription: "column \(name) cannot hold a \(T.self)"))
+                    type, .init(codingPath: [key], debugDescription: "column \(column(key)) cannot hold a \(T.self)"))
             }
             return typed
         }
