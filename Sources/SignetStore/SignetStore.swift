@@ -72,7 +72,7 @@ public final class SignetStore: Sendable {
     /// Runs `body` on a read connection (SQLite: a snapshot of the last commit; it never waits for the writer).
     public func read<T: Sendable>(_ body: @escaping @Sendable (ReadSession) throws -> T) async throws -> T {
         let started = DispatchTime.now().uptimeNanoseconds
-        defer { StoreMetrics.record("signet_store_read_seconds", since: started) }
+        defer { StoreMetrics.record(.read, since: started) }
         do {
             switch backend {
             case .sqlite(let sqlite): return try await sqlite.read(body)
@@ -87,10 +87,10 @@ public final class SignetStore: Sendable {
     /// the call returns only once the commit is durable.
     public func write<T: Sendable>(_ body: @escaping @Sendable (WriteSession) throws -> T) async throws -> T {
         let started = DispatchTime.now().uptimeNanoseconds
-        defer { StoreMetrics.record("signet_store_write_seconds", since: started) }
+        defer { StoreMetrics.record(.write, since: started) }
         let timed: @Sendable (WriteSession) throws -> T = { session in
             let began = DispatchTime.now().uptimeNanoseconds
-            defer { StoreMetrics.record("signet_store_transaction_seconds", since: began) }
+            defer { StoreMetrics.record(.transaction, since: began) }
             return try body(session)
         }
         do {

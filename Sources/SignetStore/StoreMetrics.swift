@@ -13,33 +13,48 @@ import Metrics
 /// lock at every store call. One made before the server bootstraps its metrics would record into
 /// the no-op system forever, so a handle of the no-op system is never kept.
 enum StoreMetrics {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var timers: [String: Timer] = [:]
-    nonisolated(unsafe) private static var counters: [String: Counter] = [:]
-
-    static func record(_ label: String, since start: UInt64) {
-        timer(label).recordNanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds &- start))
+    /// What a store timer measures; its raw value is the metric's label.
+    enum Timing: String {
+        case read = "signet_store_read_seconds"
+        case write = "signet_store_write_seconds"
+        case transaction = "signet_store_transaction_seconds"
     }
 
-    static func statement() { counter("signet_store_statements_total").increment() }
+    private enum Count: Hashable {
+        case statements
+        case jsonColumn(remembered: Bool)
+    }
+
+    private static let timers = Handles<Timing, Timer>()
+    private static let counters = Handles<Count, Counter>()
+
+    static func record(_ timing: Timing, since start: UInt64) {
+        timers.handle(timing) { Timer(label: timing.rawValue, preferredDisplayUnit: .seconds) }
+            .recordNanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds &- start))
+    }
+
+    static func statement() {
+        counters.handle(.statements) { Counter(label: "signet_store_statements_total") }.increment()
+    }
 
     /// A JSON column read: `remembered` when a recent decode of the same text served it.
     static func jsonColumn(remembered: Bool) {
-        counter("signet_store_json_columns_total", result: remembered ? "remembered" : "decoded").increment()
+        counters.handle(.jsonColumn(remembered: remembered)) {
+            Counter(label: "signet_store_json_columns_total", dimensions: [("result", remembered ? "remembered" : "decoded")])
+        }.increment()
     }
+}
 
-    private static func timer(_ label: String) -> Timer {
-        if let known = lock.withLock({ timers[label] }) { return known }
-        let made = Timer(label: label, preferredDisplayUnit: .seconds)
-        if !(MetricsSystem.factory is NOOPMetricsHandler) { lock.withLock { timers[label] = made } }
-        return made
-    }
+/// Metric handles made once per key (an enum case: no label is built or hashed per call), and
+/// kept only once the real metrics system is in place.
+private final class Handles<Key: Hashable, Handle>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var made: [Key: Handle] = [:]
 
-    private static func counter(_ label: String, result: String? = nil) -> Counter {
-        let key = result.map { label + " " + $0 } ?? label
-        if let known = lock.withLock({ counters[key] }) { return known }
-        let made = Counter(label: label, dimensions: result.map { [("result", $0)] } ?? [])
-        if !(MetricsSystem.factory is NOOPMetricsHandler) { lock.withLock { counters[key] = made } }
-        return made
+    func handle(_ key: Key, make: () -> Handle) -> Handle {
+        if let known = lock.withLock({ made[key] }) { return known }
+        let handle = make()
+        if !(MetricsSystem.factory is NOOPMetricsHandler) { lock.withLock { made[key] = handle } }
+        return handle
     }
 }
