@@ -161,7 +161,8 @@ extension ContactView {
 }
 
 extension ProductSummaryView {
-    fileprivate func write(to json: inout JSONWriter) {
+    /// The order list's product (not `detailed`) leaves the validation members out, as they are `nil`.
+    func write(to json: inout JSONWriter) {
         json.object { json in
             json.field("name", name)
             json.field("name_id", nameId)
@@ -199,7 +200,8 @@ extension JSONWriter {
         array(values) { json, value in json.string(value) }
     }
 
-    fileprivate mutating func idName(_ name: StaticString, _ id: Int, _ text: String) {
+    /// `"name": {"id": …, "name": …}`, the shape of a container or organization reference.
+    mutating func idName(_ name: StaticString, _ id: Int, _ text: String) {
         key(name)
         object { json in
             json.field("id", id)

@@ -354,32 +354,20 @@ enum OrderListView {
                 json.field("status", order.certificateStatus?.rawValue)
                 json.field("valid_till", order.certificateValidTill.map(CertCentralFormat.day))
             }
-            if let name = order.containerName { idName("container", order.containerID, name, to: &json) }
+            if let name = order.containerName { json.idName("container", order.containerID, name) }
             json.field("date_created", CertCentralFormat.timestamp(order.dateCreated))
             json.field("disable_renewal_notifications", order.disableRenewalNotifications)
             json.field("has_duplicates", order.hasDuplicates)
             json.field("id", order.id)
             json.field("is_renewed", order.isRenewed)
-            if let id = order.organizationID, let name = order.organizationName { idName("organization", id, name, to: &json) }
+            if let id = order.organizationID, let name = order.organizationName { json.idName("organization", id, name) }
             json.key("price")
             json.number(order.price.asDouble)
             json.key("product")
-            json.object { json in
-                json.field("name", product.name)
-                json.field("name_id", product.nameId)
-                json.field("type", product.type)
-            }
+            product.write(to: &json)
             json.field("product_name_id", order.productNameID)
             json.field("status", order.status.reported(orderValidTill: order.orderValidTill, now: now))
             json.field("validity_years", order.billedYears)
-        }
-    }
-
-    private static func idName(_ key: StaticString, _ id: Int, _ name: String, to json: inout JSONWriter) {
-        json.key(key)
-        json.object { json in
-            json.field("id", id)
-            json.field("name", name)
         }
     }
 }

@@ -80,10 +80,8 @@ extension Dictionary: StringKeyedDictionary where Key == String, Value: Encodabl
 private final class ObjectBox {
     var members: [(key: String, value: Node)] = []
 
-    subscript(key: String) -> Node? {
-        get { members.last { $0.key == key }?.value }
-        set { if let newValue { members.append((key, newValue)) } }
-    }
+    /// A member; a key set again replaces its value when the object is written.
+    func set(_ key: String, _ value: Node) { members.append((key, value)) }
 }
 
 private final class ArrayBox {
@@ -137,7 +135,7 @@ private final class NodeEncoder: Encoder {
         if let dictionary = value as? any StringKeyedDictionary {
             // A dictionary's keys are data, written as they are (JSONEncoder's key strategy spares them).
             let box = ObjectBox()
-            for (key, member) in dictionary.members { box[key] = try node(of: member) }
+            for (key, member) in dictionary.members { box.set(key, try node(of: member)) }
             return .object(box)
         }
         let encoder = NodeEncoder()
@@ -153,33 +151,33 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     private func name(_ key: Key) -> String { SnakeCase.name(for: key.stringValue) }
 
-    mutating func encodeNil(forKey key: Key) { box[name(key)] = .scalar(Array("null".utf8)) }
+    mutating func encodeNil(forKey key: Key) { box.set(name(key), .scalar(Array("null".utf8))) }
     // The common scalars, without the generic path's casts.
-    mutating func encode(_ value: String, forKey key: Key) { box[name(key)] = .scalar(Node.string(value)) }
-    mutating func encode(_ value: Int, forKey key: Key) { box[name(key)] = .scalar(Array(String(value).utf8)) }
+    mutating func encode(_ value: String, forKey key: Key) { box.set(name(key), .scalar(Node.string(value))) }
+    mutating func encode(_ value: Int, forKey key: Key) { box.set(name(key), .scalar(Array(String(value).utf8))) }
     mutating func encode(_ value: Bool, forKey key: Key) {
-        box[name(key)] = .scalar(Array((value ? "true" : "false").utf8))
+        box.set(name(key), .scalar(Array((value ? "true" : "false").utf8)))
     }
-    mutating func encode(_ value: Double, forKey key: Key) { box[name(key)] = .scalar(Node.number(value)) }
+    mutating func encode(_ value: Double, forKey key: Key) { box.set(name(key), .scalar(Node.number(value))) }
     mutating func encodeIfPresent(_ value: String?, forKey key: Key) { if let value { encode(value, forKey: key) } }
     mutating func encodeIfPresent(_ value: Int?, forKey key: Key) { if let value { encode(value, forKey: key) } }
     mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) { if let value { encode(value, forKey: key) } }
     mutating func encodeIfPresent(_ value: Double?, forKey key: Key) { if let value { encode(value, forKey: key) } }
     mutating func encode(_ value: some Encodable, forKey key: Key) throws {
-        box[name(key)] = try NodeEncoder.node(of: value)
+        box.set(name(key), try NodeEncoder.node(of: value))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(
         keyedBy keyType: NestedKey.Type, forKey key: Key
     ) -> KeyedEncodingContainer<NestedKey> {
         let nested = ObjectBox()
-        box[name(key)] = .object(nested)
+        box.set(name(key), .object(nested))
         return KeyedEncodingContainer(KeyedContainer<NestedKey>(box: nested))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         let nested = ArrayBox()
-        box[name(key)] = .array(nested)
+        box.set(name(key), .array(nested))
         return UnkeyedContainer(box: nested)
     }
 
@@ -235,7 +233,7 @@ private final class SuperEncoder: Encoder {
         self.name = name
     }
 
-    deinit { parent[name] = inner.node ?? .object(ObjectBox()) }
+    deinit { parent.set(name, inner.node ?? .object(ObjectBox())) }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> { inner.container(keyedBy: type) }
     func unkeyedContainer() -> any UnkeyedEncodingContainer { inner.unkeyedContainer() }
