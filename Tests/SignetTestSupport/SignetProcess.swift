@@ -90,6 +90,20 @@ final class SignetProcess: @unchecked Sendable {
             environment: databaseURL.map { ["DATABASE_URL": $0] }, timeout: 120)
     }
 
+    /// Places a DV order for `commonName` as the administrator and returns its chain (leaf,
+    /// issuing CA, root) once it is checked: answered 201 with three certificates that
+    /// `openssl verify` accepts. The balance is the caller's to fund.
+    func placeVerifiedDVOrder(commonName: String) async throws -> [String] {
+        let placed = try await LiveClient(base: base, key: try adminKey).call(
+            .POST, "order/certificate/ssl_dv_geotrust", json: try TestData.dvOrder(commonName: commonName))
+        #expect(placed.status == .created, "\(placed.text)")
+        let pems = placed.chainPEMs
+        try #require(pems.count == 3, "\(placed.text)")
+        let verdict = try await Tools.verify(leaf: pems[0], intermediate: pems[1], root: pems[2])
+        #expect(verdict.status == 0, "openssl verify: \(verdict.output) \(verdict.error)")
+        return pems
+    }
+
     /// SIGKILL at once: no shutdown code runs, as in a power cut of the process.
     func crash() { Tools.kill(process) }
 

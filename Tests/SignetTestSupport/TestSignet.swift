@@ -193,6 +193,11 @@ struct TestResponse: Sendable {
         (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
     }
 
+    /// The PEMs of an order's `certificate_chain` (empty when it has none).
+    var chainPEMs: [String] {
+        (json["certificate_chain"] as? [[String: Any]] ?? []).compactMap { $0["pem"] as? String }
+    }
+
     /// The first CertCentral error code, if the body is an error.
     var errorCode: String? {
         ((json["errors"] as? [[String: Any]])?.first?["code"]) as? String

@@ -122,18 +122,8 @@ struct CeremonyTests {
         defer { signet.stop() }
         try await signet.waitUntilServing()
         #expect(try await signet.administer(["balance", "add", "1000"]).status == 0)
-        let client = LiveClient(base: signet.base, key: try signet.adminKey)
-        let placed = try await client.call(
-            .POST, "order/certificate/ssl_dv_geotrust",
-            json: try TestData.dvOrder(commonName: "offline-root.example.com"))
-        #expect(placed.status == .created, "\(placed.text)")
-        let pems = (placed.json["certificate_chain"] as? [[String: Any]] ?? []).compactMap { $0["pem"] as? String }
-        #expect(pems.count == 3)
-        if pems.count == 3 {
-            let verdict = try await Tools.verify(leaf: pems[0], intermediate: pems[1], root: pems[2])
-            #expect(verdict.status == 0, "openssl verify: \(verdict.output) \(verdict.error)")
-            #expect(pems[2] == (try String(contentsOf: rootFile, encoding: .utf8)))
-        }
+        let pems = try await signet.placeVerifiedDVOrder(commonName: "offline-root.example.com")
+        #expect(pems[2] == (try String(contentsOf: rootFile, encoding: .utf8)))
 
         // The root's CRL is served as the ceremony signed it.
         let shown = try await Tools.run(
@@ -209,7 +199,7 @@ struct CeremonyTests {
         let second = try await LiveClient(base: restarted.base, key: try restarted.adminKey).call(
             .POST, "order/certificate/ssl_dv_geotrust",
             json: try TestData.dvOrder(commonName: "rotated.example.com"))
-        let chain = (second.json["certificate_chain"] as? [[String: Any]] ?? []).compactMap { $0["pem"] as? String }
+        let chain = second.chainPEMs
         let rotatedPEM = try String(contentsOf: next.appendingPathComponent("tls.crt"), encoding: .utf8)
         #expect(chain.count == 3 && chain[1] == rotatedPEM, "\(second.text)")
         let servedAgain = try await LiveClient(base: restarted.base, key: nil).call(.GET, "/crl/\(rootID).crl")

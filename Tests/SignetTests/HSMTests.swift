@@ -69,16 +69,7 @@ struct HSMTests {
         defer { signet.stop() }
         try await signet.waitUntilServing()
         #expect(try await signet.administer(["balance", "add", "10000"]).status == 0)
-        let client = LiveClient(base: signet.base, key: try signet.adminKey)
-        let placed = try await client.call(
-            .POST, "order/certificate/ssl_dv_geotrust",
-            json: try TestData.dvOrder(commonName: "hsm.example.com"))
-        #expect(placed.status == .created, "\(placed.text)")
-        let chain = try #require(placed.json["certificate_chain"] as? [[String: Any]], "\(placed.text)")
-        let pems = chain.compactMap { $0["pem"] as? String }
-        #expect(pems.count == 3)
-        let verdict = try await Tools.verify(leaf: pems[0], intermediate: pems[1], root: pems[2])
-        #expect(verdict.status == 0, "openssl verify: \(verdict.output) \(verdict.error)")
+        let pems = try await signet.placeVerifiedDVOrder(commonName: "hsm.example.com")
 
         let report = try #require(
             try await PKIJudge.judge([
@@ -88,6 +79,7 @@ struct HSMTests {
         #expect(report.errors.isEmpty, "pkilint: \(report.output)")
 
         // 32 orders at once through the token key: every certificate verifies, every serial is its own.
+        let client = LiveClient(base: signet.base, key: try signet.adminKey)
         let serials = try await withThrowingTaskGroup(of: String?.self) { group in
             for index in 0..<32 {
                 group.addTask {
@@ -199,15 +191,7 @@ struct HSMTests {
             defer { signet.stop() }
             try await signet.waitUntilServing()
             _ = try await signet.administer(["balance", "add", "100"])
-            let placed = try await LiveClient(base: signet.base, key: try signet.adminKey).call(
-                .POST, "order/certificate/ssl_dv_geotrust",
-                json: try TestData.dvOrder(commonName: name))
-            let pems = (placed.json["certificate_chain"] as? [[String: Any]])?.compactMap { $0["pem"] as? String } ?? []
-            #expect(pems.count == 3, "\(placed.text)")
-            guard pems.count == 3 else { return [] }
-            let verdict = try await Tools.verify(leaf: pems[0], intermediate: pems[1], root: pems[2])
-            #expect(verdict.status == 0, "openssl verify: \(verdict.output) \(verdict.error)")
-            return pems
+            return try await signet.placeVerifiedDVOrder(commonName: name)
         }
         let first = try await issue("first.hsm.example.com")
 
