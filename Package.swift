@@ -150,6 +150,7 @@ let package = Package(
             name: "acme-load",
             dependencies: [
                 "SignetCore",
+                "SignetHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -13,28 +13,29 @@ extension ACMELoadClient {
         let opened = try await post(
             newOrder, payload: #"{"identifiers":[{"type":"dns","value":"\#(name)"}]}"#, nonce: &nonce)
         guard opened.status == 201, let orderURL = opened.location,
-            let authorization = (opened.json["authorizations"] as? [String])?.first,
-            let finalize = opened.json["finalize"] as? String
+            case .array(let authorizations)? = opened.json["authorizations"],
+            case .string(let authorization)? = authorizations.first, let finalize = opened.string("finalize")
         else { throw Problem(description: "newOrder: \(opened.status) \(String(decoding: opened.body, as: UTF8.self))") }
         let authz = try await post(authorization, payload: "", nonce: &nonce)
-        if authz.json["status"] as? String != "valid" {
-            guard
-                let challenge = (authz.json["challenges"] as? [[String: Any]])?.first(where: {
-                    $0["type"] as? String == "http-01"
+        if authz.string("status") != "valid" {
+            guard case .array(let challenges)? = authz.json["challenges"],
+                case .object(let challenge)? = challenges.first(where: {
+                    guard case .object(let members) = $0 else { return false }
+                    return members["type"] == .string("http-01")
                 }),
-                let url = challenge["url"] as? String
+                case .string(let url)? = challenge["url"]
             else { throw Problem(description: "no http-01 challenge: \(String(decoding: authz.body, as: UTF8.self))") }
             let answered = try await post(url, payload: "{}", nonce: &nonce)
-            guard answered.json["status"] as? String == "valid" else {
+            guard answered.string("status") == "valid" else {
                 throw Problem(description: "challenge: \(String(decoding: answered.body, as: UTF8.self))")
             }
         }
         var order = try await post(finalize, payload: #"{"csr":"\#(try Self.csr(name))"}"#, nonce: &nonce)
-        for _ in 0..<100 where order.json["status"] as? String == "processing" {
+        for _ in 0..<100 where order.string("status") == "processing" {
             try await Task.sleep(nanoseconds: 50_000_000)
             order = try await post(orderURL, payload: "", nonce: &nonce)
         }
-        guard order.json["status"] as? String == "valid", let certificate = order.json["certificate"] as? String else {
+        guard order.string("status") == "valid", let certificate = order.string("certificate") else {
             throw Problem(description: "finalize: \(order.status) \(String(decoding: order.body, as: UTF8.self))")
         }
         let chain = try await post(certificate, payload: "", nonce: &nonce)
