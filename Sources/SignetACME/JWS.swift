@@ -90,7 +90,7 @@ final class NoncePool: Sendable {
     private let capacity = 100_000
 
     func issue(now: Date = Date()) -> String {
-        let nonce = Base64URL.encode((0..<18).map { _ in UInt8.random(in: 0...255) })
+        let nonce = Base64URL.encode(SecureRandom.bytes(18))
         state.withLock { nonces in
             if nonces.count >= capacity { nonces = nonces.filter { $0.value > now } }
             if nonces.count >= capacity, let oldest = nonces.min(by: { $0.value < $1.value }) { nonces[oldest.key] = nil }

@@ -88,9 +88,7 @@ public struct RequestLog: Middleware {
     }
 
     static func newID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let words = [generator.next() as UInt64, generator.next() as UInt64]
-        return Hex.lowercase(words.flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> (56 - $0 * 8)) } })
+        Hex.lowercase(SecureRandom.bytes(16))
     }
 
     /// Adds `request_id` to a JSON object body (CertCentral's `errors`, the reseller's envelope,

@@ -46,8 +46,7 @@ public struct SerialNumber: Sendable, Hashable {
     public let bytes: [UInt8]
 
     public static func random() -> SerialNumber {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var bytes = SecureRandom.bytes(16)
         bytes[0] = max(1, bytes[0] & 0x7F)
         return SerialNumber(bytes: bytes)
     }

@@ -16,9 +16,7 @@ extension Administration {
                 throw OrderRuleError.unknownProduct(productNameID)
             }
         }
-        var bytes = [UInt8](repeating: 0, count: 32)
-        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
-        let hmacKey = Base64URL.encode(bytes)
+        let hmacKey = Base64URL.encode(SecureRandom.bytes(32))
         let keyID = "kid-" + RandomValue.make().prefix(20)
         let sealed = try sealer.seal(hmacKey)
         let now = clock.now()

@@ -17,9 +17,7 @@ extension ACMEAuthority {
 
     /// A challenge token: 32 random bytes, base64url (RFC 8555 8.1: at least 128 bits).
     static func token() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let words = (0..<4).map { _ in generator.next() as UInt64 }
-        return Base64URL.encode(words.flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> ($0 * 8)) } })
+        Base64URL.encode(SecureRandom.bytes(32))
     }
 
     /// Checks a challenge the client says is ready (RFC 8555 7.5.1), now, through the validation

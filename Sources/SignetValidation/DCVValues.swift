@@ -8,8 +8,16 @@ public enum RandomValue {
     static let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyz")
 
     public static func make(length: Int = 32) -> String {
-        var generator = SystemRandomNumberGenerator()
-        return String((0..<length).map { _ in alphabet[Int.random(in: alphabet.indices, using: &generator)] })
+        var characters: [Character] = []
+        characters.reserveCapacity(length)
+        while characters.count < length {
+            // 252 is the largest multiple of 36 below 256: bytes above it are dropped, so every
+            // character is equally likely.
+            for byte in SecureRandom.bytes(length) where byte < 252 && characters.count < length {
+                characters.append(alphabet[Int(byte % 36)])
+            }
+        }
+        return String(characters)
     }
 
     /// How long a random value stays usable (BR 3.2.2.4: at most 30 days).
