@@ -65,7 +65,8 @@ public struct NetworkDNSResolver: DNSResolver {
             let id = UInt16.random(in: 0...UInt16.max)
             let message = try DNSMessage.query(id: id, name: name, type: type)
             do {
-                let response = try await withTimeout(timeout) { try await udpExchange(message, id: id) }
+                let response = try await DatagramExchange.ask(
+                    message, id: id, server: try SocketAddress(ipAddress: server.host, port: server.port), timeout: timeout)
                 if !response.isTruncated { return response }
                 return try await withTimeout(timeout) { try await tcpExchange(message, id: id) }
             } catch let error as DNSError where error == .timeout {
@@ -77,28 +78,6 @@ public struct NetworkDNSResolver: DNSResolver {
             }
         }
         throw lastError
-    }
-
-    private func udpExchange(_ message: [UInt8], id: UInt16) async throws -> DNSResponse {
-        let remote = try SocketAddress(ipAddress: server.host, port: server.port)
-        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: remote.protocol == .inet6 ? "::" : "0.0.0.0", port: 0) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(
-                        wrappingChannelSynchronously: channel)
-                }
-            }
-        return try await closingOnCancel(channel.channel) {
-            try await channel.executeThenClose { inbound, outbound in
-                try await outbound.write(AddressedEnvelope(remoteAddress: remote, data: ByteBuffer(bytes: message)))
-                for try await envelope in inbound where envelope.remoteAddress == remote {
-                    let bytes = Array(envelope.data.readableBytesView)
-                    guard bytes.count >= 2, UInt16(bytes[0]) << 8 | UInt16(bytes[1]) == id else { continue }
-                    return try DNSMessage.parse(bytes, expectedID: id)
-                }
-                throw DNSError.unreachable("\(server) closed")
-            }
-        }
     }
 
     private func tcpExchange(_ message: [UInt8], id: UInt16) async throws -> DNSResponse {
