@@ -1,7 +1,5 @@
-import AsyncHTTPClient
 import Foundation
-import NIOCore
-import NIOHTTP1
+import NIOSSL
 import SignetCore
 
 /// Why an HTTP validation fetch failed.
@@ -21,7 +19,7 @@ public enum WebFetchFailure: Error, Sendable, Equatable {
 /// followed only within the same host (at most five); time and body size are bounded; TLS
 /// certificates are not judged (a site may validate before it has a certificate, which is the point).
 public final class WebFetcher: Sendable {
-    let configuration: HTTPClient.Configuration
+    let tls: NIOSSLContext?
     public let policy: OutboundAddressPolicy
     let httpPort: Int
     let httpsPort: Int
@@ -32,11 +30,7 @@ public final class WebFetcher: Sendable {
         policy: OutboundAddressPolicy, httpPort: Int = 80, httpsPort: Int = 443, timeout: TimeInterval = 5,
         maximumBytes: Int = 5000
     ) {
-        var configuration = HTTPClient.Configuration(
-            certificateVerification: .none, redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(Int64(timeout)), read: .seconds(Int64(timeout))))
-        configuration.decompression = .disabled
-        self.configuration = configuration
+        tls = PinnedFetch.makeTLSContext()
         self.policy = policy
         self.httpPort = httpPort
         self.httpsPort = httpsPort
@@ -68,9 +62,11 @@ public final class WebFetcher: Sendable {
             if policy.ownListener?.isListener(address, port: port) == true {
                 throw WebFetchFailure.refused(.ownListener(host: host))
             }
-            var request = HTTPClientRequest(url: "\(scheme)://\(urlHost):\(port)\(currentPath)")
-            request.headers.replaceOrAdd(name: "User-Agent", value: "Signet DCV")
-            let (status, location, body) = try await fetch(request, connectingTo: address, host: host)
+            guard scheme == "http" || tls != nil else { throw WebFetchFailure.connection("TLS is not available") }
+            let answer = try await PinnedFetch.get(
+                address: address, port: port, host: host, path: currentPath, tls: scheme == "https" ? tls : nil,
+                timeout: timeout, maximumBytes: maximumBytes)
+            let (status, location, body) = (answer.status, answer.location, answer.body)
             if (300..<400).contains(status) {
                 guard followRedirects, let location,
                     let next = URL(string: location, relativeTo: URL(string: "\(scheme)://\(urlHost)\(currentPath)"))?
@@ -81,47 +77,14 @@ public final class WebFetcher: Sendable {
                     throw WebFetchFailure.redirectToOtherHost(location)
                 }
                 scheme = nextScheme
-                currentPath = next.path.isEmpty ? "/" : next.path + (next.query.map { "?\($0)" } ?? "")
+                let nextPath = next.path(percentEncoded: true)
+                currentPath =
+                    (nextPath.isEmpty ? "/" : nextPath) + (next.query(percentEncoded: true).map { "?\($0)" } ?? "")
                 continue
             }
             guard (200..<300).contains(status) else { throw WebFetchFailure.status(status) }
             return body
         }
         throw WebFetchFailure.tooManyRedirects
-    }
-
-    /// One request on a client of its own whose only route to `host` is `address`.
-    private func fetch(
-        _ request: HTTPClientRequest, connectingTo address: IPAddress, host: String
-    ) async throws
-        -> (status: Int, location: String?, body: String)
-    {
-        var configuration = self.configuration
-        configuration.dnsOverride = [host: address.description]
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        let outcome: Result<(status: Int, location: String?, body: String), WebFetchFailure>
-        do {
-            outcome = .success(
-                try await withTimeout(timeout, error: WebFetchFailure.timeout) { [timeout, maximumBytes] in
-                    let response = try await client.execute(request, timeout: .seconds(Int64(timeout)))
-                    var body: [UInt8] = []
-                    if (200..<300).contains(Int(response.status.code)) {
-                        for try await chunk in response.body {
-                            body += chunk.readableBytesView.prefix(maximumBytes - body.count)
-                            if body.count >= maximumBytes { break }
-                        }
-                    }
-                    return (
-                        Int(response.status.code), response.headers.first(name: "Location"),
-                        String(decoding: body, as: UTF8.self)
-                    )
-                })
-        } catch let failure as WebFetchFailure {
-            outcome = .failure(failure)
-        } catch {
-            outcome = .failure(.connection("\(error)"))
-        }
-        try? await client.shutdown()
-        return try outcome.get()
     }
 }

@@ -3,7 +3,8 @@ import Testing
 
 /// A real HTTP server on loopback for HTTP validation (Python's http.server), serving files by
 /// Host: `<root>/<host>/<path>`. A sibling `<file>.redirect` answers 302 to its content; a
-/// sibling `<file>.sleep` waits that many seconds before answering.
+/// sibling `<file>.sleep` waits that many seconds before answering. With `tls`, it speaks HTTPS
+/// with a self-signed certificate. Each request's Host header is logged beside its path.
 final class TestWebServer: Sendable {
     let root: URL
     let port: Int
@@ -17,6 +18,8 @@ final class TestWebServer: Sendable {
                 host = (self.headers.get("Host") or "").split(":")[0].lower()
                 with open(os.path.join(root, "requests.log"), "a") as log:
                     log.write(host + self.path + "\n")
+                with open(os.path.join(root, "hosts.log"), "a") as log:
+                    log.write((self.headers.get("Host") or "") + "\n")
                 path = os.path.normpath(os.path.join(root, host, self.path.split("?")[0].lstrip("/")))
                 if not path.startswith(root):
                     self.send_error(403); return
@@ -35,14 +38,33 @@ final class TestWebServer: Sendable {
         class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
             daemon_threads = True
         server = Server(("127.0.0.1", 0), Handler)
+        if len(sys.argv) > 3:
+            import ssl
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(sys.argv[2], sys.argv[3])
+            server.socket = context.wrap_socket(server.socket, server_side=True)
         print(server.server_address[1], flush=True)
         server.serve_forever()
         """#
 
-    init() async throws {
+    init(tls: Bool = false) async throws {
         root = try Tools.temporaryDirectory().resolvingSymlinksInPath()
-        (process, port) = try await Tools.startPortPrintingServer(
-            ["-c", Self.script, root.path], failure: "the Python web server did not start")
+        var arguments = ["-c", Self.script, root.path]
+        if tls {
+            // Outside the served root.
+            let folder = try Tools.temporaryDirectory()
+            let (certificate, key) = (
+                folder.appendingPathComponent("server.pem").path, folder.appendingPathComponent("key.pem").path
+            )
+            try await Tools.run(
+                "openssl",
+                [
+                    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=test web",
+                    "-days", "1", "-keyout", key, "-out", certificate,
+                ])
+            arguments += [certificate, key]
+        }
+        (process, port) = try await Tools.startPortPrintingServer(arguments, failure: "the Python web server did not start")
     }
 
     /// Serves `contents` at `path` for `host`; `suffix` writes the `.redirect` or `.sleep` sibling instead.
@@ -56,6 +78,12 @@ final class TestWebServer: Sendable {
     /// Every request received so far, as `host/path`.
     var requests: [String] {
         ((try? String(contentsOf: root.appendingPathComponent("requests.log"), encoding: .utf8)) ?? "")
+            .split(separator: "\n").map(String.init)
+    }
+
+    /// The Host header of every request received so far.
+    var hostHeaders: [String] {
+        ((try? String(contentsOf: root.appendingPathComponent("hosts.log"), encoding: .utf8)) ?? "")
             .split(separator: "\n").map(String.init)
     }
 

@@ -120,6 +120,39 @@ struct ValidationEngineTests {
         try await fetcher.shutdown()
     }
 
+    @Test(
+        "HTTP fetches go to the checked address with the name in Host: HTTPS without judging the certificate, same-host redirects across schemes, bounded bodies, paths sent as encoded"
+    )
+    func pinnedFetch() async throws {
+        let dns = try TestDNS.shared
+        let zone = TestDNS.uniqueZone()
+        let host = "files.\(zone)"
+        try await dns.add(["\(host). A 127.0.0.1"])
+        let plain = try await TestWebServer()
+        defer { plain.stop() }
+        let secure = try await TestWebServer(tls: true)
+        defer { secure.stop() }
+        let policy = OutboundAddressPolicy(resolver: NetworkDNSResolver(server: dns.server, timeout: 10), allowPrivate: true)
+        let fetcher = WebFetcher(policy: policy, httpPort: plain.port, httpsPort: secure.port)
+        try plain.serve("over http", host: host, path: "/a.txt")
+        try secure.serve("over https", host: host, path: "/a.txt")
+        #expect(try await fetcher.get(host: host, path: "/a.txt", https: false) == "over http")
+        #expect(plain.hostHeaders.last == "\(host):\(plain.port)")
+        #expect(try await fetcher.get(host: host, path: "/a.txt", https: true) == "over https", "a self-signed certificate")
+        try plain.serve("https://\(host)/b.txt", host: host, path: "/moved.txt", suffix: ".redirect")
+        try secure.serve("moved here", host: host, path: "/b.txt")
+        #expect(try await fetcher.get(host: host, path: "/moved.txt", https: false) == "moved here")
+        let short = WebFetcher(policy: policy, httpPort: plain.port, httpsPort: secure.port, maximumBytes: 4)
+        #expect(try await short.get(host: host, path: "/a.txt", https: false) == "over")
+        // A redirect's escaped bytes stay escaped: no CR LF reaches the request line.
+        try plain.serve("/x%0d%0aX-Injected:%20yes", host: host, path: "/inject.txt", suffix: ".redirect")
+        await #expect(throws: WebFetchFailure.status(404)) {
+            try await fetcher.get(host: host, path: "/inject.txt", https: false)
+        }
+        #expect(plain.requests.contains("\(host)/x%0d%0aX-Injected:%20yes"))
+        await #expect(throws: WebFetchFailure.self) { try await fetcher.get(host: host, path: "/a b", https: false) }
+    }
+
     @Test("Approver addresses: five local parts at the base domain and at the name; name servers parse")
     func smallParts() {
         let addresses = ApproverEmail.addresses(for: "*.shop.example.com")
