@@ -31,6 +31,7 @@ public struct ACMEDialect: Dialect {
     let authority: ACMEAuthority
     let settings: Settings
     let nonces = NoncePool()
+    let accountKeys = AccountKeyCache()
     let logger = Logger(label: "signet.acme")
 
     public init(authority: ACMEAuthority, settings: Settings) {
@@ -141,8 +142,7 @@ public struct ACMEDialect: Dialect {
             guard account.status == .valid else {
                 throw ACMEProblem.unauthorized("the account is \(account.status.rawValue)")
             }
-            guard case .object(let members)? = JSONValue.parse(Array(account.jwkJSON.utf8)), let key = try? JWK(members),
-                jws.isSigned(by: key)
+            guard let key = accountKeys.key(account: account.id, json: account.jwkJSON), jws.isSigned(by: key)
             else { throw ACMEProblem.malformed("the JWS signature does not verify under the account's key") }
             return (jws, account)
         }

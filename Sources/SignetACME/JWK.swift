@@ -3,6 +3,7 @@ import Foundation
 import SignetCore
 import SignetHTTP
 import SignetRA
+import Synchronization
 import X509
 import _CryptoExtras
 
@@ -127,5 +128,26 @@ struct JWK: Sendable, Equatable {
             return (try? _RSA.Signing.PublicKey(n: n, e: e)).map { Certificate.PublicKey($0) == publicKey } ?? false
         case .ed25519: return false
         }
+    }
+}
+
+/// Account keys as parsed from their stored JWK, so that a request signed with `kid` does not
+/// parse and check the same public key again. An entry is used only while the account's stored
+/// JWK is the same text (a key change replaces it); the cache forgets everything when full.
+final class AccountKeyCache: Sendable {
+    private let keys = Mutex<[Int: (json: String, key: JWK)]>([:])
+    private let capacity: Int
+
+    init(capacity: Int = 10_000) { self.capacity = capacity }
+
+    /// The key of the account `id` whose stored JWK is `json`; `nil` when that text is not a key.
+    func key(account id: Int, json: String) -> JWK? {
+        if let known = keys.withLock({ $0[id] }), known.json == json { return known.key }
+        guard case .object(let members)? = JSONValue.parse(Array(json.utf8)), let key = try? JWK(members) else { return nil }
+        keys.withLock { keys in
+            if keys.count >= capacity { keys.removeAll(keepingCapacity: true) }
+            keys[id] = (json, key)
+        }
+        return key
     }
 }
