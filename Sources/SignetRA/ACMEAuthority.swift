@@ -170,11 +170,14 @@ public struct ACMEAuthority: Sendable {
         let persistent = state.identifiers.filter { $0.status == .pending }.flatMap(\.challenges).filter {
             $0.type == .dnsPersist01 && $0.status == .pending
         }
+        var validated = false
         for challenge in persistent {
             let outcome = try await check(challenge, keyAuthorization: "", account: account, targets: .public)
             try await record(outcome, of: challenge, account: account, failureEndsOrder: false)
+            if case .passed = outcome { validated = true }
         }
-        return persistent.isEmpty ? state : try await orderState(orderID: opened.order.id, account: account)
+        // A record that is not there changes nothing: the state read above still stands.
+        return validated ? try await orderState(orderID: opened.order.id, account: account) : state
     }
 
     /// The account's URL as clients know it (CAA `accounturi`, dns-account-01, dns-persist-01).
@@ -227,7 +230,7 @@ public struct ACMEAuthority: Sendable {
         let inspected = try RegistrationAuthority.inspect(der: csrDER)
         let principal = try await principal(of: account).0
         if state.order.certificateID != nil {
-            _ = try await registration.finalize(orderID: orderID, csr: inspected, by: principal)
+            _ = try await registration.finalize(state.order, csr: inspected, by: principal)
             return try await orderState(orderID: orderID, account: account)
         }
         guard state.status == .ready else {
@@ -242,7 +245,7 @@ public struct ACMEAuthority: Sendable {
                 "the CSR names \(asked.sorted().joined(separator: ", ")); the order names \(ordered.sorted().joined(separator: ", "))"
             )
         }
-        let placed = try await registration.finalize(orderID: orderID, csr: inspected, by: principal)
+        let placed = try await registration.finalize(state.order, csr: inspected, by: principal)
         if placed.certificate.status == .approved, registration.dcvMode == .checked {
             try await refuseIfCAAForbids(placed.order, account: account)
         }

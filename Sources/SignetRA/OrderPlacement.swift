@@ -312,18 +312,30 @@ extension RegistrationAuthority {
 
     /// ``finalize(orderID:csr:by:)`` with a CSR the caller inspected already.
     public func finalize(orderID: Int, csr: InspectedCSR, by principal: Principal) async throws -> PlacedOrder {
+        guard let order = try await store.read({ try $0.order(id: orderID) }) else {
+            throw WorkflowError.orderNotFound(String(orderID))
+        }
+        return try await finalize(order, csr: csr, by: principal)
+    }
+
+    /// ``finalize(orderID:csr:by:)`` for an order the caller has just read (ACME reads it to judge
+    /// its authorizations): what is read here decides only what to check and lint, and the
+    /// transaction reads the order again before it changes anything.
+    public func finalize(_ order: Order, csr: InspectedCSR, by principal: Principal) async throws -> PlacedOrder {
         try requireSigner()
         let now = clock.now()
-        let (order, organization) = try await store.read { connection -> (Order, Organization?) in
-            guard let order = try connection.order(id: orderID), principal.canSee(containerID: order.containerID) else {
-                throw WorkflowError.orderNotFound(String(orderID))
-            }
-            return (order, try order.organizationID.flatMap { try connection.organization(id: $0) })
-        }
+        let orderID = order.id
+        guard principal.canSee(containerID: order.containerID) else { throw WorkflowError.orderNotFound(String(orderID)) }
         if order.certificateID != nil { return try await finalized(order, csr: csr) }
         guard let product = order.product, [.needsApproval, .pending].contains(order.status) else {
             throw WorkflowError.invalidOrderStatus(id: order.id, status: order.status, action: "finalized")
         }
+        let organization: Organization? =
+            if let organizationID = order.organizationID {
+                try await store.read { try $0.organization(id: organizationID) }
+            } else {
+                nil
+            }
         let linted = try preflight(
             product: product, names: order.names, csr: csr, organization: organization?.details,
             organizationUnits: order.organizationUnits, hash: order.signatureHash, profileOption: order.profileOption,
