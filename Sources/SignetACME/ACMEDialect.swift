@@ -119,12 +119,12 @@ public struct ACMEDialect: Dialect {
     /// its signature verifies under the account's key (`kid`) or, where `allowingKey`, the `jwk`.
     /// Returns the account for a `kid` request.
     func authenticate(_ request: Request, allowingKey: Bool = false) async throws -> (JWS, ACMEAccount?) {
-        guard request.headers.contentType?.description.lowercased().hasPrefix("application/jose+json") ?? false else {
+        guard Self.isJOSE(request.headers.first(name: .contentType)) else {
             throw ACMEProblem("malformed", "requests carry Content-Type application/jose+json", .unsupportedMediaType)
         }
         let body = request.body.data.map { Array($0.readableBytesView) } ?? []
         let jws = try JWS.parse(body)
-        guard jws.url == settings.baseURL + request.url.path else {
+        guard jws.url == requestURL(request) else {
             throw ACMEProblem.unauthorized("the JWS 'url' is \(jws.url), not this request's URL")
         }
         guard let nonce = jws.nonce, nonces.consume(nonce) else {
@@ -154,6 +154,37 @@ public struct ACMEDialect: Dialect {
         guard let account else { throw ACMEProblem.malformed("sign this request with the account's key ('kid')") }
         request.credentialID = "acme-account-\(account.id)"
         return (jws, account)
+    }
+
+    /// Whether a Content-Type is `application/jose+json` (any case, parameters allowed), read from
+    /// the header's bytes: Vapor's media-type parser was 1.5% of an ACME flow.
+    static func isJOSE(_ contentType: String?) -> Bool {
+        guard let value = contentType?.utf8.drop(while: { $0 == UInt8(ascii: " ") }) else { return false }
+        let expected = "application/jose+json".utf8
+        guard value.count >= expected.count,
+            zip(value, expected).allSatisfy({ (65...90).contains($0) ? $0 | 0x20 == $1 : $0 == $1 })
+        else {
+            return false
+        }
+        let rest = value.dropFirst(expected.count).drop(while: { $0 == UInt8(ascii: " ") })
+        return rest.isEmpty || rest.first == UInt8(ascii: ";")
+    }
+
+    /// The URL of the resource a request reached, as ACME's URLs spell it: the route's components
+    /// with the parameters it matched. A JWS signed for it names this resource, whatever escaping
+    /// the request line used; and it is cheaper than Vapor's `URI.path`, which re-encodes each time.
+    func requestURL(_ request: Request) -> String {
+        guard let route = request.route else { return settings.baseURL + request.url.path }
+        var url = settings.baseURL
+        for component in route.path {
+            url += "/"
+            switch component {
+            case .constant(let text): url += text
+            case .parameter(let name): url += request.parameters.get(name) ?? ""
+            case .anything, .catchall: return settings.baseURL + request.url.path
+            }
+        }
+        return url
     }
 
     func intParameter(_ request: Request, _ name: String) throws -> Int {

@@ -124,7 +124,15 @@ extension IPAddress {
     /// other spelling (`0x0a.0.0.1`, `010.0.0.1`, `10.1`, `[fd00::1]`, `::ffff:10.0.0.1`) is refused:
     /// an identifier is read one way only, and an IPv4 address is named as itself.
     public init?(identifier text: String) {
-        if text.contains(":") {
+        // Most names asked about are DNS names: one pass over the bytes rules them out.
+        var hasColon = false
+        var isDottedDecimal = true
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: ":") { hasColon = true }
+            if byte != UInt8(ascii: "."), !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) { isDottedDecimal = false }
+        }
+        guard hasColon || isDottedDecimal else { return nil }
+        if hasColon {
             guard !text.contains("."), !text.contains("%"), !text.contains("["),
                 let parsed = IPAddress(literal: text), !parsed.isIPv4
             else { return nil }

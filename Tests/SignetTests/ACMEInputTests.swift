@@ -90,6 +90,14 @@ struct ACMEInputTests {
                 request: TestingHTTPRequest(
                     method: .POST, url: URI(string: "/acme/new-account"), headers: plain, body: ByteBuffer(string: valid)))
             #expect(wrongType.status == .unsupportedMediaType)
+            for accepted in ["application/jose+json", "Application/JOSE+JSON", " application/jose+json ; charset=utf-8"] {
+                #expect(ACMEDialect.isJOSE(accepted), "\(accepted)")
+            }
+            for refused in [
+                nil, "", "application/json", "application/jose+jsonx", "application/jose", "application\u{0F}jose+json",
+            ] {
+                #expect(!ACMEDialect.isJOSE(refused), "\(String(describing: refused))")
+            }
             let stored = try await signet.store.read { try $0.acmeAccount(id: 1) }
             #expect(stored == nil, "nothing stored")
         }
