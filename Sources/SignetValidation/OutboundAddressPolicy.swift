@@ -64,13 +64,15 @@ public struct OutboundAddressPolicy: Sendable {
     }
 
     /// The address to connect to for `host`: a literal address, or the first address the resolver
-    /// answers (IPv4 first) that the policy allows for a container of `targets`.
+    /// answers (IPv4 first) that the policy allows for a container of `targets`. AAAA records are
+    /// asked for only when no IPv4 address is allowed, since one that is would be chosen anyway.
     public func address(for host: String, targets: NamePolicy = .public) async throws(OutboundRefusal) -> IPAddress {
         var candidates: [IPAddress] = []
         if let literal = IPAddress(literal: host) {
             candidates = [literal]
         } else {
             for type in [DNSRecordType.a, .aaaa] {
+                if candidates.contains(where: { allows($0, targets: targets) }) { break }
                 guard let response = try? await resolver.query(host, type: type) else { continue }
                 for record in response.records(type) {
                     if case .address(let bytes) = record.data, let address = IPAddress(bytes: bytes) {

@@ -39,6 +39,25 @@ struct OutboundRequestTests {
         }
     }
 
+    @Test("The address to connect to: an allowed IPv4 address first, else an allowed IPv6 one, else a refusal")
+    func addressChoice() async throws {
+        let dns = try TestDNS.shared
+        let zone = TestDNS.uniqueZone()
+        try await dns.add([
+            "both.\(zone). A 8.8.8.8", "both.\(zone). AAAA 2606:4700:4700::1111",
+            "private4.\(zone). A 10.0.0.1", "private4.\(zone). AAAA 2606:4700:4700::1111",
+            "only6.\(zone). AAAA 2606:4700:4700::1001", "internal.\(zone). A 10.0.0.2", "internal.\(zone). AAAA fd00::2",
+        ])
+        let policy = OutboundAddressPolicy(resolver: NetworkDNSResolver(server: dns.server, timeout: 10), allowPrivate: false)
+        #expect(try await policy.address(for: "both.\(zone)") == IPAddress(literal: "8.8.8.8"))
+        #expect(try await policy.address(for: "private4.\(zone)") == IPAddress(literal: "2606:4700:4700::1111"))
+        #expect(try await policy.address(for: "only6.\(zone)") == IPAddress(literal: "2606:4700:4700::1001"))
+        await #expect(throws: OutboundRefusal.notPublic(host: "internal.\(zone)")) {
+            try await policy.address(for: "internal.\(zone)")
+        }
+        await #expect(throws: OutboundRefusal.noAddress(host: "none.\(zone)")) { try await policy.address(for: "none.\(zone)") }
+    }
+
     @Test("HTTP validation of a name that points at loopback fails with a generic reason, and the internal server is never asked")
     func validationRefusesInternalAddresses() async throws {
         let web = try await TestWebServer()
