@@ -116,7 +116,18 @@ struct JSONParser {
     /// A string at `index` (its opening quote): escapes resolved, checked as UTF-8.
     private mutating func string() -> String? {
         index += 1
-        var scalars: [UInt8] = []
+        let start = index
+        // Most strings (base64url, names, URLs) have no escape: one scan and one copy.
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return String(validating: bytes[start..<index - 1], as: UTF8.self)
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            index += 1
+        }
+        var scalars = Array(bytes[start..<index])
         while index < bytes.count {
             let byte = bytes[index]
             index += 1
