@@ -6,61 +6,52 @@ import NIOPosix
 /// question has a fresh source port), the query sent to `server`, and the first datagram from
 /// `server` carrying the query's id taken as the answer.
 ///
-/// It runs on the event loop alone (a handler, a promise and a scheduled timeout) rather than as
-/// an async channel under a task group: a certificate check asks several questions, and the
-/// async sequence, the timeout's extra task and its timer cost more than the exchange itself.
+/// It runs on the event loop alone (``LoopExchange``) rather than as an async channel under a
+/// task group: a certificate check asks several questions, and the async sequence, the timeout's
+/// extra task and its timer cost more than the exchange itself.
 enum DatagramExchange {
     static func ask(
         _ message: [UInt8], id: UInt16, server: SocketAddress, timeout: TimeInterval
     ) async throws -> DNSResponse {
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let promise = loop.makePromise(of: DNSResponse.self)
-        let handler = AnswerHandler(server: server, id: id, promise: promise)
-        let channel: any Channel
-        do {
-            channel = try await DatagramBootstrap(group: loop)
+        // By address: `bind(host:port:)` would run `getaddrinfo` for every question.
+        let local = try SocketAddress(ipAddress: server.protocol == .inet6 ? "::" : "0.0.0.0", port: 0)
+        let seconds = min(max(0, timeout), 3600)
+        return try await LoopExchange<DNSResponse>.run(
+            timeout: .nanoseconds(Int64(seconds * 1_000_000_000)), timeoutError: DNSError.timeout
+        ) { exchange in
+            DatagramBootstrap(group: exchange.loop)
                 .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            AnswerHandler(server: server, id: id, exchange: exchange))
+                    }
                 }
-                // By address: `bind(host:port:)` would run `getaddrinfo` for every question.
-                .bind(to: try SocketAddress(ipAddress: server.protocol == .inet6 ? "::" : "0.0.0.0", port: 0)).get()
-        } catch {
-            promise.fail(error)
-            throw error
-        }
-        // Every way out closes the socket; a closed socket fails the promise if nothing answered.
-        let deadline = loop.scheduleTask(in: .nanoseconds(Int64(min(max(0, timeout), 3600) * 1_000_000_000))) {
-            promise.fail(DNSError.timeout)
-            channel.close(promise: nil)
-        }
-        promise.futureResult.whenComplete { _ in
-            deadline.cancel()
-            channel.close(promise: nil)
-        }
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: server, data: ByteBuffer(bytes: message))).whenFailure {
-            promise.fail($0)
-        }
-        return try await withTaskCancellationHandler {
-            try await promise.futureResult.get()
-        } onCancel: {
-            promise.fail(CancellationError())
+                .bind(to: local)
+                .whenComplete { bound in
+                    switch bound {
+                    case .failure(let error):
+                        exchange.finish(.failure(error))
+                    case .success(let channel):
+                        exchange.use(channel)
+                        let query = AddressedEnvelope(remoteAddress: server, data: ByteBuffer(bytes: message))
+                        channel.writeAndFlush(query).whenFailure { exchange.finish(.failure($0)) }
+                    }
+                }
         }
     }
 
-    /// Completes the promise with the server's answer to this query; other datagrams are dropped.
+    /// Ends the exchange with the server's answer to this query; other datagrams are dropped.
     private final class AnswerHandler: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
         let server: SocketAddress
         let id: UInt16
-        let promise: EventLoopPromise<DNSResponse>
-        /// Whether this handler completed the promise (the event loop's alone).
-        private var answered = false
+        let exchange: LoopExchange<DNSResponse>
 
-        init(server: SocketAddress, id: UInt16, promise: EventLoopPromise<DNSResponse>) {
+        init(server: SocketAddress, id: UInt16, exchange: LoopExchange<DNSResponse>) {
             self.server = server
             self.id = id
-            self.promise = promise
+            self.exchange = exchange
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -68,17 +59,17 @@ enum DatagramExchange {
             guard envelope.remoteAddress == server else { return }
             let bytes = Array(envelope.data.readableBytesView)
             guard bytes.count >= 2, UInt16(bytes[0]) << 8 | UInt16(bytes[1]) == id else { return }
-            answered = true
-            promise.completeWith(Result { try DNSMessage.parse(bytes, expectedID: id) })
+            exchange.finish(Result { try DNSMessage.parse(bytes, expectedID: id) })
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
-            promise.fail(DNSError.unreachable("\(server): \(error)"))
+            exchange.finish(.failure(DNSError.unreachable("\(server): \(error)")))
         }
 
         func channelInactive(context: ChannelHandlerContext) {
-            guard !answered else { return }
-            promise.fail(DNSError.unreachable("\(server) closed"))
+            // Before an answer, the socket closed under the question.
+            guard !exchange.isFinished else { return }
+            exchange.finish(.failure(DNSError.unreachable("the socket for \(server) closed")))
         }
     }
 }

@@ -34,52 +34,44 @@ enum PinnedFetch {
         guard path.hasPrefix("/"), path.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw WebFetchFailure.connection("'\(path)' is not a request path")
         }
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let promise = loop.makePromise(of: Answer.self)
-        let reader = ResponseReader(maximumBytes: maximumBytes, promise: promise)
         let seconds = min(max(0, timeout), 3600)
+        let target = try SocketAddress(ipAddress: address.description, port: port)
         // An IP address is no server name: SNI carries DNS names only (RFC 6066 3).
         let serverName = CertificateNames.isIPAddress(host) ? nil : host
-        let bootstrap = ClientBootstrap(group: loop)
-            .connectTimeout(.nanoseconds(Int64(seconds * 1_000_000_000)))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let pipeline = channel.pipeline.syncOperations
-                    if let tls { try pipeline.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName)) }
-                    try pipeline.addHTTPClientHandlers()
-                    try pipeline.addHandler(reader)
-                }
-            }
-        let deadline = loop.scheduleTask(in: .nanoseconds(Int64(seconds * 1_000_000_000))) {
-            promise.fail(WebFetchFailure.timeout)
-        }
-        let channel: any Channel
-        do {
-            channel = try await bootstrap.connect(to: try SocketAddress(ipAddress: address.description, port: port)).get()
-        } catch {
-            deadline.cancel()
-            promise.fail(error)
-            throw WebFetchFailure.connection("\(error)")
-        }
-        // Whatever ends the exchange (the answer, the deadline, an error, a cancelled task) closes it.
-        promise.futureResult.whenComplete { _ in
-            deadline.cancel()
-            channel.close(promise: nil)
-        }
         let defaultPort = tls == nil ? 80 : 443
-        let hostHeader = (host.contains(":") ? "[\(host)]" : host) + (port == defaultPort ? "" : ":\(port)")
         var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
-        head.headers.add(name: "Host", value: hostHeader)
+        head.headers.add(name: "Host", value: (host.contains(":") ? "[\(host)]" : host) + (port == defaultPort ? "" : ":\(port)"))
         head.headers.add(name: "User-Agent", value: "Signet DCV")
         head.headers.add(name: "Accept", value: "*/*")
         head.headers.add(name: "Connection", value: "close")
-        channel.write(HTTPClientRequestPart.head(head), promise: nil)
-        channel.writeAndFlush(HTTPClientRequestPart.end(nil)).whenFailure { promise.fail($0) }
+        let request = head
         do {
-            return try await withTaskCancellationHandler {
-                try await promise.futureResult.get()
-            } onCancel: {
-                promise.fail(CancellationError())
+            return try await LoopExchange<Answer>.run(
+                timeout: .nanoseconds(Int64(seconds * 1_000_000_000)), timeoutError: WebFetchFailure.timeout
+            ) { exchange in
+                ClientBootstrap(group: exchange.loop)
+                    .connectTimeout(.nanoseconds(Int64(seconds * 1_000_000_000)))
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            let pipeline = channel.pipeline.syncOperations
+                            if let tls {
+                                try pipeline.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName))
+                            }
+                            try pipeline.addHTTPClientHandlers()
+                            try pipeline.addHandler(ResponseReader(maximumBytes: maximumBytes, exchange: exchange))
+                        }
+                    }
+                    .connect(to: target)
+                    .whenComplete { connected in
+                        switch connected {
+                        case .failure(let error):
+                            exchange.finish(.failure(error))
+                        case .success(let channel):
+                            exchange.use(channel)
+                            channel.write(HTTPClientRequestPart.head(request), promise: nil)
+                            channel.writeAndFlush(HTTPClientRequestPart.end(nil)).whenFailure { exchange.finish(.failure($0)) }
+                        }
+                    }
             }
         } catch let failure as WebFetchFailure {
             throw failure
@@ -93,14 +85,14 @@ enum PinnedFetch {
         typealias InboundIn = HTTPClientResponsePart
 
         let maximumBytes: Int
-        let promise: EventLoopPromise<Answer>
+        let exchange: LoopExchange<Answer>
         // The event loop's alone.
         private var head: HTTPResponseHead?
         private var body: [UInt8] = []
 
-        init(maximumBytes: Int, promise: EventLoopPromise<Answer>) {
+        init(maximumBytes: Int, exchange: LoopExchange<Answer>) {
             self.maximumBytes = maximumBytes
-            self.promise = promise
+            self.exchange = exchange
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -121,23 +113,25 @@ enum PinnedFetch {
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
-            promise.fail(WebFetchFailure.connection("\(error)"))
+            guard !exchange.isFinished else { return }
+            exchange.finish(.failure(WebFetchFailure.connection("\(error)")))
         }
 
         func channelInactive(context: ChannelHandlerContext) {
             if head != nil {
                 finish()
-            } else {
-                promise.fail(WebFetchFailure.connection("the server closed the connection without an answer"))
+            } else if !exchange.isFinished {
+                exchange.finish(.failure(WebFetchFailure.connection("the server closed the connection without an answer")))
             }
         }
 
         private func finish() {
             guard let head else { return }
-            promise.succeed(
-                Answer(
-                    status: Int(head.status.code), location: head.headers.first(name: "Location"),
-                    body: String(decoding: body, as: UTF8.self)))
+            guard !exchange.isFinished else { return }
+            let answer = Answer(
+                status: Int(head.status.code), location: head.headers.first(name: "Location"),
+                body: String(decoding: body, as: UTF8.self))
+            exchange.finish(.success(answer))
         }
     }
 }
