@@ -151,7 +151,6 @@ let package = Package(
             dependencies: [
                 "SignetCore",
                 "SignetHTTP",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Crypto
 import Foundation
 import NIOCore
@@ -36,7 +35,7 @@ final class ACMELoadClient: Sendable {
         var location: String? { headers.first(name: "Location") }
     }
 
-    let http: HTTPClient
+    let http: LoadHTTP
     let key: P256.Signing.PrivateKey
     /// The directory's URLs by name.
     let directory: [String: String]
@@ -53,7 +52,7 @@ final class ACMELoadClient: Sendable {
     /// The key authorization's second half (RFC 7638).
     var thumbprint: String { Base64URL.encode(Array(SHA256.hash(data: Data(jwk.utf8)))) }
 
-    private init(http: HTTPClient, directory: [String: String], accountURL: String, key: P256.Signing.PrivateKey) {
+    private init(http: LoadHTTP, directory: [String: String], accountURL: String, key: P256.Signing.PrivateKey) {
         self.http = http
         self.directory = directory
         self.accountURL = accountURL
@@ -62,7 +61,7 @@ final class ACMELoadClient: Sendable {
 
     /// Reads the directory and registers an account bound by `eabKeyID`/`eabHMAC`.
     static func register(
-        directoryURL: String, eabKeyID: String, eabHMAC: String, http: HTTPClient
+        directoryURL: String, eabKeyID: String, eabHMAC: String, http: LoadHTTP
     ) async throws
         -> ACMELoadClient
     {
@@ -88,9 +87,8 @@ final class ACMELoadClient: Sendable {
 
     func freshNonce() async throws -> String {
         guard let url = directory["newNonce"] else { throw Problem(description: "no newNonce") }
-        var request = HTTPClientRequest(url: url)
-        request.method = .HEAD
-        let response = try await http.execute(request, timeout: .seconds(30))
+        // GET rather than HEAD (RFC 8555 7.2 allows both): the answer has no body either way.
+        let response = try await http.execute(.GET, url)
         guard let nonce = response.headers.first(name: "Replay-Nonce") else { throw Problem(description: "no nonce") }
         return nonce
     }
@@ -98,14 +96,11 @@ final class ACMELoadClient: Sendable {
     /// POSTs a JWS of `payload` (empty: POST-as-GET) and keeps the answer's nonce for the next one.
     func post(_ url: String, payload: String, nonce: inout String, useKeyID: Bool = true) async throws -> Answer {
         for attempt in 0..<3 {
-            var request = HTTPClientRequest(url: url)
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/jose+json")
-            request.body = .bytes(ByteBuffer(string: try jws(payload: payload, url: url, nonce: nonce, useKeyID: useKeyID)))
-            let response = try await http.execute(request, timeout: .seconds(60))
-            let body = try await response.body.collect(upTo: 1 << 20)
+            let body = Array(try jws(payload: payload, url: url, nonce: nonce, useKeyID: useKeyID).utf8)
+            let response = try await http.execute(
+                .POST, url, headers: ["Content-Type": "application/jose+json"], body: body)
             if let next = response.headers.first(name: "Replay-Nonce") { nonce = next }
-            let answer = Answer(status: Int(response.status.code), headers: response.headers, body: Array(buffer: body))
+            let answer = Answer(status: response.status, headers: response.headers, body: response.body)
             // RFC 8555 6.5: a badNonce answer carries a fresh nonce to retry with.
             if answer.status == 400, attempt < 2, answer.string("type")?.hasSuffix(":badNonce") == true { continue }
             return answer
@@ -128,9 +123,8 @@ final class ACMELoadClient: Sendable {
         return #"{"protected":"\#(protected)","payload":"\#(body)","signature":"\#(Base64URL.encode(Array(mac)))"}"#
     }
 
-    static func get(_ url: String, http: HTTPClient) async throws -> Answer {
-        let response = try await http.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
-        let body = try await response.body.collect(upTo: 1 << 20)
-        return Answer(status: Int(response.status.code), headers: response.headers, body: Array(buffer: body))
+    static func get(_ url: String, http: LoadHTTP) async throws -> Answer {
+        let response = try await http.execute(.GET, url)
+        return Answer(status: response.status, headers: response.headers, body: response.body)
     }
 }

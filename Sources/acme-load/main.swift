@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 
 /// `acme-load`: full ACME flows against a server for `--seconds`, `--concurrency` at a time, each
@@ -53,9 +52,7 @@ func percentile(_ sorted: [Double], _ share: Double) -> Double {
 
 do {
     let options = try Options(Array(CommandLine.arguments.dropFirst()))
-    var configuration = HTTPClient.Configuration(certificateVerification: .none)
-    configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = options.concurrency
-    let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    let http = try LoadHTTP(url: options.directory)
     let client = try await ACMELoadClient.register(
         directoryURL: options.directory, eabKeyID: options.eabKeyID, eabHMAC: options.eabHMAC, http: http)
     let responder = try await ChallengeResponder.start(port: options.responderPort, thumbprint: client.thumbprint)
@@ -84,7 +81,7 @@ do {
     }
     let elapsed = Date().timeIntervalSince(start)
     responder.close(promise: nil)
-    try await http.shutdown().get()
+    http.shutdown()
     let durations = await tally.durations.sorted()
     let errors = await tally.errors
     let report: [String: Any] = [
