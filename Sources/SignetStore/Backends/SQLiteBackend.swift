@@ -17,15 +17,16 @@ final class SQLiteBackend: Sendable {
         configuration.maximumReaderCount = readers
         // Another process (sqlite3, a backup) may hold the file for a moment.
         configuration.busyMode = .timeout(10)
-        // Every write runs in a savepoint of a shared commit (``SQLiteGroupCommit``), and SQLite
-        // keeps each savepoint's undo pages in a statement journal: on disk, that was a temporary
-        // file created, written and deleted in every batch, more writes than the WAL itself.
-        // In memory it is a few pages, gone at the commit; the durability is the WAL's alone.
-        configuration.prepareDatabase { database in try database.execute(sql: "PRAGMA temp_store = MEMORY") }
         pool = try DatabasePool(path: path, configuration: configuration)
         // GRDB sets the writer to NORMAL in WAL mode, which may lose the last commits on a power
         // loss; an acknowledged order must survive one.
         try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+        // Every write runs in a savepoint of a shared commit (``SQLiteGroupCommit``), and SQLite
+        // keeps each savepoint's undo pages in a statement journal: on disk, that was a temporary
+        // file created, written and deleted in every batch, more writes than the WAL itself.
+        // In memory it is a few pages, gone at the commit; the durability is the WAL's alone. The
+        // readers keep temporary files, so that a large sort never has to fit in memory.
+        try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA temp_store = MEMORY") }
         writer = SQLiteGroupCommit(pool: pool)
     }
 
