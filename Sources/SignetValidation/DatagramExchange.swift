@@ -19,7 +19,7 @@ enum DatagramExchange {
         return try await LoopExchange<DNSResponse>.run(
             timeout: .nanoseconds(Int64(seconds * 1_000_000_000)), timeoutError: DNSError.timeout
         ) { exchange in
-            DatagramBootstrap(group: exchange.loop)
+            let bound = DatagramBootstrap(group: exchange.loop)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
@@ -27,16 +27,9 @@ enum DatagramExchange {
                     }
                 }
                 .bind(to: local)
-                .whenComplete { bound in
-                    switch bound {
-                    case .failure(let error):
-                        exchange.finish(.failure(error))
-                    case .success(let channel):
-                        exchange.use(channel)
-                        let query = AddressedEnvelope(remoteAddress: server, data: ByteBuffer(bytes: message))
-                        channel.writeAndFlush(query).whenFailure { exchange.finish(.failure($0)) }
-                    }
-                }
+            exchange.open(bound) { channel in
+                channel.writeAndFlush(AddressedEnvelope(remoteAddress: server, data: ByteBuffer(bytes: message)))
+            }
         }
     }
 

@@ -45,14 +45,22 @@ final class LoopExchange<Value: Sendable>: @unchecked Sendable {
         }
     }
 
-    /// The exchange's channel, closed when it ends (at once if it has ended already).
-    func use(_ channel: any Channel) {
-        loop.assertInEventLoop()
-        guard !isFinished else {
-            channel.close(promise: nil)
-            return
+    /// Takes the channel `opening` gives (a bind or a connect on this loop) as the exchange's own,
+    /// to be closed when it ends, and then `send`s on it; a failure to open or to send ends it.
+    func open(_ opening: EventLoopFuture<any Channel>, then send: @escaping (any Channel) -> EventLoopFuture<Void>) {
+        opening.whenComplete { opened in
+            switch opened {
+            case .failure(let error):
+                self.finish(.failure(error))
+            case .success(let channel):
+                guard !self.isFinished else {
+                    channel.close(promise: nil)
+                    return
+                }
+                self.channel = channel
+                send(channel).whenFailure { self.finish(.failure($0)) }
+            }
         }
-        self.channel = channel
     }
 
     /// Ends the exchange with `result`; later calls do nothing.

@@ -49,7 +49,7 @@ enum PinnedFetch {
             return try await LoopExchange<Answer>.run(
                 timeout: .nanoseconds(Int64(seconds * 1_000_000_000)), timeoutError: WebFetchFailure.timeout
             ) { exchange in
-                ClientBootstrap(group: exchange.loop)
+                let connected = ClientBootstrap(group: exchange.loop)
                     .connectTimeout(.nanoseconds(Int64(seconds * 1_000_000_000)))
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
@@ -62,16 +62,10 @@ enum PinnedFetch {
                         }
                     }
                     .connect(to: target)
-                    .whenComplete { connected in
-                        switch connected {
-                        case .failure(let error):
-                            exchange.finish(.failure(error))
-                        case .success(let channel):
-                            exchange.use(channel)
-                            channel.write(HTTPClientRequestPart.head(request), promise: nil)
-                            channel.writeAndFlush(HTTPClientRequestPart.end(nil)).whenFailure { exchange.finish(.failure($0)) }
-                        }
-                    }
+                exchange.open(connected) { channel in
+                    channel.write(HTTPClientRequestPart.head(request), promise: nil)
+                    return channel.writeAndFlush(HTTPClientRequestPart.end(nil))
+                }
             }
         } catch let failure as WebFetchFailure {
             throw failure
