@@ -54,39 +54,32 @@ enum TLSALPNProbe {
             configuration.cipherSuites = "AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA:AES256-SHA"
         }
         let context = try NIOSSLContext(configuration: configuration)
-        let group = MultiThreadedEventLoopGroup.singleton
-        let promise = group.next().makePromise(of: TLSALPNHandshake.self)
-        let bootstrap = ClientBootstrap(group: group)
-            .connectTimeout(.milliseconds(Int64(timeout * 1000)))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let tls = try NIOSSLClientHandler(context: context, serverHostname: serverName)
-                    try channel.pipeline.syncOperations.addHandlers([tls, HandshakeCapture(promise)])
-                }
-            }
         let target = try SocketAddress(ipAddress: address.description, port: port)
-        // The connect is bounded by the bootstrap's timeout; a promise is never left unfulfilled.
-        let channel: any Channel
-        do {
-            channel = try await bootstrap.connect(to: target).get()
-        } catch {
-            promise.fail(error)
-            throw error
+        let limit = TimeAmount.nanoseconds(Int64(min(max(0, timeout), 3600) * 1_000_000_000))
+        return try await LoopExchange<TLSALPNHandshake>.run(timeout: limit, timeoutError: DNSError.timeout) { exchange in
+            let connected = ClientBootstrap(group: exchange.loop)
+                .connectTimeout(limit)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let tls = try NIOSSLClientHandler(context: context, serverHostname: serverName)
+                        try channel.pipeline.syncOperations.addHandlers([tls, HandshakeCapture(exchange)])
+                    }
+                }
+                .connect(to: target)
+            // Nothing is sent: the handshake is the whole exchange.
+            exchange.open(connected) { $0.eventLoop.makeSucceededVoidFuture() }
         }
-        defer { channel.close(promise: nil) }
-        return try await withTimeout(timeout, error: DNSError.timeout) { try await promise.futureResult.get() }
     }
 }
 
-/// Completes `promise` with the peer's certificate once the handshake is done, or with the error
+/// Ends the exchange with the peer's certificate once the handshake is done, or with the error
 /// that ended the connection first; then closes the connection.
-private final class HandshakeCapture: ChannelInboundHandler, RemovableChannelHandler {
+private final class HandshakeCapture: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
 
-    private let promise: EventLoopPromise<TLSALPNHandshake>
-    private var completed = false
+    private let exchange: LoopExchange<TLSALPNHandshake>
 
-    init(_ promise: EventLoopPromise<TLSALPNHandshake>) { self.promise = promise }
+    init(_ exchange: LoopExchange<TLSALPNHandshake>) { self.exchange = exchange }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case TLSUserEvent.handshakeCompleted(let negotiated) = event {
@@ -112,9 +105,5 @@ private final class HandshakeCapture: ChannelInboundHandler, RemovableChannelHan
         context.fireChannelInactive()
     }
 
-    private func complete(_ outcome: Result<TLSALPNHandshake, any Error>) {
-        guard !completed else { return }
-        completed = true
-        promise.completeWith(outcome)
-    }
+    private func complete(_ outcome: Result<TLSALPNHandshake, any Error>) { exchange.finish(outcome) }
 }
