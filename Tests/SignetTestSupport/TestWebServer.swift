@@ -9,6 +9,8 @@ final class TestWebServer: Sendable {
     let root: URL
     let port: Int
     let process: ChildProcess
+    /// The self-signed certificate and key of a TLS server, outside the served root.
+    let certificateFolder: URL?
 
     private static let script = #"""
         import http.server, os, socketserver, sys, time
@@ -50,9 +52,8 @@ final class TestWebServer: Sendable {
     init(tls: Bool = false) async throws {
         root = try Tools.temporaryDirectory().resolvingSymlinksInPath()
         var arguments = ["-c", Self.script, root.path]
-        if tls {
-            // Outside the served root.
-            let folder = try Tools.temporaryDirectory()
+        certificateFolder = tls ? try Tools.temporaryDirectory() : nil
+        if let folder = certificateFolder {
             let (certificate, key) = (
                 folder.appendingPathComponent("server.pem").path, folder.appendingPathComponent("key.pem").path
             )
@@ -76,20 +77,20 @@ final class TestWebServer: Sendable {
     }
 
     /// Every request received so far, as `host/path`.
-    var requests: [String] {
-        ((try? String(contentsOf: root.appendingPathComponent("requests.log"), encoding: .utf8)) ?? "")
-            .split(separator: "\n").map(String.init)
-    }
+    var requests: [String] { lines(of: "requests.log") }
 
     /// The Host header of every request received so far.
-    var hostHeaders: [String] {
-        ((try? String(contentsOf: root.appendingPathComponent("hosts.log"), encoding: .utf8)) ?? "")
-            .split(separator: "\n").map(String.init)
+    var hostHeaders: [String] { lines(of: "hosts.log") }
+
+    private func lines(of log: String) -> [String] {
+        ((try? String(contentsOf: root.appendingPathComponent(log), encoding: .utf8)) ?? "").split(separator: "\n")
+            .map(String.init)
     }
 
     func stop() {
         Tools.kill(process)
         try? FileManager.default.removeItem(at: root)
+        if let certificateFolder { try? FileManager.default.removeItem(at: certificateFolder) }
     }
 }
 
