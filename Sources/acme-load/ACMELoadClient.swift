@@ -97,10 +97,8 @@ final class ACMELoadClient: Sendable {
     func post(_ url: String, payload: String, nonce: inout String, useKeyID: Bool = true) async throws -> Answer {
         for attempt in 0..<3 {
             let body = Array(try jws(payload: payload, url: url, nonce: nonce, useKeyID: useKeyID).utf8)
-            let response = try await http.execute(
-                .POST, url, headers: ["Content-Type": "application/jose+json"], body: body)
-            if let next = response.headers.first(name: "Replay-Nonce") { nonce = next }
-            let answer = Answer(status: response.status, headers: response.headers, body: response.body)
+            let answer = try await http.execute(.POST, url, headers: ["Content-Type": "application/jose+json"], body: body)
+            if let next = answer.headers.first(name: "Replay-Nonce") { nonce = next }
             // RFC 8555 6.5: a badNonce answer carries a fresh nonce to retry with.
             if answer.status == 400, attempt < 2, answer.string("type")?.hasSuffix(":badNonce") == true { continue }
             return answer
@@ -124,7 +122,6 @@ final class ACMELoadClient: Sendable {
     }
 
     static func get(_ url: String, http: LoadHTTP) async throws -> Answer {
-        let response = try await http.execute(.GET, url)
-        return Answer(status: response.status, headers: response.headers, body: response.body)
+        try await http.execute(.GET, url)
     }
 }

@@ -12,7 +12,7 @@ final class LoadHTTP: Sendable {
         let description: String
     }
 
-    typealias Answer = (status: Int, headers: HTTPHeaders, body: [UInt8])
+    typealias Answer = ACMELoadClient.Answer
 
     let host: String
     let port: Int
@@ -122,7 +122,7 @@ final class AnswerCollector: ChannelInboundHandler, @unchecked Sendable {
         case .body(var buffer):
             body += buffer.readBytes(length: buffer.readableBytes) ?? []
         case .end:
-            if let head { pending?.succeed((Int(head.status.code), head.headers, body)) }
+            if let head { pending?.succeed(LoadHTTP.Answer(status: Int(head.status.code), headers: head.headers, body: body)) }
             pending = nil
             head = nil
         }
