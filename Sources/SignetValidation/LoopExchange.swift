@@ -47,7 +47,7 @@ final class LoopExchange<Value: Sendable>: @unchecked Sendable {
 
     /// Takes the channel `opening` gives (a bind or a connect on this loop) as the exchange's own,
     /// to be closed when it ends, and then `send`s on it; a failure to open or to send ends it.
-    func open(_ opening: EventLoopFuture<any Channel>, then send: @escaping (any Channel) -> EventLoopFuture<Void>) {
+    func open(_ opening: EventLoopFuture<any Channel>, then send: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>) {
         opening.whenComplete { opened in
             switch opened {
             case .failure(let error):
