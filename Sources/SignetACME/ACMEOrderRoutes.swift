@@ -197,11 +197,9 @@ extension ACMEDialect {
         else { throw ACMEProblem.notFound("no such challenge") }
         var current = challenge
         if !jws.isPostAsGet {
-            let updated = try await authority.respond(
+            current = try await authority.respond(
                 to: state, name: identifier.name, type: type,
                 keyAuthorization: "\(challenge.token).\(account.thumbprint)", account: account)
-            let mine = updated.identifiers.first { $0.name == identifier.name }?.challenges ?? []
-            current = mine.first { $0.type == type } ?? challenge
         }
         let response = json(challengeJSON(state.order.id, current))
         let up = authorizationURL(order: state.order.id, name: identifier.name)

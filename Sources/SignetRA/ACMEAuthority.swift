@@ -162,10 +162,16 @@ public struct ACMEAuthority: Sendable {
             }
             submission.options.renewalOfOrderID = replaced.order.id
         }
-        // ACME has no idempotency key, so there is no request to recognise again.
-        let opened = try await registration.open(
-            submission, by: principal, fingerprint: "", attachment: ACMEOrderOpening(profile: profile))
-        let state = try await orderState(orderID: opened.order.id, account: account)
+        // ACME has no idempotency key, so the order is new and its transaction left its state
+        // (the read is for an opening that wrote nothing, which ACME never sees).
+        let opening = ACMEOrderOpening(profile: profile, authority: self)
+        let opened = try await registration.open(submission, by: principal, fingerprint: "", attachment: opening)
+        let state: ACMEOrderState
+        if let written = opening.state {
+            state = written
+        } else {
+            state = try await orderState(orderID: opened.order.id, account: account)
+        }
         // A dns-persist-01 record already in place validates the identifier at once (the draft's point).
         let persistent = state.identifiers.filter { $0.status == .pending }.flatMap(\.challenges).filter {
             $0.type == .dnsPersist01 && $0.status == .pending
@@ -195,32 +201,38 @@ public struct ACMEAuthority: Sendable {
             guard let order = try connection.order(id: orderID), order.userID == account.userID, order.origin == .acme else {
                 throw WorkflowError.orderNotFound(String(orderID))
             }
-            let names = order.names.subjectAlternativeNames(isTLS: true)
-            let waiting = Set(
-                try registration.domainControl.uncovered(
-                    names, scope: order.dcvScope, orderDCV: order.dcv, containerID: order.containerID, connection: connection,
-                    at: now))
-            let challenges = Dictionary(grouping: try connection.acmeChallenges(orderID: orderID), by: \.name)
-            let deactivated = try connection.deactivatedACMEAuthorizations(orderID: orderID)
-            let isPastExpiry = now >= order.dateCreated.addingTimeInterval(ACMEOrderState.lifetime)
-            let identifiers = names.map { name in
-                let mine = challenges[name] ?? []
-                let status = ACMEAuthorizationStatus(
-                    isValidated: registration.dcvMode == .alwaysValid || !waiting.contains(name), challenges: mine.map(\.status),
-                    isDeactivated: deactivated.contains(name), isPastExpiry: isPastExpiry)
-                // Every identifier gets its challenges when the order opens; an authorization that is
-                // no longer pending shows only the challenges that were tried (RFC 8555 7.1.4).
-                let shown = status == .pending ? mine : mine.filter { $0.status != .pending }
-                return ACMEIdentifierState(name: name, status: status, challenges: shown, isWildcard: name.hasPrefix("*."))
-            }
-            let endReason =
-                [.canceled, .rejected].contains(order.status)
-                ? try connection.requests(orderIDs: [orderID])[orderID]?.last(where: { $0.processorComment != nil })?
-                    .processorComment : nil
-            return ACMEOrderState(
-                order: order, identifiers: identifiers, certificate: try connection.currentCertificate(of: order),
-                endReason: endReason, profile: try connection.acmeProfile(orderID: orderID), now: now)
+            return try state(of: order, connection: connection, at: now)
         }
+    }
+
+    /// The state of ACME order `order` as `connection` sees it: a read's, or the transaction's
+    /// that opened the order (which answers newOrder without reading it all again).
+    func state(of order: Order, connection: StoreSession<some SessionAccess>, at now: Date) throws -> ACMEOrderState {
+        let names = order.names.subjectAlternativeNames(isTLS: true)
+        let waiting = Set(
+            try registration.domainControl.uncovered(
+                names, scope: order.dcvScope, orderDCV: order.dcv, containerID: order.containerID, connection: connection,
+                at: now))
+        let challenges = Dictionary(grouping: try connection.acmeChallenges(orderID: order.id), by: \.name)
+        let deactivated = try connection.deactivatedACMEAuthorizations(orderID: order.id)
+        let isPastExpiry = now >= order.dateCreated.addingTimeInterval(ACMEOrderState.lifetime)
+        let identifiers = names.map { name in
+            let mine = challenges[name] ?? []
+            let status = ACMEAuthorizationStatus(
+                isValidated: registration.dcvMode == .alwaysValid || !waiting.contains(name), challenges: mine.map(\.status),
+                isDeactivated: deactivated.contains(name), isPastExpiry: isPastExpiry)
+            // Every identifier gets its challenges when the order opens; an authorization that is
+            // no longer pending shows only the challenges that were tried (RFC 8555 7.1.4).
+            let shown = status == .pending ? mine : mine.filter { $0.status != .pending }
+            return ACMEIdentifierState(name: name, status: status, challenges: shown, isWildcard: name.hasPrefix("*."))
+        }
+        let endReason =
+            [.canceled, .rejected].contains(order.status)
+            ? try connection.requests(orderIDs: [order.id])[order.id]?.last(where: { $0.processorComment != nil })?
+                .processorComment : nil
+        return ACMEOrderState(
+            order: order, identifiers: identifiers, certificate: try connection.currentCertificate(of: order),
+            endReason: endReason, profile: try connection.acmeProfile(orderID: order.id), now: now)
     }
 
     /// RFC 8555 7.4: the CSR names exactly the order's identifiers; then the order is finalized
@@ -314,9 +326,22 @@ public struct ACMEAuthority: Sendable {
 }
 
 /// What ACME keeps beside an order it opens, written in the order's transaction: the profile the
-/// client chose, and a challenge of each type for each identifier (RFC 8555 7.1.4), with fresh tokens.
-struct ACMEOrderOpening: OrderAttachment {
+/// client chose, and a challenge of each type for each identifier (RFC 8555 7.1.4), with fresh
+/// tokens. It keeps the order's state as that transaction left it, for newOrder's answer: a read
+/// of the order after the commit would find the same, one read session later.
+final class ACMEOrderOpening: OrderAttachment, @unchecked Sendable {
     let profile: String
+    let authority: ACMEAuthority
+    private let lock = NSLock()
+    private var written: ACMEOrderState?
+
+    init(profile: String, authority: ACMEAuthority) {
+        self.profile = profile
+        self.authority = authority
+    }
+
+    /// The opened order's state; `nil` until its transaction ran (or if none did).
+    var state: ACMEOrderState? { lock.withLock { written } }
 
     func write(for order: Order, cost: Money, connection: WriteSession, at now: Date) throws {
         try connection.recordACMEProfile(orderID: order.id, profile: profile)
@@ -325,5 +350,7 @@ struct ACMEOrderOpening: OrderAttachment {
                 try connection.insertACMEChallenge(orderID: order.id, name: name, type: type, token: ACMEAuthority.token())
             }
         }
+        let state = try authority.state(of: order, connection: connection, at: now)
+        lock.withLock { written = state }
     }
 }

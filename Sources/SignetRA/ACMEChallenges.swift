@@ -23,22 +23,25 @@ extension ACMEAuthority {
     /// Checks a challenge the client says is ready (RFC 8555 7.5.1), now, through the validation
     /// module. A success validates the identifier (and issues what became ready); a failure makes
     /// the challenge, its authorization and its order invalid, and the order is withdrawn and
-    /// credited back, as an ACME order that failed validation is over.
+    /// credited back, as an ACME order that failed validation is over. Returns the challenge as
+    /// it stands after the check.
     ///
     /// - Parameter state: the order as the caller read it for this request.
     public func respond(
         to state: ACMEOrderState, name: String, type: DCVMethod, keyAuthorization: String, account: ACMEAccount
-    ) async throws -> ACMEOrderState {
+    ) async throws -> ACMEChallenge {
         guard let identifier = state.identifiers.first(where: { $0.name == name }),
             let challenge = identifier.challenges.first(where: { $0.type == type })
         else { throw ACMEError.malformed("the order has no \(type.rawValue) challenge for \(name)") }
         guard challenge.status == .pending, identifier.status == .pending, state.status == .pending else {
-            return state
+            return challenge
         }
         let targets = try await principal(of: account).0.namePolicy(of: state.order.containerID)
         let outcome = try await check(challenge, keyAuthorization: keyAuthorization, account: account, targets: targets)
-        try await record(outcome, of: challenge, account: account)
-        return try await orderState(orderID: state.order.id, account: account)
+        if let recorded = try await record(outcome, of: challenge, account: account) { return recorded }
+        // Another request decided the challenge first: its outcome stands.
+        let current = try await orderState(orderID: state.order.id, account: account)
+        return current.identifiers.first { $0.name == name }?.challenges.first { $0.type == type } ?? challenge
     }
 
     /// What the validation module finds for `challenge` now.
@@ -69,30 +72,46 @@ extension ACMEAuthority {
     /// Records a check's outcome: a success makes the challenge valid and validates its name; a
     /// failure makes it invalid and withdraws the order (unless `failureEndsOrder` is off: a
     /// look for a standing dns-persist-01 record that is not there yet changes nothing).
+    ///
+    /// - Returns: the challenge as recorded; `nil` when another request moved it on first, in
+    ///   which case this outcome changed nothing.
+    @discardableResult
     func record(
         _ outcome: DCVOutcome, of challenge: ACMEChallenge, account: ACMEAccount, failureEndsOrder: Bool = true
-    ) async throws {
+    ) async throws -> ACMEChallenge? {
         let now = clock.now()
+        var recorded = challenge
+        recorded.validatedAt = now
         switch outcome {
         case .passed:
             // The challenge and its name's validation in one transaction.
-            try await registration.domainControl.record(
-                [DomainControl.NameResult(name: challenge.name, method: challenge.type.rawValue, outcome: outcome)],
-                orderID: challenge.orderID, at: now, attachment: PassedChallenge(id: challenge.id))
+            do {
+                try await registration.domainControl.record(
+                    [DomainControl.NameResult(name: challenge.name, method: challenge.type.rawValue, outcome: outcome)],
+                    orderID: challenge.orderID, at: now, attachment: PassedChallenge(id: challenge.id))
+            } catch is ChallengeMovedOn {
+                return nil
+            }
+            recorded.status = .valid
         case .failed where !failureEndsOrder:
-            return
+            return challenge
         case .failed(let failure):
             let problem = Self.problemJSON(type: challenge.type, failure: failure)
-            try await store.write { connection in
+            let moved = try await store.write { connection -> Bool in
                 guard
                     try connection.updateACMEChallenge(
                         id: challenge.id, from: .pending, to: .invalid, errorJSON: problem, validatedAt: now)
-                else { return }
+                else { return false }
                 try withdraw(
                     orderID: challenge.orderID, by: account.userID, because: "ACME validation failed: \(failure.detail)",
                     connection: connection, at: now)
+                return true
             }
+            guard moved else { return nil }
+            recorded.status = .invalid
+            recorded.errorJSON = problem
         }
+        return recorded
     }
 
     /// The dns-01 and dns-account-01 TXT value: base64url SHA-256 of the key authorization.
@@ -169,11 +188,17 @@ extension ACMEAuthority {
     }
 }
 
-/// A challenge that passed, recorded with the validation of its name.
+/// A challenge that passed, recorded with the validation of its name; when another request moved
+/// the challenge on first, nothing is (the transaction rolls back with ``ChallengeMovedOn``).
 private struct PassedChallenge: OrderAttachment {
     let id: Int
 
     func write(for order: Order, cost: Money, connection: WriteSession, at now: Date) throws {
-        _ = try connection.updateACMEChallenge(id: id, from: .pending, to: .valid, errorJSON: nil, validatedAt: now)
+        guard try connection.updateACMEChallenge(id: id, from: .pending, to: .valid, errorJSON: nil, validatedAt: now) else {
+            throw ChallengeMovedOn()
+        }
     }
 }
+
+/// Another request validated or failed the challenge first.
+private struct ChallengeMovedOn: Error {}

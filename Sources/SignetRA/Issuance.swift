@@ -48,6 +48,13 @@ extension RegistrationAuthority {
         -> (cleared: Bool, caa: [String: String])
     {
         guard dcvMode == .checked else { return (true, [:]) }
+        // An order that validates its names itself (ACME, DigiCert DV) is blocked by a name it has
+        // not validated yet, whatever the store holds: nothing to read.
+        if scope == .order,
+            DomainControl.validationNames(of: names, isTLS: product.isTLS).contains(where: { orderDCV?.validates($0) != true })
+        {
+            return (false, [:])
+        }
         let (blocked, account) = try await store.read { connection in
             (
                 try blockers(
