@@ -10,7 +10,7 @@ import X509
 /// The registration authority's narrow interface for the ACME front end (step-ca's lesson):
 /// External Account Binding keys, accounts that act as users of their container, orders opened
 /// before their CSR, challenges checked by the validation module, finalization and revocation.
-public struct ACMEAuthority: Sendable {
+public final class ACMEAuthority: Sendable {
     let registration: RegistrationAuthority
     let sealer: SecretSealer
     let credentials: Credentials
@@ -201,7 +201,7 @@ public struct ACMEAuthority: Sendable {
             guard let order = try connection.order(id: orderID), order.userID == account.userID, order.origin == .acme else {
                 throw WorkflowError.orderNotFound(String(orderID))
             }
-            return try state(of: order, connection: connection, at: now)
+            return try self.state(of: order, connection: connection, at: now)
         }
     }
 
@@ -278,9 +278,9 @@ public struct ACMEAuthority: Sendable {
         let problems = await registration.domainControl.caaProblems(names, requester: requester)
         guard let (name, verdict) = problems.sorted(by: { $0.key < $1.key }).first else { return }
         try await store.write { connection in
-            try withdraw(
+            try self.withdraw(
                 orderID: order.id, by: account.userID, because: "CAA forbids issuance for \(name)", connection: connection,
-                at: clock.now())
+                at: self.clock.now())
         }
         switch verdict {
         case .forbidden(let domain, let reason): throw ACMEError.caa("\(name): CAA at \(domain) \(reason)")
@@ -318,7 +318,7 @@ public struct ACMEAuthority: Sendable {
                 throw ACMEError.unauthorized("the account did not order this certificate")
             }
             guard certificate.status == .issued else { throw WorkflowError.certificateAlreadyRevoked(certificate.id) }
-            try registration.revokeNow(
+            try self.registration.revokeNow(
                 order: order, certificateID: certificate.id, reason: reason, connection: connection, now: now,
                 processorID: account?.userID)
         }

@@ -102,7 +102,7 @@ extension ACMEAuthority {
                     try connection.updateACMEChallenge(
                         id: challenge.id, from: .pending, to: .invalid, errorJSON: problem, validatedAt: now)
                 else { return false }
-                try withdraw(
+                try self.withdraw(
                     orderID: challenge.orderID, by: account.userID, because: "ACME validation failed: \(failure.detail)",
                     connection: connection, at: now)
                 return true
@@ -152,7 +152,7 @@ extension ACMEAuthority {
         let now = clock.now()
         try await store.write { connection in
             try connection.deactivateACMEAuthorization(orderID: orderID, name: name, at: now)
-            try withdraw(
+            try self.withdraw(
                 orderID: orderID, by: account.userID, because: "the ACME account deactivated the authorization of \(name)",
                 connection: connection, at: now)
         }
@@ -168,7 +168,7 @@ extension ACMEAuthority {
         }
         for id in ids {
             try await store.write { connection in
-                try withdraw(orderID: id, by: nil, because: "the ACME order expired", connection: connection, at: now)
+                try self.withdraw(orderID: id, by: nil, because: "the ACME order expired", connection: connection, at: now)
             }
         }
         return ids.count

@@ -46,7 +46,7 @@ extension RegistrationAuthority {
                     comment: comment, at: now)
                 if request.type == .revoke {
                     if approve {
-                        try revokeNow(
+                        try self.revokeNow(
                             order: order, certificateID: request.certificateID,
                             reason: request.revocationReason ?? .unspecified, connection: connection, now: now,
                             processorID: principal.user.id)
@@ -59,12 +59,12 @@ extension RegistrationAuthority {
                 if approve {
                     var approvedOrder = order
                     if request.type == .newRequest {
-                        try move(&approvedOrder, .approve, processorID: principal.user.id, connection: connection, now: now)
+                        try self.move(&approvedOrder, .approve, processorID: principal.user.id, connection: connection, now: now)
                     }
                     guard var certificate else { return nil }
                     certificate.status = try CertificateLifecycle.transition(from: certificate.status, .approve)
                     try connection.setCertificateStatus(id: certificate.id, status: certificate.status)
-                    return try reserveIfReady(
+                    return try self.reserveIfReady(
                         approvedOrder, certificate, csr: nil, caaCleared: cleared, connection: connection, now: now)
                 } else {
                     if let certificate {
@@ -73,14 +73,14 @@ extension RegistrationAuthority {
                     }
                     switch request.type {
                     case .newRequest:
-                        try withdrawUnissued(
+                        try self.withdrawUnissued(
                             order, as: .rejected, processorID: principal.user.id,
                             comment: "request \(requestID) was rejected", connection: connection, now: now)
                         try Self.refundAll(
                             orderID: order.id, note: "request \(requestID) rejected", connection: connection, at: now)
                     case .reissue:
                         var order = order
-                        try move(&order, .withdrawReissue, connection: connection, now: now)
+                        try self.move(&order, .withdrawReissue, connection: connection, now: now)
                     case .duplicate, .revoke:
                         break
                     }

@@ -20,11 +20,11 @@ extension RegistrationAuthority {
             else { throw WorkflowError.orderNotFound(String(orderID)) }
             switch order.status {
             case .needsApproval, .pending:
-                try withdrawUnissued(
+                try self.withdrawUnissued(
                     order, as: .canceled, processorID: principal.user.id, comment: note, connection: connection, now: now)
                 try Self.refundAll(orderID: order.id, note: "order \(order.id) canceled", connection: connection, at: now)
             case .reissuePending:
-                try move(&order, .withdrawReissue, connection: connection, now: now)
+                try self.move(&order, .withdrawReissue, connection: connection, now: now)
                 try connection.rejectPendingRequests(
                     orderID: order.id, processorID: principal.user.id, comment: note, at: now)
             default:

@@ -22,7 +22,7 @@ public struct CAARequester: Sendable {
 ///
 /// Network checks always run outside database transactions, so that a slow DNS or web server
 /// never holds the store's writer.
-public struct DomainControl: Sendable {
+public final class DomainControl: Sendable {
     public struct Settings: Sendable {
         public var mode: DCVMode
         public var policy: ValidityPolicy = .cabForum
@@ -299,7 +299,7 @@ public struct DomainControl: Sendable {
             connection -> (Order, [(name: String, csr: String)], [String: String], NamePolicy) in
             guard let order = try connection.order(id: orderID) else { throw WorkflowError.orderNotFound(String(orderID)) }
             let targets = try connection.container(id: order.containerID)?.namePolicy ?? .public
-            let waiting = try awaitingNamesWithCSR(of: order, connection: connection, at: now)
+            let waiting = try self.awaitingNamesWithCSR(of: order, connection: connection, at: now)
             var tokens: [String: String] = [:]
             for name in waiting.map(\.name) {
                 let bare = name.hasPrefix("*.") ? String(name.dropFirst(2)) : name

@@ -57,7 +57,7 @@ extension RegistrationAuthority {
         }
         let (blocked, account) = try await store.read { connection in
             (
-                try blockers(
+                try self.blockers(
                     names: names, product: product, scope: scope, orderDCV: orderDCV, containerID: containerID,
                     organizationID: organizationID, connection: connection, at: now),
                 try acmeUserID.flatMap { try connection.acmeAccount(userID: $0) }
@@ -129,7 +129,7 @@ extension RegistrationAuthority {
             containerID: order.containerID, organizationID: order.organizationID,
             acmeUserID: order.origin == .acme ? order.userID : nil, now: now)
         guard cleared else {
-            try await store.write { try recordCAA(caa, orderID: order.id, connection: $0, at: now) }
+            try await store.write { try self.recordCAA(caa, orderID: order.id, connection: $0, at: now) }
             return false
         }
         let pending = try await retryingUniqueViolations {
@@ -138,8 +138,8 @@ extension RegistrationAuthority {
                 guard let certificate = try connection.certificate(id: certificateID, forUpdate: true),
                     let order = try connection.order(id: certificate.orderID, forUpdate: true)
                 else { return nil }
-                try recordCAA([:], orderID: order.id, connection: connection, at: now)
-                return try reserveIfReady(order, certificate, csr: nil, caaCleared: true, connection: connection, now: now)
+                try self.recordCAA([:], orderID: order.id, connection: connection, at: now)
+                return try self.reserveIfReady(order, certificate, csr: nil, caaCleared: true, connection: connection, now: now)
             }
         }
         guard let pending else { return try await awaitOtherSigner(of: certificateID) }

@@ -119,10 +119,10 @@ extension RegistrationAuthority {
                     processorID: skipApproval ? principal.user.id : nil, comments: submission.options.comments,
                     processorComment: nil, date: now, dateProcessed: skipApproval ? now : nil)
                 request.id = try connection.insertRequest(request, containerID: order.containerID)
-                if role == .reissue { try move(&order, .requestReissue, connection: connection, now: now) }
+                if role == .reissue { try self.move(&order, .requestReissue, connection: connection, now: now) }
                 // New names need validation like a new order's.
                 let method = order.options.dcvMethod ?? "email"
-                let (dcv, waiting) = try domainControl.prepare(
+                let (dcv, waiting) = try self.domainControl.prepare(
                     existing: startingDCV, names: DomainControl.validationNames(of: names, isTLS: product.isTLS),
                     product: product, scope: order.dcvScope, method: method, methodsByName: submission.dcvMethodsByName,
                     containerID: order.containerID, organizationID: order.organizationID, connection: connection, at: now)
@@ -131,7 +131,7 @@ extension RegistrationAuthority {
                     order.dcv = dcv
                     try connection.setOrderDCV(orderID: order.id, dcv, nextCheck: dcv.awaitsChecks ? now : nil)
                     for name in waiting where (submission.dcvMethodsByName[name] ?? method) == "email" {
-                        try domainControl.queueEmails(
+                        try self.domainControl.queueEmails(
                             for: [name], recipients: submission.approverEmails[name].map { [$0] }, orderID: order.id,
                             domainID: nil, containerID: order.containerID, connection: connection, at: now)
                     }
@@ -146,7 +146,7 @@ extension RegistrationAuthority {
                 }
                 let pending =
                     skipApproval
-                    ? try reserveIfReady(order, certificate, csr: csr, caaCleared: cleared, connection: connection, now: now)
+                    ? try self.reserveIfReady(order, certificate, csr: csr, caaCleared: cleared, connection: connection, now: now)
                     : nil
                 return (
                     PlacedOrder(

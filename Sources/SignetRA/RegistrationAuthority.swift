@@ -21,7 +21,7 @@ public struct PlacedOrder: Sendable {
 /// It checks a command against the core rules and the CA's CSR rules, stores and charges it in
 /// one transaction, and issues through the CA once approval and validation allow. It knows
 /// nothing of HTTP or SQL.
-public struct RegistrationAuthority: Sendable {
+public final class RegistrationAuthority: Sendable {
     let store: SignetStore
     public let authority: CertificateAuthority
     /// Where the certificates point for CRLs, OCSP and issuer certificates.
