@@ -65,6 +65,8 @@ public struct Principal: Sendable, Equatable {
     public var skipsApprovalByDefault: Bool
     /// The naming policies of the visible containers that are not public.
     public var namePolicies: [Int: NamePolicy] = [:]
+    /// The ACME account the user acts for, when the credential is one (CAA `accounturi` names it).
+    public var acmeAccountID: Int?
 
     public init(
         user: User, visibleContainerIDs: Set<Int>, seesWholeAccount: Bool = false, maySkipApproval: Bool? = nil,

@@ -90,6 +90,7 @@ public final class Credentials: @unchecked Sendable {
             }
             var principal = try Self.principal(of: user, connection: connection)
             principal.skipsApprovalByDefault = false
+            principal.acmeAccountID = account.id
             let binding = try account.eabKeyID.flatMap { try connection.acmeExternalAccountKey(id: $0) }
             return ACMEAccountCredential(account: account, principal: principal, binding: binding)
         }

@@ -41,9 +41,13 @@ extension RegistrationAuthority {
 
     /// Run before a transaction that may issue: whether nothing blocks `names` and CAA permits them
     /// (CAA is checked only once the names are validated, and never inside a transaction).
+    ///
+    /// - Parameters:
+    ///   - acmeUserID: the user of an ACME order, whose account CAA `accounturi` names (RFC 8657).
+    ///   - acmeAccountID: that account, when the caller knows it (it is then not read).
     public func precheck(
         names: CertificateNames, product: Product, scope: DCVScope, orderDCV: OrderDCV?, containerID: Int,
-        organizationID: Int?, acmeUserID: Int? = nil, now: Date
+        organizationID: Int?, acmeUserID: Int? = nil, acmeAccountID: Int? = nil, now: Date
     ) async throws
         -> (cleared: Bool, caa: [String: String])
     {
@@ -55,18 +59,25 @@ extension RegistrationAuthority {
         {
             return (false, [:])
         }
-        let (blocked, account) = try await store.read { connection in
-            (
-                try self.blockers(
-                    names: names, product: product, scope: scope, orderDCV: orderDCV, containerID: containerID,
-                    organizationID: organizationID, connection: connection, at: now),
-                try acmeUserID.flatMap { try connection.acmeAccount(userID: $0) }
-            )
+        // The store knows the rest: validations beyond the order's own, the organization's, and
+        // the account of an ACME order's user.
+        var accountID = acmeAccountID
+        let unknownAccountUser = accountID == nil ? acmeUserID : nil
+        if scope != .order || product.validationLevel.needsOrganization || unknownAccountUser != nil {
+            let (blocked, account) = try await store.read { connection in
+                (
+                    try self.blockers(
+                        names: names, product: product, scope: scope, orderDCV: orderDCV, containerID: containerID,
+                        organizationID: organizationID, connection: connection, at: now),
+                    try unknownAccountUser.flatMap { try connection.acmeAccount(userID: $0) }
+                )
+            }
+            guard blocked.isEmpty else { return (false, [:]) }
+            accountID = accountID ?? account?.id
         }
-        guard blocked.isEmpty else { return (false, [:]) }
         guard product.isTLS else { return (true, [:]) }
         var requester = CAARequester(methods: orderDCV?.names.mapValues(\.method) ?? [:])
-        if let account { requester.accountURI = domainControl.settings.acmeAccountURL(account.id) }
+        if let accountID { requester.accountURI = domainControl.settings.acmeAccountURL(accountID) }
         let problems = await domainControl.caaProblems(
             DomainControl.validationNames(of: names, isTLS: true), requester: requester)
         return (problems.isEmpty, problems.mapValues(Self.describe))

@@ -346,7 +346,8 @@ extension RegistrationAuthority {
             caaCleared = try await precheck(
                 names: order.names, product: product, scope: order.dcvScope, orderDCV: order.dcv,
                 containerID: order.containerID, organizationID: order.organizationID,
-                acmeUserID: order.origin == .acme ? order.userID : nil, now: now
+                acmeUserID: order.origin == .acme ? order.userID : nil,
+                acmeAccountID: principal.user.id == order.userID ? principal.acmeAccountID : nil, now: now
             ).cleared
         }
         let cleared = caaCleared
