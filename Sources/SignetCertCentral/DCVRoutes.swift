@@ -60,8 +60,9 @@ struct DCVRoutes: RouteCollection {
             let parts = message.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             throw CertCentralError(.badRequest, parts[0], "CAA keeps the order from being issued: \(parts.last ?? message)")
         }
+        // Names this check did not find waiting were validated before it (by the background pass, too).
         let pending = Set(result.results.filter { $0.outcome == nil }.map(\.name))
-        let names = result.results.map(\.name)
+        let names = result.names
         return try CertCentralFormat.response(
             CheckDCVView(
                 orderStatus: result.order.reportedStatus(now: request.signet.clock.now()),

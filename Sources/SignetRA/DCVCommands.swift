@@ -6,7 +6,13 @@ import SignetValidation
 /// The result of checking an order's domain control now.
 public struct OrderDCVCheck: Sendable {
     public let order: Order
+    /// What this check found for the names that were waiting (none when the background pass
+    /// validated them a moment before).
     public let results: [DomainControl.NameResult]
+    /// Every name the order validates, waiting or not.
+    public var names: [String] {
+        DomainControl.validationNames(of: order.names, isTLS: order.product?.isTLS ?? true)
+    }
     /// CAA findings that keep validated names from being issued, by name.
     public let caaMessages: [String: String]
 }
