@@ -182,7 +182,7 @@ public final class ACMEAuthority: Sendable {
             try await record(outcome, of: challenge, account: account, failureEndsOrder: false)
             if case .passed = outcome { validated = true }
         }
-        // A record that is not there changes nothing: the state read above still stands.
+        // A record that is not there changes nothing: the state above still stands.
         return validated ? try await orderState(orderID: opened.order.id, account: account) : state
     }
 
