@@ -15,10 +15,7 @@ enum DatagramExchange {
     ) async throws -> DNSResponse {
         // By address: `bind(host:port:)` would run `getaddrinfo` for every question.
         let local = try SocketAddress(ipAddress: server.protocol == .inet6 ? "::" : "0.0.0.0", port: 0)
-        let seconds = min(max(0, timeout), 3600)
-        return try await LoopExchange<DNSResponse>.run(
-            timeout: .nanoseconds(Int64(seconds * 1_000_000_000)), timeoutError: DNSError.timeout
-        ) { exchange in
+        return try await LoopExchange<DNSResponse>.run(timeout: timeout, timeoutError: DNSError.timeout) { exchange in
             let bound = DatagramBootstrap(group: exchange.loop)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {

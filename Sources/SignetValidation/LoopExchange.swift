@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOPosix
 
@@ -17,15 +18,23 @@ final class LoopExchange<Value: Sendable>: @unchecked Sendable {
     private(set) var isFinished = false
     private var channel: (any Channel)?
     private var deadline: Scheduled<Void>?
+    /// How long the whole exchange may take (a connect within it takes no longer).
+    let limit: TimeAmount
 
-    private init(loop: any EventLoop) { self.loop = loop }
+    private init(loop: any EventLoop, limit: TimeAmount) {
+        self.loop = loop
+        self.limit = limit
+    }
 
     /// Runs `start` on a loop of the singleton group and waits for the exchange to `finish`;
-    /// it fails with `timeoutError` after `timeout`, or when the waiting task is cancelled.
+    /// it fails with `timeoutError` after `timeout` seconds (bounded to an hour; a NaN or a
+    /// negative value is none at all), or when the waiting task is cancelled.
     static func run(
-        timeout: TimeAmount, timeoutError: any Error, _ start: @escaping @Sendable (LoopExchange<Value>) -> Void
+        timeout: TimeInterval, timeoutError: any Error, _ start: @escaping @Sendable (LoopExchange<Value>) -> Void
     ) async throws -> Value {
-        let exchange = LoopExchange(loop: MultiThreadedEventLoopGroup.singleton.next())
+        let seconds = timeout > 0 ? min(timeout, 3600) : 0
+        let exchange = LoopExchange(
+            loop: MultiThreadedEventLoopGroup.singleton.next(), limit: .nanoseconds(Int64(seconds * 1_000_000_000)))
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 exchange.loop.execute {
@@ -34,7 +43,7 @@ final class LoopExchange<Value: Sendable>: @unchecked Sendable {
                         return
                     }
                     exchange.continuation = continuation
-                    exchange.deadline = exchange.loop.scheduleTask(in: timeout) {
+                    exchange.deadline = exchange.loop.scheduleTask(in: exchange.limit) {
                         exchange.finish(.failure(timeoutError))
                     }
                     start(exchange)

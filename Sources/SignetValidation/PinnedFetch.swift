@@ -34,7 +34,6 @@ enum PinnedFetch {
         guard path.hasPrefix("/"), path.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw WebFetchFailure.connection("'\(path)' is not a request path")
         }
-        let seconds = min(max(0, timeout), 3600)
         let target = try SocketAddress(ipAddress: address.description, port: port)
         // An IP address is no server name: SNI carries DNS names only (RFC 6066 3).
         let serverName = CertificateNames.isIPAddress(host) ? nil : host
@@ -46,11 +45,9 @@ enum PinnedFetch {
         head.headers.add(name: "Connection", value: "close")
         let request = head
         do {
-            return try await LoopExchange<Answer>.run(
-                timeout: .nanoseconds(Int64(seconds * 1_000_000_000)), timeoutError: WebFetchFailure.timeout
-            ) { exchange in
+            return try await LoopExchange<Answer>.run(timeout: timeout, timeoutError: WebFetchFailure.timeout) { exchange in
                 let connected = ClientBootstrap(group: exchange.loop)
-                    .connectTimeout(.nanoseconds(Int64(seconds * 1_000_000_000)))
+                    .connectTimeout(exchange.limit)
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             let pipeline = channel.pipeline.syncOperations

@@ -55,10 +55,9 @@ enum TLSALPNProbe {
         }
         let context = try NIOSSLContext(configuration: configuration)
         let target = try SocketAddress(ipAddress: address.description, port: port)
-        let limit = TimeAmount.nanoseconds(Int64(min(max(0, timeout), 3600) * 1_000_000_000))
-        return try await LoopExchange<TLSALPNHandshake>.run(timeout: limit, timeoutError: DNSError.timeout) { exchange in
+        return try await LoopExchange<TLSALPNHandshake>.run(timeout: timeout, timeoutError: DNSError.timeout) { exchange in
             let connected = ClientBootstrap(group: exchange.loop)
-                .connectTimeout(limit)
+                .connectTimeout(exchange.limit)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let tls = try NIOSSLClientHandler(context: context, serverHostname: serverName)
